@@ -1,0 +1,173 @@
+// Capture files: the main thread reads every file in order, decodes and defragments, and deals
+// packets out to the workers in batches over SPSC rings. Waiting is allowed here (a full ring
+// makes the reader wait: replaying a file has no packets to lose), never on a live interface.
+//
+//   main thread: pcap_next_ex -> PacketDecoder -> IpDefragmenter -> hash -> batch[worker]
+//   worker i:    ring[i] -> Worker::processPacket -> free ring[i] back to the reader
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "app/pipeline.h"
+#include "app/pipeline_setup.h"
+#include "capture/packet_decoder.h"
+#include "capture/pcap_handle.h"
+#include "core/flow_key.h"
+#include "core/packet_batch.h"
+#include "core/spsc_ring.h"
+
+namespace egressmon::app {
+
+namespace {
+
+constexpr size_t kBatchesPerWorker = 16;
+
+// The reader's side of one worker: its rings, the batch being filled, the batch pool.
+struct WorkerLane {
+    core::SpscRing<core::PacketBatch*> full{kBatchesPerWorker};
+    core::SpscRing<core::PacketBatch*> empty{kBatchesPerWorker};
+    std::vector<std::unique_ptr<core::PacketBatch>> pool;
+    core::PacketBatch* filling = nullptr;
+    std::atomic<bool> input_done{false};
+};
+
+void backoff(unsigned& spins) {
+    if (++spins < 64) std::this_thread::yield();
+    else std::this_thread::sleep_for(std::chrono::microseconds(50));
+}
+
+core::PacketBatch* takeEmptyBatch(WorkerLane& lane) {
+    unsigned spins = 0;
+    for (;;) {
+        if (auto b = lane.empty.tryPop()) return *b;
+        backoff(spins);
+    }
+}
+
+void sendBatch(WorkerLane& lane, uint64_t reader_time_us) {
+    core::PacketBatch* b = lane.filling;
+    b->reader_time_us = reader_time_us;
+    unsigned spins = 0;
+    while (!lane.full.tryPush(b)) backoff(spins);
+    lane.filling = nullptr;
+}
+
+void workerLoop(Worker& worker, WorkerLane& lane) {
+    unsigned spins = 0;
+    for (;;) {
+        if (auto got = lane.full.tryPop()) {
+            core::PacketBatch* b = *got;
+            for (uint32_t i = 0; i < b->size(); ++i) worker.processPacket(b->packet(i), b->flowHash(i));
+            worker.advanceClock(b->reader_time_us);
+            b->clear();
+            lane.empty.tryPush(b); // cannot fail: the pool never exceeds the ring's capacity
+            spins = 0;
+            continue;
+        }
+        // Check the flag first, then the ring again: the reader pushes before it sets the flag.
+        if (lane.input_done.load(std::memory_order_acquire) && lane.full.emptyApprox()) break;
+        backoff(spins);
+    }
+    worker.flushAllFlows();
+}
+
+} // namespace
+
+RunSummary runFilePipeline(const Options& o) {
+    // Open every file before processing any, so a bad path fails at start-up with exit 2.
+    std::vector<std::pair<std::string, capture::PcapHandle>> files;
+    for (const std::string& path : o.read_files)
+        files.emplace_back(path, capture::openCaptureFile(path, o.bpf_filter));
+
+    PipelineParts parts = buildPipelineParts(o, /*lossless=*/true);
+    const unsigned n = o.workers;
+    std::vector<std::unique_ptr<WorkerLane>> lanes;
+    for (unsigned i = 0; i < n; ++i) {
+        auto lane = std::make_unique<WorkerLane>();
+        for (size_t k = 0; k < kBatchesPerWorker; ++k) {
+            lane->pool.push_back(std::make_unique<core::PacketBatch>());
+            core::PacketBatch* batch = lane->pool.back().get();
+            lane->empty.tryPush(batch);
+        }
+        lanes.push_back(std::move(lane));
+    }
+
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<std::thread> threads;
+    for (unsigned i = 0; i < n; ++i)
+        threads.emplace_back(workerLoop, std::ref(*parts.workers[i]), std::ref(*lanes[i]));
+
+    RunSummary summary;
+    capture::IpDefragmenter defrag(o.defrag);
+    uint64_t reader_time_us = 0;
+    uint64_t last_defrag_expiry_us = 0;
+
+    const auto dispatch = [&](const core::Packet& p) {
+        const uint64_t hash = core::hashFlowKey(core::FlowKey::fromPacket(p), parts.hash_seed);
+        WorkerLane& lane = *lanes[core::reduceHash(hash, n)];
+        if (lane.filling && !lane.filling->fits(p.caplen)) sendBatch(lane, reader_time_us);
+        if (!lane.filling) lane.filling = takeEmptyBatch(lane);
+        lane.filling->add(p, hash);
+    };
+
+    for (auto& [path, handle] : files) {
+        const capture::PacketDecoder decoder(pcap_datalink(handle.get()));
+        pcap_pkthdr* hdr;
+        const u_char* data;
+        int rc = 0;
+        while (!stopRequested().load(std::memory_order_relaxed) &&
+               (rc = pcap_next_ex(handle.get(), &hdr, &data)) == 1) {
+            const uint64_t ts = uint64_t(hdr->ts.tv_sec) * 1'000'000 + uint64_t(hdr->ts.tv_usec);
+            if (ts > reader_time_us) reader_time_us = ts;
+            ++summary.frames_read;
+            summary.frames_bytes += hdr->len;
+
+            core::Packet packet;
+            capture::FragmentInfo frag;
+            capture::DecodeError error = capture::DecodeError::kNone;
+            auto result = decoder.decode(data, hdr->caplen, hdr->len, ts, packet, frag, error);
+            if (result == capture::DecodeResult::kFragment) {
+                const auto whole = defrag.add(frag, data, ts);
+                if (whole.empty()) continue;
+                result = capture::PacketDecoder::decodeReassembled(
+                    whole.data(), static_cast<uint32_t>(whole.size()), ts, frag.vlan_id,
+                    frag.tunneled, packet, error);
+            }
+            if (result != capture::DecodeResult::kPacket) {
+                summary.decode.count(error);
+                continue;
+            }
+            dispatch(packet);
+            if (reader_time_us - last_defrag_expiry_us >= 1'000'000) {
+                defrag.expire(reader_time_us);
+                last_defrag_expiry_us = reader_time_us;
+            }
+        }
+        if (!stopRequested().load() && rc == PCAP_ERROR) {
+            // A damaged capture (cut short, corrupt record): keep what was read, say so, count.
+            ++summary.read_errors;
+            std::cerr << "egressmon: warning: capture '" << path
+                      << "' ends in a read error after " << summary.frames_read
+                      << " frames: " << pcap_geterr(handle.get()) << "\n";
+        }
+    }
+
+    for (auto& lane : lanes) {
+        if (lane->filling) sendBatch(*lane, reader_time_us);
+        lane->input_done.store(true, std::memory_order_release);
+    }
+    for (auto& t : threads) t.join();
+    summary.elapsed_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    if (parts.flow_sink) {
+        parts.flow_sink->close();
+        summary.flow_sink = parts.flow_sink->counters();
+    }
+    summary.defrag = defrag.counters();
+    for (const auto& w : parts.workers) summary.workers += w->counters();
+    return summary;
+}
+
+} // namespace egressmon::app

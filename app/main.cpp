@@ -1,0 +1,48 @@
+// egressmon: network egress monitor. Parses options, runs the pipeline, reports.
+// Start-up errors become one line on stderr and exit status 2 (INTERFACE.md).
+
+#include <csignal>
+#include <iostream>
+
+#include "app/options.h"
+#include "app/pipeline.h"
+
+namespace {
+void onStopSignal(int) { egressmon::app::stopRequested().store(true); }
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace egressmon::app;
+    ParsedCommandLine cmd;
+    try {
+        cmd = parseCommandLine(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "egressmon: " << e.what() << "\n";
+        return 2;
+    }
+    if (cmd.action == Action::kHelp) {
+        std::cout << usageText();
+        return 0;
+    }
+    if (cmd.action == Action::kVersion) {
+        std::cout << "egressmon " << EGRESSMON_VERSION << "\n";
+        return 0;
+    }
+
+    struct sigaction sa {};
+    sa.sa_handler = onStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+
+    RunSummary summary;
+    try {
+        summary = cmd.options.interface.empty() ? runFilePipeline(cmd.options)
+                                                : runLivePipeline(cmd.options);
+    } catch (const std::exception& e) {
+        std::cerr << "egressmon: " << e.what() << "\n";
+        return 2;
+    }
+    if (cmd.options.stats) std::cerr << formatStatsJson(summary) << "\n";
+    return 0;
+}

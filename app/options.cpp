@@ -1,0 +1,262 @@
+#include "options.h"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <map>
+#include <thread>
+
+#include <yaml-cpp/yaml.h>
+
+#include "core/home_net.h"
+
+namespace egressmon::app {
+
+namespace {
+
+// A setting as given: canonical key, value text, and where it came from (for messages).
+struct Setting {
+    std::string key;
+    std::vector<std::string> values; // lists (read, rules) keep every item
+    std::string origin;              // "--workers" or "config.yaml:12"
+};
+
+const std::map<std::string, std::string>& flagToKey() {
+    static const std::map<std::string, std::string> m = {
+        {"-r", "read"},          {"-i", "interface"},      {"--rules", "rules"},
+        {"--home-net", "home-net"}, {"--workers", "workers"}, {"--alerts", "alerts"},
+        {"--flows", "flows"},    {"--metrics", "metrics"}, {"-f", "filter"},
+        {"--sensor-name", "sensor-name"}, {"--max-flows", "max-flows"},
+        {"--snaplen", "snaplen"}, {"--buffer-size", "buffer-size"},
+        {"--hash-seed", "hash-seed"},
+    };
+    return m;
+}
+
+bool isListKey(const std::string& key) { return key == "read" || key == "rules"; }
+
+template <class T> T parseNumber(const std::string& text, const std::string& origin, T min, T max) {
+    T v{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size() || v < min || v > max)
+        throw UsageError(origin + ": expected a number between " + std::to_string(min) + " and " +
+                         std::to_string(max) + ", got '" + text + "'");
+    return v;
+}
+
+bool parseBool(const std::string& text, const std::string& origin) {
+    if (text == "true" || text == "yes" || text == "on" || text == "1") return true;
+    if (text == "false" || text == "no" || text == "off" || text == "0") return false;
+    throw UsageError(origin + ": expected true or false, got '" + text + "'");
+}
+
+struct TimeoutKey {
+    const char* name;
+    core::TimeoutClass cls;
+};
+constexpr TimeoutKey kTimeoutKeys[] = {
+    {"tcp-new", core::TimeoutClass::kTcpNew},
+    {"tcp-established", core::TimeoutClass::kTcpEstablished},
+    {"tcp-closed", core::TimeoutClass::kTcpClosed},
+    {"udp-new", core::TimeoutClass::kUdpNew},
+    {"udp-established", core::TimeoutClass::kUdpEstablished},
+    {"icmp-new", core::TimeoutClass::kIcmpNew},
+    {"icmp-established", core::TimeoutClass::kIcmpEstablished},
+    {"other-new", core::TimeoutClass::kOtherNew},
+    {"other-established", core::TimeoutClass::kOtherEstablished},
+};
+
+void apply(Options& o, const Setting& s) {
+    const std::string& v = s.values.empty() ? std::string() : s.values.back();
+    const std::string& k = s.key;
+    if (k == "read") o.read_files = s.values;
+    else if (k == "rules") o.rule_files = s.values;
+    else if (k == "interface") o.interface = v;
+    else if (k == "home-net") o.home_net = v;
+    else if (k == "workers") o.workers = parseNumber<unsigned>(v, s.origin, 1, 1024);
+    else if (k == "alerts") o.alerts = v;
+    else if (k == "flows") o.flows = v;
+    else if (k == "metrics") o.metrics = v;
+    else if (k == "stats") o.stats = parseBool(v, s.origin);
+    else if (k == "filter") o.bpf_filter = v;
+    else if (k == "sensor-name") o.sensor_name = v;
+    else if (k == "max-flows") o.max_flows = parseNumber<uint32_t>(v, s.origin, 1, 1u << 30);
+    else if (k == "snaplen") o.snaplen = parseNumber<int>(v, s.origin, 64, 262144);
+    else if (k == "buffer-size") o.buffer_mib = parseNumber<int>(v, s.origin, 1, 4096);
+    else if (k == "immediate") o.immediate = parseBool(v, s.origin);
+    else if (k == "hash-seed") o.hash_seed = parseNumber<uint64_t>(v, s.origin, 0, UINT64_MAX);
+    else if (k == "defrag.max-datagrams")
+        o.defrag.max_datagrams = parseNumber<uint32_t>(v, s.origin, 1, 1u << 24);
+    else if (k == "defrag.max-bytes")
+        o.defrag.max_bytes = parseNumber<uint64_t>(v, s.origin, 65536, 1ull << 40);
+    else if (k == "defrag.timeout")
+        o.defrag.timeout_us = parseNumber<uint64_t>(v, s.origin, 1, 3600) * 1'000'000;
+    else if (k.rfind("flow-timeouts.", 0) == 0) {
+        const std::string name = k.substr(14);
+        for (const auto& t : kTimeoutKeys)
+            if (name == t.name) {
+                o.flow_timeouts.seconds[static_cast<size_t>(t.cls)] =
+                    parseNumber<uint32_t>(v, s.origin, 1, 86400);
+                return;
+            }
+        throw UsageError(s.origin + ": unknown flow timeout '" + name + "'");
+    } else throw UsageError(s.origin + ": unknown setting '" + k + "'");
+}
+
+std::string scalarText(const YAML::Node& n, const std::string& origin) {
+    if (!n.IsScalar()) throw UsageError(origin + ": expected a single value");
+    return n.Scalar();
+}
+
+// Flattens the YAML mapping into settings ("defrag: {timeout: 5}" -> "defrag.timeout").
+void collectYaml(const YAML::Node& map, const std::string& prefix, const std::string& file,
+                 std::vector<Setting>& out) {
+    for (const auto& item : map) {
+        const std::string key = prefix + item.first.as<std::string>();
+        const std::string origin = file + ":" + std::to_string(item.first.Mark().line + 1);
+        const YAML::Node& val = item.second;
+        if (key == "defrag" || key == "flow-timeouts") {
+            if (!val.IsMap()) throw UsageError(origin + ": '" + key + "' must be a mapping");
+            collectYaml(val, key + ".", file, out);
+            continue;
+        }
+        Setting s{key, {}, origin};
+        if (isListKey(key) && val.IsSequence()) {
+            for (const auto& e : val) s.values.push_back(scalarText(e, origin));
+        } else {
+            s.values.push_back(scalarText(val, origin));
+        }
+        out.push_back(std::move(s));
+    }
+}
+
+std::vector<Setting> loadConfigFile(const std::string& path) {
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+        throw UsageError("cannot read config file '" + path + "'");
+    } catch (const YAML::ParserException& e) {
+        throw UsageError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+    std::vector<Setting> out;
+    if (root.IsNull()) return out;
+    if (!root.IsMap()) throw UsageError(path + ": the configuration must be a YAML mapping");
+    collectYaml(root, "", path, out);
+    return out;
+}
+
+std::string defaultSensorName() {
+    char buf[256] = {0};
+    if (gethostname(buf, sizeof buf - 1) == 0 && buf[0]) return buf;
+    return "egressmon";
+}
+
+void validate(Options& o) {
+    if (o.read_files.empty() && o.interface.empty())
+        throw UsageError("nothing to read: give -r FILE or -i IFACE (see --help)");
+    if (!o.read_files.empty() && !o.interface.empty())
+        throw UsageError("-r and -i cannot be combined");
+    if (!o.rule_files.empty())
+        throw UsageError("rule files are not supported by this build yet: '" + o.rule_files[0] +
+                         "'");
+    if (!o.metrics.empty())
+        throw UsageError("--metrics is not supported by this build yet");
+    try {
+        core::HomeNet::parse(o.home_net);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("--home-net: ") + e.what());
+    }
+    if (o.workers == 0) o.workers = std::max(1u, std::thread::hardware_concurrency());
+    if (o.sensor_name.empty()) o.sensor_name = defaultSensorName();
+}
+
+} // namespace
+
+std::string usageText() {
+    return R"(usage: egressmon (-r FILE [-r FILE ...] | -i IFACE) [options]
+
+  -r FILE             read a capture file (pcap or pcapng); repeat to read several in order
+  -i IFACE            live capture; with --workers N, N handles share one PACKET_FANOUT group
+  -c FILE             YAML configuration; flags given here override it
+  --rules FILE        YAML rule file (repeatable)
+  --home-net LIST     comma-separated CIDRs of the monitored organisation
+                      (default 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7)
+  --workers N         worker threads (default: number of cores)
+  --alerts SINK       '-' (stdout, default), a file path, or kafka://HOST:PORT/TOPIC
+  --flows SINK        where EVE flow records go (same syntax); default: none
+  --metrics ADDR:PORT Prometheus endpoint (default off)
+  --stats             print a JSON summary to stderr at exit
+  -f EXPR             BPF filter
+  --sensor-name NAME  EVE "host" field (default: the host name)
+  --max-flows N       flow table size, all workers together (default 1000000)
+  --snaplen N         live capture snap length (default 262144)
+  --buffer-size MIB   live capture kernel buffer per handle (default 64)
+  --immediate         live capture: deliver packets without buffering
+  --version, --help
+)";
+}
+
+ParsedCommandLine parseCommandLine(int argc, char** argv) {
+    ParsedCommandLine result;
+    std::vector<Setting> cli;
+    std::string config_file;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            result.action = Action::kHelp;
+            return result;
+        }
+        if (arg == "--version") {
+            result.action = Action::kVersion;
+            return result;
+        }
+        if (arg == "--stats") {
+            cli.push_back({"stats", {"true"}, arg});
+            continue;
+        }
+        if (arg == "--immediate") {
+            cli.push_back({"immediate", {"true"}, arg});
+            continue;
+        }
+        // --flag=value and --flag value are both accepted.
+        std::string flag = arg, value;
+        bool inline_value = false;
+        if (const auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+            flag = arg.substr(0, eq), value = arg.substr(eq + 1), inline_value = true;
+        }
+        if (flag == "--metrics" && !inline_value &&
+            (i + 1 >= argc || argv[i + 1][0] == '-')) {
+            cli.push_back({"metrics", {"127.0.0.1:9187"}, flag});
+            continue;
+        }
+        const bool is_config = (flag == "-c");
+        const auto it = flagToKey().find(flag);
+        if (!is_config && it == flagToKey().end())
+            throw UsageError("unknown option '" + arg + "' (see --help)");
+        if (!inline_value) {
+            if (i + 1 >= argc) throw UsageError("option '" + flag + "' needs a value");
+            value = argv[++i];
+        }
+        if (is_config) {
+            config_file = value;
+            continue;
+        }
+        const std::string& key = it->second;
+        // Repeated list flags accumulate; the combined list replaces the config file's.
+        auto existing = std::find_if(cli.begin(), cli.end(),
+                                     [&](const Setting& s) { return s.key == key; });
+        if (isListKey(key) && existing != cli.end()) existing->values.push_back(value);
+        else cli.push_back({key, {value}, flag});
+    }
+
+    Options& o = result.options;
+    o.home_net = std::string(core::HomeNet::kDefault);
+    if (!config_file.empty())
+        for (const Setting& s : loadConfigFile(config_file)) apply(o, s);
+    for (const Setting& s : cli) apply(o, s);
+    validate(o);
+    return result;
+}
+
+} // namespace egressmon::app

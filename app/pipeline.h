@@ -1,0 +1,40 @@
+#pragma once
+// Runs egressmon over capture files or a live interface: capture -> decode -> defragment ->
+// symmetric flow hash -> N share-nothing workers -> sinks. Returns when the input ends or a
+// stop is requested, after every queued packet was processed and every flow flushed.
+
+#include <atomic>
+#include <cstdint>
+
+#include "app/options.h"
+#include "app/worker.h"
+#include "capture/decode_error.h"
+#include "capture/ip_defragmenter.h"
+#include "export/record_sink.h"
+
+namespace egressmon::app {
+
+struct RunSummary {
+    uint64_t frames_read = 0;      // frames libpcap handed us
+    uint64_t frames_bytes = 0;     // their wire length
+    uint64_t capture_drops = 0;    // kernel/interface drops reported by libpcap (live)
+    uint64_t read_errors = 0;      // capture files that ended in a read error (damaged file)
+    capture::DecodeCounters decode;
+    capture::DefragCounters defrag;
+    WorkerCounters workers;
+    exporting::SinkCounters flow_sink;
+    double elapsed_seconds = 0;
+};
+
+// Set from the SIGINT/SIGTERM handler; polled by the capture loops.
+std::atomic<bool>& stopRequested();
+
+// Start-up errors (unreadable capture, bad filter, cannot open a sink) throw
+// std::runtime_error / std::invalid_argument before any packet is processed.
+RunSummary runFilePipeline(const Options& options);
+RunSummary runLivePipeline(const Options& options);
+
+// The --stats object (one line of JSON).
+std::string formatStatsJson(const RunSummary& s);
+
+} // namespace egressmon::app

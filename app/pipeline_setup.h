@@ -1,0 +1,42 @@
+#pragma once
+// Start-up pieces shared by the file and live pipelines.
+
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "app/options.h"
+#include "app/worker.h"
+#include "core/home_net.h"
+#include "export/record_sink.h"
+
+namespace egressmon::app {
+
+struct PipelineParts {
+    core::HomeNet home_net;
+    std::unique_ptr<exporting::RecordSink> flow_sink; // null when --flows is not given
+    std::vector<std::unique_ptr<Worker>> workers;
+    uint64_t hash_seed = 0;
+};
+
+// `lossless`: sinks make producers wait instead of dropping (capture files).
+inline PipelineParts buildPipelineParts(const Options& o, bool lossless) {
+    PipelineParts parts;
+    parts.home_net = core::HomeNet::parse(o.home_net);
+    if (!o.flows.empty())
+        parts.flow_sink = exporting::RecordSink::open(o.flows, o.workers, lossless);
+    parts.hash_seed = o.hash_seed ? o.hash_seed : std::random_device{}() * 0x100000001ULL;
+    const uint32_t per_worker = std::max<uint32_t>(1, o.max_flows / o.workers);
+    for (unsigned i = 0; i < o.workers; ++i) {
+        WorkerConfig wc;
+        wc.id = i;
+        wc.max_flows = per_worker;
+        wc.timeouts = o.flow_timeouts;
+        wc.sensor_name = o.sensor_name;
+        parts.workers.push_back(
+            std::make_unique<Worker>(wc, parts.home_net, parts.flow_sink.get()));
+    }
+    return parts;
+}
+
+} // namespace egressmon::app

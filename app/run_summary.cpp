@@ -1,0 +1,75 @@
+#include <atomic>
+
+#include "app/pipeline.h"
+#include "export/json_writer.h"
+
+namespace egressmon::app {
+
+std::atomic<bool>& stopRequested() {
+    static std::atomic<bool> flag{false};
+    return flag;
+}
+
+std::string formatStatsJson(const RunSummary& s) {
+    std::string out;
+    exporting::JsonWriter w(out);
+    const double secs = s.elapsed_seconds > 0 ? s.elapsed_seconds : 1e-9;
+    const uint64_t drops = s.capture_drops + s.decode.total() + s.flow_sink.dropped;
+    w.beginObject();
+    w.field("packets", s.frames_read);
+    w.field("bytes", s.frames_bytes);
+    w.field("flows", s.workers.flows.created);
+    w.field("alerts", uint64_t{0}); // no rules engine in this build yet
+    w.field("drops", drops);
+    w.field("elapsed_seconds", s.elapsed_seconds);
+    w.field("gbps", double(s.frames_bytes) * 8 / secs / 1e9);
+    w.field("pps", double(s.frames_read) / secs);
+
+    w.key("capture").beginObject();
+    w.field("kernel_drops", s.capture_drops);
+    w.field("read_errors", s.read_errors);
+    w.endObject();
+
+    w.key("decode_errors").beginObject();
+    for (size_t i = 1; i < s.decode.by_reason.size(); ++i)
+        w.field(capture::kDecodeErrorNames[i], s.decode.by_reason[i]);
+    w.endObject();
+
+    w.key("defrag").beginObject();
+    w.field("fragments", s.defrag.fragments);
+    w.field("reassembled", s.defrag.reassembled);
+    w.field("timed_out", s.defrag.timed_out);
+    w.field("evicted", s.defrag.evicted);
+    w.field("overlaps", s.defrag.overlaps);
+    w.field("overlap_conflicts", s.defrag.overlap_conflicts);
+    w.field("too_large", s.defrag.too_large);
+    w.field("too_many_fragments", s.defrag.too_many_fragments);
+    w.field("truncated", s.defrag.truncated);
+    w.field("bad", s.defrag.bad);
+    w.endObject();
+
+    w.key("flow_table").beginObject();
+    w.field("created", s.workers.flows.created);
+    w.field("expired", s.workers.flows.expired);
+    w.field("evicted", s.workers.flows.evicted);
+    w.field("flushed", s.workers.flows.flushed);
+    w.endObject();
+
+    w.key("classifier").beginObject();
+    w.field("packets_inspected", s.workers.classifier.packets_inspected);
+    w.field("flows_detected", s.workers.classifier.flows_detected);
+    w.field("flows_guessed", s.workers.classifier.flows_guessed);
+    w.field("flows_unknown", s.workers.classifier.flows_unknown);
+    w.field("alloc_failures", s.workers.classifier.alloc_failures);
+    w.endObject();
+
+    w.key("flow_records").beginObject();
+    w.field("written", s.flow_sink.written);
+    w.field("dropped", s.flow_sink.dropped);
+    w.field("lost", s.workers.flow_records_lost);
+    w.endObject();
+    w.endObject();
+    return out;
+}
+
+} // namespace egressmon::app

@@ -1,0 +1,67 @@
+#pragma once
+// One worker: owns a flow table and an nDPI module, and handles every packet of the flows the
+// dispatcher hashes to it. Everything here runs on the worker's own thread; the only outputs are
+// the records it publishes to the sinks and its counters, read after the thread is joined.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/flow_table.h"
+#include "core/home_net.h"
+#include "core/packet.h"
+#include "dpi/flow_classifier.h"
+#include "export/record_sink.h"
+
+namespace egressmon::app {
+
+struct WorkerConfig {
+    unsigned id = 0;
+    uint32_t max_flows = 0; // this worker's share
+    core::FlowTimeouts timeouts;
+    dpi::ClassifierConfig classifier;
+    std::string sensor_name;
+};
+
+struct WorkerCounters {
+    uint64_t packets = 0;
+    uint64_t bytes = 0; // wire bytes
+    uint64_t flow_records_lost = 0; // could not be formatted (out of memory)
+    core::FlowTableCounters flows;
+    dpi::ClassifierCounters classifier;
+    WorkerCounters& operator+=(const WorkerCounters& o);
+};
+
+class Worker {
+public:
+    // flow_sink may be null (flow records off). home_net must outlive the worker.
+    Worker(WorkerConfig config, const core::HomeNet& home_net, exporting::RecordSink* flow_sink);
+
+    void processPacket(const core::Packet& packet, uint64_t flow_hash) noexcept;
+
+    // Advances the worker's clock (packet time for files, wall time for live) and ends flows
+    // idle past their timeout, at most once per second of clock time.
+    void advanceClock(uint64_t now_us) noexcept;
+
+    // Ends every flow (end of input or shutdown).
+    void flushAllFlows() noexcept;
+
+    WorkerCounters counters() const;
+    unsigned id() const { return config_.id; }
+
+private:
+    void endFlow(core::Flow& flow, core::FlowEndReason reason) noexcept;
+
+    WorkerConfig config_;
+    const core::HomeNet& home_net_;
+    exporting::RecordSink* flow_sink_;
+    core::FlowTable table_;
+    dpi::FlowClassifier classifier_;
+    uint64_t clock_us_ = 0;
+    uint64_t last_expiry_us_ = 0;
+    uint64_t packets_ = 0;
+    uint64_t bytes_ = 0;
+    uint64_t flow_records_lost_ = 0;
+};
+
+} // namespace egressmon::app

@@ -1,0 +1,167 @@
+#pragma once
+// Per-worker flow table: open addressing (linear probing, backward-shift deletion) over a pool
+// of Flow objects, with one LRU list per timeout class for O(expired) idle expiry and
+// oldest-first eviction when the table is full.
+//
+// Thread: owned by one worker; no locking. Memory: at most max_flows Flow objects, allocated in
+// chunks on demand and recycled; the index is sized once at construction.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "flow.h"
+
+namespace egressmon::core {
+
+struct FlowTimeouts {
+    // Seconds of inactivity before a flow ends, per class (Suricata's defaults).
+    std::array<uint32_t, static_cast<size_t>(TimeoutClass::kCount)> seconds = {
+        60,  // tcp new
+        600, // tcp established
+        60,  // tcp closed
+        30,  // udp new
+        300, // udp established
+        30,  // icmp new
+        300, // icmp established
+        30,  // other new
+        300, // other established
+    };
+    uint64_t timeoutUs(TimeoutClass c) const {
+        return uint64_t{seconds[static_cast<size_t>(c)]} * 1'000'000;
+    }
+};
+
+struct FlowTableCounters {
+    uint64_t created = 0;
+    uint64_t expired = 0; // ended by idle timeout
+    uint64_t evicted = 0; // ended early because the table was full
+    uint64_t flushed = 0; // ended at shutdown / end of capture
+    FlowTableCounters& operator+=(const FlowTableCounters& o) {
+        created += o.created, expired += o.expired, evicted += o.evicted, flushed += o.flushed;
+        return *this;
+    }
+};
+
+class FlowTable {
+public:
+    FlowTable(uint32_t max_flows, FlowTimeouts timeouts);
+    FlowTable(const FlowTable&) = delete;
+    FlowTable& operator=(const FlowTable&) = delete;
+
+    Flow* find(const FlowKey& key, uint64_t hash) noexcept;
+
+    // Inserts a new flow (the caller checked find() first). When the table is full, the flow
+    // idle longest is ended first through on_end(flow, FlowEndReason::kEvicted).
+    template <class OnEnd>
+    Flow* create(const FlowKey& key, uint64_t hash, uint64_t now_us, OnEnd&& on_end);
+
+    // Records activity: moves the flow to the young end of its timeout class's list.
+    void touch(Flow& flow, TimeoutClass cls, uint64_t now_us) noexcept;
+
+    // Ends every flow idle past its class's timeout at time now_us.
+    template <class OnEnd> void expire(uint64_t now_us, OnEnd&& on_end);
+
+    // Ends every flow (end of capture, shutdown).
+    template <class OnEnd> void flushAll(OnEnd&& on_end);
+
+    uint32_t size() const noexcept { return live_; }
+    uint32_t maxFlows() const noexcept { return max_flows_; }
+    const FlowTableCounters& counters() const noexcept { return counters_; }
+    const FlowTimeouts& timeouts() const noexcept { return timeouts_; }
+
+private:
+    static constexpr uint32_t kChunkShift = 10; // 1024 flows per allocation
+    static constexpr uint32_t kEmpty = 0;       // slot value: 0 empty, else flow index + 1
+
+    struct LruList {
+        uint32_t head = Flow::kNoFlow; // oldest
+        uint32_t tail = Flow::kNoFlow; // youngest
+    };
+
+    Flow& at(uint32_t index) noexcept {
+        return chunks_[index >> kChunkShift][index & ((1u << kChunkShift) - 1)];
+    }
+    const Flow& at(uint32_t index) const noexcept {
+        return chunks_[index >> kChunkShift][index & ((1u << kChunkShift) - 1)];
+    }
+    uint32_t allocate() noexcept; // Flow::kNoFlow when at max_flows
+    void release(uint32_t index) noexcept;
+    void lruUnlink(uint32_t index) noexcept;
+    void lruAppend(uint32_t index) noexcept;
+    void indexInsert(uint32_t index, uint64_t hash) noexcept;
+    void indexErase(uint32_t index) noexcept;
+    uint32_t oldestFlow() const noexcept;
+    template <class OnEnd> void end(uint32_t index, FlowEndReason reason, OnEnd& on_end);
+
+    uint32_t max_flows_;
+    FlowTimeouts timeouts_;
+    std::vector<uint32_t> slots_; // open-addressing index
+    std::vector<uint32_t> slot_tags_; // low 32 bits of the hash, to skip most key compares
+    uint64_t slot_mask_;
+    std::vector<std::unique_ptr<Flow[]>> chunks_;
+    std::vector<uint32_t> free_; // recycled flow indices
+    uint32_t allocated_ = 0;     // flow indices handed out so far (chunks cover them)
+    uint32_t live_ = 0;
+    std::array<LruList, static_cast<size_t>(TimeoutClass::kCount)> lru_{};
+    FlowTableCounters counters_;
+};
+
+// ---- template members ----
+
+template <class OnEnd> void FlowTable::end(uint32_t index, FlowEndReason reason, OnEnd& on_end) {
+    Flow& flow = at(index);
+    on_end(flow, reason);
+    lruUnlink(index);
+    indexErase(index);
+    release(index);
+}
+
+template <class OnEnd>
+Flow* FlowTable::create(const FlowKey& key, uint64_t hash, uint64_t now_us, OnEnd&& on_end) {
+    uint32_t index = allocate();
+    if (index == Flow::kNoFlow) {
+        const uint32_t victim = oldestFlow();
+        if (victim == Flow::kNoFlow) return nullptr; // max_flows == 0
+        ++counters_.evicted;
+        end(victim, FlowEndReason::kEvicted, on_end);
+        index = allocate();
+    }
+    Flow& flow = at(index);
+    flow.key = key;
+    flow.hash = hash;
+    flow.first_ts_us = flow.last_ts_us = now_us;
+    flow.in_use = true;
+    flow.table_index = index;
+    flow.timeout_class = TimeoutClass::kOtherNew;
+    indexInsert(index, hash);
+    lruAppend(index);
+    ++live_;
+    ++counters_.created;
+    return &flow;
+}
+
+template <class OnEnd> void FlowTable::expire(uint64_t now_us, OnEnd&& on_end) {
+    for (size_t c = 0; c < lru_.size(); ++c) {
+        const uint64_t timeout = timeouts_.timeoutUs(static_cast<TimeoutClass>(c));
+        while (lru_[c].head != Flow::kNoFlow) {
+            const uint32_t index = lru_[c].head;
+            const Flow& flow = at(index);
+            if (now_us < flow.last_ts_us || now_us - flow.last_ts_us < timeout) break;
+            ++counters_.expired;
+            end(index, FlowEndReason::kTimeout, on_end);
+        }
+    }
+}
+
+template <class OnEnd> void FlowTable::flushAll(OnEnd&& on_end) {
+    for (auto& list : lru_) {
+        while (list.head != Flow::kNoFlow) {
+            ++counters_.flushed;
+            end(list.head, FlowEndReason::kShutdown, on_end);
+        }
+    }
+}
+
+} // namespace egressmon::core

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package that egressmon's build, tests and benchmarks need.
+# Idempotent: packages already present are skipped by apt; safe to run on every build.
+set -euo pipefail
+
+packages=(
+    build-essential cmake ninja-build pkg-config clang-format
+    libpcap-dev libndpi-dev libhyperscan-dev librdkafka-dev prometheus-cpp-dev
+    libyaml-cpp-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
+    libndpi-bin tshark tcpdump iproute2 python3 python3-jsonschema
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "install-deps: all ${#packages[@]} packages already installed"
+    exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer once, non-interactively.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

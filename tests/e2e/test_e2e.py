@@ -1,0 +1,308 @@
+"""End-to-end tests of the egressmon binary (run by CTest with EGRESSMON and
+EGRESSMON_SOURCE_DIR set). Each class is one CTest entry; see CMakeLists.txt."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+BINARY = os.environ.get("EGRESSMON", "egressmon")
+SOURCE = os.environ.get("EGRESSMON_SOURCE_DIR",
+                        os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..")))
+SAMPLE = os.path.join(SOURCE, "samples", "sample.pcap")
+SHARED = os.path.normpath(os.path.join(SOURCE, "..", "shared"))
+SCHEMA = os.path.join(SHARED, "schemas", "eve.schema.json")
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+# What nDPI 4.2 says for each flow of the bundled sample (samples/README.md).
+SAMPLE_FLOWS = {
+    ("TCP", "10.1.0.10", 51000, "203.0.113.10", 80): "HTTP",
+    ("TCP", "10.1.0.11", 51001, "203.0.113.20", 80): "HTTP",
+    ("TCP", "10.1.0.12", 51002, "203.0.113.30", 443): "TLS",
+    ("TCP", "10.1.0.13", 51003, "198.51.100.25", 25): "SMTP",
+    ("TCP", "fd00:10:1::14", 51004, "2001:db8::80", 80): "HTTP",
+    ("TCP", "10.1.20.5", 51005, "198.51.100.80", 80): "HTTP",
+    ("UDP", "10.1.0.10", 53001, "198.51.100.53", 53): "DNS",
+    ("UDP", "10.1.0.10", 53002, "198.51.100.53", 53): "DNS",
+    ("UDP", "fd00:10:1::14", 53004, "2001:db8::53", 53): "DNS",
+    ("ICMP", "10.1.0.10", 0, "203.0.113.1", 0): "ICMP",
+}
+
+
+def run(*args, timeout=120):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=timeout)
+
+
+def flow_records(text):
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def tuple_of(rec):
+    return (rec["proto"], rec["src_ip"], rec["src_port"], rec["dest_ip"], rec["dest_port"])
+
+
+class sample_run(unittest.TestCase):
+    """The README's main job: the bundled sample, flow records to stdout."""
+
+    def test_main_job_reports_every_sample_flow_with_its_protocol(self):
+        proc = run("-r", SAMPLE, "--flows", "-")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        got = {tuple_of(r): r["ndpi"]["protocol"] for r in flow_records(proc.stdout)}
+        self.assertEqual(got, SAMPLE_FLOWS)
+
+    def test_metadata_of_sample_flows(self):
+        recs = {tuple_of(r): r for r in flow_records(run("-r", SAMPLE, "--flows", "-").stdout)}
+        tls = recs[("TCP", "10.1.0.12", 51002, "203.0.113.30", 443)]
+        self.assertEqual(tls["tls"]["sni"], "files.example.com")
+        self.assertEqual(tls["tls"]["ja3"]["hash"], "ac55c9ddca5ed14bcd43da074877e5f1")
+        post = recs[("TCP", "10.1.0.11", 51001, "203.0.113.20", 80)]
+        self.assertEqual(post["http"]["hostname"], "upload.example.net")
+        frag_dns = recs[("UDP", "10.1.0.10", 53002, "198.51.100.53", 53)]
+        self.assertEqual(frag_dns["dns"]["rrname"], "keys.example.net")
+        self.assertEqual(recs[("TCP", "10.1.20.5", 51005, "198.51.100.80", 80)]["vlan"], [20])
+        smtp = recs[("TCP", "10.1.0.13", 51003, "198.51.100.25", 25)]
+        self.assertEqual(smtp["flow"]["state"], "closed")
+        self.assertEqual(smtp["app_proto"], "smtp")
+
+    def test_results_do_not_depend_on_worker_count(self):
+        outputs = []
+        for workers in ("1", "2", "4"):
+            proc = run("-r", SAMPLE, "--flows", "-", "--workers", workers)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            outputs.append(sorted(json.dumps(r, sort_keys=True) for r in flow_records(proc.stdout)))
+        self.assertEqual(outputs[0], outputs[1])
+        self.assertEqual(outputs[0], outputs[2])
+
+    def test_stats_summary_counts_packets_flows_and_fragments(self):
+        proc = run("-r", SAMPLE, "--stats", "--workers", "2")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        stats = json.loads(proc.stderr.strip().splitlines()[-1])
+        for key in ("packets", "bytes", "flows", "alerts", "drops", "elapsed_seconds", "gbps"):
+            self.assertIn(key, stats)
+        self.assertEqual(stats["packets"], 103)
+        self.assertEqual(stats["flows"], 10)
+        self.assertEqual(stats["drops"], 0)
+        self.assertEqual(stats["defrag"]["reassembled"], 1)
+        self.assertEqual(stats["defrag"]["fragments"], 3)
+
+    def test_several_files_are_read_in_order_into_one_run(self):
+        proc = run("-r", SAMPLE, "-r", SAMPLE, "--stats", "--flows", "-")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        stats = json.loads(proc.stderr.strip().splitlines()[-1])
+        self.assertEqual(stats["packets"], 206)
+        # Same flows replayed at the same times: each flow simply continues.
+        recs = flow_records(proc.stdout)
+        self.assertEqual(len(recs), 10)
+        http = [r for r in recs if tuple_of(r)[1:3] == ("10.1.0.10", 51000)][0]
+        self.assertEqual(http["flow"]["pkts_toserver"] % 2, 0)
+
+    def test_bpf_filter_limits_what_is_seen(self):
+        proc = run("-r", SAMPLE, "-f", "udp port 53", "--flows", "-")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        protos = {r["ndpi"]["protocol"] for r in flow_records(proc.stdout)}
+        self.assertEqual(protos, {"DNS"})
+
+    def test_flow_table_limit_evicts_and_counts(self):
+        proc = run("-r", SAMPLE, "--max-flows", "2", "--workers", "1", "--stats", "--flows", "-")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        stats = json.loads(proc.stderr.strip().splitlines()[-1])
+        self.assertGreater(stats["flow_table"]["evicted"], 0)
+        reasons = {r["flow"]["reason"] for r in flow_records(proc.stdout)}
+        self.assertIn("forced", reasons)
+
+    def test_flow_records_append_to_a_file(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "flows.json")
+            for _ in range(2):
+                self.assertEqual(run("-r", SAMPLE, "--flows", out).returncode, 0)
+            with open(out) as f:
+                self.assertEqual(len(f.readlines()), 20)
+
+    @unittest.skipUnless(os.path.exists(SCHEMA) and os.path.exists(SYSTEM_PYTHON),
+                         "needs ../shared/schemas and Debian's python3")
+    def test_flow_records_validate_against_the_eve_schema(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "flows.json")
+            self.assertEqual(run("-r", SAMPLE, "--flows", out).returncode, 0)
+            check = subprocess.run([SYSTEM_PYTHON, os.path.join(SOURCE, "tests", "e2e",
+                                                                "validate_eve.py"), SCHEMA, out],
+                                   capture_output=True, text=True)
+            if check.returncode == 77:
+                self.skipTest("python3-jsonschema is not installed")
+            self.assertEqual(check.returncode, 0, check.stdout)
+
+    def test_damaged_capture_is_counted_not_fatal(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cut = os.path.join(tmp, "cut.pcap")
+            with open(SAMPLE, "rb") as f:
+                data = f.read()
+            with open(cut, "wb") as f:
+                f.write(data[: len(data) // 2 + 7])  # ends inside a record
+            proc = run("-r", cut, "--stats", "--flows", "-")
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertIn("read error", proc.stderr)
+            stats = json.loads(proc.stderr.strip().splitlines()[-1])
+            self.assertEqual(stats["capture"]["read_errors"], 1)
+            self.assertGreater(len(flow_records(proc.stdout)), 0)
+
+
+class cli_errors(unittest.TestCase):
+    """Bad usage and bad files: exit 2 with one clear line naming the problem."""
+
+    def assertUsageError(self, proc, *needles):
+        self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
+        lines = proc.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, proc.stderr)
+        self.assertTrue(lines[0].startswith("egressmon: "), lines[0])
+        for n in needles:
+            self.assertIn(n, lines[0])
+
+    def test_no_input(self):
+        self.assertUsageError(run(), "-r")
+
+    def test_unknown_option(self):
+        self.assertUsageError(run("-r", SAMPLE, "--frobnicate"), "--frobnicate")
+
+    def test_missing_value(self):
+        self.assertUsageError(run("-r", SAMPLE, "--workers"), "--workers")
+
+    def test_bad_worker_count(self):
+        self.assertUsageError(run("-r", SAMPLE, "--workers", "zero"), "--workers", "zero")
+        self.assertUsageError(run("-r", SAMPLE, "--workers", "0"), "--workers")
+
+    def test_missing_capture_file(self):
+        self.assertUsageError(run("-r", "/nonexistent/x.pcap"), "/nonexistent/x.pcap")
+
+    def test_file_that_is_not_a_capture(self):
+        with tempfile.NamedTemporaryFile(suffix=".pcap") as f:
+            f.write(b"this is not a capture file at all\n" * 4)
+            f.flush()
+            self.assertUsageError(run("-r", f.name), f.name)
+
+    def test_second_file_bad_fails_before_any_output(self):
+        proc = run("-r", SAMPLE, "-r", "/nonexistent/y.pcap", "--flows", "-")
+        self.assertUsageError(proc, "/nonexistent/y.pcap")
+        self.assertEqual(proc.stdout, "")
+
+    def test_bad_bpf_filter(self):
+        self.assertUsageError(run("-r", SAMPLE, "-f", "port port"), "BPF")
+
+    def test_bad_home_net(self):
+        self.assertUsageError(run("-r", SAMPLE, "--home-net", "10.0.0.0/8,999.1.1.1/8"),
+                              "999.1.1.1")
+
+    def test_unwritable_flow_sink(self):
+        self.assertUsageError(run("-r", SAMPLE, "--flows", "/nonexistent/dir/f.json"),
+                              "/nonexistent/dir/f.json")
+
+    def test_input_and_interface_together(self):
+        self.assertUsageError(run("-r", SAMPLE, "-i", "lo"), "-i")
+
+    def test_help_and_version_exit_zero(self):
+        self.assertEqual(run("--help").returncode, 0)
+        version = run("--version")
+        self.assertEqual(version.returncode, 0)
+        self.assertTrue(version.stdout.startswith("egressmon "))
+
+
+class config_file(unittest.TestCase):
+    """-c YAML: keys mirror the flags, flags win, errors name file and line."""
+
+    def write(self, tmp, text):
+        path = os.path.join(tmp, "egressmon.yaml")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_config_keys_drive_the_run(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            flows = os.path.join(tmp, "flows.json")
+            cfg = self.write(tmp, f"read: [{SAMPLE}]\nflows: {flows}\nworkers: 2\n"
+                                  "sensor-name: sensor-a\nfilter: udp\n"
+                                  "flow-timeouts:\n  udp-new: 10\n"
+                                  "defrag:\n  max-datagrams: 16\n")
+            proc = run("-c", cfg)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            with open(flows) as f:
+                recs = flow_records(f.read())
+            self.assertEqual({r["host"] for r in recs}, {"sensor-a"})
+            self.assertEqual({r["proto"] for r in recs}, {"UDP"})
+
+    def test_flag_overrides_config(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = self.write(tmp, f"read: {SAMPLE}\nsensor-name: from-file\nflows: '-'\n")
+            proc = run("-c", cfg, "--sensor-name", "from-flag")
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertEqual({r["host"] for r in flow_records(proc.stdout)}, {"from-flag"})
+
+    def test_unknown_key_names_file_and_line(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = self.write(tmp, f"read: {SAMPLE}\n\nworkerz: 2\n")
+            proc = run("-c", cfg)
+            self.assertEqual(proc.returncode, 2)
+            self.assertIn(f"{cfg}:3", proc.stderr)
+            self.assertIn("workerz", proc.stderr)
+
+    def test_yaml_syntax_error_names_file_and_line(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = self.write(tmp, "read: [a, b\nworkers: 2\n")
+            proc = run("-c", cfg)
+            self.assertEqual(proc.returncode, 2)
+            self.assertRegex(proc.stderr, rf"{cfg}:\d+")
+
+    def test_bad_value_names_file_and_line(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = self.write(tmp, f"read: {SAMPLE}\nworkers: many\n")
+            proc = run("-c", cfg)
+            self.assertEqual(proc.returncode, 2)
+            self.assertIn(f"{cfg}:2", proc.stderr)
+
+    def test_missing_config_file(self):
+        proc = run("-c", "/nonexistent/egressmon.yaml")
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("/nonexistent/egressmon.yaml", proc.stderr)
+
+
+class live_capture(unittest.TestCase):
+    """-i on the loopback interface: packets sent during the run come out as flows, SIGINT
+    flushes them. Skipped where this process may not open a capture socket."""
+
+    def test_loopback_udp_flow_is_seen_and_flushed_on_sigint(self):
+        for workers in ("1", "2"):
+            with self.subTest(workers=workers):
+                self.capture_once(workers)
+
+    def capture_once(self, workers):
+        port = 40000 + os.getpid() % 10000
+        proc = subprocess.Popen([BINARY, "-i", "lo", "-f", f"udp port {port}", "--flows", "-",
+                                 "--workers", workers, "--stats", "--immediate"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            if "ermission" in err or "not permitted" in err:
+                self.skipTest(f"no capture permission: {err.strip()}")
+            self.fail(f"egressmon exited early: {err}")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            for i in range(5):
+                s.sendto(b"hello %d" % i, ("127.0.0.1", port))
+                time.sleep(0.05)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, err)
+        recs = [r for r in flow_records(out) if r["dest_port"] == port]
+        self.assertEqual(len(recs), 1, out)
+        self.assertEqual(recs[0]["flow"]["pkts_toserver"], 5)
+        self.assertEqual(recs[0]["flow"]["reason"], "shutdown")
+        stats = json.loads(err.strip().splitlines()[-1])
+        self.assertGreaterEqual(stats["packets"], 5)
+
+
+if __name__ == "__main__":
+    unittest.main()
