@@ -21,7 +21,9 @@ namespace egressmon::app {
 
 namespace {
 
-constexpr size_t kBatchesPerWorker = 16;
+// 8 batches x 512 KiB arena = 4 MiB of packet buffers per worker, enough to keep a worker fed
+// while the reader fills the next batch.
+constexpr size_t kBatchesPerWorker = 8;
 
 // The reader's side of one worker: its rings, the batch being filled, the batch pool.
 struct WorkerLane {

@@ -73,7 +73,7 @@ void apply(Options& o, const Setting& s) {
     else if (k == "rules") o.rule_files = s.values;
     else if (k == "interface") o.interface = v;
     else if (k == "home-net") o.home_net = v;
-    else if (k == "workers") o.workers = parseNumber<unsigned>(v, s.origin, 1, 1024);
+    else if (k == "workers") o.workers = parseNumber<unsigned>(v, s.origin, 1, 256);
     else if (k == "alerts") o.alerts = v;
     else if (k == "flows") o.flows = v;
     else if (k == "metrics") o.metrics = v;

@@ -3,7 +3,7 @@ EGRESSMON_SOURCE_DIR set). Each class is one CTest entry; see CMakeLists.txt."""
 
 import json
 import os
-import shutil
+import shlex
 import signal
 import socket
 import subprocess
@@ -49,11 +49,22 @@ def tuple_of(rec):
 class sample_run(unittest.TestCase):
     """The README's main job: the bundled sample, flow records to stdout."""
 
+    def readme_main_job(self):
+        """The egressmon command line that scripts/run-sample.sh (the README's first command)
+        runs after installing and building, with the binary under test substituted."""
+        with open(os.path.join(SOURCE, "scripts", "run-sample.sh")) as f:
+            lines = [l for l in f.read().splitlines() if l.startswith("./build/app/egressmon ")]
+        self.assertEqual(len(lines), 1, "run-sample.sh must run egressmon exactly once")
+        args = shlex.split(lines[0])[1:]
+        return [os.path.join(SOURCE, a) if a.startswith("samples/") else a for a in args]
+
     def test_main_job_reports_every_sample_flow_with_its_protocol(self):
-        proc = run("-r", SAMPLE, "--flows", "-")
+        proc = run(*self.readme_main_job())
         self.assertEqual(proc.returncode, 0, proc.stderr)
         got = {tuple_of(r): r["ndpi"]["protocol"] for r in flow_records(proc.stdout)}
         self.assertEqual(got, SAMPLE_FLOWS)
+        stats = json.loads(proc.stderr.strip().splitlines()[-1])
+        self.assertEqual(stats["flows"], len(SAMPLE_FLOWS))
 
     def test_metadata_of_sample_flows(self):
         recs = {tuple_of(r): r for r in flow_records(run("-r", SAMPLE, "--flows", "-").stdout)}
