@@ -35,8 +35,10 @@ struct WorkerLane {
 };
 
 void backoff(unsigned& spins) {
-    if (++spins < 64) std::this_thread::yield();
-    else std::this_thread::sleep_for(std::chrono::microseconds(50));
+    if (++spins < 64)
+        std::this_thread::yield();
+    else
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
 }
 
 core::PacketBatch* takeEmptyBatch(WorkerLane& lane) {
@@ -51,7 +53,8 @@ void sendBatch(WorkerLane& lane, uint64_t reader_time_us) {
     core::PacketBatch* b = lane.filling;
     b->reader_time_us = reader_time_us;
     unsigned spins = 0;
-    while (!lane.full.tryPush(b)) backoff(spins);
+    while (!lane.full.tryPush(b))
+        backoff(spins);
     lane.filling = nullptr;
 }
 
@@ -60,7 +63,8 @@ void workerLoop(Worker& worker, WorkerLane& lane) {
     for (;;) {
         if (auto got = lane.full.tryPop()) {
             core::PacketBatch* b = *got;
-            for (uint32_t i = 0; i < b->size(); ++i) worker.processPacket(b->packet(i), b->flowHash(i));
+            for (uint32_t i = 0; i < b->size(); ++i)
+                worker.processPacket(b->packet(i), b->flowHash(i));
             worker.advanceClock(b->reader_time_us);
             b->clear();
             lane.empty.tryPush(b); // cannot fail: the pool never exceeds the ring's capacity
@@ -149,9 +153,8 @@ RunSummary runFilePipeline(const Options& o) {
         if (!stopRequested().load() && rc == PCAP_ERROR) {
             // A damaged capture (cut short, corrupt record): keep what was read, say so, count.
             ++summary.read_errors;
-            std::cerr << "egressmon: warning: capture '" << path
-                      << "' ends in a read error after " << summary.frames_read
-                      << " frames: " << pcap_geterr(handle.get()) << "\n";
+            std::cerr << "egressmon: warning: capture '" << path << "' ends in a read error after "
+                      << summary.frames_read << " frames: " << pcap_geterr(handle.get()) << "\n";
         }
     }
 
@@ -159,7 +162,8 @@ RunSummary runFilePipeline(const Options& o) {
         if (lane->filling) sendBatch(*lane, reader_time_us);
         lane->input_done.store(true, std::memory_order_release);
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     summary.elapsed_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
@@ -168,7 +172,8 @@ RunSummary runFilePipeline(const Options& o) {
         summary.flow_sink = parts.flow_sink->counters();
     }
     summary.defrag = defrag.counters();
-    for (const auto& w : parts.workers) summary.workers += w->counters();
+    for (const auto& w : parts.workers)
+        summary.workers += w->counters();
     return summary;
 }
 

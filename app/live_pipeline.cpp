@@ -4,11 +4,10 @@
 //
 //   worker i: poll(handle i) -> pcap_dispatch -> decode -> defragment -> Worker::processPacket
 
-#include <poll.h>
-#include <unistd.h>
-
 #include <chrono>
+#include <poll.h>
 #include <thread>
+#include <unistd.h>
 
 #include "app/pipeline.h"
 #include "app/pipeline_setup.h"
@@ -52,10 +51,9 @@ void onFrame(u_char* user, const pcap_pkthdr* hdr, const u_char* data) {
     if (result == capture::DecodeResult::kFragment) {
         const auto whole = lane.defrag.add(frag, data, ts);
         if (whole.empty()) return;
-        result = capture::PacketDecoder::decodeReassembled(whole.data(),
-                                                           static_cast<uint32_t>(whole.size()),
-                                                           ts, frag.vlan_id, frag.tunneled,
-                                                           packet, error);
+        result = capture::PacketDecoder::decodeReassembled(
+            whole.data(), static_cast<uint32_t>(whole.size()), ts, frag.vlan_id, frag.tunneled,
+            packet, error);
     }
     if (result != capture::DecodeResult::kPacket) {
         lane.decode.count(error);
@@ -107,8 +105,10 @@ RunSummary runLivePipeline(const Options& o) {
 
     const auto started = std::chrono::steady_clock::now();
     std::vector<std::thread> threads;
-    for (auto& lane : lanes) threads.emplace_back(liveWorkerLoop, std::ref(*lane));
-    for (auto& t : threads) t.join();
+    for (auto& lane : lanes)
+        threads.emplace_back(liveWorkerLoop, std::ref(*lane));
+    for (auto& t : threads)
+        t.join();
 
     RunSummary summary;
     summary.elapsed_seconds =
@@ -126,7 +126,8 @@ RunSummary runLivePipeline(const Options& o) {
         parts.flow_sink->close();
         summary.flow_sink = parts.flow_sink->counters();
     }
-    for (const auto& w : parts.workers) summary.workers += w->counters();
+    for (const auto& w : parts.workers)
+        summary.workers += w->counters();
     return summary;
 }
 

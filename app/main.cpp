@@ -8,7 +8,9 @@
 #include "app/pipeline.h"
 
 namespace {
-void onStopSignal(int) { egressmon::app::stopRequested().store(true); }
+void onStopSignal(int) {
+    egressmon::app::stopRequested().store(true);
+}
 } // namespace
 
 int main(int argc, char** argv) {

@@ -1,10 +1,9 @@
 #include "options.h"
 
-#include <unistd.h>
-
 #include <charconv>
 #include <map>
 #include <thread>
+#include <unistd.h>
 
 #include <yaml-cpp/yaml.h>
 
@@ -23,17 +22,27 @@ struct Setting {
 
 const std::map<std::string, std::string>& flagToKey() {
     static const std::map<std::string, std::string> m = {
-        {"-r", "read"},          {"-i", "interface"},      {"--rules", "rules"},
-        {"--home-net", "home-net"}, {"--workers", "workers"}, {"--alerts", "alerts"},
-        {"--flows", "flows"},    {"--metrics", "metrics"}, {"-f", "filter"},
-        {"--sensor-name", "sensor-name"}, {"--max-flows", "max-flows"},
-        {"--snaplen", "snaplen"}, {"--buffer-size", "buffer-size"},
+        {"-r", "read"},
+        {"-i", "interface"},
+        {"--rules", "rules"},
+        {"--home-net", "home-net"},
+        {"--workers", "workers"},
+        {"--alerts", "alerts"},
+        {"--flows", "flows"},
+        {"--metrics", "metrics"},
+        {"-f", "filter"},
+        {"--sensor-name", "sensor-name"},
+        {"--max-flows", "max-flows"},
+        {"--snaplen", "snaplen"},
+        {"--buffer-size", "buffer-size"},
         {"--hash-seed", "hash-seed"},
     };
     return m;
 }
 
-bool isListKey(const std::string& key) { return key == "read" || key == "rules"; }
+bool isListKey(const std::string& key) {
+    return key == "read" || key == "rules";
+}
 
 template <class T> T parseNumber(const std::string& text, const std::string& origin, T min, T max) {
     T v{};
@@ -69,22 +78,38 @@ constexpr TimeoutKey kTimeoutKeys[] = {
 void apply(Options& o, const Setting& s) {
     const std::string& v = s.values.empty() ? std::string() : s.values.back();
     const std::string& k = s.key;
-    if (k == "read") o.read_files = s.values;
-    else if (k == "rules") o.rule_files = s.values;
-    else if (k == "interface") o.interface = v;
-    else if (k == "home-net") o.home_net = v;
-    else if (k == "workers") o.workers = parseNumber<unsigned>(v, s.origin, 1, 256);
-    else if (k == "alerts") o.alerts = v;
-    else if (k == "flows") o.flows = v;
-    else if (k == "metrics") o.metrics = v;
-    else if (k == "stats") o.stats = parseBool(v, s.origin);
-    else if (k == "filter") o.bpf_filter = v;
-    else if (k == "sensor-name") o.sensor_name = v;
-    else if (k == "max-flows") o.max_flows = parseNumber<uint32_t>(v, s.origin, 1, 1u << 30);
-    else if (k == "snaplen") o.snaplen = parseNumber<int>(v, s.origin, 64, 262144);
-    else if (k == "buffer-size") o.buffer_mib = parseNumber<int>(v, s.origin, 1, 4096);
-    else if (k == "immediate") o.immediate = parseBool(v, s.origin);
-    else if (k == "hash-seed") o.hash_seed = parseNumber<uint64_t>(v, s.origin, 0, UINT64_MAX);
+    if (k == "read")
+        o.read_files = s.values;
+    else if (k == "rules")
+        o.rule_files = s.values;
+    else if (k == "interface")
+        o.interface = v;
+    else if (k == "home-net")
+        o.home_net = v;
+    else if (k == "workers")
+        o.workers = parseNumber<unsigned>(v, s.origin, 1, 256);
+    else if (k == "alerts")
+        o.alerts = v;
+    else if (k == "flows")
+        o.flows = v;
+    else if (k == "metrics")
+        o.metrics = v;
+    else if (k == "stats")
+        o.stats = parseBool(v, s.origin);
+    else if (k == "filter")
+        o.bpf_filter = v;
+    else if (k == "sensor-name")
+        o.sensor_name = v;
+    else if (k == "max-flows")
+        o.max_flows = parseNumber<uint32_t>(v, s.origin, 1, 1u << 30);
+    else if (k == "snaplen")
+        o.snaplen = parseNumber<int>(v, s.origin, 64, 262144);
+    else if (k == "buffer-size")
+        o.buffer_mib = parseNumber<int>(v, s.origin, 1, 4096);
+    else if (k == "immediate")
+        o.immediate = parseBool(v, s.origin);
+    else if (k == "hash-seed")
+        o.hash_seed = parseNumber<uint64_t>(v, s.origin, 0, UINT64_MAX);
     else if (k == "defrag.max-datagrams")
         o.defrag.max_datagrams = parseNumber<uint32_t>(v, s.origin, 1, 1u << 24);
     else if (k == "defrag.max-bytes")
@@ -100,7 +125,8 @@ void apply(Options& o, const Setting& s) {
                 return;
             }
         throw UsageError(s.origin + ": unknown flow timeout '" + name + "'");
-    } else throw UsageError(s.origin + ": unknown setting '" + k + "'");
+    } else
+        throw UsageError(s.origin + ": unknown setting '" + k + "'");
 }
 
 std::string scalarText(const YAML::Node& n, const std::string& origin) {
@@ -122,7 +148,8 @@ void collectYaml(const YAML::Node& map, const std::string& prefix, const std::st
         }
         Setting s{key, {}, origin};
         if (isListKey(key) && val.IsSequence()) {
-            for (const auto& e : val) s.values.push_back(scalarText(e, origin));
+            for (const auto& e : val)
+                s.values.push_back(scalarText(e, origin));
         } else {
             s.values.push_back(scalarText(val, origin));
         }
@@ -160,8 +187,7 @@ void validate(Options& o) {
     if (!o.rule_files.empty())
         throw UsageError("rule files are not supported by this build yet: '" + o.rule_files[0] +
                          "'");
-    if (!o.metrics.empty())
-        throw UsageError("--metrics is not supported by this build yet");
+    if (!o.metrics.empty()) throw UsageError("--metrics is not supported by this build yet");
     try {
         core::HomeNet::parse(o.home_net);
     } catch (const std::invalid_argument& e) {
@@ -225,8 +251,7 @@ ParsedCommandLine parseCommandLine(int argc, char** argv) {
         if (const auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
             flag = arg.substr(0, eq), value = arg.substr(eq + 1), inline_value = true;
         }
-        if (flag == "--metrics" && !inline_value &&
-            (i + 1 >= argc || argv[i + 1][0] == '-')) {
+        if (flag == "--metrics" && !inline_value && (i + 1 >= argc || argv[i + 1][0] == '-')) {
             cli.push_back({"metrics", {"127.0.0.1:9187"}, flag});
             continue;
         }
@@ -244,17 +269,21 @@ ParsedCommandLine parseCommandLine(int argc, char** argv) {
         }
         const std::string& key = it->second;
         // Repeated list flags accumulate; the combined list replaces the config file's.
-        auto existing = std::find_if(cli.begin(), cli.end(),
-                                     [&](const Setting& s) { return s.key == key; });
-        if (isListKey(key) && existing != cli.end()) existing->values.push_back(value);
-        else cli.push_back({key, {value}, flag});
+        auto existing =
+            std::find_if(cli.begin(), cli.end(), [&](const Setting& s) { return s.key == key; });
+        if (isListKey(key) && existing != cli.end())
+            existing->values.push_back(value);
+        else
+            cli.push_back({key, {value}, flag});
     }
 
     Options& o = result.options;
     o.home_net = std::string(core::HomeNet::kDefault);
     if (!config_file.empty())
-        for (const Setting& s : loadConfigFile(config_file)) apply(o, s);
-    for (const Setting& s : cli) apply(o, s);
+        for (const Setting& s : loadConfigFile(config_file))
+            apply(o, s);
+    for (const Setting& s : cli)
+        apply(o, s);
     validate(o);
     return result;
 }

@@ -14,8 +14,7 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     return *this;
 }
 
-Worker::Worker(WorkerConfig config, const core::HomeNet& home_net,
-               exporting::RecordSink* flow_sink)
+Worker::Worker(WorkerConfig config, const core::HomeNet& home_net, exporting::RecordSink* flow_sink)
     : config_(std::move(config)), home_net_(home_net), flow_sink_(flow_sink),
       table_(config_.max_flows, config_.timeouts), classifier_(config_.classifier) {}
 
@@ -57,8 +56,8 @@ void Worker::endFlow(core::Flow& flow, core::FlowEndReason reason) noexcept {
         const exporting::FlowNames names{classifier_.protocolName(flow.classification),
                                          classifier_.categoryName(flow.classification),
                                          classifier_.appProtoName(flow.classification)};
-        flow_sink_->publish(config_.id, exporting::buildEveFlowRecord(flow, reason, names,
-                                                                      config_.sensor_name));
+        flow_sink_->publish(
+            config_.id, exporting::buildEveFlowRecord(flow, reason, names, config_.sensor_name));
     } catch (const std::bad_alloc&) {
         ++flow_records_lost_; // out of memory while formatting: counted, not fatal
     }

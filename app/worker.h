@@ -25,7 +25,7 @@ struct WorkerConfig {
 
 struct WorkerCounters {
     uint64_t packets = 0;
-    uint64_t bytes = 0; // wire bytes
+    uint64_t bytes = 0;             // wire bytes
     uint64_t flow_records_lost = 0; // could not be formatted (out of memory)
     core::FlowTableCounters flows;
     dpi::ClassifierCounters classifier;
@@ -33,7 +33,7 @@ struct WorkerCounters {
 };
 
 class Worker {
-public:
+  public:
     // flow_sink may be null (flow records off). home_net must outlive the worker.
     Worker(WorkerConfig config, const core::HomeNet& home_net, exporting::RecordSink* flow_sink);
 
@@ -49,7 +49,7 @@ public:
     WorkerCounters counters() const;
     unsigned id() const { return config_.id; }
 
-private:
+  private:
     void endFlow(core::Flow& flow, core::FlowEndReason reason) noexcept;
 
     WorkerConfig config_;

@@ -2,13 +2,12 @@
 // flow table lookup. Each reports bytes/s over realistic 600-byte TCP frames.
 //   ./build/bench/egressmon_bench
 
-#include <benchmark/benchmark.h>
-
 #include <arpa/inet.h>
-#include <pcap/dlt.h>
-
 #include <cstring>
 #include <vector>
+
+#include <benchmark/benchmark.h>
+#include <pcap/dlt.h>
 
 #include "capture/packet_decoder.h"
 #include "core/flow_key.h"
@@ -44,7 +43,8 @@ std::vector<uint8_t> tcpFrame(uint32_t i, size_t payload) {
 
 std::vector<std::vector<uint8_t>> frames(uint32_t flows) {
     std::vector<std::vector<uint8_t>> out;
-    for (uint32_t i = 0; i < flows; ++i) out.push_back(tcpFrame(i, 546));
+    for (uint32_t i = 0; i < flows; ++i)
+        out.push_back(tcpFrame(i, 546));
     return out;
 }
 

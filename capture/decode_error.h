@@ -9,22 +9,22 @@ namespace egressmon::capture {
 
 enum class DecodeError : uint8_t {
     kNone = 0,
-    kUnsupportedLinkType,   // link type we cannot decode
-    kTruncatedLinkHeader,   // frame shorter than its link-layer header
-    kTruncatedVlanHeader,   // 802.1Q/802.1ad tag cut short
-    kTruncatedPppoeHeader,  // PPPoE session header cut short
-    kTruncatedMplsHeader,   // MPLS label stack cut short
-    kNotIp,                 // ARP, LLDP, STP, PPPoE discovery, ...: not an error, but not IP
-    kTruncatedIpv4Header,   // fewer bytes than the IPv4 header (incl. options) needs
-    kBadIpv4Header,         // version/IHL/total length inconsistent
-    kTruncatedIpv6Header,   // fewer than 40 bytes
+    kUnsupportedLinkType,    // link type we cannot decode
+    kTruncatedLinkHeader,    // frame shorter than its link-layer header
+    kTruncatedVlanHeader,    // 802.1Q/802.1ad tag cut short
+    kTruncatedPppoeHeader,   // PPPoE session header cut short
+    kTruncatedMplsHeader,    // MPLS label stack cut short
+    kNotIp,                  // ARP, LLDP, STP, PPPoE discovery, ...: not an error, but not IP
+    kTruncatedIpv4Header,    // fewer bytes than the IPv4 header (incl. options) needs
+    kBadIpv4Header,          // version/IHL/total length inconsistent
+    kTruncatedIpv6Header,    // fewer than 40 bytes
     kBadIpv6ExtensionHeader, // extension header chain runs past the packet
     kTruncatedTcpHeader,
-    kBadTcpHeaderLength,    // data offset < 5 words or past the datagram
+    kBadTcpHeaderLength, // data offset < 5 words or past the datagram
     kTruncatedUdpHeader,
-    kBadUdpLength,          // UDP length < 8
+    kBadUdpLength, // UDP length < 8
     kTruncatedIcmpHeader,
-    kTunnelTooDeep,         // IP-in-IP nested beyond the decoder's limit
+    kTunnelTooDeep, // IP-in-IP nested beyond the decoder's limit
     kCount
 };
 
@@ -59,11 +59,13 @@ struct DecodeCounters {
     void count(DecodeError e) { ++by_reason[static_cast<size_t>(e)]; }
     uint64_t total() const {
         uint64_t t = 0;
-        for (size_t i = 1; i < by_reason.size(); ++i) t += by_reason[i];
+        for (size_t i = 1; i < by_reason.size(); ++i)
+            t += by_reason[i];
         return t;
     }
     DecodeCounters& operator+=(const DecodeCounters& o) {
-        for (size_t i = 0; i < by_reason.size(); ++i) by_reason[i] += o.by_reason[i];
+        for (size_t i = 0; i < by_reason.size(); ++i)
+            by_reason[i] += o.by_reason[i];
         return *this;
     }
 };

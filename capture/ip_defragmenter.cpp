@@ -21,7 +21,7 @@
 
 namespace egressmon::capture {
 
-DefragCounters &DefragCounters::operator+=(const DefragCounters &o) {
+DefragCounters& DefragCounters::operator+=(const DefragCounters& o) {
     fragments += o.fragments;
     reassembled += o.reassembled;
     timed_out += o.timed_out;
@@ -49,7 +49,7 @@ struct Key {
     uint16_t vlan_id = 0;
     uint8_t ip_version = 0;
     uint8_t next_proto = 0;
-    friend bool operator==(const Key &, const Key &) = default;
+    friend bool operator==(const Key&, const Key&) = default;
 };
 
 // Same finaliser as the flow hash (core/flow_key.cpp).
@@ -62,7 +62,7 @@ inline uint64_t mix64(uint64_t x) {
     return x;
 }
 
-inline uint64_t load64(const uint8_t *p) {
+inline uint64_t load64(const uint8_t* p) {
     uint64_t v;
     std::memcpy(&v, p, 8);
     return v;
@@ -72,9 +72,9 @@ inline uint64_t load64(const uint8_t *p) {
 // would let one craft colliding keys and turn every lookup into a long chain walk.
 struct KeyHash {
     uint64_t seed = 0;
-    size_t operator()(const Key &k) const noexcept {
-        const uint8_t *s = k.src.bytes().data();
-        const uint8_t *d = k.dst.bytes().data();
+    size_t operator()(const Key& k) const noexcept {
+        const uint8_t* s = k.src.bytes().data();
+        const uint8_t* d = k.dst.bytes().data();
         uint64_t h = mix64(seed ^ 0x9e3779b97f4a7c15ULL);
         h = mix64(h ^ load64(s));
         h = mix64(h ^ load64(s + 8));
@@ -92,9 +92,9 @@ struct Interval {
 };
 
 struct Datagram {
-    Datagram *prev = nullptr; // creation-order list, head_ is the oldest
-    Datagram *next = nullptr;
-    const Key *key = nullptr; // the map node's own key
+    Datagram* prev = nullptr; // creation-order list, head_ is the oldest
+    Datagram* next = nullptr;
+    const Key* key = nullptr; // the map node's own key
     uint64_t first_us = 0;
     // size() is the highest byte end seen; capacity() is what is charged to bytes held.
     std::vector<uint8_t> payload;
@@ -109,7 +109,7 @@ struct Datagram {
     std::array<uint8_t, kIpv4MaxHeader> header{};
 };
 
-uint16_t ipv4Checksum(const uint8_t *h, uint32_t len) {
+uint16_t ipv4Checksum(const uint8_t* h, uint32_t len) {
     uint32_t sum = 0;
     for (uint32_t i = 0; i + 1 < len; i += 2)
         sum += (uint32_t{h[i]} << 8) | h[i + 1];
@@ -118,7 +118,7 @@ uint16_t ipv4Checksum(const uint8_t *h, uint32_t len) {
     return static_cast<uint16_t>(~sum);
 }
 
-inline void put16(uint8_t *p, uint32_t v) {
+inline void put16(uint8_t* p, uint32_t v) {
     p[0] = static_cast<uint8_t>(v >> 8);
     p[1] = static_cast<uint8_t>(v);
 }
@@ -138,39 +138,38 @@ struct IpDefragmenter::Impl {
         out_.reserve(kIpv6Header + kMaxIpLen);
     }
 
-    std::span<const uint8_t> add(const FragmentInfo &f, const uint8_t *frame,
+    std::span<const uint8_t> add(const FragmentInfo& f, const uint8_t* frame,
                                  uint64_t now_us) noexcept;
-    std::span<const uint8_t> addUnchecked(const FragmentInfo &f, const uint8_t *frame,
-                                          const Key &key, uint64_t now_us);
+    std::span<const uint8_t> addUnchecked(const FragmentInfo& f, const uint8_t* frame,
+                                          const Key& key, uint64_t now_us);
     void expire(uint64_t now_us) noexcept;
 
-    Datagram *find(const Key &key) noexcept {
+    Datagram* find(const Key& key) noexcept {
         auto it = map_.find(key);
         return it == map_.end() ? nullptr : &it->second;
     }
-    Datagram *create(const Key &key, uint64_t now_us);
-    void grow(Datagram &d, uint32_t end);
-    void fill(Datagram &d, uint32_t start, const uint8_t *src, uint32_t len);
-    std::span<const uint8_t> finish(Datagram &d, uint8_t ip_version, uint8_t next_proto);
-    void drop(Datagram *d) noexcept;
+    Datagram* create(const Key& key, uint64_t now_us);
+    void grow(Datagram& d, uint32_t end);
+    void fill(Datagram& d, uint32_t start, const uint8_t* src, uint32_t len);
+    std::span<const uint8_t> finish(Datagram& d, uint8_t ip_version, uint8_t next_proto);
+    void drop(Datagram* d) noexcept;
     // The caller's datagram is skipped: evicting it to make room for itself gains nothing.
-    Datagram *oldestOther(const Datagram *keep) const noexcept {
-        Datagram *o = head_;
-        if (o == keep)
-            o = o->next;
+    Datagram* oldestOther(const Datagram* keep) const noexcept {
+        Datagram* o = head_;
+        if (o == keep) o = o->next;
         return o;
     }
 
     DefragConfig cfg_;
     std::unordered_map<Key, Datagram, KeyHash> map_;
-    Datagram *head_ = nullptr;
-    Datagram *tail_ = nullptr;
+    Datagram* head_ = nullptr;
+    Datagram* tail_ = nullptr;
     uint64_t held_ = 0;
     DefragCounters c_;
     std::vector<uint8_t> out_;
 };
 
-std::span<const uint8_t> IpDefragmenter::Impl::add(const FragmentInfo &f, const uint8_t *frame,
+std::span<const uint8_t> IpDefragmenter::Impl::add(const FragmentInfo& f, const uint8_t* frame,
                                                    uint64_t now_us) noexcept {
     ++c_.fragments;
     // Callers that never call expire() still stay bounded; this is O(expired) per call.
@@ -188,7 +187,7 @@ std::span<const uint8_t> IpDefragmenter::Impl::add(const FragmentInfo &f, const 
     key.next_proto = f.next_proto;
     try {
         return addUnchecked(f, frame, key, now_us);
-    } catch (const std::bad_alloc &) {
+    } catch (const std::bad_alloc&) {
         // Whatever state the datagram was left in, it is gone now; memory pressure is
         // reported like any other eviction.
         ++c_.evicted;
@@ -197,10 +196,10 @@ std::span<const uint8_t> IpDefragmenter::Impl::add(const FragmentInfo &f, const 
     }
 }
 
-std::span<const uint8_t> IpDefragmenter::Impl::addUnchecked(const FragmentInfo &f,
-                                                            const uint8_t *frame, const Key &key,
+std::span<const uint8_t> IpDefragmenter::Impl::addUnchecked(const FragmentInfo& f,
+                                                            const uint8_t* frame, const Key& key,
                                                             uint64_t now_us) {
-    Datagram *d = find(key);
+    Datagram* d = find(key);
     const bool first = f.frag_offset == 0;
     const uint64_t end = uint64_t{f.frag_offset} + f.data_len;
 
@@ -237,8 +236,7 @@ std::span<const uint8_t> IpDefragmenter::Impl::addUnchecked(const FragmentInfo &
         return {};
     }
 
-    if (!d && !(d = create(key, now_us)))
-        return {};
+    if (!d && !(d = create(key, now_us))) return {};
     if (++d->fragments > cfg_.max_fragments_per_datagram) {
         ++c_.too_many_fragments;
         drop(d);
@@ -275,12 +273,11 @@ std::span<const uint8_t> IpDefragmenter::Impl::addUnchecked(const FragmentInfo &
 
     const bool covered = d->total == 0 || (d->have.size() == 1 && d->have[0].start == 0 &&
                                            d->have[0].end == d->total);
-    if (d->header_len == 0 || !d->has_last || !covered)
-        return {};
+    if (d->header_len == 0 || !d->has_last || !covered) return {};
     return finish(*d, f.ip_version, f.next_proto);
 }
 
-Datagram *IpDefragmenter::Impl::create(const Key &key, uint64_t now_us) {
+Datagram* IpDefragmenter::Impl::create(const Key& key, uint64_t now_us) {
     if (cfg_.max_datagrams == 0) {
         ++c_.evicted;
         return nullptr;
@@ -290,7 +287,7 @@ Datagram *IpDefragmenter::Impl::create(const Key &key, uint64_t now_us) {
         drop(head_);
     }
     auto [it, inserted] = map_.try_emplace(key);
-    Datagram &d = it->second;
+    Datagram& d = it->second;
     d.key = &it->first;
     d.first_us = now_us;
     d.prev = tail_;
@@ -301,23 +298,20 @@ Datagram *IpDefragmenter::Impl::create(const Key &key, uint64_t now_us) {
 
 // Makes d.payload at least `end` bytes, evicting other datagrams as needed. The caller has
 // checked end <= max_bytes, so d alone always fits.
-void IpDefragmenter::Impl::grow(Datagram &d, uint32_t end) {
+void IpDefragmenter::Impl::grow(Datagram& d, uint32_t end) {
     const size_t cap = d.payload.capacity();
     if (end <= cap) {
-        if (end > d.payload.size())
-            d.payload.resize(end);
+        if (end > d.payload.size()) d.payload.resize(end);
         return;
     }
     // Allocate the final size once it is known; otherwise double so in-order arrival is not
     // quadratic. Fall back to the exact size rather than evict others for mere slack.
     uint64_t want =
         d.has_last ? d.total : std::max<uint64_t>(end, std::min<uint64_t>(kMaxIpLen, 2 * cap));
-    if (held_ - cap + want > cfg_.max_bytes)
-        want = end;
+    if (held_ - cap + want > cfg_.max_bytes) want = end;
     while (held_ - cap + want > cfg_.max_bytes) {
-        Datagram *victim = oldestOther(&d);
-        if (!victim)
-            break; // unreachable: want == end <= max_bytes here
+        Datagram* victim = oldestOther(&d);
+        if (!victim) break; // unreachable: want == end <= max_bytes here
         ++c_.evicted;
         drop(victim);
     }
@@ -327,18 +321,17 @@ void IpDefragmenter::Impl::grow(Datagram &d, uint32_t end) {
 }
 
 // Copies [start, start+len) into the holes only ("first" policy) and records the range.
-void IpDefragmenter::Impl::fill(Datagram &d, uint32_t start, const uint8_t *src, uint32_t len) {
+void IpDefragmenter::Impl::fill(Datagram& d, uint32_t start, const uint8_t* src, uint32_t len) {
     const uint32_t end = start + len;
-    uint8_t *buf = d.payload.data();
-    auto &have = d.have;
+    uint8_t* buf = d.payload.data();
+    auto& have = d.have;
     bool overlap = false;
     bool conflict = false;
     uint32_t pos = start;
     auto it = std::partition_point(have.begin(), have.end(),
-                                   [start](const Interval &r) { return r.end <= start; });
+                                   [start](const Interval& r) { return r.end <= start; });
     for (; it != have.end() && it->start < end; ++it) {
-        if (pos < it->start)
-            std::memcpy(buf + pos, src + (pos - start), it->start - pos);
+        if (pos < it->start) std::memcpy(buf + pos, src + (pos - start), it->start - pos);
         const uint32_t o_start = std::max(pos, it->start);
         const uint32_t o_end = std::min(end, it->end);
         overlap = true;
@@ -346,16 +339,15 @@ void IpDefragmenter::Impl::fill(Datagram &d, uint32_t start, const uint8_t *src,
             conflict = true;
         pos = o_end;
     }
-    if (pos < end)
-        std::memcpy(buf + pos, src + (pos - start), end - pos);
+    if (pos < end) std::memcpy(buf + pos, src + (pos - start), end - pos);
     c_.overlaps += overlap;
     c_.overlap_conflicts += conflict;
 
     // Collapse every range overlapping or touching [start,end) into one.
     auto lo = std::partition_point(have.begin(), have.end(),
-                                   [start](const Interval &r) { return r.end < start; });
+                                   [start](const Interval& r) { return r.end < start; });
     auto hi =
-        std::partition_point(lo, have.end(), [end](const Interval &r) { return r.start <= end; });
+        std::partition_point(lo, have.end(), [end](const Interval& r) { return r.start <= end; });
     if (lo == hi) {
         have.insert(lo, Interval{start, end});
     } else {
@@ -365,14 +357,13 @@ void IpDefragmenter::Impl::fill(Datagram &d, uint32_t start, const uint8_t *src,
     }
 }
 
-std::span<const uint8_t> IpDefragmenter::Impl::finish(Datagram &d, uint8_t ip_version,
+std::span<const uint8_t> IpDefragmenter::Impl::finish(Datagram& d, uint8_t ip_version,
                                                       uint8_t next_proto) {
     const uint32_t len = d.header_len + d.total;
     out_.resize(len); // within the capacity reserved at construction
-    uint8_t *o = out_.data();
+    uint8_t* o = out_.data();
     std::memcpy(o, d.header.data(), d.header_len);
-    if (d.total)
-        std::memcpy(o + d.header_len, d.payload.data(), d.total);
+    if (d.total) std::memcpy(o + d.header_len, d.payload.data(), d.total);
     if (ip_version == 4) {
         put16(o + 2, len);
         o[6] &= 0x40; // keep DF; clear MF and the fragment offset
@@ -389,9 +380,8 @@ std::span<const uint8_t> IpDefragmenter::Impl::finish(Datagram &d, uint8_t ip_ve
     return {o, len};
 }
 
-void IpDefragmenter::Impl::drop(Datagram *d) noexcept {
-    if (!d)
-        return;
+void IpDefragmenter::Impl::drop(Datagram* d) noexcept {
+    if (!d) return;
     (d->prev ? d->prev->next : head_) = d->next;
     (d->next ? d->next->prev : tail_) = d->prev;
     held_ -= d->payload.capacity();
@@ -426,7 +416,7 @@ IpDefragmenter::IpDefragmenter(DefragConfig config)
 
 IpDefragmenter::~IpDefragmenter() = default;
 
-std::span<const uint8_t> IpDefragmenter::add(const FragmentInfo &frag, const uint8_t *frame,
+std::span<const uint8_t> IpDefragmenter::add(const FragmentInfo& frag, const uint8_t* frame,
                                              uint64_t now_us) noexcept {
     return impl_->add(frag, frame, now_us);
 }
@@ -435,7 +425,7 @@ void IpDefragmenter::expire(uint64_t now_us) noexcept {
     impl_->expire(now_us);
 }
 
-const DefragCounters &IpDefragmenter::counters() const noexcept {
+const DefragCounters& IpDefragmenter::counters() const noexcept {
     return impl_->c_;
 }
 

@@ -18,29 +18,29 @@
 namespace egressmon::capture {
 
 struct DefragConfig {
-    uint32_t max_datagrams = 8192;         // datagrams being reassembled at once
-    uint64_t max_bytes = 64ull << 20;      // fragment data held at once, all datagrams
-    uint64_t timeout_us = 30'000'000;      // Linux ipfrag_time default: 30 s
+    uint32_t max_datagrams = 8192;    // datagrams being reassembled at once
+    uint64_t max_bytes = 64ull << 20; // fragment data held at once, all datagrams
+    uint64_t timeout_us = 30'000'000; // Linux ipfrag_time default: 30 s
     uint32_t max_fragments_per_datagram = 512;
 };
 
 struct DefragCounters {
-    uint64_t fragments = 0;            // fragments fed in
-    uint64_t reassembled = 0;          // datagrams completed
-    uint64_t timed_out = 0;            // datagrams dropped incomplete after timeout_us
-    uint64_t evicted = 0;              // datagrams dropped to stay within max_datagrams/max_bytes
-    uint64_t overlaps = 0;             // fragments that overlapped held data
-    uint64_t overlap_conflicts = 0;    // ... with different bytes
-    uint64_t too_large = 0;            // offset+len beyond 65535 payload bytes
-    uint64_t too_many_fragments = 0;   // datagram exceeded max_fragments_per_datagram
-    uint64_t truncated = 0;            // fragment cut by snaplen: cannot be reassembled
-    uint64_t bad = 0;                  // inconsistent (e.g. two different "last" fragments)
+    uint64_t fragments = 0;          // fragments fed in
+    uint64_t reassembled = 0;        // datagrams completed
+    uint64_t timed_out = 0;          // datagrams dropped incomplete after timeout_us
+    uint64_t evicted = 0;            // datagrams dropped to stay within max_datagrams/max_bytes
+    uint64_t overlaps = 0;           // fragments that overlapped held data
+    uint64_t overlap_conflicts = 0;  // ... with different bytes
+    uint64_t too_large = 0;          // offset+len beyond 65535 payload bytes
+    uint64_t too_many_fragments = 0; // datagram exceeded max_fragments_per_datagram
+    uint64_t truncated = 0;          // fragment cut by snaplen: cannot be reassembled
+    uint64_t bad = 0;                // inconsistent (e.g. two different "last" fragments)
 
     DefragCounters& operator+=(const DefragCounters& o);
 };
 
 class IpDefragmenter {
-public:
+  public:
     explicit IpDefragmenter(DefragConfig config = {});
     ~IpDefragmenter();
     IpDefragmenter(const IpDefragmenter&) = delete;
@@ -60,7 +60,7 @@ public:
     uint32_t datagramsInProgress() const noexcept;
     uint64_t bytesHeld() const noexcept;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -23,8 +23,8 @@ struct FragmentInfo {
     uint8_t ip_version = 0;
     core::IpAddress src_ip;
     core::IpAddress dst_ip;
-    uint32_t id = 0;          // IPv4 identification (16 bit) or IPv6 fragment id (32 bit)
-    uint8_t next_proto = 0;   // transport protocol of the whole datagram
+    uint32_t id = 0;        // IPv4 identification (16 bit) or IPv6 fragment id (32 bit)
+    uint8_t next_proto = 0; // transport protocol of the whole datagram
     uint16_t vlan_id = 0;
     bool tunneled = false;    // the fragment was inside an IP-in-IP tunnel
     uint32_t frag_offset = 0; // byte offset of this fragment's data in the datagram payload
@@ -37,7 +37,7 @@ struct FragmentInfo {
 };
 
 class PacketDecoder {
-public:
+  public:
     // link_type is the pcap DLT_* value as returned by pcap_datalink().
     explicit PacketDecoder(int link_type) noexcept : link_type_(link_type) {}
 
@@ -56,7 +56,7 @@ public:
 
     int linkType() const noexcept { return link_type_; }
 
-private:
+  private:
     int link_type_;
 };
 

@@ -1,11 +1,10 @@
 #include "pcap_handle.h"
 
-#include <linux/if_packet.h>
-#include <sys/socket.h>
-
 #include <cerrno>
 #include <cstring>
+#include <linux/if_packet.h>
 #include <stdexcept>
+#include <sys/socket.h>
 
 #include "packet_decoder.h"
 
@@ -35,8 +34,8 @@ void checkLinkType(pcap_t* p, const std::string& what) {
 
 PcapHandle openCaptureFile(const std::string& path, const std::string& bpf_filter) {
     char errbuf[PCAP_ERRBUF_SIZE] = {0};
-    PcapHandle h(pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO,
-                                                         errbuf));
+    PcapHandle h(
+        pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, errbuf));
     if (!h) throw std::runtime_error("cannot read capture '" + path + "': " + errbuf);
     const std::string what = "capture '" + path + "'";
     checkLinkType(h.get(), what);
@@ -69,8 +68,7 @@ PcapHandle openLiveCapture(const LiveCaptureOptions& o) {
                                      std::to_string(o.fanout_group) + ": " + std::strerror(errno));
     }
     // Non-blocking so a worker can notice shutdown without waiting on the read timeout.
-    if (pcap_setnonblock(h.get(), 1, errbuf) != 0)
-        throw std::runtime_error(what + ": " + errbuf);
+    if (pcap_setnonblock(h.get(), 1, errbuf) != 0) throw std::runtime_error(what + ": " + errbuf);
     return h;
 }
 

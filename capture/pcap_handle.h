@@ -25,10 +25,10 @@ struct LiveCaptureOptions {
     std::string interface;
     std::string bpf_filter;
     int snaplen = 262144;
-    int buffer_bytes = 64 << 20;  // kernel ring per handle
-    bool immediate = false;       // deliver packets at once instead of filling buffers
-    int read_timeout_ms = 100;    // bounds how stale a partially filled buffer can get
-    uint16_t fanout_group = 0;    // 0: no fanout; else PACKET_FANOUT_HASH group id
+    int buffer_bytes = 64 << 20; // kernel ring per handle
+    bool immediate = false;      // deliver packets at once instead of filling buffers
+    int read_timeout_ms = 100;   // bounds how stale a partially filled buffer can get
+    uint16_t fanout_group = 0;   // 0: no fanout; else PACKET_FANOUT_HASH group id
 };
 
 // Opens and activates a live handle; with fanout_group set, the handle's socket joins that

@@ -18,10 +18,10 @@ namespace egressmon::core {
 // Idle-timeout classes: each class has one timeout, so each has its own LRU list and expiry is
 // a walk from the list head that stops at the first flow still young.
 enum class TimeoutClass : uint8_t {
-    kTcpNew,          // handshake not completed
+    kTcpNew, // handshake not completed
     kTcpEstablished,
-    kTcpClosed,       // FIN both ways or RST: kept briefly to absorb retransmissions
-    kUdpNew,          // one direction seen so far
+    kTcpClosed, // FIN both ways or RST: kept briefly to absorb retransmissions
+    kUdpNew,    // one direction seen so far
     kUdpEstablished,
     kIcmpNew,
     kIcmpEstablished,
@@ -54,8 +54,8 @@ struct FlowClassification {
     uint16_t master_protocol = 0;
     uint16_t app_protocol = 0;
     uint16_t category = 0;
-    bool done = false;      // detection finished (detected, or given up)
-    bool guessed = false;   // result came from port/IP guessing at give-up
+    bool done = false;    // detection finished (detected, or given up)
+    bool guessed = false; // result came from port/IP guessing at give-up
 };
 
 // Application metadata nDPI extracted; allocated only for flows that have some.
@@ -69,8 +69,8 @@ struct FlowMetadata {
 
 struct Flow {
     FlowKey key;
-    uint64_t hash = 0;     // seeded hash of key (table and worker placement)
-    uint64_t flow_id = 0;  // stable id for EVE records: derived from key and start time
+    uint64_t hash = 0;    // seeded hash of key (table and worker placement)
+    uint64_t flow_id = 0; // stable id for EVE records: derived from key and start time
 
     // Client side: the host that opened the flow (sent the SYN) or, picked up mid-stream, the
     // sender of the first packet seen. client_is_lo says which end of `key` it is.

@@ -54,10 +54,14 @@ void FlowTable::release(uint32_t index) noexcept {
 void FlowTable::lruUnlink(uint32_t index) noexcept {
     Flow& flow = at(index);
     LruList& list = lru_[static_cast<size_t>(flow.timeout_class)];
-    if (flow.lru_prev != Flow::kNoFlow) at(flow.lru_prev).lru_next = flow.lru_next;
-    else list.head = flow.lru_next;
-    if (flow.lru_next != Flow::kNoFlow) at(flow.lru_next).lru_prev = flow.lru_prev;
-    else list.tail = flow.lru_prev;
+    if (flow.lru_prev != Flow::kNoFlow)
+        at(flow.lru_prev).lru_next = flow.lru_next;
+    else
+        list.head = flow.lru_next;
+    if (flow.lru_next != Flow::kNoFlow)
+        at(flow.lru_next).lru_prev = flow.lru_prev;
+    else
+        list.tail = flow.lru_prev;
     flow.lru_prev = flow.lru_next = Flow::kNoFlow;
 }
 
@@ -66,8 +70,10 @@ void FlowTable::lruAppend(uint32_t index) noexcept {
     LruList& list = lru_[static_cast<size_t>(flow.timeout_class)];
     flow.lru_prev = list.tail;
     flow.lru_next = Flow::kNoFlow;
-    if (list.tail != Flow::kNoFlow) at(list.tail).lru_next = index;
-    else list.head = index;
+    if (list.tail != Flow::kNoFlow)
+        at(list.tail).lru_next = index;
+    else
+        list.head = index;
     list.tail = index;
 }
 
@@ -83,14 +89,16 @@ void FlowTable::touch(Flow& flow, TimeoutClass cls, uint64_t now_us) noexcept {
 
 void FlowTable::indexInsert(uint32_t index, uint64_t hash) noexcept {
     uint64_t s = hash & slot_mask_;
-    while (slots_[s] != kEmpty) s = (s + 1) & slot_mask_;
+    while (slots_[s] != kEmpty)
+        s = (s + 1) & slot_mask_;
     slots_[s] = index + 1;
     slot_tags_[s] = static_cast<uint32_t>(hash);
 }
 
 void FlowTable::indexErase(uint32_t index) noexcept {
     uint64_t s = at(index).hash & slot_mask_;
-    while (slots_[s] != index + 1) s = (s + 1) & slot_mask_;
+    while (slots_[s] != index + 1)
+        s = (s + 1) & slot_mask_;
     // Backward-shift deletion: pull later entries of the probe chain into the hole so lookups
     // never need tombstones.
     uint64_t hole = s;
@@ -98,8 +106,8 @@ void FlowTable::indexErase(uint32_t index) noexcept {
          next = (next + 1) & slot_mask_) {
         const uint64_t home = at(slots_[next] - 1).hash & slot_mask_;
         // Move `next` into `hole` unless its home lies cyclically in (hole, next].
-        const bool home_between = (hole < next) ? (home > hole && home <= next)
-                                                : (home > hole || home <= next);
+        const bool home_between =
+            (hole < next) ? (home > hole && home <= next) : (home > hole || home <= next);
         if (!home_between) {
             slots_[hole] = slots_[next];
             slot_tags_[hole] = slot_tags_[next];

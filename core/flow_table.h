@@ -45,7 +45,7 @@ struct FlowTableCounters {
 };
 
 class FlowTable {
-public:
+  public:
     FlowTable(uint32_t max_flows, FlowTimeouts timeouts);
     FlowTable(const FlowTable&) = delete;
     FlowTable& operator=(const FlowTable&) = delete;
@@ -71,7 +71,7 @@ public:
     const FlowTableCounters& counters() const noexcept { return counters_; }
     const FlowTimeouts& timeouts() const noexcept { return timeouts_; }
 
-private:
+  private:
     static constexpr uint32_t kChunkShift = 10; // 1024 flows per allocation
     static constexpr uint32_t kEmpty = 0;       // slot value: 0 empty, else flow index + 1
 
@@ -97,7 +97,7 @@ private:
 
     uint32_t max_flows_;
     FlowTimeouts timeouts_;
-    std::vector<uint32_t> slots_; // open-addressing index
+    std::vector<uint32_t> slots_;     // open-addressing index
     std::vector<uint32_t> slot_tags_; // low 32 bits of the hash, to skip most key compares
     uint64_t slot_mask_;
     std::vector<std::unique_ptr<Flow[]>> chunks_;

@@ -9,14 +9,14 @@ void initFlowFromFirstPacket(Flow& flow, const Packet& p, bool sender_is_lo) {
         const bool ack = p.tcp_flags & tcpflag::kAck;
         if (syn && ack) sender_is_client = false; // first seen is the server's SYN-ACK
         flow.midstream = !syn;
-        flow.tcp_state = syn ? (ack ? TcpState::kSynReceived : TcpState::kSynSent)
-                             : TcpState::kEstablished;
+        flow.tcp_state =
+            syn ? (ack ? TcpState::kSynReceived : TcpState::kSynSent) : TcpState::kEstablished;
     }
     flow.client_is_lo = (sender_is_lo == sender_is_client);
     // Stable across runs and worker counts: the unseeded key hash mixed with the start time,
     // kept within 2^53 so JSON consumers that parse numbers as doubles keep it exact.
-    flow.flow_id =
-        (hashFlowKey(flow.key, 0) ^ (flow.first_ts_us * 0x9e3779b97f4a7c15ULL)) & ((1ULL << 53) - 1);
+    flow.flow_id = (hashFlowKey(flow.key, 0) ^ (flow.first_ts_us * 0x9e3779b97f4a7c15ULL)) &
+                   ((1ULL << 53) - 1);
 }
 
 namespace {
@@ -29,8 +29,10 @@ void advanceTcpState(Flow& flow, uint8_t flags, bool to_server) {
     const bool ack = flags & tcpflag::kAck;
     switch (flow.tcp_state) {
     case TcpState::kSynSent:
-        if (!to_server && syn && ack) flow.tcp_state = TcpState::kSynReceived;
-        else if (to_server && ack && !syn) flow.tcp_state = TcpState::kEstablished; // SYN-ACK missed
+        if (!to_server && syn && ack)
+            flow.tcp_state = TcpState::kSynReceived;
+        else if (to_server && ack && !syn)
+            flow.tcp_state = TcpState::kEstablished; // SYN-ACK missed
         break;
     case TcpState::kSynReceived:
         if (to_server && ack && !syn) flow.tcp_state = TcpState::kEstablished;

@@ -7,8 +7,10 @@ namespace egressmon::core {
 
 namespace {
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
     return s;
 }
 } // namespace
@@ -27,7 +29,8 @@ Cidr Cidr::parse(std::string_view text) {
             throw std::invalid_argument("bad prefix length in '" + std::string(t) + "'");
     }
     auto bytes = addr->bytes();
-    for (unsigned bit = len; bit < max_len; ++bit) bytes[bit / 8] &= ~(0x80 >> (bit % 8));
+    for (unsigned bit = len; bit < max_len; ++bit)
+        bytes[bit / 8] &= ~(0x80 >> (bit % 8));
     Cidr c;
     c.network = addr->isV4() ? IpAddress::fromV4(bytes.data()) : IpAddress::fromV6(bytes.data());
     c.prefix_len = static_cast<uint8_t>(len);

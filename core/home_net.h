@@ -23,7 +23,7 @@ struct Cidr {
 };
 
 class HomeNet {
-public:
+  public:
     static constexpr std::string_view kDefault = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7";
 
     HomeNet() = default;
@@ -34,7 +34,7 @@ public:
     NetRelation relation(const IpAddress& client, const IpAddress& server) const;
     const std::vector<Cidr>& ranges() const { return ranges_; }
 
-private:
+  private:
     std::vector<Cidr> ranges_;
 };
 

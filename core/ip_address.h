@@ -13,7 +13,7 @@ namespace egressmon::core {
 // Holds an IPv4 address in bytes[0..3] (rest zero) or an IPv6 address in all 16 bytes,
 // always in network byte order. family_ is 4, 6, or 0 for "no address".
 class IpAddress {
-public:
+  public:
     IpAddress() = default;
 
     static IpAddress fromV4(const uint8_t* network_order_bytes) {
@@ -46,7 +46,7 @@ public:
         return std::memcmp(a.bytes_.data(), b.bytes_.data(), 16) <=> 0;
     }
 
-private:
+  private:
     std::array<uint8_t, 16> bytes_{};
     uint8_t family_ = 0;
 };

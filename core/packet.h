@@ -50,9 +50,9 @@ struct Packet {
     IpAddress dst_ip;
     uint16_t src_port = 0; // 0 for protocols without ports
     uint16_t dst_port = 0;
-    uint16_t vlan_id = 0;  // innermost 802.1Q id, 0 when untagged
+    uint16_t vlan_id = 0; // innermost 802.1Q id, 0 when untagged
     uint8_t ip_version = 0;
-    uint8_t ip_proto = 0;  // transport protocol after IPv6 extension headers
+    uint8_t ip_proto = 0; // transport protocol after IPv6 extension headers
 
     uint8_t tcp_flags = 0;
     uint32_t tcp_seq = 0;

@@ -13,7 +13,7 @@
 namespace egressmon::core {
 
 class PacketBatch {
-public:
+  public:
     static constexpr uint32_t kMaxPackets = 256;
     static constexpr uint32_t kArenaBytes = 512 * 1024;
 
@@ -55,7 +55,7 @@ public:
     // advance its flow clock even when none of the packets are its own.
     uint64_t reader_time_us = 0;
 
-private:
+  private:
     std::vector<uint8_t> arena_;
     std::vector<Packet> packets_;
     std::vector<uint64_t> hashes_;

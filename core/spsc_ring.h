@@ -13,7 +13,7 @@
 namespace egressmon::core {
 
 template <class T> class SpscRing {
-public:
+  public:
     explicit SpscRing(size_t capacity)
         : mask_(std::bit_ceil(capacity < 2 ? size_t{2} : capacity) - 1),
           slots_(std::make_unique<T[]>(mask_ + 1)) {}
@@ -52,7 +52,7 @@ public:
         return head_.load(std::memory_order_acquire) == tail_.load(std::memory_order_acquire);
     }
 
-private:
+  private:
     const size_t mask_;
     std::unique_ptr<T[]> slots_;
     // Producer and consumer indices on separate cache lines so they do not false-share.

@@ -54,10 +54,13 @@ void FlowClassifier::process(core::Flow& flow, const core::Packet& packet) noexc
         (flow.key.ip_proto == core::ipproto::kUdp && total > config_.max_udp_packets);
 
     ++counters_.packets_inspected;
+    // nDPI's timers assume time never goes backwards; captures sometimes do (ndpiReader repairs
+    // the same way).
+    last_packet_ms_ = std::max(last_packet_ms_, packet.ts_us / 1000);
     const uint32_t l3_len = std::min<uint32_t>(packet.l3_len, 0xffff);
     const ndpi_protocol result = ndpi_detection_process_packet(
         module_.get(), &flow.dpi_state->nflow, packet.data + packet.l3_offset,
-        static_cast<unsigned short>(l3_len), packet.ts_us / 1000);
+        static_cast<unsigned short>(l3_len), last_packet_ms_);
 
     if (!enough_packets && result.app_protocol == NDPI_PROTOCOL_UNKNOWN) return;
     // Detected, but nDPI may still want a certificate or other metadata from later packets.
@@ -88,11 +91,13 @@ void FlowClassifier::complete(core::Flow& flow, ndpi_protocol result, bool gave_
     c.category = static_cast<uint16_t>(result.category);
     c.done = true;
     c.guessed = guessed;
-    if (guessed) ++counters_.flows_guessed;
+    if (guessed)
+        ++counters_.flows_guessed;
     else if (result.app_protocol == NDPI_PROTOCOL_UNKNOWN &&
              result.master_protocol == NDPI_PROTOCOL_UNKNOWN)
         ++counters_.flows_unknown;
-    else ++counters_.flows_detected;
+    else
+        ++counters_.flows_detected;
 
     copyMetadata(flow, nflow);
     ndpi_free_flow_data(&nflow);
@@ -142,8 +147,8 @@ std::string FlowClassifier::categoryName(const core::FlowClassification& c) cons
 }
 
 std::string FlowClassifier::appProtoName(const core::FlowClassification& c) const {
-    const uint16_t id = c.master_protocol != NDPI_PROTOCOL_UNKNOWN ? c.master_protocol
-                                                                    : c.app_protocol;
+    const uint16_t id =
+        c.master_protocol != NDPI_PROTOCOL_UNKNOWN ? c.master_protocol : c.app_protocol;
     if (id == NDPI_PROTOCOL_UNKNOWN) return "failed";
     const char* name = ndpi_get_proto_name(module_.get(), id);
     std::string s = name ? name : "failed";

@@ -35,7 +35,7 @@ struct ClassifierCounters {
 };
 
 class FlowClassifier {
-public:
+  public:
     explicit FlowClassifier(ClassifierConfig config = {});
     ~FlowClassifier();
     FlowClassifier(const FlowClassifier&) = delete;
@@ -59,7 +59,7 @@ public:
     // Flows currently holding nDPI state (memory gauge).
     uint64_t flowsInDetection() const noexcept { return flows_in_detection_; }
 
-private:
+  private:
     void complete(core::Flow& flow, ndpi_protocol result, bool gave_up) noexcept;
     void copyMetadata(core::Flow& flow, const ndpi_flow_struct& nflow) noexcept;
 
@@ -67,6 +67,7 @@ private:
     NdpiModule module_;
     ClassifierCounters counters_;
     uint64_t flows_in_detection_ = 0;
+    uint64_t last_packet_ms_ = 0;
 };
 
 } // namespace egressmon::dpi

@@ -10,7 +10,7 @@
 namespace egressmon::exporting {
 
 class JsonWriter {
-public:
+  public:
     explicit JsonWriter(std::string& out) : out_(out) {}
 
     JsonWriter& beginObject() { return open('{'); }
@@ -32,7 +32,7 @@ public:
 
     static void appendEscaped(std::string& out, std::string_view s);
 
-private:
+  private:
     JsonWriter& open(char c);
     JsonWriter& close(char c);
     void separate();

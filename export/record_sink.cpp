@@ -17,8 +17,8 @@ std::unique_ptr<RecordSink> RecordSink::open(const std::string& spec, unsigned p
             new RecordSink(spec, stdout, false, producers, lossless, ring_capacity));
     FILE* f = std::fopen(spec.c_str(), "a");
     if (!f)
-        throw std::runtime_error("cannot open '" + spec + "' for appending: " +
-                                 std::strerror(errno));
+        throw std::runtime_error("cannot open '" + spec +
+                                 "' for appending: " + std::strerror(errno));
     return std::unique_ptr<RecordSink>(
         new RecordSink(spec, f, true, producers, lossless, ring_capacity));
 }
@@ -59,8 +59,10 @@ bool RecordSink::drainOnce() {
             if (!rec) break;
             any = true;
             rec->push_back('\n');
-            if (std::fwrite(rec->data(), 1, rec->size(), file_) == rec->size()) ++written_;
-            else ++write_errors_;
+            if (std::fwrite(rec->data(), 1, rec->size(), file_) == rec->size())
+                ++written_;
+            else
+                ++write_errors_;
         }
     }
     return any;
@@ -83,15 +85,18 @@ void RecordSink::close() {
     closed_ = true;
     stop_.store(true, std::memory_order_release);
     if (thread_.joinable()) thread_.join();
-    if (owns_file_) std::fclose(file_);
-    else std::fflush(file_);
+    if (owns_file_)
+        std::fclose(file_);
+    else
+        std::fflush(file_);
 }
 
 SinkCounters RecordSink::counters() const {
     SinkCounters c;
     c.written = written_;
     c.dropped = write_errors_;
-    for (uint64_t d : dropped_by_producer_) c.dropped += d;
+    for (uint64_t d : dropped_by_producer_)
+        c.dropped += d;
     return c;
 }
 

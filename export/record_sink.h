@@ -24,7 +24,7 @@ struct SinkCounters {
 };
 
 class RecordSink {
-public:
+  public:
     // Throws std::invalid_argument (bad spec) or std::runtime_error (cannot open the file).
     static std::unique_ptr<RecordSink> open(const std::string& spec, unsigned producers,
                                             bool lossless, size_t ring_capacity = 16384);
@@ -42,7 +42,7 @@ public:
     SinkCounters counters() const;
     const std::string& spec() const { return spec_; }
 
-private:
+  private:
     RecordSink(std::string spec, FILE* file, bool owns_file, unsigned producers, bool lossless,
                size_t ring_capacity);
     void run();
@@ -55,8 +55,8 @@ private:
     std::vector<std::unique_ptr<core::SpscRing<std::string>>> rings_;
     std::vector<uint64_t> dropped_by_producer_; // each written only by its producer
     std::atomic<bool> stop_{false};
-    uint64_t written_ = 0;       // exporter thread only
-    uint64_t write_errors_ = 0;  // exporter thread only
+    uint64_t written_ = 0;      // exporter thread only
+    uint64_t write_errors_ = 0; // exporter thread only
     std::thread thread_;
     bool closed_ = false;
 };

@@ -279,7 +279,7 @@ inline Bytes ipv6OptionsHeader(uint8_t next_header, size_t len8 = 1) {
     Bytes b(len8 * 8, 0);
     b[0] = next_header;
     b[1] = static_cast<uint8_t>(len8 - 1);
-    b[2] = 1;                                     // PadN option ...
+    b[2] = 1;                                      // PadN option ...
     b[3] = static_cast<uint8_t>(len8 * 8 - 2 - 2); // ... covering the rest of the header
     return b;
 }
