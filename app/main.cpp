@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    // A reader that goes away (`egressmon ... | head`) must not kill the sensor: the write
+    // fails with EPIPE instead and the sink counts the record as dropped.
+    signal(SIGPIPE, SIG_IGN);
 
     RunSummary summary;
     try {

@@ -147,6 +147,17 @@ class sample_run(unittest.TestCase):
                 self.skipTest("python3-jsonschema is not installed")
             self.assertEqual(check.returncode, 0, check.stdout)
 
+    def test_reader_closing_stdout_is_counted_not_fatal(self):
+        # --max-flows 1 makes every new flow evict (and so write) the previous one.
+        proc = subprocess.Popen([BINARY, "-r", SAMPLE, "--flows", "-", "--stats",
+                                 "--max-flows", "1", "--workers", "1"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc.stdout.close()  # the consumer goes away before reading anything
+        err = proc.stderr.read().decode()
+        self.assertEqual(proc.wait(timeout=60), 0, err)
+        stats = json.loads(err.strip().splitlines()[-1])
+        self.assertGreater(stats["flow_records"]["dropped"], 0)
+
     def test_damaged_capture_is_counted_not_fatal(self):
         with tempfile.TemporaryDirectory() as tmp:
             cut = os.path.join(tmp, "cut.pcap")
