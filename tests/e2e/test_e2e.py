@@ -153,7 +153,8 @@ class sample_run(unittest.TestCase):
                                  "--max-flows", "1", "--workers", "1"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         proc.stdout.close()  # the consumer goes away before reading anything
-        err = proc.stderr.read().decode()
+        with proc.stderr:
+            err = proc.stderr.read().decode()
         self.assertEqual(proc.wait(timeout=60), 0, err)
         stats = json.loads(err.strip().splitlines()[-1])
         self.assertGreater(stats["flow_records"]["dropped"], 0)
