@@ -11,6 +11,7 @@
 
 #include "app/pipeline.h"
 #include "app/pipeline_setup.h"
+#include "capture/capture_clock.h"
 #include "capture/packet_decoder.h"
 #include "capture/pcap_handle.h"
 #include "core/flow_key.h"
@@ -106,26 +107,29 @@ RunSummary runFilePipeline(const Options& o) {
 
     RunSummary summary;
     capture::IpDefragmenter defrag(o.defrag);
-    uint64_t reader_time_us = 0;
+    capture::CaptureClock clock;
     uint64_t last_defrag_expiry_us = 0;
 
     const auto dispatch = [&](const core::Packet& p) {
         const uint64_t hash = core::hashFlowKey(core::FlowKey::fromPacket(p), parts.hash_seed);
         WorkerLane& lane = *lanes[core::reduceHash(hash, n)];
-        if (lane.filling && !lane.filling->fits(p.caplen)) sendBatch(lane, reader_time_us);
+        if (lane.filling && !lane.filling->fits(p.caplen)) sendBatch(lane, clock.now());
         if (!lane.filling) lane.filling = takeEmptyBatch(lane);
         lane.filling->add(p, hash);
     };
 
-    for (auto& [path, handle] : files) {
-        const capture::PacketDecoder decoder(pcap_datalink(handle.get()));
+    const auto readFile = [&](const std::string& path, pcap_t* handle) {
+        const capture::PacketDecoder decoder(pcap_datalink(handle));
+        clock.startFile();
         pcap_pkthdr* hdr;
         const u_char* data;
         int rc = 0;
         while (!stopRequested().load(std::memory_order_relaxed) &&
-               (rc = pcap_next_ex(handle.get(), &hdr, &data)) == 1) {
-            const uint64_t ts = uint64_t(hdr->ts.tv_sec) * 1'000'000 + uint64_t(hdr->ts.tv_usec);
-            if (ts > reader_time_us) reader_time_us = ts;
+               (rc = pcap_next_ex(handle, &hdr, &data)) == 1) {
+            // The file format stores unsigned 32-bit seconds; libpcap hands them over as a
+            // signed time_t, so a set top bit would otherwise read as a negative time.
+            const uint64_t ts = clock.sanitize(static_cast<uint32_t>(hdr->ts.tv_sec),
+                                               static_cast<uint32_t>(hdr->ts.tv_usec));
             ++summary.frames_read;
             summary.frames_bytes += hdr->len;
 
@@ -145,21 +149,31 @@ RunSummary runFilePipeline(const Options& o) {
                 continue;
             }
             dispatch(packet);
-            if (reader_time_us - last_defrag_expiry_us >= 1'000'000) {
-                defrag.expire(reader_time_us);
-                last_defrag_expiry_us = reader_time_us;
+            if (clock.now() - last_defrag_expiry_us >= 1'000'000) {
+                defrag.expire(clock.now());
+                last_defrag_expiry_us = clock.now();
             }
         }
         if (!stopRequested().load() && rc == PCAP_ERROR) {
             // A damaged capture (cut short, corrupt record): keep what was read, say so, count.
             ++summary.read_errors;
             std::cerr << "egressmon: warning: capture '" << path << "' ends in a read error after "
-                      << summary.frames_read << " frames: " << pcap_geterr(handle.get()) << "\n";
+                      << summary.frames_read << " frames: " << pcap_geterr(handle) << "\n";
         }
+    };
+
+    // Whatever happens on the reader, the workers must be told the input ended and be joined
+    // before this frame unwinds (a joinable std::thread destroyed would terminate).
+    std::exception_ptr failure;
+    try {
+        for (auto& [path, handle] : files)
+            readFile(path, handle.get());
+    } catch (...) {
+        failure = std::current_exception();
     }
 
     for (auto& lane : lanes) {
-        if (lane->filling) sendBatch(*lane, reader_time_us);
+        if (lane->filling) sendBatch(*lane, clock.now());
         lane->input_done.store(true, std::memory_order_release);
     }
     for (auto& t : threads)
@@ -172,6 +186,7 @@ RunSummary runFilePipeline(const Options& o) {
         summary.flow_sink = parts.flow_sink->counters();
     }
     summary.defrag = defrag.counters();
+    summary.timestamp_anomalies = clock.anomalies();
     for (const auto& w : parts.workers)
         summary.workers += w->counters();
     return summary;

@@ -5,6 +5,7 @@
 //   worker i: poll(handle i) -> pcap_dispatch -> decode -> defragment -> Worker::processPacket
 
 #include <chrono>
+#include <iostream>
 #include <poll.h>
 #include <thread>
 #include <unistd.h>
@@ -35,6 +36,7 @@ struct LiveLane {
     uint64_t frames = 0;
     uint64_t frame_bytes = 0;
     capture::DecodeCounters decode;
+    std::string error; // set when the handle failed (interface gone, socket error)
 
     explicit LiveLane(const capture::DefragConfig& dc) : defrag(dc) {}
 };
@@ -63,18 +65,37 @@ void onFrame(u_char* user, const pcap_pkthdr* hdr, const u_char* data) {
     lane.worker->processPacket(packet, hash);
 }
 
+// One dispatch call; false when the handle failed, with the reason kept for the report.
+bool dispatchOnce(LiveLane& lane, int* processed = nullptr) {
+    const int rc =
+        pcap_dispatch(lane.handle.get(), 4096, onFrame, reinterpret_cast<u_char*>(&lane));
+    if (processed) *processed = rc;
+    if (rc >= 0 || rc == PCAP_ERROR_BREAK) return true;
+    lane.error = pcap_geterr(lane.handle.get());
+    return false;
+}
+
 void liveWorkerLoop(LiveLane& lane) {
     pollfd pfd{pcap_get_selectable_fd(lane.handle.get()), POLLIN, 0};
     while (!stopRequested().load(std::memory_order_relaxed)) {
         // poll bounds how long shutdown and timeouts wait when the link is quiet.
         poll(&pfd, 1, 100);
-        pcap_dispatch(lane.handle.get(), 4096, onFrame, reinterpret_cast<u_char*>(&lane));
+        if (!dispatchOnce(lane)) {
+            // The interface went away or the socket broke: stop the whole sensor rather than
+            // spin on an error while claiming to monitor.
+            stopRequested().store(true);
+            break;
+        }
         const uint64_t now = wallClockUs();
         lane.worker->advanceClock(now);
         lane.defrag.expire(now);
     }
-    // Take what the kernel already queued before flushing flows.
-    while (pcap_dispatch(lane.handle.get(), 4096, onFrame, reinterpret_cast<u_char*>(&lane)) > 0) {
+    // Take what the kernel already queued, but never more than ~1 s of work: under a flood
+    // "drain until empty" would never end, and a stop must stop.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    int processed = 0;
+    while (lane.error.empty() && std::chrono::steady_clock::now() < deadline &&
+           dispatchOnce(lane, &processed) && processed > 0) {
     }
     lane.worker->flushAllFlows();
 }
@@ -118,6 +139,11 @@ RunSummary runLivePipeline(const Options& o) {
         summary.frames_bytes += lane->frame_bytes;
         summary.decode += lane->decode;
         summary.defrag += lane->defrag.counters();
+        if (!lane->error.empty()) {
+            summary.capture_failed = true;
+            std::cerr << "egressmon: error: capture on '"
+                      << o.interface << "' failed: " << lane->error << "\n";
+        }
         pcap_stat ps{};
         if (pcap_stats(lane->handle.get(), &ps) == 0)
             summary.capture_drops += uint64_t{ps.ps_drop} + ps.ps_ifdrop;

@@ -1,5 +1,6 @@
 // egressmon: network egress monitor. Parses options, runs the pipeline, reports.
-// Start-up errors become one line on stderr and exit status 2 (INTERFACE.md).
+// Start-up errors become one line on stderr and exit status 2 (INTERFACE.md); a run that lost
+// records to a failing sink or capture handle exits 1.
 
 #include <csignal>
 #include <iostream>
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
 
     struct sigaction sa {};
     sa.sa_handler = onStopSignal;
+    // The first signal asks for a clean stop (drain, flush, report); a second one kills.
+    sa.sa_flags = SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
@@ -49,5 +52,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (cmd.options.stats) std::cerr << formatStatsJson(summary) << "\n";
+    // The run finished, but records were lost to a failing output or capture (already reported
+    // on stderr): not a success.
+    if (summary.flow_sink.write_failed > 0 || summary.capture_failed) return 1;
     return 0;
 }

@@ -169,7 +169,11 @@ std::vector<Setting> loadConfigFile(const std::string& path) {
     std::vector<Setting> out;
     if (root.IsNull()) return out;
     if (!root.IsMap()) throw UsageError(path + ": the configuration must be a YAML mapping");
-    collectYaml(root, "", path, out);
+    try {
+        collectYaml(root, "", path, out);
+    } catch (const YAML::Exception& e) { // e.g. a key that is itself a list or mapping
+        throw UsageError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
     return out;
 }
 

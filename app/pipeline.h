@@ -15,10 +15,12 @@
 namespace egressmon::app {
 
 struct RunSummary {
-    uint64_t frames_read = 0;   // frames libpcap handed us
-    uint64_t frames_bytes = 0;  // their wire length
-    uint64_t capture_drops = 0; // kernel/interface drops reported by libpcap (live)
-    uint64_t read_errors = 0;   // capture files that ended in a read error (damaged file)
+    uint64_t frames_read = 0;         // frames libpcap handed us
+    uint64_t frames_bytes = 0;        // their wire length
+    uint64_t capture_drops = 0;       // kernel/interface drops reported by libpcap (live)
+    uint64_t read_errors = 0;         // capture files that ended in a read error (damaged file)
+    bool capture_failed = false;      // a live handle failed mid-run (reported on stderr)
+    uint64_t timestamp_anomalies = 0; // capture-file timestamps clamped (see CaptureClock)
     capture::DecodeCounters decode;
     capture::DefragCounters defrag;
     WorkerCounters workers;

@@ -13,8 +13,10 @@
 namespace egressmon::app {
 
 struct PipelineParts {
-    core::HomeNet home_net;
+    std::shared_ptr<const core::HomeNet> home_net;
     std::unique_ptr<exporting::RecordSink> flow_sink; // null when --flows is not given
+    // Opened at start-up so a bad --alerts fails before any packet; the rules engine feeds it.
+    std::unique_ptr<exporting::RecordSink> alert_sink;
     std::vector<std::unique_ptr<Worker>> workers;
     uint64_t hash_seed = 0;
 };
@@ -22,9 +24,10 @@ struct PipelineParts {
 // `lossless`: sinks make producers wait instead of dropping (capture files).
 inline PipelineParts buildPipelineParts(const Options& o, bool lossless) {
     PipelineParts parts;
-    parts.home_net = core::HomeNet::parse(o.home_net);
+    parts.home_net = std::make_shared<const core::HomeNet>(core::HomeNet::parse(o.home_net));
     if (!o.flows.empty())
         parts.flow_sink = exporting::RecordSink::open(o.flows, o.workers, lossless);
+    parts.alert_sink = exporting::RecordSink::open(o.alerts, o.workers, lossless);
     parts.hash_seed = o.hash_seed ? o.hash_seed : std::random_device{}() * 0x100000001ULL;
     const uint32_t per_worker = std::max<uint32_t>(1, o.max_flows / o.workers);
     for (unsigned i = 0; i < o.workers; ++i) {

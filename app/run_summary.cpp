@@ -14,7 +14,9 @@ std::string formatStatsJson(const RunSummary& s) {
     std::string out;
     exporting::JsonWriter w(out);
     const double secs = s.elapsed_seconds > 0 ? s.elapsed_seconds : 1e-9;
-    const uint64_t drops = s.capture_drops + s.decode.total() + s.flow_sink.dropped;
+    // ARP, LLDP, STP... are not IP, not damage: counted under decode_errors.not_ip, not drops.
+    const uint64_t not_ip = s.decode.by_reason[static_cast<size_t>(capture::DecodeError::kNotIp)];
+    const uint64_t drops = s.capture_drops + (s.decode.total() - not_ip) + s.flow_sink.dropped();
     w.beginObject();
     w.field("packets", s.frames_read);
     w.field("bytes", s.frames_bytes);
@@ -28,6 +30,7 @@ std::string formatStatsJson(const RunSummary& s) {
     w.key("capture").beginObject();
     w.field("kernel_drops", s.capture_drops);
     w.field("read_errors", s.read_errors);
+    w.field("timestamp_anomalies", s.timestamp_anomalies);
     w.endObject();
 
     w.key("decode_errors").beginObject();
@@ -65,7 +68,8 @@ std::string formatStatsJson(const RunSummary& s) {
 
     w.key("flow_records").beginObject();
     w.field("written", s.flow_sink.written);
-    w.field("dropped", s.flow_sink.dropped);
+    w.field("ring_dropped", s.flow_sink.ring_dropped);
+    w.field("write_failed", s.flow_sink.write_failed);
     w.field("lost", s.workers.flow_records_lost);
     w.endObject();
     w.endObject();

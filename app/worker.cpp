@@ -14,8 +14,9 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     return *this;
 }
 
-Worker::Worker(WorkerConfig config, const core::HomeNet& home_net, exporting::RecordSink* flow_sink)
-    : config_(std::move(config)), home_net_(home_net), flow_sink_(flow_sink),
+Worker::Worker(WorkerConfig config, std::shared_ptr<const core::HomeNet> home_net,
+               exporting::RecordSink* flow_sink)
+    : config_(std::move(config)), home_net_(std::move(home_net)), flow_sink_(flow_sink),
       table_(config_.max_flows, config_.timeouts), classifier_(config_.classifier) {}
 
 void Worker::processPacket(const core::Packet& packet, uint64_t flow_hash) noexcept {
@@ -31,7 +32,7 @@ void Worker::processPacket(const core::Packet& packet, uint64_t flow_hash) noexc
                              [this](core::Flow& f, core::FlowEndReason r) { endFlow(f, r); });
         if (!flow) return; // max_flows == 0: nothing can be tracked
         core::initFlowFromFirstPacket(*flow, packet, sender_is_lo);
-        flow->relation = home_net_.relation(flow->clientIp(), flow->serverIp());
+        flow->relation = home_net_->relation(flow->clientIp(), flow->serverIp());
     }
     core::updateFlowWithPacket(*flow, packet, sender_is_lo);
     table_.touch(*flow, core::timeoutClassOf(*flow), packet.ts_us);
@@ -56,8 +57,10 @@ void Worker::endFlow(core::Flow& flow, core::FlowEndReason reason) noexcept {
         const exporting::FlowNames names{classifier_.protocolName(flow.classification),
                                          classifier_.categoryName(flow.classification),
                                          classifier_.appProtoName(flow.classification)};
-        flow_sink_->publish(
-            config_.id, exporting::buildEveFlowRecord(flow, reason, names, config_.sensor_name));
+        std::string record =
+            exporting::buildEveFlowRecord(flow, reason, names, config_.sensor_name);
+        record.push_back('\n');
+        flow_sink_->publish(config_.id, std::move(record));
     } catch (const std::bad_alloc&) {
         ++flow_records_lost_; // out of memory while formatting: counted, not fatal
     }

@@ -34,8 +34,9 @@ struct WorkerCounters {
 
 class Worker {
   public:
-    // flow_sink may be null (flow records off). home_net must outlive the worker.
-    Worker(WorkerConfig config, const core::HomeNet& home_net, exporting::RecordSink* flow_sink);
+    // flow_sink may be null (flow records off); it must outlive the worker.
+    Worker(WorkerConfig config, std::shared_ptr<const core::HomeNet> home_net,
+           exporting::RecordSink* flow_sink);
 
     void processPacket(const core::Packet& packet, uint64_t flow_hash) noexcept;
 
@@ -53,7 +54,7 @@ class Worker {
     void endFlow(core::Flow& flow, core::FlowEndReason reason) noexcept;
 
     WorkerConfig config_;
-    const core::HomeNet& home_net_;
+    std::shared_ptr<const core::HomeNet> home_net_; // shared read-only by all workers
     exporting::RecordSink* flow_sink_;
     core::FlowTable table_;
     dpi::FlowClassifier classifier_;

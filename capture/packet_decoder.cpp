@@ -335,7 +335,13 @@ DecodeResult parseIpv4(const uint8_t* d, uint32_t off, const Extent& outer, Pack
     const uint32_t avail = outer.cap_end - off;
     if (avail < kIpv4MinHeader) return drop(DecodeError::kTruncatedIpv4Header, error);
     const uint32_t ihl = (h[0] & 0x0fu) * 4;
-    const uint32_t total_len = be16(h + 2);
+    uint32_t total_len = be16(h + 2);
+    // Total length 0 is what a sensor sees for its own TSO/GRO super-packets (larger than 64 KiB
+    // of IP can describe); the frame's own length is the only truth then.
+    if (total_len == 0) {
+        const uint64_t end = std::min<uint64_t>(outer.wire_end, out.wire_len);
+        total_len = end > off ? static_cast<uint32_t>(end - off) : 0;
+    }
     if ((h[0] >> 4) != 4 || ihl < kIpv4MinHeader || total_len < ihl) {
         return drop(DecodeError::kBadIpv4Header, error);
     }

@@ -35,8 +35,9 @@ uint32_t FlowTable::allocate() noexcept {
     if (allocated_ >= max_flows_) return Flow::kNoFlow;
     if ((allocated_ >> kChunkShift) >= chunks_.size()) {
         try {
+            // Reserve first: release() is noexcept and relies on free_ never reallocating.
+            free_.reserve((chunks_.size() + 1) << kChunkShift);
             chunks_.push_back(std::make_unique<Flow[]>(1u << kChunkShift));
-            free_.reserve(chunks_.size() << kChunkShift);
         } catch (const std::bad_alloc&) {
             return Flow::kNoFlow; // treated like a full table: the oldest flow is evicted
         }

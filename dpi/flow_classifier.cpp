@@ -2,14 +2,20 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <new>
 #include <stdexcept>
+
+#include "http_url.h"
 
 namespace egressmon::dpi {
 
 // nDPI's per-flow state, held inline so a flow in detection costs one allocation.
 struct FlowDpiState {
     ndpi_flow_struct nflow; // zero-initialised by value-initialising the struct
+    // Packets of the flow that nDPI could inspect. ndpiReader leaves snaplen-cut packets out of
+    // its flows altogether, so they do not count towards its 80/24-packet give-up either.
+    uint32_t packets = 0;
 };
 
 ClassifierCounters& ClassifierCounters::operator+=(const ClassifierCounters& o) {
@@ -48,7 +54,7 @@ void FlowClassifier::process(core::Flow& flow, const core::Packet& packet) noexc
     // skips such packets too, so they count on the flow but are not inspected.
     if (packet.truncated) return;
 
-    const uint64_t total = flow.pkts_toserver + flow.pkts_toclient;
+    const uint32_t total = ++flow.dpi_state->packets;
     const bool enough_packets =
         (flow.key.ip_proto == core::ipproto::kTcp && total > config_.max_tcp_packets) ||
         (flow.key.ip_proto == core::ipproto::kUdp && total > config_.max_udp_packets);
@@ -110,18 +116,24 @@ void FlowClassifier::copyMetadata(core::Flow& flow, const ndpi_flow_struct& nflo
     const auto is = [&](uint16_t id) {
         return flow.classification.master_protocol == id || flow.classification.app_protocol == id;
     };
+    // Fixed-size C buffers filled from packets: never trust them to be terminated.
+    const auto text = [](const char* buf, size_t size) {
+        return std::string(buf, strnlen(buf, size));
+    };
     try {
         core::FlowMetadata md;
-        const std::string host(nflow.host_server_name);
+        const std::string host = text(nflow.host_server_name, sizeof nflow.host_server_name);
+        // `protos` is a union: its tls_quic member is meaningful only on TLS-family flows (on
+        // an SSH flow the same bytes hold the server banner).
         if (is(NDPI_PROTOCOL_HTTP)) {
             md.http_host = host;
-            if (nflow.http.url) md.http_url = nflow.http.url;
+            if (nflow.http.url) md.http_url = requestTargetFromNdpiUrl(nflow.http.url);
         } else if (is(NDPI_PROTOCOL_DNS)) {
             md.dns_query = host;
-        } else if (is(NDPI_PROTOCOL_TLS) || is(NDPI_PROTOCOL_QUIC) || is(NDPI_PROTOCOL_DTLS) ||
-                   nflow.protos.tls_quic.ja3_client[0] != '\0') {
+        } else if (is(NDPI_PROTOCOL_TLS) || is(NDPI_PROTOCOL_QUIC) || is(NDPI_PROTOCOL_DTLS)) {
             md.tls_sni = host;
-            md.tls_ja3_client = nflow.protos.tls_quic.ja3_client;
+            md.tls_ja3_client =
+                text(nflow.protos.tls_quic.ja3_client, sizeof nflow.protos.tls_quic.ja3_client);
         }
         if (!md.http_host.empty() || !md.http_url.empty() || !md.dns_query.empty() ||
             !md.tls_sni.empty() || !md.tls_ja3_client.empty())

@@ -139,6 +139,9 @@ void JsonWriter::appendEscaped(std::string& out, std::string_view s) {
 }
 
 std::string formatEveTimestamp(uint64_t ts_us) {
+    // EVE (and its schema) want a four-digit year; nothing sane is later than 9999.
+    constexpr uint64_t kLastUs = 253402300799ull * 1'000'000 + 999'999;
+    if (ts_us > kLastUs) ts_us = kLastUs;
     const time_t secs = static_cast<time_t>(ts_us / 1'000'000);
     struct tm tm;
     gmtime_r(&secs, &tm);

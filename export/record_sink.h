@@ -6,6 +6,9 @@
 // by the sink drains the rings and writes. A worker never waits on I/O: when its ring is full
 // the record is dropped and counted, unless the sink was opened lossless (used when replaying
 // capture files, where waiting costs nothing but time and losing records would be silent loss).
+// A record counts as written only once the stdio buffer holding it was flushed successfully;
+// a failed write or flush (full disk, closed pipe) drops and counts what it held and says so
+// once on stderr.
 
 #include <atomic>
 #include <cstdio>
@@ -19,8 +22,10 @@
 namespace egressmon::exporting {
 
 struct SinkCounters {
-    uint64_t written = 0;
-    uint64_t dropped = 0; // ring full (live mode) or write error
+    uint64_t written = 0;      // flushed to the file or stdout
+    uint64_t ring_dropped = 0; // producer's ring full (live capture only)
+    uint64_t write_failed = 0; // lost to a failed write/flush
+    uint64_t dropped() const { return ring_dropped + write_failed; }
 };
 
 class RecordSink {
@@ -32,7 +37,8 @@ class RecordSink {
     RecordSink(const RecordSink&) = delete;
     RecordSink& operator=(const RecordSink&) = delete;
 
-    // Producer thread `producer` only. One record = one JSON object without newline.
+    // Producer thread `producer` only. One record = one JSON object ending in '\n' (the
+    // producer adds it, so the exporter thread never allocates).
     void publish(unsigned producer, std::string&& record) noexcept;
 
     // Main thread: drains everything published so far, flushes, stops the exporter thread.
@@ -47,16 +53,21 @@ class RecordSink {
                size_t ring_capacity);
     void run();
     bool drainOnce();
+    void flush();
+    void reportWriteError(int error);
 
     std::string spec_;
     FILE* file_;
     bool owns_file_;
     bool lossless_;
     std::vector<std::unique_ptr<core::SpscRing<std::string>>> rings_;
-    std::vector<uint64_t> dropped_by_producer_; // each written only by its producer
+    std::vector<uint64_t> ring_dropped_by_producer_; // each written only by its producer
     std::atomic<bool> stop_{false};
-    uint64_t written_ = 0;      // exporter thread only
-    uint64_t write_errors_ = 0; // exporter thread only
+    // Exporter thread only (and close(), after joining it):
+    uint64_t written_ = 0;
+    uint64_t unflushed_ = 0; // records handed to stdio since the last successful flush
+    uint64_t write_failed_ = 0;
+    bool error_reported_ = false;
     std::thread thread_;
     bool closed_ = false;
 };

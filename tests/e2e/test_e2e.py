@@ -7,6 +7,7 @@ import shlex
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -18,6 +19,12 @@ SAMPLE = os.path.join(SOURCE, "samples", "sample.pcap")
 SHARED = os.path.normpath(os.path.join(SOURCE, "..", "shared"))
 SCHEMA = os.path.join(SHARED, "schemas", "eve.schema.json")
 SYSTEM_PYTHON = "/usr/bin/python3"
+NDPI_PCAPS = os.path.join(SHARED, "pcaps", "ndpi")
+
+sys.path.insert(0, os.path.join(SOURCE, "tests", "gen"))
+from pcapgen.link import EthernetFraming  # noqa: E402
+from pcapgen.datagrams import UdpFlow  # noqa: E402
+from pcapgen.pcap import Capture, utc_microseconds  # noqa: E402
 
 # What nDPI 4.2 says for each flow of the bundled sample (samples/README.md).
 SAMPLE_FLOWS = {
@@ -155,9 +162,42 @@ class sample_run(unittest.TestCase):
         proc.stdout.close()  # the consumer goes away before reading anything
         with proc.stderr:
             err = proc.stderr.read().decode()
-        self.assertEqual(proc.wait(timeout=60), 0, err)
+        # Not killed by SIGPIPE: it finishes, says once what was lost, and exits 1 (records lost).
+        self.assertEqual(proc.wait(timeout=60), 1, err)
+        self.assertIn("cannot write records to '-'", err)
         stats = json.loads(err.strip().splitlines()[-1])
-        self.assertGreater(stats["flow_records"]["dropped"], 0)
+        self.assertEqual(stats["flow_records"]["write_failed"], 10)
+        self.assertEqual(stats["flow_records"]["written"], 0)
+
+    def test_corrupt_timestamp_is_clamped_and_timeouts_keep_working(self):
+        # 200 one-datagram UDP flows one second apart; record 50 carries a corrupt tv_sec.
+        cap = Capture(1, utc_microseconds("2026-11-24T10:00:00Z"))
+        framing = EthernetFraming("02:00:00:00:00:01", "02:00:00:00:00:02")
+        for i in range(200):
+            UdpFlow(cap, framing, ("10.0.0.1", 20000 + i), ("198.51.100.9", 5000)).send(b"x")
+            cap.advance(1_000_000)
+        ts, frame = cap.records[50]
+        cap.records[50] = (0xFFFFFFF0 * 1_000_000, frame)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "badts.pcap")
+            cap.save(path)
+            proc = run("-r", path, "--flows", "-", "--stats", "--workers", "2")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        stats = json.loads(proc.stderr.strip().splitlines()[-1])
+        self.assertEqual(stats["capture"]["timestamp_anomalies"], 1)
+        # udp-new is 30 s: all but the last ~30 flows end by timeout, not at shutdown.
+        self.assertGreater(stats["flow_table"]["expired"], 150)
+        for rec in flow_records(proc.stdout):
+            self.assertTrue(rec["timestamp"].startswith("2026-11-24T"), rec["timestamp"])
+
+    @unittest.skipUnless(os.path.isdir(NDPI_PCAPS), "needs ../shared/pcaps/ndpi")
+    def test_tls_metadata_only_on_tls_flows(self):
+        # nDPI keeps TLS fields in a union shared with SSH, Kerberos, DHCP...: none may leak.
+        for name in ("ssh.pcap", "kerberos.pcap", "smb_deletefile.pcap"):
+            proc = run("-r", os.path.join(NDPI_PCAPS, name), "--flows", "-")
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            for rec in flow_records(proc.stdout):
+                self.assertNotIn("tls", rec, (name, rec["ndpi"]))
 
     def test_damaged_capture_is_counted_not_fatal(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -226,6 +266,14 @@ class cli_errors(unittest.TestCase):
     def test_input_and_interface_together(self):
         self.assertUsageError(run("-r", SAMPLE, "-i", "lo"), "-i")
 
+    def test_unwritable_alert_sink(self):
+        self.assertUsageError(run("-r", SAMPLE, "--alerts", "/nonexistent/dir/a.json"),
+                              "/nonexistent/dir/a.json")
+
+    def test_kafka_sinks_are_refused_until_supported(self):
+        self.assertUsageError(run("-r", SAMPLE, "--flows", "kafka://127.0.0.1:9092/flows"),
+                              "kafka")
+
     def test_help_and_version_exit_zero(self):
         self.assertEqual(run("--help").returncode, 0)
         version = run("--version")
@@ -281,6 +329,13 @@ class config_file(unittest.TestCase):
     def test_bad_value_names_file_and_line(self):
         with tempfile.TemporaryDirectory() as tmp:
             cfg = self.write(tmp, f"read: {SAMPLE}\nworkers: many\n")
+            proc = run("-c", cfg)
+            self.assertEqual(proc.returncode, 2)
+            self.assertIn(f"{cfg}:2", proc.stderr)
+
+    def test_non_scalar_key_names_file_and_line(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = self.write(tmp, f"read: {SAMPLE}\n[a, b]: 1\n")
             proc = run("-c", cfg)
             self.assertEqual(proc.returncode, 2)
             self.assertIn(f"{cfg}:2", proc.stderr)

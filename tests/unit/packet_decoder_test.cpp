@@ -314,6 +314,17 @@ TEST(PacketDecoder, Ipv4OptionsMoveTheTransportHeader) {
     EXPECT_EQ(d.pkt.dst_port, 22);
 }
 
+TEST(PacketDecoder, Ipv4TotalLengthZeroTakesTheFrameLength) {
+    // TSO/GRO super-packets captured on the sending host carry total length 0.
+    const Bytes frame =
+        concat(ethernet(kEthIpv4), ipv4({.total_length_override = 0}, tcp({}, bytes("payload!"))));
+    const Decoded d = decodeEth(frame);
+    ASSERT_EQ(d.result, DecodeResult::kPacket);
+    EXPECT_EQ(d.pkt.l3_len, 20u + 20 + 8);
+    EXPECT_EQ(d.pkt.payload_len, 8u);
+    EXPECT_FALSE(d.pkt.truncated);
+}
+
 TEST(PacketDecoder, Ipv6HopByHopAndDestinationOptionsAreSkipped) {
     const Bytes frame = concat(ethernet(kEthIpv6), ipv6({.next_header = kProtoHopByHop},
                                                         concat(ipv6HopByHop(kProtoDestOptions),

@@ -1,0 +1,76 @@
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "export/record_sink.h"
+
+using egressmon::exporting::RecordSink;
+
+namespace {
+std::string tempPath(const char* name) {
+    return ::testing::TempDir() + "/" + name + std::to_string(getpid());
+}
+size_t countLines(const std::string& path) {
+    std::ifstream in(path);
+    size_t n = 0;
+    for (std::string line; std::getline(in, line);)
+        ++n;
+    return n;
+}
+} // namespace
+
+TEST(RecordSink, LosslessSinkWritesEveryRecordFromEveryProducer) {
+    const std::string path = tempPath("sink_lossless");
+    std::remove(path.c_str());
+    auto sink = RecordSink::open(path, 2, /*lossless=*/true, /*ring_capacity=*/4);
+    std::thread a([&] {
+        for (int i = 0; i < 5000; ++i)
+            sink->publish(0, "{\"a\":" + std::to_string(i) + "}\n");
+    });
+    std::thread b([&] {
+        for (int i = 0; i < 5000; ++i)
+            sink->publish(1, "{\"b\":" + std::to_string(i) + "}\n");
+    });
+    a.join();
+    b.join();
+    sink->close();
+    EXPECT_EQ(sink->counters().written, 10000u);
+    EXPECT_EQ(sink->counters().dropped(), 0u);
+    EXPECT_EQ(countLines(path), 10000u);
+    std::remove(path.c_str());
+}
+
+TEST(RecordSink, FullRingDropsAndCountsInsteadOfWaiting) {
+    const std::string path = tempPath("sink_lossy");
+    std::remove(path.c_str());
+    auto sink = RecordSink::open(path, 1, /*lossless=*/false, /*ring_capacity=*/2);
+    for (int i = 0; i < 20000; ++i)
+        sink->publish(0, std::string(200, 'x') + "\n");
+    sink->close();
+    const auto c = sink->counters();
+    EXPECT_EQ(c.written + c.ring_dropped, 20000u); // every record accounted for
+    EXPECT_GT(c.ring_dropped, 0u);                 // a 2-slot ring cannot keep up
+    EXPECT_EQ(countLines(path), c.written);
+    std::remove(path.c_str());
+}
+
+TEST(RecordSink, WriteFailureCountsEveryLostRecord) {
+    if (access("/dev/full", W_OK) != 0) GTEST_SKIP() << "/dev/full not available";
+    auto sink = RecordSink::open("/dev/full", 1, /*lossless=*/true);
+    for (int i = 0; i < 1000; ++i)
+        sink->publish(0, std::string(100, 'y') + "\n");
+    sink->close();
+    const auto c = sink->counters();
+    EXPECT_EQ(c.written, 0u);
+    EXPECT_EQ(c.write_failed, 1000u);
+}
+
+TEST(RecordSink, KafkaAndEmptySpecsAreRefusedAtStartup) {
+    EXPECT_THROW(RecordSink::open("kafka://127.0.0.1:9092/alerts", 1, true), std::invalid_argument);
+    EXPECT_THROW(RecordSink::open("", 1, true), std::invalid_argument);
+    EXPECT_THROW(RecordSink::open("/nonexistent/dir/x.json", 1, true), std::runtime_error);
+}
