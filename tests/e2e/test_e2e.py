@@ -4,6 +4,7 @@ EGRESSMON_SOURCE_DIR set). Each class is one CTest entry; see CMakeLists.txt."""
 import json
 import os
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -118,6 +119,21 @@ class sample_run(unittest.TestCase):
         self.assertEqual(len(recs), 10)
         http = [r for r in recs if tuple_of(r)[1:3] == ("10.1.0.10", 51000)][0]
         self.assertEqual(http["flow"]["pkts_toserver"] % 2, 0)
+
+    def test_format_is_sniffed_by_content_not_name(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            misnamed = os.path.join(tmp, "really-pcap.pcapng")
+            shutil.copy(SAMPLE, misnamed)
+            proc = run("-r", misnamed, "--flows", "-")
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertEqual(len(flow_records(proc.stdout)), len(SAMPLE_FLOWS))
+        pcapng_named_pcap = os.path.join(NDPI_PCAPS, "imaps.pcap")  # pcapng inside
+        if os.path.exists(pcapng_named_pcap):
+            with open(pcapng_named_pcap, "rb") as f:
+                self.assertEqual(f.read(4), b"\x0a\x0d\x0d\x0a")
+            proc = run("-r", pcapng_named_pcap, "--flows", "-")
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            self.assertEqual(len(flow_records(proc.stdout)), 2)
 
     def test_bpf_filter_limits_what_is_seen(self):
         proc = run("-r", SAMPLE, "-f", "udp port 53", "--flows", "-")
@@ -351,11 +367,12 @@ class live_capture(unittest.TestCase):
     flushes them. Skipped where this process may not open a capture socket."""
 
     def test_loopback_udp_flow_is_seen_and_flushed_on_sigint(self):
-        for workers in ("1", "2"):
-            with self.subTest(workers=workers):
-                self.capture_once(workers)
+        self.capture_once("1", signal.SIGINT)
 
-    def capture_once(self, workers):
+    def test_fanout_workers_flush_on_sigterm(self):
+        self.capture_once("2", signal.SIGTERM)
+
+    def capture_once(self, workers, stop_signal):
         port = 40000 + os.getpid() % 10000
         proc = subprocess.Popen([BINARY, "-i", "lo", "-f", f"udp port {port}", "--flows", "-",
                                  "--workers", workers, "--stats", "--immediate"],
@@ -371,7 +388,7 @@ class live_capture(unittest.TestCase):
                 s.sendto(b"hello %d" % i, ("127.0.0.1", port))
                 time.sleep(0.05)
         time.sleep(0.5)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop_signal)
         out, err = proc.communicate(timeout=30)
         self.assertEqual(proc.returncode, 0, err)
         recs = [r for r in flow_records(out) if r["dest_port"] == port]
