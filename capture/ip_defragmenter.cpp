@@ -19,7 +19,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/hash_mix.h"
+
 namespace egressmon::capture {
+
+using core::load64;
+using core::mix64;
 
 DefragCounters& DefragCounters::operator+=(const DefragCounters& o) {
     fragments += o.fragments;
@@ -51,22 +56,6 @@ struct Key {
     uint8_t next_proto = 0;
     friend bool operator==(const Key&, const Key&) = default;
 };
-
-// Same finaliser as the flow hash (core/flow_key.cpp).
-inline uint64_t mix64(uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
-inline uint64_t load64(const uint8_t* p) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    return v;
-}
 
 // Seeded per instance: fragment ids and addresses are attacker-chosen, so an unseeded hash
 // would let one craft colliding keys and turn every lookup into a long chain walk.

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "hash_mix.h"
+
 namespace egressmon::core {
 
 FlowKey FlowKey::fromPacket(const Packet& p, bool* sender_is_lo) {
@@ -20,23 +22,6 @@ FlowKey FlowKey::fromPacket(const Packet& p, bool* sender_is_lo) {
     if (sender_is_lo) *sender_is_lo = src_first;
     return k;
 }
-
-namespace {
-// Stafford's variant 13 of the MurmurHash3 finaliser: cheap and well mixed.
-inline uint64_t mix64(uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-inline uint64_t load64(const uint8_t* p) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    return v;
-}
-} // namespace
 
 uint64_t hashFlowKey(const FlowKey& key, uint64_t seed) {
     uint64_t h = mix64(seed ^ 0x9e3779b97f4a7c15ULL);

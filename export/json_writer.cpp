@@ -38,7 +38,7 @@ JsonWriter& JsonWriter::value(std::string_view s) {
     return *this;
 }
 
-JsonWriter& JsonWriter::value(uint64_t v) {
+template <class Int> JsonWriter& JsonWriter::integer(Int v) {
     separate();
     char buf[24];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
@@ -47,13 +47,11 @@ JsonWriter& JsonWriter::value(uint64_t v) {
     return *this;
 }
 
+JsonWriter& JsonWriter::value(uint64_t v) {
+    return integer(v);
+}
 JsonWriter& JsonWriter::value(int64_t v) {
-    separate();
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    out_.append(buf, end);
-    need_comma_ = true;
-    return *this;
+    return integer(v);
 }
 
 JsonWriter& JsonWriter::value(double v) {

@@ -33,6 +33,7 @@ class JsonWriter {
     static void appendEscaped(std::string& out, std::string_view s);
 
   private:
+    template <class Int> JsonWriter& integer(Int v);
     JsonWriter& open(char c);
     JsonWriter& close(char c);
     void separate();
