@@ -185,6 +185,8 @@ RunSummary runFilePipeline(const Options& o) {
         parts.flow_sink->close();
         summary.flow_sink = parts.flow_sink->counters();
     }
+    parts.alert_sink->close();
+    summary.alert_sink = parts.alert_sink->counters();
     summary.defrag = defrag.counters();
     summary.timestamp_anomalies = clock.anomalies();
     for (const auto& w : parts.workers)

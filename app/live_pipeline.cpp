@@ -152,6 +152,8 @@ RunSummary runLivePipeline(const Options& o) {
         parts.flow_sink->close();
         summary.flow_sink = parts.flow_sink->counters();
     }
+    parts.alert_sink->close();
+    summary.alert_sink = parts.alert_sink->counters();
     for (const auto& w : parts.workers)
         summary.workers += w->counters();
     return summary;

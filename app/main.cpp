@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
     if (cmd.options.stats) std::cerr << formatStatsJson(summary) << "\n";
     // The run finished, but records were lost to a failing output or capture (already reported
     // on stderr): not a success.
-    if (summary.flow_sink.write_failed > 0 || summary.capture_failed) return 1;
+    if (summary.flow_sink.write_failed > 0 || summary.alert_sink.write_failed > 0 ||
+        summary.capture_failed)
+        return 1;
     return 0;
 }

@@ -116,6 +116,18 @@ void apply(Options& o, const Setting& s) {
         o.defrag.max_bytes = parseNumber<uint64_t>(v, s.origin, 65536, 1ull << 40);
     else if (k == "defrag.timeout")
         o.defrag.timeout_us = parseNumber<uint64_t>(v, s.origin, 1, 3600) * 1'000'000;
+    else if (k == "alert-context-width")
+        o.inspection.context_width = parseNumber<uint32_t>(v, s.origin, 0, 4096);
+    else if (k == "inspection-depth")
+        o.inspection.max_depth_bytes = parseNumber<uint64_t>(v, s.origin, 1, 1ull << 40);
+    else if (k == "reassembly.max-buffered-bytes")
+        o.inspection.reassembly.max_buffered_bytes =
+            parseNumber<uint32_t>(v, s.origin, 1024, 1u << 30);
+    else if (k == "reassembly.max-segments")
+        o.inspection.reassembly.max_segments = parseNumber<uint32_t>(v, s.origin, 1, 1u << 20);
+    else if (k == "reassembly.memcap")
+        o.inspection.reassembly_budget_bytes =
+            parseNumber<uint64_t>(v, s.origin, 65536, 1ull << 40);
     else if (k.rfind("flow-timeouts.", 0) == 0) {
         const std::string name = k.substr(14);
         for (const auto& t : kTimeoutKeys)
@@ -141,7 +153,7 @@ void collectYaml(const YAML::Node& map, const std::string& prefix, const std::st
         const std::string key = prefix + item.first.as<std::string>();
         const std::string origin = file + ":" + std::to_string(item.first.Mark().line + 1);
         const YAML::Node& val = item.second;
-        if (key == "defrag" || key == "flow-timeouts") {
+        if (key == "defrag" || key == "flow-timeouts" || key == "reassembly") {
             if (!val.IsMap()) throw UsageError(origin + ": '" + key + "' must be a mapping");
             collectYaml(val, key + ".", file, out);
             continue;
@@ -188,9 +200,6 @@ void validate(Options& o) {
         throw UsageError("nothing to read: give -r FILE or -i IFACE (see --help)");
     if (!o.read_files.empty() && !o.interface.empty())
         throw UsageError("-r and -i cannot be combined");
-    if (!o.rule_files.empty())
-        throw UsageError("rule files are not supported by this build yet: '" + o.rule_files[0] +
-                         "'");
     if (!o.metrics.empty()) throw UsageError("--metrics is not supported by this build yet");
     try {
         core::HomeNet::parse(o.home_net);

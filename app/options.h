@@ -12,6 +12,7 @@
 
 #include "capture/ip_defragmenter.h"
 #include "core/flow_table.h"
+#include "dpi/flow_inspector.h"
 
 namespace egressmon::app {
 
@@ -36,6 +37,7 @@ struct Options {
     uint32_t max_flows = 1'000'000; // all workers together
     core::FlowTimeouts flow_timeouts;
     capture::DefragConfig defrag;
+    dpi::InspectionConfig inspection;
     int snaplen = 262144;
     int buffer_mib = 64;
     bool immediate = false;

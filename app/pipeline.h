@@ -25,6 +25,7 @@ struct RunSummary {
     capture::DefragCounters defrag;
     WorkerCounters workers;
     exporting::SinkCounters flow_sink;
+    exporting::SinkCounters alert_sink;
     double elapsed_seconds = 0;
 };
 

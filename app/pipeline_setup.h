@@ -9,6 +9,7 @@
 #include "app/worker.h"
 #include "core/home_net.h"
 #include "export/record_sink.h"
+#include "rules/rule_set.h"
 
 namespace egressmon::app {
 
@@ -19,11 +20,23 @@ struct PipelineParts {
     std::unique_ptr<exporting::RecordSink> alert_sink;
     std::vector<std::unique_ptr<Worker>> workers;
     uint64_t hash_seed = 0;
+    std::shared_ptr<const rules::RuleSet> rules; // null without --rules
 };
+
+// Every protocol a rule names must be one nDPI knows; resolved with a worker's nDPI module.
+inline void checkRuleProtocols(const rules::RuleSet& rs, const Worker& worker) {
+    for (const rules::Rule& r : rs.rules())
+        for (const std::string& name : r.protocols)
+            if (worker.protocolId(name) < 0)
+                throw rules::RuleError(r.file + ":" + std::to_string(r.line) +
+                                       ": unknown protocol '" + name + "' in rule " +
+                                       std::to_string(r.id) + " (use nDPI's names, e.g. HTTP)");
+}
 
 // `lossless`: sinks make producers wait instead of dropping (capture files).
 inline PipelineParts buildPipelineParts(const Options& o, bool lossless) {
     PipelineParts parts;
+    if (!o.rule_files.empty()) parts.rules = rules::RuleSet::load(o.rule_files);
     parts.home_net = std::make_shared<const core::HomeNet>(core::HomeNet::parse(o.home_net));
     if (!o.flows.empty())
         parts.flow_sink = exporting::RecordSink::open(o.flows, o.workers, lossless);
@@ -36,8 +49,11 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless) {
         wc.max_flows = per_worker;
         wc.timeouts = o.flow_timeouts;
         wc.sensor_name = o.sensor_name;
-        parts.workers.push_back(
-            std::make_unique<Worker>(wc, parts.home_net, parts.flow_sink.get()));
+        wc.rules = parts.rules;
+        wc.inspection = o.inspection;
+        parts.workers.push_back(std::make_unique<Worker>(wc, parts.home_net, parts.flow_sink.get(),
+                                                         parts.alert_sink.get()));
+        if (i == 0 && parts.rules) checkRuleProtocols(*parts.rules, *parts.workers[0]);
     }
     return parts;
 }

@@ -16,12 +16,13 @@ std::string formatStatsJson(const RunSummary& s) {
     const double secs = s.elapsed_seconds > 0 ? s.elapsed_seconds : 1e-9;
     // ARP, LLDP, STP... are not IP, not damage: counted under decode_errors.not_ip, not drops.
     const uint64_t not_ip = s.decode.by_reason[static_cast<size_t>(capture::DecodeError::kNotIp)];
-    const uint64_t drops = s.capture_drops + (s.decode.total() - not_ip) + s.flow_sink.dropped();
+    const uint64_t drops = s.capture_drops + (s.decode.total() - not_ip) + s.flow_sink.dropped() +
+                           s.alert_sink.dropped();
     w.beginObject();
     w.field("packets", s.frames_read);
     w.field("bytes", s.frames_bytes);
     w.field("flows", s.workers.flows.created);
-    w.field("alerts", uint64_t{0}); // no rules engine in this build yet
+    w.field("alerts", s.workers.inspection.alerts);
     w.field("drops", drops);
     w.field("elapsed_seconds", s.elapsed_seconds);
     w.field("gbps", double(s.frames_bytes) * 8 / secs / 1e9);
@@ -64,6 +65,38 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("flows_guessed", s.workers.classifier.flows_guessed);
     w.field("flows_unknown", s.workers.classifier.flows_unknown);
     w.field("alloc_failures", s.workers.classifier.alloc_failures);
+    w.endObject();
+
+    const auto& in = s.workers.inspection;
+    w.key("inspection").beginObject();
+    w.field("bytes_inspected", in.bytes_inspected);
+    w.field("depth_exceeded", in.depth_exceeded);
+    w.field("repeat_matches", in.repeat_matches);
+    w.field("validator_rejected", in.validator_rejected);
+    w.field("validator_unavailable", in.validator_unavailable);
+    w.field("protocol_filtered", in.protocol_filtered);
+    w.field("pending_overflow", in.pending_overflow);
+    w.field("matcher_errors", s.workers.matcher_errors);
+    w.endObject();
+
+    const auto& ra = s.workers.reassembly;
+    w.key("reassembly").beginObject();
+    w.field("segments", ra.segments);
+    w.field("delivered_bytes", ra.delivered_bytes);
+    w.field("retransmitted_bytes", ra.retransmitted_bytes);
+    w.field("overlaps", ra.overlaps);
+    w.field("overlap_conflicts", ra.overlap_conflicts);
+    w.field("gaps", ra.gaps);
+    w.field("gap_bytes", ra.gap_bytes);
+    w.field("depth_exceeded", ra.depth_exceeded);
+    w.field("budget_exceeded", ra.budget_exceeded);
+    w.endObject();
+
+    w.key("alert_records").beginObject();
+    w.field("written", s.alert_sink.written);
+    w.field("ring_dropped", s.alert_sink.ring_dropped);
+    w.field("write_failed", s.alert_sink.write_failed);
+    w.field("lost", s.workers.alert_records_lost);
     w.endObject();
 
     w.key("flow_records").beginObject();

@@ -1,23 +1,59 @@
 #include "worker.h"
 
 #include "core/flow_tracker.h"
+#include "export/eve_alert_record.h"
 #include "export/eve_flow_record.h"
 
 namespace egressmon::app {
+
+namespace {
+void addReassembly(core::ReassemblyBudget& a, const core::ReassemblyBudget& b) {
+    a.segments += b.segments;
+    a.delivered_bytes += b.delivered_bytes;
+    a.retransmitted_bytes += b.retransmitted_bytes;
+    a.overlaps += b.overlaps;
+    a.overlap_conflicts += b.overlap_conflicts;
+    a.gaps += b.gaps;
+    a.gap_bytes += b.gap_bytes;
+    a.depth_exceeded += b.depth_exceeded;
+    a.budget_exceeded += b.budget_exceeded;
+}
+void addInspection(dpi::InspectionCounters& a, const dpi::InspectionCounters& b) {
+    a.bytes_inspected += b.bytes_inspected;
+    a.depth_exceeded += b.depth_exceeded;
+    a.alerts += b.alerts;
+    a.repeat_matches += b.repeat_matches;
+    a.validator_rejected += b.validator_rejected;
+    a.validator_unavailable += b.validator_unavailable;
+    a.protocol_filtered += b.protocol_filtered;
+    a.pending_overflow += b.pending_overflow;
+}
+} // namespace
 
 WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     packets += o.packets;
     bytes += o.bytes;
     flow_records_lost += o.flow_records_lost;
+    alert_records_lost += o.alert_records_lost;
+    matcher_errors += o.matcher_errors;
     flows += o.flows;
     classifier += o.classifier;
+    addInspection(inspection, o.inspection);
+    addReassembly(reassembly, o.reassembly);
     return *this;
 }
 
 Worker::Worker(WorkerConfig config, std::shared_ptr<const core::HomeNet> home_net,
-               exporting::RecordSink* flow_sink)
+               exporting::RecordSink* flow_sink, exporting::RecordSink* alert_sink)
     : config_(std::move(config)), home_net_(std::move(home_net)), flow_sink_(flow_sink),
-      table_(config_.max_flows, config_.timeouts), classifier_(config_.classifier) {}
+      alert_sink_(alert_sink), table_(config_.max_flows, config_.timeouts),
+      classifier_(config_.classifier) {
+    if (config_.rules && config_.rules->database()) {
+        inspector_ = std::make_unique<dpi::FlowInspector>(
+            config_.inspection, config_.rules,
+            [this](const std::string& name) { return classifier_.protocolId(name); });
+    }
+}
 
 void Worker::processPacket(const core::Packet& packet, uint64_t flow_hash) noexcept {
     ++packets_;
@@ -34,9 +70,10 @@ void Worker::processPacket(const core::Packet& packet, uint64_t flow_hash) noexc
         core::initFlowFromFirstPacket(*flow, packet, sender_is_lo);
         flow->relation = home_net_->relation(flow->clientIp(), flow->serverIp());
     }
-    core::updateFlowWithPacket(*flow, packet, sender_is_lo);
+    const bool to_server = core::updateFlowWithPacket(*flow, packet, sender_is_lo);
     table_.touch(*flow, core::timeoutClassOf(*flow), packet.ts_us);
     classifier_.process(*flow, packet);
+    if (inspector_) inspector_->onPacket(*flow, packet, to_server, *this);
 }
 
 void Worker::advanceClock(uint64_t now_us) noexcept {
@@ -50,15 +87,30 @@ void Worker::flushAllFlows() noexcept {
     table_.flushAll([this](core::Flow& f, core::FlowEndReason r) { endFlow(f, r); });
 }
 
+exporting::FlowNames Worker::namesOf(const core::Flow& flow) const {
+    return {classifier_.protocolName(flow.classification),
+            classifier_.categoryName(flow.classification),
+            classifier_.appProtoName(flow.classification)};
+}
+
+void Worker::onAlert(const core::Flow& flow, core::Alert&& alert) noexcept {
+    if (!alert_sink_) return;
+    try {
+        alert_sink_->publish(config_.id, exporting::buildEveAlertRecord(flow, alert, namesOf(flow),
+                                                                        config_.sensor_name));
+    } catch (const std::bad_alloc&) {
+        ++alert_records_lost_; // out of memory while formatting: counted, not fatal
+    }
+}
+
 void Worker::endFlow(core::Flow& flow, core::FlowEndReason reason) noexcept {
     classifier_.finish(flow);
+    // After classification, so matches waiting for the protocol are settled with the final one.
+    if (inspector_) inspector_->onFlowEnd(flow, *this);
     if (!flow_sink_) return;
     try {
-        const exporting::FlowNames names{classifier_.protocolName(flow.classification),
-                                         classifier_.categoryName(flow.classification),
-                                         classifier_.appProtoName(flow.classification)};
         std::string record =
-            exporting::buildEveFlowRecord(flow, reason, names, config_.sensor_name);
+            exporting::buildEveFlowRecord(flow, reason, namesOf(flow), config_.sensor_name);
         record.push_back('\n');
         flow_sink_->publish(config_.id, std::move(record));
     } catch (const std::bad_alloc&) {
@@ -71,8 +123,14 @@ WorkerCounters Worker::counters() const {
     c.packets = packets_;
     c.bytes = bytes_;
     c.flow_records_lost = flow_records_lost_;
+    c.alert_records_lost = alert_records_lost_;
     c.flows = table_.counters();
     c.classifier = classifier_.counters();
+    if (inspector_) {
+        c.inspection = inspector_->counters();
+        c.reassembly = inspector_->reassembly();
+        c.matcher_errors = inspector_->matcher().errors();
+    }
     return c;
 }
 

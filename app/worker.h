@@ -11,6 +11,8 @@
 #include "core/home_net.h"
 #include "core/packet.h"
 #include "dpi/flow_classifier.h"
+#include "dpi/flow_inspector.h"
+#include "export/eve_flow_record.h"
 #include "export/record_sink.h"
 
 namespace egressmon::app {
@@ -21,6 +23,8 @@ struct WorkerConfig {
     core::FlowTimeouts timeouts;
     dpi::ClassifierConfig classifier;
     std::string sensor_name;
+    std::shared_ptr<const rules::RuleSet> rules; // null: no content inspection
+    dpi::InspectionConfig inspection;
 };
 
 struct WorkerCounters {
@@ -29,14 +33,18 @@ struct WorkerCounters {
     uint64_t flow_records_lost = 0; // could not be formatted (out of memory)
     core::FlowTableCounters flows;
     dpi::ClassifierCounters classifier;
+    dpi::InspectionCounters inspection;
+    core::ReassemblyBudget reassembly; // counters only (max_bytes/bytes_held are per worker)
+    uint64_t matcher_errors = 0;
+    uint64_t alert_records_lost = 0;
     WorkerCounters& operator+=(const WorkerCounters& o);
 };
 
-class Worker {
+class Worker final : public dpi::AlertSink {
   public:
-    // flow_sink may be null (flow records off); it must outlive the worker.
+    // flow_sink may be null (flow records off); sinks must outlive the worker.
     Worker(WorkerConfig config, std::shared_ptr<const core::HomeNet> home_net,
-           exporting::RecordSink* flow_sink);
+           exporting::RecordSink* flow_sink, exporting::RecordSink* alert_sink);
 
     void processPacket(const core::Packet& packet, uint64_t flow_hash) noexcept;
 
@@ -48,21 +56,28 @@ class Worker {
     void flushAllFlows() noexcept;
 
     WorkerCounters counters() const;
+    int protocolId(const std::string& name) const { return classifier_.protocolId(name); }
     unsigned id() const { return config_.id; }
+
+    void onAlert(const core::Flow& flow, core::Alert&& alert) noexcept override;
 
   private:
     void endFlow(core::Flow& flow, core::FlowEndReason reason) noexcept;
+    exporting::FlowNames namesOf(const core::Flow& flow) const;
 
     WorkerConfig config_;
     std::shared_ptr<const core::HomeNet> home_net_; // shared read-only by all workers
     exporting::RecordSink* flow_sink_;
+    exporting::RecordSink* alert_sink_;
     core::FlowTable table_;
     dpi::FlowClassifier classifier_;
+    std::unique_ptr<dpi::FlowInspector> inspector_; // null without rules
     uint64_t clock_us_ = 0;
     uint64_t last_expiry_us_ = 0;
     uint64_t packets_ = 0;
     uint64_t bytes_ = 0;
     uint64_t flow_records_lost_ = 0;
+    uint64_t alert_records_lost_ = 0;
 };
 
 } // namespace egressmon::app

@@ -10,8 +10,9 @@
 #include "flow_key.h"
 
 namespace egressmon::dpi {
-struct FlowDpiState; // nDPI per-flow state, owned and freed by dpi::FlowClassifier
-}
+struct FlowDpiState;   // nDPI per-flow state, owned and freed by dpi::FlowClassifier
+struct FlowInspection; // reassembly + matcher state, owned and freed by dpi::FlowInspector
+} // namespace egressmon::dpi
 
 namespace egressmon::core {
 
@@ -91,7 +92,10 @@ struct Flow {
 
     FlowClassification classification;
     std::unique_ptr<FlowMetadata> metadata;
-    dpi::FlowDpiState* dpi_state = nullptr; // non-null only while nDPI is still looking
+    dpi::FlowDpiState* dpi_state = nullptr;    // non-null only while nDPI is still looking
+    dpi::FlowInspection* inspection = nullptr; // non-null while content is being inspected
+    uint32_t alerts = 0;                       // alerts raised on this flow
+    bool inspection_declined = false;          // no rule applies to this flow's bytes
 
     // FlowTable bookkeeping: intrusive LRU links (flow indices, kNoFlow = none).
     static constexpr uint32_t kNoFlow = 0xffffffffu;

@@ -158,6 +158,11 @@ std::string FlowClassifier::categoryName(const core::FlowClassification& c) cons
     return name ? name : "Unspecified";
 }
 
+int FlowClassifier::protocolId(const std::string& name) const {
+    std::string copy = name; // the C API takes a non-const char*
+    return ndpi_get_protocol_id(module_.get(), copy.data());
+}
+
 std::string FlowClassifier::appProtoName(const core::FlowClassification& c) const {
     const uint16_t id =
         c.master_protocol != NDPI_PROTOCOL_UNKNOWN ? c.master_protocol : c.app_protocol;

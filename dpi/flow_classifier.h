@@ -52,6 +52,8 @@ class FlowClassifier {
     std::string protocolName(const core::FlowClassification& c) const;
     // "Web", "Network", "Unspecified".
     std::string categoryName(const core::FlowClassification& c) const;
+    // nDPI's id for a protocol name ("HTTP", "SMTP"; case-insensitive), -1 when unknown.
+    int protocolId(const std::string& name) const;
     // Suricata-style app_proto ("http", "tls", "dns", "smtp", ...) or "failed".
     std::string appProtoName(const core::FlowClassification& c) const;
 

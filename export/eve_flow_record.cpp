@@ -87,7 +87,7 @@ std::string buildEveFlowRecord(const core::Flow& f, core::FlowEndReason reason,
     w.field("age", (f.last_ts_us - f.first_ts_us) / 1'000'000);
     w.field("state", eveFlowState(f));
     w.field("reason", endReasonName(reason));
-    w.field("alerted", false);
+    w.field("alerted", f.alerts > 0);
     w.endObject();
 
     if (f.key.ip_proto == core::ipproto::kTcp) writeTcp(w, f);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The main job on the bundled sample: install dependencies, build (Release), and print one EVE
-# flow record per flow of samples/sample.pcap to stdout, with the --stats summary on stderr.
+# The main job on the bundled sample: install dependencies, build (Release), and run egressmon on
+# samples/sample.pcap with the default rules: EVE alerts and one EVE flow record per flow to
+# stdout, the --stats summary on stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build --target egressmon
-./build/app/egressmon -r samples/sample.pcap --flows - --stats
+./build/app/egressmon -r samples/sample.pcap --rules rules/default.yaml --flows - --stats

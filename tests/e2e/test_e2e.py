@@ -64,15 +64,31 @@ class sample_run(unittest.TestCase):
             lines = [l for l in f.read().splitlines() if l.startswith("./build/app/egressmon ")]
         self.assertEqual(len(lines), 1, "run-sample.sh must run egressmon exactly once")
         args = shlex.split(lines[0])[1:]
-        return [os.path.join(SOURCE, a) if a.startswith("samples/") else a for a in args]
+        return [os.path.join(SOURCE, a) if a.startswith(("samples/", "rules/")) else a
+                for a in args]
 
     def test_main_job_reports_every_sample_flow_with_its_protocol(self):
         proc = run(*self.readme_main_job())
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        got = {tuple_of(r): r["ndpi"]["protocol"] for r in flow_records(proc.stdout)}
+        records = flow_records(proc.stdout)
+        flows = [r for r in records if r["event_type"] == "flow"]
+        alerts = [r for r in records if r["event_type"] == "alert"]
+        got = {tuple_of(r): r["ndpi"]["protocol"] for r in flows}
         self.assertEqual(got, SAMPLE_FLOWS)
+        # The one upload marked TOP SECRET, and nothing else.
+        self.assertEqual(len(alerts), 1, alerts)
+        a = alerts[0]
+        self.assertEqual(tuple_of(a), ("TCP", "10.1.0.11", 51001, "203.0.113.20", 80))
+        self.assertEqual(a["alert"]["signature_id"], 1000)
+        self.assertEqual(a["direction"], "to_server")
+        self.assertEqual(a["app_proto"], "http")
+        self.assertEqual(a["alert"]["context"]["dlp"]["direction"], "egress")
+        self.assertNotIn("snippet", a["alert"]["context"]["dlp"])  # default width 0
+        alerted = [r for r in flows if r["flow"]["alerted"]]
+        self.assertEqual([tuple_of(r) for r in alerted], [tuple_of(a)])
         stats = json.loads(proc.stderr.strip().splitlines()[-1])
         self.assertEqual(stats["flows"], len(SAMPLE_FLOWS))
+        self.assertEqual(stats["alerts"], 1)
 
     def test_metadata_of_sample_flows(self):
         recs = {tuple_of(r): r for r in flow_records(run("-r", SAMPLE, "--flows", "-").stdout)}

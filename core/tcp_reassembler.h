@@ -1,0 +1,89 @@
+#pragma once
+// TCP reassembly for ONE direction of one flow: turns segments as captured (out of order,
+// retransmitted, overlapping, wrapping around 2^32) into the in-order byte stream the sender
+// wrote, delivered to a StreamConsumer.
+//
+// Policy ("first wins", as Windows/BSD-first targets and Suricata's "first" policy): bytes
+// already delivered or already buffered are never replaced by a later segment covering the
+// same sequence range; a later segment only fills holes. Overlaps with different bytes are
+// counted (evasion is visible) but cannot change what was inspected.
+//
+// Gaps: segments beyond a hole are buffered up to max_buffered_bytes (per direction) and the
+// caller's shared budget. When either is exceeded, or at close(), the reassembler gives up on
+// the hole: it tells the consumer onGap(bytes_missing) and continues with the buffered data
+// after it, so no consumer ever sees two pieces joined across missing bytes.
+//
+// Mid-stream pickup: the first segment seen (without SYN) fixes the stream's start at its own
+// sequence number. A SYN fixes it at ISN+1.
+//
+// Thread: owned by the worker that owns the flow. noexcept; memory bounded as described.
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+namespace egressmon::core {
+
+class StreamConsumer {
+  public:
+    virtual ~StreamConsumer() = default;
+    // In-order bytes; `len` > 0. `data` is valid only during the call.
+    virtual void onData(const uint8_t* data, uint32_t len) noexcept = 0;
+    // `missing` bytes (> 0) were skipped; the next onData follows the hole.
+    virtual void onGap(uint64_t missing) noexcept = 0;
+};
+
+struct ReassemblyConfig {
+    uint32_t max_buffered_bytes = 1u << 20; // out-of-order bytes held per direction
+    uint32_t max_segments = 4096;           // out-of-order segments held per direction
+};
+
+// Per-worker counters and the worker-wide budget of out-of-order bytes (all flows together).
+struct ReassemblyBudget {
+    uint64_t max_bytes = 256ull << 20;
+    uint64_t bytes_held = 0;
+    // counters
+    uint64_t segments = 0; // segments with payload seen
+    uint64_t delivered_bytes = 0;
+    uint64_t retransmitted_bytes = 0; // payload entirely already seen
+    uint64_t overlaps = 0;            // segments partly covering held or delivered bytes
+    uint64_t overlap_conflicts = 0;   // ... with different bytes
+    uint64_t gaps = 0;                // holes given up on
+    uint64_t gap_bytes = 0;
+    uint64_t depth_exceeded = 0;  // per-direction buffer limit forced a gap skip
+    uint64_t budget_exceeded = 0; // worker-wide budget forced a gap skip
+};
+
+class TcpReassembler {
+  public:
+    TcpReassembler(const ReassemblyConfig& config, ReassemblyBudget& budget) noexcept
+        : config_(config), budget_(budget) {}
+    ~TcpReassembler(); // returns held bytes to the budget
+    TcpReassembler(const TcpReassembler&) = delete;
+    TcpReassembler& operator=(const TcpReassembler&) = delete;
+
+    // One segment of this direction. `flags` are the TCP flags (SYN sets the start; FIN/RST
+    // are noted, delivery continues until close()).
+    void onSegment(uint32_t seq, const uint8_t* payload, uint32_t len, uint8_t flags,
+                   StreamConsumer& consumer) noexcept;
+
+    // End of the flow or of this direction: deliver everything still buffered, announcing each
+    // hole with onGap(). Afterwards the reassembler holds nothing.
+    void close(StreamConsumer& consumer) noexcept;
+
+    uint64_t deliveredBytes() const noexcept { return delivered_; }
+    uint32_t bufferedBytes() const noexcept { return buffered_bytes_; }
+
+  private:
+    const ReassemblyConfig& config_;
+    ReassemblyBudget& budget_;
+    bool started_ = false;
+    uint32_t next_seq_ = 0;  // sequence number of the next byte to deliver
+    uint64_t delivered_ = 0; // bytes delivered so far (stream offset of next_seq_)
+    // Out-of-order segments keyed by their offset relative to next_seq_'s stream position,
+    // stored as absolute 64-bit stream offsets so wrap-around never reorders them.
+    std::map<uint64_t, std::vector<uint8_t>> pending_;
+    uint32_t buffered_bytes_ = 0;
+};
+
+} // namespace egressmon::core

@@ -1,0 +1,377 @@
+#include "flow_inspector.h"
+
+#include <algorithm>
+
+#include "core/home_net.h"
+#include "rules/keyword_encoding.h"
+#include "rules/validators.h"
+
+namespace egressmon::dpi {
+
+namespace {
+constexpr uint32_t kHistoryBytes = 512; // kept before each chunk for validators and snippets
+constexpr const char* kTcpLayer = "tcp.stream";
+constexpr const char* kUdpLayer = "udp.datagram";
+
+// Where the bytes of one direction go, relative to --home-net.
+core::NetRelation bytesRelation(core::NetRelation flow_relation, bool to_server) {
+    if (to_server) return flow_relation;
+    switch (flow_relation) {
+    case core::NetRelation::kEgress: return core::NetRelation::kIngress;
+    case core::NetRelation::kIngress: return core::NetRelation::kEgress;
+    default: return flow_relation;
+    }
+}
+} // namespace
+
+struct PendingMatch {
+    uint32_t rule_index;
+    core::Alert alert;
+};
+
+struct DirectionState {
+    std::unique_ptr<core::TcpReassembler> reassembler;
+    rules::HsStream stream;
+    uint64_t layer_offset = 0; // offset of the next byte in this direction's layer
+    uint64_t stream_start = 0; // layer offset where the Hyperscan stream (re)started
+    std::string tail;          // up to kHistoryBytes bytes that end at the current chunk
+    bool active = false;       // some rule applies to these bytes
+    bool depth_reached = false;
+};
+
+struct FlowInspection {
+    DirectionState dir[2]; // [0] client -> server, [1] server -> client
+    std::vector<uint32_t> alerted_rules;
+    std::vector<PendingMatch> pending;
+};
+
+// Binds one direction of one flow to the inspector while its bytes are delivered and scanned.
+struct DirectionConsumer final : core::StreamConsumer, rules::MatchHandler {
+    FlowInspector& inspector;
+    core::Flow& flow;
+    FlowInspection& state;
+    DirectionState& dir;
+    bool to_server;
+    uint64_t ts_us;
+    const char* layer;
+    AlertSink& sink;
+    // The chunk being scanned: its bytes start at layer offset chunk_start.
+    const uint8_t* chunk = nullptr;
+    uint32_t chunk_len = 0;
+    uint64_t chunk_start = 0;
+    // UTF-16BE matches wait until the scan call returns: ASCII text in UTF-16LE also contains
+    // the BE bytes one position earlier, so the LE match (reported a byte later) must win.
+    std::vector<rules::MatchEvent> deferred_be;
+
+    void handleDeferred() noexcept;
+
+    DirectionConsumer(FlowInspector& i, core::Flow& f, FlowInspection& s, bool ts, uint64_t t,
+                      const char* l, AlertSink& a)
+        : inspector(i), flow(f), state(s), dir(s.dir[ts ? 0 : 1]), to_server(ts), ts_us(t),
+          layer(l), sink(a) {}
+
+    void onData(const uint8_t* data, uint32_t len) noexcept override;
+    void onGap(uint64_t missing) noexcept override;
+    bool onMatch(const rules::MatchEvent& event) noexcept override;
+
+    // Layer offset of the oldest byte still held (tail + current chunk).
+    uint64_t heldStart() const { return chunk_start - dir.tail.size(); }
+    // Bytes [from, to) of the layer if still held; false otherwise.
+    bool extract(uint64_t from, uint64_t to, std::string& out) const;
+};
+
+bool DirectionConsumer::extract(uint64_t from, uint64_t to, std::string& out) const {
+    const uint64_t tail_start = heldStart();
+    if (from < tail_start || to > chunk_start + chunk_len || from > to) return false;
+    out.clear();
+    for (uint64_t x = from; x < to; ++x)
+        out.push_back(x < chunk_start ? dir.tail[x - tail_start]
+                                      : static_cast<char>(chunk[x - chunk_start]));
+    return true;
+}
+
+void DirectionConsumer::onData(const uint8_t* data, uint32_t len) noexcept {
+    if (dir.depth_reached) return;
+    const auto& cfg = inspector.config_;
+    if (dir.layer_offset + len > cfg.max_depth_bytes) {
+        len = static_cast<uint32_t>(cfg.max_depth_bytes - dir.layer_offset);
+        dir.depth_reached = true;
+        ++inspector.counters_.depth_exceeded;
+    }
+    if (len == 0) return;
+    if (!dir.stream) {
+        dir.stream = inspector.matcher_.open();
+        dir.stream_start = dir.layer_offset;
+    }
+    chunk = data, chunk_len = len, chunk_start = dir.layer_offset;
+    inspector.matcher_.scan(dir.stream, data, len, dir.stream_start, *this);
+    handleDeferred();
+    inspector.counters_.bytes_inspected += len;
+    dir.layer_offset += len;
+    // Keep the last kHistoryBytes bytes for matches that start before the next chunk.
+    try {
+        if (len >= kHistoryBytes) {
+            dir.tail.assign(reinterpret_cast<const char*>(data) + len - kHistoryBytes,
+                            kHistoryBytes);
+        } else {
+            dir.tail.append(reinterpret_cast<const char*>(data), len);
+            if (dir.tail.size() > kHistoryBytes) dir.tail.erase(0, dir.tail.size() - kHistoryBytes);
+        }
+    } catch (const std::bad_alloc&) {
+        dir.tail.clear(); // validators then report "unavailable": counted, not fatal
+    }
+    chunk = nullptr, chunk_len = 0, chunk_start = dir.layer_offset;
+}
+
+void DirectionConsumer::onGap(uint64_t missing) noexcept {
+    // No match may span missing bytes: flush and restart the stream after the hole.
+    chunk = nullptr, chunk_len = 0, chunk_start = dir.layer_offset;
+    inspector.matcher_.reset(dir.stream, dir.stream_start, *this);
+    handleDeferred();
+    dir.layer_offset += missing;
+    dir.stream_start = dir.layer_offset;
+    chunk_start = dir.layer_offset;
+    dir.tail.clear();
+}
+
+bool DirectionConsumer::onMatch(const rules::MatchEvent& event) noexcept {
+    const auto& pattern = inspector.matcher_.ruleSet().patterns()[event.pattern_id];
+    if (pattern.encoding == rules::Encoding::kUtf16Be && deferred_be.size() < 64) {
+        try {
+            deferred_be.push_back(event);
+            return true;
+        } catch (const std::bad_alloc&) {
+        }
+    }
+    inspector.handleMatch(*this, event);
+    return true;
+}
+
+void DirectionConsumer::handleDeferred() noexcept {
+    for (const rules::MatchEvent& e : deferred_be)
+        inspector.handleMatch(*this, e);
+    deferred_be.clear();
+}
+
+FlowInspector::FlowInspector(InspectionConfig config, std::shared_ptr<const rules::RuleSet> rules,
+                             const std::function<int(const std::string&)>& protocol_id)
+    : config_(config), matcher_(std::move(rules)) {
+    budget_.max_bytes = config_.reassembly_budget_bytes;
+    const rules::RuleSet& rs = matcher_.ruleSet();
+    for (const rules::Rule& r : rs.rules()) {
+        RuleScope scope;
+        for (const std::string& name : r.protocols)
+            scope.protocol_ids.push_back(protocol_id(name));
+        scopes_.push_back(std::move(scope));
+        if (r.validator != rules::Validator::kNone) any_validator_ = true;
+        rules_for_[static_cast<size_t>(r.direction)] = true;
+    }
+    for (const rules::PatternInfo& p : rs.patterns()) {
+        // Without start-of-match, a keyword's start is its end minus its encoded length.
+        pattern_lengths_.push_back(
+            p.is_regex ? 0
+                       : static_cast<uint32_t>(rules::encodeKeyword(p.text, p.encoding).size()));
+    }
+}
+
+FlowInspector::~FlowInspector() = default;
+
+FlowInspection* FlowInspector::stateFor(core::Flow& flow) noexcept {
+    if (flow.inspection) return flow.inspection;
+    if (matcher_.empty() || flow.inspection_declined) return nullptr;
+    const auto applies = [&](core::NetRelation r) {
+        if (rules_for_[static_cast<size_t>(rules::RuleDirection::kAny)]) return true;
+        if (r == core::NetRelation::kEgress)
+            return rules_for_[static_cast<size_t>(rules::RuleDirection::kEgress)];
+        if (r == core::NetRelation::kIngress)
+            return rules_for_[static_cast<size_t>(rules::RuleDirection::kIngress)];
+        return false;
+    };
+    const bool to_server = applies(bytesRelation(flow.relation, true));
+    const bool to_client = applies(bytesRelation(flow.relation, false));
+    if (!to_server && !to_client) {
+        flow.inspection_declined = true; // no rule can ever match this flow: no state at all
+        return nullptr;
+    }
+    auto* st = new (std::nothrow) FlowInspection{};
+    if (!st) return nullptr;
+    st->dir[0].active = to_server;
+    st->dir[1].active = to_client;
+    flow.inspection = st;
+    ++flows_with_state_;
+    return st;
+}
+
+void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_server,
+                             AlertSink& sink) noexcept {
+    const bool tcp = p.ip_proto == core::ipproto::kTcp;
+    if (!tcp && p.ip_proto != core::ipproto::kUdp) return;
+    FlowInspection* st = stateFor(flow);
+    if (!st) return;
+    DirectionState& dir = st->dir[to_server ? 0 : 1];
+    if (dir.active && !dir.depth_reached) {
+        DirectionConsumer consumer(*this, flow, *st, to_server, p.ts_us,
+                                   tcp ? kTcpLayer : kUdpLayer, sink);
+        const uint8_t* payload = p.data + p.payload_offset;
+        if (tcp) {
+            if (!dir.reassembler) {
+                dir.reassembler.reset(new (std::nothrow)
+                                          core::TcpReassembler(config_.reassembly, budget_));
+            }
+            if (dir.reassembler)
+                dir.reassembler->onSegment(p.tcp_seq, payload, p.payload_len, p.tcp_flags,
+                                           consumer);
+        } else if (p.payload_len > 0) {
+            // Each datagram is its own layer instance: offsets restart, nothing spans two.
+            dir.layer_offset = 0;
+            dir.stream_start = 0;
+            dir.tail.clear();
+            consumer.chunk_start = 0;
+            consumer.onData(payload, p.payload_len);
+            matcher_.reset(dir.stream, 0, consumer);
+            consumer.handleDeferred();
+            dir.depth_reached = false; // the depth bound applies per datagram for UDP
+        }
+    }
+    if (!st->pending.empty() && flow.classification.done) settlePending(flow, *st, sink);
+}
+
+void FlowInspector::onFlowEnd(core::Flow& flow, AlertSink& sink) noexcept {
+    FlowInspection* st = flow.inspection;
+    if (!st) return;
+    for (int d = 0; d < 2; ++d) {
+        DirectionState& dir = st->dir[d];
+        const bool tcp = flow.key.ip_proto == core::ipproto::kTcp;
+        DirectionConsumer consumer(*this, flow, *st, d == 0, flow.last_ts_us,
+                                   tcp ? kTcpLayer : kUdpLayer, sink);
+        consumer.chunk_start = dir.layer_offset;
+        if (dir.reassembler) dir.reassembler->close(consumer);
+        matcher_.close(dir.stream, dir.stream_start, consumer);
+        consumer.handleDeferred();
+    }
+    settlePending(flow, *st, sink);
+    delete st;
+    flow.inspection = nullptr;
+}
+
+bool FlowInspector::protocolAllows(const core::Flow& flow, uint32_t rule_index) const noexcept {
+    const auto& ids = scopes_[rule_index].protocol_ids;
+    if (ids.empty()) return true;
+    const auto& c = flow.classification;
+    for (int id : ids)
+        if (id >= 0 && (id == c.master_protocol || id == c.app_protocol)) return true;
+    return false;
+}
+
+void FlowInspector::settlePending(core::Flow& flow, FlowInspection& st, AlertSink& sink) noexcept {
+    for (PendingMatch& pm : st.pending) {
+        if (std::find(st.alerted_rules.begin(), st.alerted_rules.end(), pm.rule_index) !=
+            st.alerted_rules.end()) {
+            ++counters_.repeat_matches;
+            continue;
+        }
+        if (!protocolAllows(flow, pm.rule_index)) {
+            ++counters_.protocol_filtered;
+            continue;
+        }
+        try {
+            st.alerted_rules.push_back(pm.rule_index);
+        } catch (const std::bad_alloc&) {
+        }
+        ++flow.alerts;
+        ++counters_.alerts;
+        sink.onAlert(flow, std::move(pm.alert));
+    }
+    st.pending.clear();
+}
+
+void FlowInspector::handleMatch(DirectionConsumer& c, const rules::MatchEvent& event) noexcept {
+    const rules::RuleSet& rs = matcher_.ruleSet();
+    const rules::PatternInfo& pattern = rs.patterns()[event.pattern_id];
+    const uint32_t rule_index = pattern.rule_index;
+    const rules::Rule& rule = rs.rules()[rule_index];
+    FlowInspection& st = c.state;
+    if (std::find(st.alerted_rules.begin(), st.alerted_rules.end(), rule_index) !=
+        st.alerted_rules.end()) {
+        ++counters_.repeat_matches;
+        return;
+    }
+    // The byte direction must suit the rule (a flow can carry egress one way only).
+    const core::NetRelation rel = bytesRelation(c.flow.relation, c.to_server);
+    if ((rule.direction == rules::RuleDirection::kEgress && rel != core::NetRelation::kEgress) ||
+        (rule.direction == rules::RuleDirection::kIngress && rel != core::NetRelation::kIngress))
+        return;
+
+    const uint64_t from =
+        pattern.is_regex || pattern.needs_match_text
+            ? event.from
+            : event.to - std::min<uint64_t>(event.to, pattern_lengths_[event.pattern_id]);
+    try {
+        std::string text;
+        if (rule.validator != rules::Validator::kNone) {
+            if (!c.extract(from, event.to, text)) {
+                ++counters_.validator_unavailable;
+                return;
+            }
+            const bool ok = rule.validator == rules::Validator::kLuhn ? rules::luhnValid(text)
+                                                                      : rules::gb11643Valid(text);
+            if (!ok) {
+                ++counters_.validator_rejected;
+                return;
+            }
+        }
+        core::Alert a;
+        a.ts_us = c.ts_us;
+        a.to_server = c.to_server;
+        a.signature_id = rule.id;
+        a.signature = rule.name;
+        a.category = rule.category;
+        a.severity = rule.severity;
+        a.policy_version = rs.policyVersion();
+        a.direction = core::netRelationName(rel);
+        a.match = pattern.text;
+        a.encoding = rules::encodingName(pattern.encoding);
+        a.layer = c.layer;
+        a.offset = from;
+        if (config_.context_width > 0) {
+            // Never more than the configured width, and only bytes still held.
+            const uint64_t start = std::max(
+                c.heldStart(), event.to - std::min<uint64_t>(event.to, config_.context_width));
+            if (c.extract(start, event.to, a.snippet) &&
+                rule.validator != rules::Validator::kNone) {
+                // Validated matches (card, ID numbers) keep only their last 4 characters.
+                for (uint64_t x = std::max(from, start); x + 4 < event.to; ++x)
+                    a.snippet[x - start] = '*';
+            }
+        }
+        // Until nDPI has classified the flow, an alert could neither honour the rule's protocols
+        // nor tell the analyst what the traffic is: it waits (bounded) and is settled when
+        // classification ends, at the latest when the flow does.
+        if (!c.flow.classification.done) {
+            for (const PendingMatch& pm : st.pending)
+                if (pm.rule_index == rule_index) {
+                    ++counters_.repeat_matches;
+                    return;
+                }
+            if (st.pending.size() >= config_.max_pending_alerts) {
+                ++counters_.pending_overflow;
+                return;
+            }
+            st.pending.push_back(PendingMatch{rule_index, std::move(a)});
+            return;
+        }
+        if (!protocolAllows(c.flow, rule_index)) {
+            ++counters_.protocol_filtered;
+            return;
+        }
+        st.alerted_rules.push_back(rule_index);
+        ++c.flow.alerts;
+        ++counters_.alerts;
+        c.sink.onAlert(c.flow, std::move(a));
+    } catch (const std::bad_alloc&) {
+        // Out of memory building the alert: nothing sensible to do but count it as unavailable.
+        ++counters_.validator_unavailable;
+    }
+}
+
+} // namespace egressmon::dpi

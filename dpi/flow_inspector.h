@@ -1,0 +1,98 @@
+#pragma once
+// Content inspection of a worker's flows: TCP reassembly per direction, UDP datagram by
+// datagram, Hyperscan streaming match on the raw bytes, rule scoping (direction of the bytes
+// relative to --home-net, nDPI protocol, validators), one alert per (flow, rule).
+//
+// Call flow per packet: Worker -> FlowInspector::onPacket -> TcpReassembler -> DirectionConsumer
+// ::onData -> StreamMatcher::scan -> onMatch -> scope checks -> AlertSink::onAlert.
+// A match waits (bounded) until nDPI has classified the flow, so the alert can honour the rule's
+// protocols and name the flow's protocol.
+//
+// Thread: one instance per worker; per-flow state hangs off core::Flow::inspection and is
+// freed by onFlowEnd. Construction may throw (start-up); the rest is noexcept.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/alert.h"
+#include "core/flow.h"
+#include "core/packet.h"
+#include "core/tcp_reassembler.h"
+#include "rules/stream_matcher.h"
+
+namespace egressmon::dpi {
+
+struct InspectionConfig {
+    core::ReassemblyConfig reassembly;
+    uint64_t reassembly_budget_bytes = 256ull << 20; // out-of-order bytes, whole worker
+    uint64_t max_depth_bytes = 64ull << 20;          // inspected per flow direction
+    uint32_t context_width = 0;                      // payload bytes allowed in a snippet
+    uint32_t max_pending_alerts = 32;                // per flow, waiting for classification
+};
+
+struct InspectionCounters {
+    uint64_t bytes_inspected = 0;
+    uint64_t depth_exceeded = 0; // flow directions cut at max_depth_bytes
+    uint64_t alerts = 0;
+    uint64_t repeat_matches = 0;        // later matches of an already alerted (flow, rule)
+    uint64_t validator_rejected = 0;    // matched text failed Luhn / GB 11643
+    uint64_t validator_unavailable = 0; // matched text no longer in the history window
+    uint64_t protocol_filtered = 0;     // rule's protocols did not include the flow's
+    uint64_t pending_overflow = 0;      // matches dropped: too many waiting for classification
+};
+
+class AlertSink {
+  public:
+    virtual ~AlertSink() = default;
+    virtual void onAlert(const core::Flow& flow, core::Alert&& alert) noexcept = 0;
+};
+
+struct FlowInspection;    // per-flow state (flow_inspector.cpp)
+struct DirectionConsumer; // one flow direction while its bytes are scanned
+
+class FlowInspector {
+  public:
+    // `protocol_ids` resolves a rule's nDPI protocol name to nDPI ids (-1 unknown); the caller
+    // already rejected unknown names at rule load.
+    FlowInspector(InspectionConfig config, std::shared_ptr<const rules::RuleSet> rules,
+                  const std::function<int(const std::string&)>& protocol_id);
+    ~FlowInspector();
+
+    // After the packet was counted on the flow and shown to the classifier.
+    void onPacket(core::Flow& flow, const core::Packet& packet, bool to_server,
+                  AlertSink& sink) noexcept;
+    // The flow ends (classification already finished): drain reassembly, close streams, settle
+    // waiting matches, free the flow's state.
+    void onFlowEnd(core::Flow& flow, AlertSink& sink) noexcept;
+
+    const InspectionCounters& counters() const noexcept { return counters_; }
+    const core::ReassemblyBudget& reassembly() const noexcept { return budget_; }
+    const rules::StreamMatcher& matcher() const noexcept { return matcher_; }
+    uint64_t flowsInspected() const noexcept { return flows_with_state_; }
+
+  private:
+    friend struct DirectionConsumer;
+    void handleMatch(DirectionConsumer& consumer, const rules::MatchEvent& event) noexcept;
+    struct RuleScope {
+        std::vector<int> protocol_ids; // empty: any protocol
+    };
+
+    FlowInspection* stateFor(core::Flow& flow) noexcept;
+    void settlePending(core::Flow& flow, FlowInspection& st, AlertSink& sink) noexcept;
+    bool protocolAllows(const core::Flow& flow, uint32_t rule_index) const noexcept;
+
+    InspectionConfig config_;
+    rules::StreamMatcher matcher_;
+    std::vector<RuleScope> scopes_;
+    std::vector<uint32_t> pattern_lengths_; // encoded keyword length per pattern (0: regex)
+    bool any_validator_ = false;
+    bool rules_for_[3] = {false, false, false}; // some rule applies to egress/ingress/any bytes
+    core::ReassemblyBudget budget_;
+    InspectionCounters counters_;
+    uint64_t flows_with_state_ = 0;
+};
+
+} // namespace egressmon::dpi

@@ -1,0 +1,68 @@
+#include "eve_alert_record.h"
+
+#include <cstdio>
+
+#include "core/hash_mix.h"
+#include "json_writer.h"
+
+namespace egressmon::exporting {
+
+std::string makeAlertId(const std::string& sensor_name, uint64_t flow_id, uint32_t signature_id) {
+    const uint64_t h = core::mix64(flow_id ^ core::mix64(signature_id + 0x9e3779b97f4a7c15ULL));
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    return sensor_name + "-" + hex;
+}
+
+std::string buildEveAlertRecord(const core::Flow& f, const core::Alert& a, const FlowNames& names,
+                                const std::string& sensor_name) {
+    std::string out;
+    out.reserve(768);
+    JsonWriter w(out);
+    w.beginObject();
+    w.field("timestamp", formatEveTimestamp(a.ts_us));
+    w.field("flow_id", f.flow_id);
+    w.field("event_type", "alert");
+    if (!sensor_name.empty()) w.field("host", sensor_name);
+    if (f.key.vlan_id != 0) w.key("vlan").beginArray().value(uint32_t{f.key.vlan_id}).endArray();
+    // The sender of the matching bytes is the source, whichever side opened the flow.
+    w.field("src_ip", (a.to_server ? f.clientIp() : f.serverIp()).toString());
+    w.field("src_port", uint32_t{a.to_server ? f.clientPort() : f.serverPort()});
+    w.field("dest_ip", (a.to_server ? f.serverIp() : f.clientIp()).toString());
+    w.field("dest_port", uint32_t{a.to_server ? f.serverPort() : f.clientPort()});
+    w.field("proto", ipProtoName(f.key.ip_proto));
+    w.field("app_proto", names.app_proto);
+    w.field("direction", a.to_server ? "to_server" : "to_client");
+
+    w.key("alert").beginObject();
+    w.field("action", "allowed");
+    w.field("gid", 1);
+    w.field("signature_id", a.signature_id);
+    w.field("rev", 1);
+    w.field("signature", a.signature);
+    w.field("category", a.category);
+    w.field("severity", uint32_t{a.severity});
+    w.key("context").beginObject();
+    w.field("alert_id", makeAlertId(sensor_name, f.flow_id, a.signature_id));
+    w.field("policy_version", a.policy_version);
+    w.key("dlp").beginObject();
+    w.field("direction", a.direction);
+    w.field("match", a.match);
+    w.field("encoding", a.encoding);
+    w.field("layer", a.layer);
+    w.field("offset", a.offset);
+    if (!a.snippet.empty()) w.field("snippet", a.snippet);
+    w.endObject(); // dlp
+    w.endObject(); // context
+    w.endObject(); // alert
+
+    w.key("ndpi").beginObject();
+    w.field("protocol", names.ndpi_protocol);
+    w.field("category", names.ndpi_category);
+    w.endObject();
+    w.endObject();
+    out.push_back('\n');
+    return out;
+}
+
+} // namespace egressmon::exporting

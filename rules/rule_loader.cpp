@@ -1,0 +1,246 @@
+// YAML rule file -> Rules. Every value is checked by hand (never yaml-cpp's as<>, whose
+// messages name no field) so each error reads "FILE:LINE: <field>: what is wrong".
+
+#include "rule_loader.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "rule_parser.h"
+
+namespace egressmon::rules {
+
+namespace {
+
+constexpr const char* kFields =
+    "id, name, category, severity, keywords, regex, nocase, encodings, direction, protocols, "
+    "validate";
+
+class FileParser {
+  public:
+    FileParser(const std::string& file, std::vector<Rule>& out) : file_(file), out_(out) {}
+
+    void parse(const std::string& text) {
+        YAML::Node root;
+        try {
+            root = YAML::Load(text);
+        } catch (const YAML::Exception& e) { // ParserException: YAML syntax
+            fail(e.mark.is_null() ? 1 : e.mark.line + 1, "YAML syntax error: " + e.msg);
+        }
+        try {
+            parseRoot(root);
+        } catch (const YAML::Exception& e) { // not expected: every value is checked by hand
+            fail(e.mark.is_null() ? 1 : e.mark.line + 1, e.msg);
+        }
+    }
+
+  private:
+    [[noreturn]] void fail(int line, const std::string& what) const {
+        throw RuleError(file_ + ":" + std::to_string(line) + ": " + what);
+    }
+    [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
+        fail(lineOf(at), what);
+    }
+    static int lineOf(const YAML::Node& node) {
+        const YAML::Mark mark = node.Mark();
+        return mark.is_null() ? 1 : mark.line + 1;
+    }
+
+    void parseRoot(const YAML::Node& root) {
+        if (!root.IsMap()) fail(root, "expected a mapping with a 'rules' list at the top level");
+        bool found = false;
+        for (const auto& entry : root) {
+            const std::string key = entry.first.Scalar();
+            if (key != "rules")
+                fail(entry.first, "unknown top-level field '" + key + "' (expected 'rules')");
+            if (found) fail(entry.first, "duplicate field 'rules'");
+            found = true;
+            const YAML::Node& rules = entry.second;
+            if (rules.IsNull()) continue; // every rule commented out
+            if (!rules.IsSequence()) fail(rules, "rules: expected a list of rules");
+            for (const auto& node : rules)
+                parseRule(node);
+        }
+        if (!found) fail(root, "no 'rules' list at the top level");
+    }
+
+    void parseRule(const YAML::Node& node) {
+        if (!node.IsMap()) fail(node, "a rule must be a mapping (id: ..., name: ..., ...)");
+        Rule rule;
+        rule.file = file_;
+        rule.line = lineOf(node);
+        std::set<std::string> seen;
+        for (const auto& entry : node) {
+            const std::string key = entry.first.Scalar();
+            if (!seen.insert(key).second) fail(entry.first, "duplicate field '" + key + "'");
+            parseField(key, entry.first, entry.second, rule);
+        }
+        if (!seen.count("id")) fail(node, "rule has no 'id'");
+        if (!seen.count("name")) fail(node, "rule " + std::to_string(rule.id) + " has no 'name'");
+        if (rule.keywords.empty() && rule.regexes.empty())
+            fail(node, "rule " + std::to_string(rule.id) + " has neither keywords nor regex");
+        checkUniqueId(rule);
+        out_.push_back(std::move(rule));
+    }
+
+    void parseField(const std::string& key, const YAML::Node& key_node, const YAML::Node& value,
+                    Rule& rule) {
+        if (key == "id") {
+            rule.id = static_cast<uint32_t>(integer(key, value, 1, UINT32_MAX));
+        } else if (key == "name") {
+            rule.name = nonEmptyString(key, value);
+        } else if (key == "category") {
+            rule.category = nonEmptyString(key, value);
+        } else if (key == "severity") {
+            rule.severity = static_cast<uint8_t>(integer(key, value, 1, 4));
+        } else if (key == "keywords") {
+            rule.keywords = stringList(key, value);
+        } else if (key == "regex") {
+            rule.regexes = stringList(key, value);
+        } else if (key == "nocase") {
+            rule.nocase = boolean(key, value);
+        } else if (key == "encodings") {
+            rule.encodings = encodings(key, value);
+        } else if (key == "direction") {
+            rule.direction = direction(key, value);
+        } else if (key == "protocols") {
+            rule.protocols = stringList(key, value);
+        } else if (key == "validate") {
+            rule.validator = validator(key, value);
+        } else {
+            fail(key_node, "unknown field '" + key + "' (known: " + kFields + ")");
+        }
+    }
+
+    std::string scalar(const std::string& key, const YAML::Node& value, const char* expected) {
+        if (!value.IsScalar()) fail(value, key + ": expected " + expected);
+        return value.Scalar();
+    }
+
+    std::string nonEmptyString(const std::string& key, const YAML::Node& value) {
+        std::string s = scalar(key, value, "a string");
+        if (s.empty()) fail(value, key + ": must not be empty");
+        return s;
+    }
+
+    int64_t integer(const std::string& key, const YAML::Node& value, int64_t min, int64_t max) {
+        const std::string s = scalar(key, value, "an integer");
+        int64_t n = 0;
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+        if (ec != std::errc() || end != s.data() + s.size() || n < min || n > max)
+            fail(value, key + ": expected an integer from " + std::to_string(min) + " to " +
+                            std::to_string(max) + ", got '" + s + "'");
+        return n;
+    }
+
+    bool boolean(const std::string& key, const YAML::Node& value) {
+        const std::string s = scalar(key, value, "true or false");
+        if (s == "true" || s == "True" || s == "TRUE") return true;
+        if (s == "false" || s == "False" || s == "FALSE") return false;
+        fail(value, key + ": expected true or false, got '" + s + "'");
+    }
+
+    std::vector<std::string> stringList(const std::string& key, const YAML::Node& value) {
+        if (!value.IsSequence())
+            fail(value, key + ": expected a list, e.g. " + key + ": [\"...\"] (a single value " +
+                            "needs brackets too)");
+        std::vector<std::string> items;
+        for (const auto& item : value) {
+            if (!item.IsScalar()) fail(item, key + ": every entry must be a string");
+            if (item.Scalar().empty()) fail(item, key + ": empty entry");
+            items.push_back(item.Scalar());
+        }
+        return items;
+    }
+
+    std::vector<Encoding> encodings(const std::string& key, const YAML::Node& value) {
+        if (!value.IsSequence() || value.size() == 0)
+            fail(value, key + ": expected a non-empty list of utf-8, gb18030, utf-16le, utf-16be");
+        std::vector<Encoding> list;
+        for (const auto& item : value) {
+            const std::string s = scalar(key, item, "an encoding name");
+            const auto e = lookup<Encoding>(
+                s, {Encoding::kUtf8, Encoding::kGb18030, Encoding::kUtf16Le, Encoding::kUtf16Be},
+                encodingName);
+            if (!e)
+                fail(item, key + ": unknown encoding '" + s +
+                               "' (known: utf-8, gb18030, utf-16le, utf-16be)");
+            if (std::find(list.begin(), list.end(), *e) == list.end()) list.push_back(*e);
+        }
+        return list;
+    }
+
+    RuleDirection direction(const std::string& key, const YAML::Node& value) {
+        const std::string s = scalar(key, value, "egress, ingress or any");
+        if (s == "egress") return RuleDirection::kEgress;
+        if (s == "ingress") return RuleDirection::kIngress;
+        if (s == "any") return RuleDirection::kAny;
+        fail(value, key + ": unknown direction '" + s + "' (known: egress, ingress, any)");
+    }
+
+    Validator validator(const std::string& key, const YAML::Node& value) {
+        const std::string s = scalar(key, value, "luhn or gb11643");
+        const auto v = lookup<Validator>(s, {Validator::kLuhn, Validator::kGb11643}, validatorName);
+        if (!v) fail(value, key + ": unknown validator '" + s + "' (known: luhn, gb11643)");
+        return *v;
+    }
+
+    template <class E>
+    static std::optional<E> lookup(const std::string& s, std::initializer_list<E> all,
+                                   const char* (*name)(E)) {
+        for (const E e : all)
+            if (s == name(e)) return e;
+        return std::nullopt;
+    }
+
+    void checkUniqueId(const Rule& rule) const {
+        for (const Rule& other : out_)
+            if (other.id == rule.id)
+                fail(rule.line, "duplicate rule id " + std::to_string(rule.id) +
+                                    " (first defined at " + other.file + ":" +
+                                    std::to_string(other.line) + ")");
+    }
+
+    const std::string& file_;
+    std::vector<Rule>& out_;
+};
+
+struct FileCloser {
+    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+};
+
+} // namespace
+
+std::string readRuleFile(const std::string& path) {
+    const auto cannot = [&] {
+        return RuleError("cannot read rule file '" + path + "': " + std::strerror(errno));
+    };
+    const std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
+    if (!f) throw cannot();
+    std::string text;
+    char buf[65536];
+    size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0)
+        text.append(buf, n);
+    if (std::ferror(f.get())) throw cannot();
+    return text;
+}
+
+void parseRuleText(const std::string& text, const std::string& file, std::vector<Rule>& out) {
+    FileParser(file, out).parse(text);
+}
+
+void loadRuleFile(const std::string& path, std::vector<Rule>& out) {
+    parseRuleText(readRuleFile(path), path, out);
+}
+
+} // namespace egressmon::rules

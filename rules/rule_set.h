@@ -1,0 +1,66 @@
+#pragma once
+// The compiled rule set: every rule's keywords (in each requested encoding) and regexes in ONE
+// Hyperscan stream-mode database. Immutable once built and shared read-only by all workers
+// through std::shared_ptr<const RuleSet>; a reload builds a new one off the packet path.
+// Per-worker scratch space is MatcherScratch (matcher_scratch.h).
+//
+// Start-up only: RuleSet::load throws RuleError whose what() is one line
+// "FILE:LINE: what is wrong" (Hyperscan's own message for a bad regex).
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <hs/hs.h>
+
+#include "rule.h"
+
+namespace egressmon::rules {
+
+struct RuleError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+template <auto Fn> struct HsDeleter {
+    template <class T> void operator()(T* p) const noexcept {
+        if (p) Fn(p);
+    }
+};
+using HsDatabase = std::unique_ptr<hs_database_t, HsDeleter<hs_free_database>>;
+using HsScratch = std::unique_ptr<hs_scratch_t, HsDeleter<hs_free_scratch>>;
+
+// What one Hyperscan expression id stands for.
+struct PatternInfo {
+    uint32_t rule_index = 0; // into RuleSet::rules()
+    bool is_regex = false;
+    std::string text;                    // the keyword (UTF-8, as written) or the regex source
+    Encoding encoding = Encoding::kUtf8; // keywords: the encoding searched; regexes: kUtf8
+    bool needs_match_text = false;       // compiled with SOM: the matched bytes go to a validator
+};
+
+class RuleSet {
+  public:
+    // Loads and compiles every file (in order; rule ids must be unique across all files).
+    static std::shared_ptr<const RuleSet> load(const std::vector<std::string>& files);
+    // Builds from already-parsed rules (tests, and the loader itself).
+    static std::shared_ptr<const RuleSet> compile(std::vector<Rule> rules,
+                                                  std::string policy_version);
+
+    const std::vector<Rule>& rules() const { return rules_; }
+    const std::vector<PatternInfo>& patterns() const { return patterns_; }
+    const hs_database_t* database() const { return db_.get(); } // null when there are no rules
+    // Short hex digest of the rule files' bytes: names the policy in every alert.
+    const std::string& policyVersion() const { return policy_version_; }
+    // A scratch prototype workers clone (hs_clone_scratch) for their own use.
+    const hs_scratch_t* scratchPrototype() const { return scratch_.get(); }
+
+  private:
+    std::vector<Rule> rules_;
+    std::vector<PatternInfo> patterns_;
+    HsDatabase db_;
+    HsScratch scratch_;
+    std::string policy_version_;
+};
+
+} // namespace egressmon::rules
