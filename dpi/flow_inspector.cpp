@@ -59,9 +59,11 @@ struct DirectionConsumer final : core::StreamConsumer, rules::MatchHandler {
     const uint8_t* chunk = nullptr;
     uint32_t chunk_len = 0;
     uint64_t chunk_start = 0;
-    // UTF-16BE matches wait until the scan call returns: ASCII text in UTF-16LE also contains
-    // the BE bytes one position earlier, so the LE match (reported a byte later) must win.
-    std::vector<rules::MatchEvent> deferred_be;
+    // UTF-16 matches wait until the scan call returns: an ASCII keyword in UTF-16LE text also
+    // matches as UTF-16BE one byte earlier (and vice versa one byte later). The genuine one is
+    // aligned on the text's code units; taking even layer offsets first gets it right whenever
+    // the UTF-16 text starts at an even offset (a body, a part, a file), which is the usual case.
+    std::vector<rules::MatchEvent> deferred_utf16;
 
     void handleDeferred() noexcept;
 
@@ -136,9 +138,11 @@ void DirectionConsumer::onGap(uint64_t missing) noexcept {
 
 bool DirectionConsumer::onMatch(const rules::MatchEvent& event) noexcept {
     const auto& pattern = inspector.matcher_.ruleSet().patterns()[event.pattern_id];
-    if (pattern.encoding == rules::Encoding::kUtf16Be && deferred_be.size() < 64) {
+    const bool utf16 = pattern.encoding == rules::Encoding::kUtf16Be ||
+                       pattern.encoding == rules::Encoding::kUtf16Le;
+    if (utf16 && deferred_utf16.size() < 64) {
         try {
-            deferred_be.push_back(event);
+            deferred_utf16.push_back(event);
             return true;
         } catch (const std::bad_alloc&) {
         }
@@ -148,9 +152,15 @@ bool DirectionConsumer::onMatch(const rules::MatchEvent& event) noexcept {
 }
 
 void DirectionConsumer::handleDeferred() noexcept {
-    for (const rules::MatchEvent& e : deferred_be)
+    const auto start_is_odd = [&](const rules::MatchEvent& e) {
+        return ((e.to - inspector.pattern_lengths_[e.pattern_id]) & 1) != 0;
+    };
+    std::stable_sort(
+        deferred_utf16.begin(), deferred_utf16.end(),
+        [&](const auto& a, const auto& b) { return !start_is_odd(a) && start_is_odd(b); });
+    for (const rules::MatchEvent& e : deferred_utf16)
         inspector.handleMatch(*this, e);
-    deferred_be.clear();
+    deferred_utf16.clear();
 }
 
 FlowInspector::FlowInspector(InspectionConfig config, std::shared_ptr<const rules::RuleSet> rules,

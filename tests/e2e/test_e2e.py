@@ -26,6 +26,9 @@ sys.path.insert(0, os.path.join(SOURCE, "tests", "gen"))
 from pcapgen.link import EthernetFraming  # noqa: E402
 from pcapgen.datagrams import UdpFlow  # noqa: E402
 from pcapgen.pcap import Capture, utc_microseconds  # noqa: E402
+import dlp_cases  # noqa: E402
+
+DEFAULT_RULES = os.path.join(SOURCE, "rules", "default.yaml")
 
 # What nDPI 4.2 says for each flow of the bundled sample (samples/README.md).
 SAMPLE_FLOWS = {
@@ -244,6 +247,119 @@ class sample_run(unittest.TestCase):
             stats = json.loads(proc.stderr.strip().splitlines()[-1])
             self.assertEqual(stats["capture"]["read_errors"], 1)
             self.assertGreater(len(flow_records(proc.stdout)), 0)
+
+
+def normalised_alert(rec):
+    """The fields a golden case pins (timestamps, ids and hosts vary by design)."""
+    dlp = rec["alert"]["context"]["dlp"]
+    return {"signature_id": rec["alert"]["signature_id"],
+            "src": f"{rec['src_ip']}:{rec['src_port']}",
+            "dest": f"{rec['dest_ip']}:{rec['dest_port']}", "direction": rec["direction"],
+            "dlp_direction": dlp["direction"], "encoding": dlp["encoding"],
+            "layer": dlp["layer"], "offset": dlp["offset"]}
+
+
+class dlp_golden(unittest.TestCase):
+    """Generated captures with known ground truth (tests/gen/dlp_cases.py): exactly the expected
+    alerts (no misses, no false positives, no duplicates), with 1 and with 2 workers."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.expected = dlp_cases.write_cases(cls.tmp.name)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def alerts_for(self, case, workers, out_path=None):
+        proc = run("-r", os.path.join(self.tmp.name, case + ".pcap"), "--rules", DEFAULT_RULES,
+                   "--workers", workers, "--alerts", out_path or "-")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        text = proc.stdout if out_path is None else open(out_path).read()
+        return [normalised_alert(r) for r in flow_records(text)]
+
+    def test_every_case_gives_exactly_its_alerts(self):
+        report = []
+        for workers in ("1", "2"):
+            for case, expected in self.expected.items():
+                got = self.alerts_for(case, workers)
+                key = lambda a: json.dumps(a, sort_keys=True)
+                if sorted(got, key=key) != sorted(expected, key=key):
+                    report.append(f"{case} (--workers {workers}):\n  expected {expected}\n"
+                                  f"  got      {got}")
+        self.assertEqual(report, [], "\n".join(report))
+
+    @unittest.skipUnless(os.path.exists(SCHEMA) and os.path.exists(SYSTEM_PYTHON),
+                         "needs ../shared/schemas and Debian's python3")
+    def test_alert_records_validate_against_the_eve_schema(self):
+        out = os.path.join(self.tmp.name, "alerts.json")
+        for case in self.expected:
+            self.alerts_for(case, "1", out_path=out)  # appends
+        check = subprocess.run([SYSTEM_PYTHON, os.path.join(SOURCE, "tests", "e2e",
+                                                            "validate_eve.py"), SCHEMA, out],
+                               capture_output=True, text=True)
+        if check.returncode == 77:
+            self.skipTest("python3-jsonschema is not installed")
+        self.assertEqual(check.returncode, 0, check.stdout)
+
+    def test_snippet_stays_within_the_context_width_and_masks_cards(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = os.path.join(tmp, "c.yaml")
+            with open(cfg, "w") as f:
+                f.write("alert-context-width: 24\n")
+            proc = run("-c", cfg, "-r", os.path.join(self.tmp.name, "card_numbers.pcap"),
+                       "--rules", DEFAULT_RULES)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        (alert,) = flow_records(proc.stdout)
+        snippet = alert["alert"]["context"]["dlp"]["snippet"]
+        self.assertLessEqual(len(snippet.encode()), 24)
+        self.assertTrue(snippet.endswith("1111"), snippet)
+        self.assertNotIn("4111 1111", snippet)
+
+
+class rule_files(unittest.TestCase):
+    """Bad rule files: exit 2, one line naming file and line."""
+
+    def check(self, text, line, needle):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "rules.yaml")
+            with open(path, "w") as f:
+                f.write(text)
+            proc = run("-r", SAMPLE, "--rules", path)
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        lines = proc.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, proc.stderr)
+        self.assertIn(f"{path}:{line}", lines[0])
+        self.assertIn(needle, lines[0])
+
+    def test_duplicate_id(self):
+        self.check("rules:\n  - id: 1\n    name: a\n    keywords: [x]\n"
+                   "  - id: 1\n    name: b\n    keywords: [y]\n", 5, "1")
+
+    def test_unknown_field(self):
+        self.check("rules:\n  - id: 1\n    name: a\n    keywords: [x]\n    colour: red\n",
+                   5, "colour")
+
+    def test_bad_regex_carries_hyperscan_message(self):
+        self.check("rules:\n  - id: 1\n    name: a\n    regex: ['(unclosed']\n", 2, "(unclosed")
+
+    def test_unknown_encoding(self):
+        self.check("rules:\n  - id: 1\n    name: a\n    keywords: [x]\n    encodings: [ebcdic]\n",
+                   5, "ebcdic")
+
+    def test_unknown_protocol(self):
+        self.check("rules:\n  - id: 7\n    name: a\n    keywords: [x]\n"
+                   "    protocols: [NoSuchProto]\n", 2, "NoSuchProto")
+
+    def test_missing_rule_file(self):
+        proc = run("-r", SAMPLE, "--rules", "/nonexistent/rules.yaml")
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("/nonexistent/rules.yaml", proc.stderr)
+
+    def test_default_rules_load(self):
+        proc = run("-r", SAMPLE, "--rules", DEFAULT_RULES)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
 
 
 class cli_errors(unittest.TestCase):
