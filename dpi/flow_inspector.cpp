@@ -3,13 +3,13 @@
 #include <algorithm>
 
 #include "core/home_net.h"
+#include "layer_scan.h"
 #include "rules/keyword_encoding.h"
 #include "rules/validators.h"
 
 namespace egressmon::dpi {
 
 namespace {
-constexpr uint32_t kHistoryBytes = 512; // kept before each chunk for validators and snippets
 constexpr const char* kTcpLayer = "tcp.stream";
 constexpr const char* kUdpLayer = "udp.datagram";
 
@@ -31,11 +31,8 @@ struct PendingMatch {
 
 struct DirectionState {
     std::unique_ptr<core::TcpReassembler> reassembler;
-    rules::HsStream stream;
-    uint64_t layer_offset = 0; // offset of the next byte in this direction's layer
-    uint64_t stream_start = 0; // layer offset where the Hyperscan stream (re)started
-    std::string tail;          // up to kHistoryBytes bytes that end at the current chunk
-    bool active = false;       // some rule applies to these bytes
+    LayerScanner raw;    // the direction's reassembled stream (TCP) or current datagram (UDP)
+    bool active = false; // some rule applies to these bytes
     bool depth_reached = false;
 };
 
@@ -45,123 +42,28 @@ struct FlowInspection {
     std::vector<PendingMatch> pending;
 };
 
-// Binds one direction of one flow to the inspector while its bytes are delivered and scanned.
-struct DirectionConsumer final : core::StreamConsumer, rules::MatchHandler {
-    FlowInspector& inspector;
-    core::Flow& flow;
-    FlowInspection& state;
+// Receives one direction's reassembled bytes: bounds them by the inspection depth and scans
+// them as the raw layer.
+struct DirectionConsumer final : core::StreamConsumer {
+    ScanContext& ctx;
     DirectionState& dir;
-    bool to_server;
-    uint64_t ts_us;
-    const char* layer;
-    AlertSink& sink;
-    // The chunk being scanned: its bytes start at layer offset chunk_start.
-    const uint8_t* chunk = nullptr;
-    uint32_t chunk_len = 0;
-    uint64_t chunk_start = 0;
-    // UTF-16 matches wait until the scan call returns: an ASCII keyword in UTF-16LE text also
-    // matches as UTF-16BE one byte earlier (and vice versa one byte later). The genuine one is
-    // aligned on the text's code units; taking even layer offsets first gets it right whenever
-    // the UTF-16 text starts at an even offset (a body, a part, a file), which is the usual case.
-    std::vector<rules::MatchEvent> deferred_utf16;
+    uint64_t max_depth;
+    uint64_t& depth_exceeded;
 
-    void handleDeferred() noexcept;
+    DirectionConsumer(ScanContext& c, DirectionState& d, uint64_t depth, uint64_t& exceeded)
+        : ctx(c), dir(d), max_depth(depth), depth_exceeded(exceeded) {}
 
-    DirectionConsumer(FlowInspector& i, core::Flow& f, FlowInspection& s, bool ts, uint64_t t,
-                      const char* l, AlertSink& a)
-        : inspector(i), flow(f), state(s), dir(s.dir[ts ? 0 : 1]), to_server(ts), ts_us(t),
-          layer(l), sink(a) {}
-
-    void onData(const uint8_t* data, uint32_t len) noexcept override;
-    void onGap(uint64_t missing) noexcept override;
-    bool onMatch(const rules::MatchEvent& event) noexcept override;
-
-    // Layer offset of the oldest byte still held (tail + current chunk).
-    uint64_t heldStart() const { return chunk_start - dir.tail.size(); }
-    // Bytes [from, to) of the layer if still held; false otherwise.
-    bool extract(uint64_t from, uint64_t to, std::string& out) const;
+    void onData(const uint8_t* data, uint32_t len) noexcept override {
+        if (dir.depth_reached) return;
+        if (dir.raw.offset + len > max_depth) {
+            len = static_cast<uint32_t>(max_depth - dir.raw.offset);
+            dir.depth_reached = true;
+            ++depth_exceeded;
+        }
+        ctx.scan(dir.raw, data, len);
+    }
+    void onGap(uint64_t missing) noexcept override { ctx.gap(dir.raw, missing); }
 };
-
-bool DirectionConsumer::extract(uint64_t from, uint64_t to, std::string& out) const {
-    const uint64_t tail_start = heldStart();
-    if (from < tail_start || to > chunk_start + chunk_len || from > to) return false;
-    out.clear();
-    for (uint64_t x = from; x < to; ++x)
-        out.push_back(x < chunk_start ? dir.tail[x - tail_start]
-                                      : static_cast<char>(chunk[x - chunk_start]));
-    return true;
-}
-
-void DirectionConsumer::onData(const uint8_t* data, uint32_t len) noexcept {
-    if (dir.depth_reached) return;
-    const auto& cfg = inspector.config_;
-    if (dir.layer_offset + len > cfg.max_depth_bytes) {
-        len = static_cast<uint32_t>(cfg.max_depth_bytes - dir.layer_offset);
-        dir.depth_reached = true;
-        ++inspector.counters_.depth_exceeded;
-    }
-    if (len == 0) return;
-    if (!dir.stream) {
-        dir.stream = inspector.matcher_.open();
-        dir.stream_start = dir.layer_offset;
-    }
-    chunk = data, chunk_len = len, chunk_start = dir.layer_offset;
-    inspector.matcher_.scan(dir.stream, data, len, dir.stream_start, *this);
-    handleDeferred();
-    inspector.counters_.bytes_inspected += len;
-    dir.layer_offset += len;
-    // Keep the last kHistoryBytes bytes for matches that start before the next chunk.
-    try {
-        if (len >= kHistoryBytes) {
-            dir.tail.assign(reinterpret_cast<const char*>(data) + len - kHistoryBytes,
-                            kHistoryBytes);
-        } else {
-            dir.tail.append(reinterpret_cast<const char*>(data), len);
-            if (dir.tail.size() > kHistoryBytes) dir.tail.erase(0, dir.tail.size() - kHistoryBytes);
-        }
-    } catch (const std::bad_alloc&) {
-        dir.tail.clear(); // validators then report "unavailable": counted, not fatal
-    }
-    chunk = nullptr, chunk_len = 0, chunk_start = dir.layer_offset;
-}
-
-void DirectionConsumer::onGap(uint64_t missing) noexcept {
-    // No match may span missing bytes: flush and restart the stream after the hole.
-    chunk = nullptr, chunk_len = 0, chunk_start = dir.layer_offset;
-    inspector.matcher_.reset(dir.stream, dir.stream_start, *this);
-    handleDeferred();
-    dir.layer_offset += missing;
-    dir.stream_start = dir.layer_offset;
-    chunk_start = dir.layer_offset;
-    dir.tail.clear();
-}
-
-bool DirectionConsumer::onMatch(const rules::MatchEvent& event) noexcept {
-    const auto& pattern = inspector.matcher_.ruleSet().patterns()[event.pattern_id];
-    const bool utf16 = pattern.encoding == rules::Encoding::kUtf16Be ||
-                       pattern.encoding == rules::Encoding::kUtf16Le;
-    if (utf16 && deferred_utf16.size() < 64) {
-        try {
-            deferred_utf16.push_back(event);
-            return true;
-        } catch (const std::bad_alloc&) {
-        }
-    }
-    inspector.handleMatch(*this, event);
-    return true;
-}
-
-void DirectionConsumer::handleDeferred() noexcept {
-    const auto start_is_odd = [&](const rules::MatchEvent& e) {
-        return ((e.to - inspector.pattern_lengths_[e.pattern_id]) & 1) != 0;
-    };
-    std::stable_sort(
-        deferred_utf16.begin(), deferred_utf16.end(),
-        [&](const auto& a, const auto& b) { return !start_is_odd(a) && start_is_odd(b); });
-    for (const rules::MatchEvent& e : deferred_utf16)
-        inspector.handleMatch(*this, e);
-    deferred_utf16.clear();
-}
 
 FlowInspector::FlowInspector(InspectionConfig config, std::shared_ptr<const rules::RuleSet> rules,
                              const std::function<int(const std::string&)>& protocol_id)
@@ -207,6 +109,8 @@ FlowInspection* FlowInspector::stateFor(core::Flow& flow) noexcept {
     if (!st) return nullptr;
     st->dir[0].active = to_server;
     st->dir[1].active = to_client;
+    const char* raw_name = flow.key.ip_proto == core::ipproto::kTcp ? kTcpLayer : kUdpLayer;
+    st->dir[0].raw.name = st->dir[1].raw.name = raw_name;
     flow.inspection = st;
     ++flows_with_state_;
     return st;
@@ -220,27 +124,27 @@ void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_se
     if (!st) return;
     DirectionState& dir = st->dir[to_server ? 0 : 1];
     if (dir.active && !dir.depth_reached) {
-        DirectionConsumer consumer(*this, flow, *st, to_server, p.ts_us,
-                                   tcp ? kTcpLayer : kUdpLayer, sink);
+        ScanContext ctx(*this, flow, *st, to_server, p.ts_us, sink);
         const uint8_t* payload = p.data + p.payload_offset;
         if (tcp) {
             if (!dir.reassembler) {
                 dir.reassembler.reset(new (std::nothrow)
                                           core::TcpReassembler(config_.reassembly, budget_));
             }
+            DirectionConsumer consumer(ctx, dir, config_.max_depth_bytes, counters_.depth_exceeded);
             if (dir.reassembler)
                 dir.reassembler->onSegment(p.tcp_seq, payload, p.payload_len, p.tcp_flags,
                                            consumer);
         } else if (p.payload_len > 0) {
             // Each datagram is its own layer instance: offsets restart, nothing spans two.
-            dir.layer_offset = 0;
-            dir.stream_start = 0;
-            dir.tail.clear();
-            consumer.chunk_start = 0;
-            consumer.onData(payload, p.payload_len);
-            matcher_.reset(dir.stream, 0, consumer);
-            consumer.handleDeferred();
-            dir.depth_reached = false; // the depth bound applies per datagram for UDP
+            dir.raw.offset = 0;
+            dir.raw.stream_start = 0;
+            dir.raw.tail.clear();
+            const uint32_t len =
+                static_cast<uint32_t>(std::min<uint64_t>(p.payload_len, config_.max_depth_bytes));
+            if (len < p.payload_len) ++counters_.depth_exceeded;
+            ctx.scan(dir.raw, payload, len);
+            ctx.gap(dir.raw, 0); // flush end-anchored matches of this datagram
         }
     }
     if (!st->pending.empty() && flow.classification.done) settlePending(flow, *st, sink);
@@ -251,13 +155,10 @@ void FlowInspector::onFlowEnd(core::Flow& flow, AlertSink& sink) noexcept {
     if (!st) return;
     for (int d = 0; d < 2; ++d) {
         DirectionState& dir = st->dir[d];
-        const bool tcp = flow.key.ip_proto == core::ipproto::kTcp;
-        DirectionConsumer consumer(*this, flow, *st, d == 0, flow.last_ts_us,
-                                   tcp ? kTcpLayer : kUdpLayer, sink);
-        consumer.chunk_start = dir.layer_offset;
+        ScanContext ctx(*this, flow, *st, d == 0, flow.last_ts_us, sink);
+        DirectionConsumer consumer(ctx, dir, config_.max_depth_bytes, counters_.depth_exceeded);
         if (dir.reassembler) dir.reassembler->close(consumer);
-        matcher_.close(dir.stream, dir.stream_start, consumer);
-        consumer.handleDeferred();
+        ctx.close(dir.raw);
     }
     settlePending(flow, *st, sink);
     delete st;
@@ -295,7 +196,7 @@ void FlowInspector::settlePending(core::Flow& flow, FlowInspection& st, AlertSin
     st.pending.clear();
 }
 
-void FlowInspector::handleMatch(DirectionConsumer& c, const rules::MatchEvent& event) noexcept {
+void FlowInspector::handleMatch(ScanContext& c, const rules::MatchEvent& event) noexcept {
     const rules::RuleSet& rs = matcher_.ruleSet();
     const rules::PatternInfo& pattern = rs.patterns()[event.pattern_id];
     const uint32_t rule_index = pattern.rule_index;
@@ -341,7 +242,7 @@ void FlowInspector::handleMatch(DirectionConsumer& c, const rules::MatchEvent& e
         a.direction = core::netRelationName(rel);
         a.match = pattern.text;
         a.encoding = rules::encodingName(pattern.encoding);
-        a.layer = c.layer;
+        a.layer = c.current->name;
         a.offset = from;
         if (config_.context_width > 0) {
             // Never more than the configured width, and only bytes still held.

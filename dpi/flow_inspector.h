@@ -50,8 +50,8 @@ class AlertSink {
     virtual void onAlert(const core::Flow& flow, core::Alert&& alert) noexcept = 0;
 };
 
-struct FlowInspection;    // per-flow state (flow_inspector.cpp)
-struct DirectionConsumer; // one flow direction while its bytes are scanned
+struct FlowInspection; // per-flow state (flow_inspector.cpp)
+struct ScanContext;    // one scan call's scope (layer_scan.h)
 
 class FlowInspector {
   public:
@@ -74,8 +74,8 @@ class FlowInspector {
     uint64_t flowsInspected() const noexcept { return flows_with_state_; }
 
   private:
-    friend struct DirectionConsumer;
-    void handleMatch(DirectionConsumer& consumer, const rules::MatchEvent& event) noexcept;
+    friend struct ScanContext;
+    void handleMatch(ScanContext& context, const rules::MatchEvent& event) noexcept;
     struct RuleScope {
         std::vector<int> protocol_ids; // empty: any protocol
     };

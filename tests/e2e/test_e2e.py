@@ -318,6 +318,39 @@ class dlp_golden(unittest.TestCase):
         self.assertNotIn("4111 1111", snippet)
 
 
+    def run_with_config(self, capture, config_text, *args):
+        with tempfile.TemporaryDirectory() as tmp:
+            pcap = os.path.join(tmp, "case.pcap")
+            capture.save(pcap)
+            cfg = os.path.join(tmp, "c.yaml")
+            with open(cfg, "w") as f:
+                f.write(config_text)
+            proc = run("-c", cfg, "-r", pcap, "--rules", DEFAULT_RULES, "--stats", *args)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return flow_records(proc.stdout), json.loads(proc.stderr.strip().splitlines()[-1])
+
+    def test_inspection_depth_bounds_what_is_matched_and_is_counted(self):
+        data = b"x" * 5000 + b"TOP SECRET"
+        alerts, stats = self.run_with_config(dlp_cases.tcp_case(data), "inspection-depth: 4096\n")
+        self.assertEqual(alerts, [])
+        self.assertEqual(stats["inspection"]["depth_exceeded"], 1)
+        alerts, stats = self.run_with_config(dlp_cases.tcp_case(data), "inspection-depth: 8192\n")
+        self.assertEqual(len(alerts), 1)
+        self.assertEqual(stats["inspection"]["depth_exceeded"], 0)
+
+    def test_reassembly_buffer_limit_skips_the_hole_and_counts_it(self):
+        # The first segment arrives last: everything after it waits out of order, more than the
+        # 2 KiB allowed, so the reassembler gives up on the hole (the marking is after it).
+        data = b"a" * 1000 + b"b" * 4000 + b"TOP SECRET"
+        cap = dlp_cases.tcp_case(data, split=[1000, 2000, 3000, 4000, 5000],
+                                 order=[1, 2, 3, 4, 5, 0])
+        alerts, stats = self.run_with_config(cap, "reassembly:\n  max-buffered-bytes: 2048\n")
+        self.assertGreater(stats["reassembly"]["depth_exceeded"], 0)
+        self.assertGreater(stats["reassembly"]["gaps"], 0)
+        self.assertEqual(len(alerts), 1)  # the marking after the hole is still found
+        self.assertEqual(alerts[0]["alert"]["context"]["dlp"]["offset"], 5000)
+
+
 class rule_files(unittest.TestCase):
     """Bad rule files: exit 2, one line naming file and line."""
 

@@ -1,0 +1,27 @@
+#pragma once
+// Where protocol decoders put the bytes they decode. A decoder opens a layer instance (one
+// request body, one multipart part, one decoded query string), feeds it in pieces, and ends it.
+// Several instances may be open at once (a body and the part inside it). The inspector gives each
+// instance its own Hyperscan stream, so matches never span two instances and offsets are
+// relative to the instance's start.
+//
+// Thread: the worker that owns the flow. Everything is noexcept.
+
+#include <cstdint>
+
+namespace egressmon::dpi {
+
+using LayerId = uint32_t;
+inline constexpr LayerId kNoLayer = 0;
+
+class DecodedLayerSink {
+  public:
+    virtual ~DecodedLayerSink() = default;
+    // `name` is the alert's layer, e.g. "http.request.body.gzip", a string literal (not copied).
+    // Returns kNoLayer when the sink cannot take another layer (then data/end are no-ops).
+    virtual LayerId beginLayer(const char* name) noexcept = 0;
+    virtual void layerData(LayerId id, const uint8_t* data, uint32_t len) noexcept = 0;
+    virtual void endLayer(LayerId id) noexcept = 0;
+};
+
+} // namespace egressmon::dpi

@@ -1,0 +1,82 @@
+#pragma once
+// Incremental HTTP/1.x decoder for ONE direction of one flow (requests client -> server, or
+// responses server -> client). Fed the reassembled stream in arbitrary pieces; never buffers a
+// whole body. Emits decoded layers to a DecodedLayerSink:
+//
+//   requests:  "http.request.uri.decoded"    percent-decoded request target (+ as space in query)
+//              "http.request.body"           body after de-chunking (Content-Length or chunked)
+//              "http.request.body.gzip" / ".deflate"  after Content-Encoding decompression
+//              "http.request.body.form"      application/x-www-form-urlencoded, percent-decoded
+//              "http.request.body.multipart" each multipart/form-data part's content (after the
+//                                            part's Content-Transfer-Encoding base64 / QP)
+//   responses: "http.response.body" (+ ".gzip" / ".deflate")
+//
+// Pipelining: any number of messages back to back. Bodies: Content-Length, chunked (with chunk
+// extensions and trailers), or (responses only) until the end of the stream. Requests without
+// a body-describing header have none. A response to HEAD, 1xx, 204 and 304 has no body.
+// Bounds (each counted when hit): header section size, decompressed bytes per body and
+// decompression ratio (decompression bombs), nesting. On a gap or unparseable input the decoder
+// stops for the rest of this direction (counted); the raw stream is still matched elsewhere.
+//
+// Thread: the worker owning the flow; noexcept; memory bounded by the limits.
+
+#include <cstdint>
+#include <memory>
+
+#include "decoded_layer_sink.h"
+
+namespace egressmon::dpi {
+
+struct HttpDecoderLimits {
+    uint32_t max_header_bytes = 64 * 1024;          // request/status line + headers
+    uint64_t max_decompressed_bytes = 64ull << 20;  // per body
+    uint32_t max_compression_ratio = 1000;          // decompressed / compressed, per body
+};
+
+struct HttpDecoderCounters {
+    uint64_t messages = 0;            // requests or responses parsed
+    uint64_t bodies = 0;
+    uint64_t chunked_bodies = 0;
+    uint64_t decompressed_bodies = 0;
+    uint64_t multipart_parts = 0;
+    uint64_t header_too_large = 0;    // header section over max_header_bytes: decoding stopped
+    uint64_t decompression_bombs = 0; // ratio or size bound hit: that body's decoded layer cut
+    uint64_t decompression_errors = 0; // corrupt gzip/deflate data
+    uint64_t parse_errors = 0;        // not HTTP / desync: decoding stopped for the direction
+    uint64_t gaps = 0;                // stream gap: decoding stopped for the direction
+};
+
+// Shared by the two directions of one flow: the request decoder records each request's method
+// in order, the response decoder consumes them, so a response to HEAD is known to have no body.
+// Bounded: past kMaxPending outstanding requests the oldest entries are forgotten.
+struct HttpPairing {
+    static constexpr uint32_t kMaxPending = 64;
+    uint64_t head_bits = 0; // bit i: the i-th outstanding request is HEAD
+    uint32_t pending = 0;
+};
+
+class HttpDecoder {
+public:
+    // `requests`: true for the client -> server direction. `pairing` is shared with the other
+    // direction's decoder and must outlive both (may be null: then HEAD is not known).
+    HttpDecoder(bool requests, const HttpDecoderLimits& limits, HttpDecoderCounters& counters,
+                HttpPairing* pairing);
+    ~HttpDecoder();
+    HttpDecoder(const HttpDecoder&) = delete;
+    HttpDecoder& operator=(const HttpDecoder&) = delete;
+
+    void onData(const uint8_t* data, uint32_t len, DecodedLayerSink& sink) noexcept;
+    // Bytes were lost: HTTP framing can no longer be trusted; ends open layers and stops.
+    void onGap(DecodedLayerSink& sink) noexcept;
+    // End of the direction (FIN/RST/flow end): a body delimited by the connection close ends
+    // here; open layers are ended.
+    void onEnd(DecodedLayerSink& sink) noexcept;
+
+    bool stopped() const noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace egressmon::dpi
