@@ -120,6 +120,13 @@ void apply(Options& o, const Setting& s) {
         o.inspection.context_width = parseNumber<uint32_t>(v, s.origin, 0, 4096);
     else if (k == "inspection-depth")
         o.inspection.max_depth_bytes = parseNumber<uint64_t>(v, s.origin, 1, 1ull << 40);
+    else if (k == "http.max-header-bytes")
+        o.inspection.http.max_header_bytes = parseNumber<uint32_t>(v, s.origin, 1024, 1u << 24);
+    else if (k == "http.max-decompressed-bytes")
+        o.inspection.http.max_decompressed_bytes =
+            parseNumber<uint64_t>(v, s.origin, 1024, 1ull << 40);
+    else if (k == "http.max-compression-ratio")
+        o.inspection.http.max_compression_ratio = parseNumber<uint32_t>(v, s.origin, 0, 1u << 30);
     else if (k == "reassembly.max-buffered-bytes")
         o.inspection.reassembly.max_buffered_bytes =
             parseNumber<uint32_t>(v, s.origin, 1024, 1u << 30);
@@ -153,7 +160,7 @@ void collectYaml(const YAML::Node& map, const std::string& prefix, const std::st
         const std::string key = prefix + item.first.as<std::string>();
         const std::string origin = file + ":" + std::to_string(item.first.Mark().line + 1);
         const YAML::Node& val = item.second;
-        if (key == "defrag" || key == "flow-timeouts" || key == "reassembly") {
+        if (key == "defrag" || key == "flow-timeouts" || key == "reassembly" || key == "http") {
             if (!val.IsMap()) throw UsageError(origin + ": '" + key + "' must be a mapping");
             collectYaml(val, key + ".", file, out);
             continue;

@@ -92,6 +92,20 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("budget_exceeded", ra.budget_exceeded);
     w.endObject();
 
+    const auto& h = s.workers.http;
+    w.key("http").beginObject();
+    w.field("messages", h.messages);
+    w.field("bodies", h.bodies);
+    w.field("chunked_bodies", h.chunked_bodies);
+    w.field("decompressed_bodies", h.decompressed_bodies);
+    w.field("multipart_parts", h.multipart_parts);
+    w.field("header_too_large", h.header_too_large);
+    w.field("decompression_bombs", h.decompression_bombs);
+    w.field("decompression_errors", h.decompression_errors);
+    w.field("parse_errors", h.parse_errors);
+    w.field("gaps", h.gaps);
+    w.endObject();
+
     w.key("alert_records").beginObject();
     w.field("written", s.alert_sink.written);
     w.field("ring_dropped", s.alert_sink.ring_dropped);

@@ -40,6 +40,16 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     classifier += o.classifier;
     addInspection(inspection, o.inspection);
     addReassembly(reassembly, o.reassembly);
+    http.messages += o.http.messages;
+    http.bodies += o.http.bodies;
+    http.chunked_bodies += o.http.chunked_bodies;
+    http.decompressed_bodies += o.http.decompressed_bodies;
+    http.multipart_parts += o.http.multipart_parts;
+    http.header_too_large += o.http.header_too_large;
+    http.decompression_bombs += o.http.decompression_bombs;
+    http.decompression_errors += o.http.decompression_errors;
+    http.parse_errors += o.http.parse_errors;
+    http.gaps += o.http.gaps;
     return *this;
 }
 
@@ -129,6 +139,7 @@ WorkerCounters Worker::counters() const {
     if (inspector_) {
         c.inspection = inspector_->counters();
         c.reassembly = inspector_->reassembly();
+        c.http = inspector_->http();
         c.matcher_errors = inspector_->matcher().errors();
     }
     return c;

@@ -1,11 +1,13 @@
 #include "flow_inspector.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include "core/home_net.h"
 #include "layer_scan.h"
 #include "rules/keyword_encoding.h"
 #include "rules/validators.h"
+#include "snippet.h"
 
 namespace egressmon::dpi {
 
@@ -29,46 +31,131 @@ struct PendingMatch {
     core::Alert alert;
 };
 
+// The decoded layers open in one direction (a body and the part inside it...): each is its own
+// layer instance with its own stream. Bound to a ScanContext only while a decoder runs.
+struct LayerTable final : DecodedLayerSink {
+    static constexpr uint32_t kMaxLayers = 4;
+    LayerScanner slots[kMaxLayers];
+    bool used[kMaxLayers] = {};
+    ScanContext* ctx = nullptr;
+
+    LayerId beginLayer(const char* name) noexcept override {
+        for (uint32_t i = 0; i < kMaxLayers; ++i) {
+            if (used[i]) continue;
+            used[i] = true;
+            slots[i] = LayerScanner{};
+            slots[i].name = name;
+            return i + 1;
+        }
+        return kNoLayer; // more nesting than we track: the raw stream still covers the bytes
+    }
+    void layerData(LayerId id, const uint8_t* data, uint32_t len) noexcept override {
+        if (ctx && id != kNoLayer && used[id - 1]) ctx->scan(slots[id - 1], data, len);
+    }
+    void endLayer(LayerId id) noexcept override {
+        if (id == kNoLayer || !used[id - 1]) return;
+        if (ctx) ctx->close(slots[id - 1]);
+        slots[id - 1] = LayerScanner{};
+        used[id - 1] = false;
+    }
+    void endAll() noexcept {
+        for (uint32_t i = 0; i < kMaxLayers; ++i)
+            if (used[i]) endLayer(i + 1);
+    }
+};
+
 struct DirectionState {
     std::unique_ptr<core::TcpReassembler> reassembler;
-    LayerScanner raw;    // the direction's reassembled stream (TCP) or current datagram (UDP)
-    bool active = false; // some rule applies to these bytes
+    LayerScanner raw; // the direction's reassembled stream (TCP) or current datagram (UDP)
+    std::unique_ptr<HttpDecoder> http; // when the direction's first bytes are HTTP
+    LayerTable layers;                 // the decoders' output
+    bool active = false;               // some rule applies to these bytes
     bool depth_reached = false;
 };
 
 struct FlowInspection {
     DirectionState dir[2]; // [0] client -> server, [1] server -> client
+    HttpPairing http_pairing;
     std::vector<uint32_t> alerted_rules;
     std::vector<PendingMatch> pending;
 };
 
-// Receives one direction's reassembled bytes: bounds them by the inspection depth and scans
-// them as the raw layer.
+// The first bytes of a direction decide whether an HTTP decoder follows it. Sniffing rather than
+// waiting for nDPI means the first request is decoded too, whatever the port.
+bool looksLikeHttp(const uint8_t* data, uint32_t len, bool requests) {
+    const std::string_view s(reinterpret_cast<const char*>(data), std::min<uint32_t>(len, 24));
+    if (!requests) return s.starts_with("HTTP/1.");
+    size_t i = 0;
+    while (i < s.size() && s[i] >= 'A' && s[i] <= 'Z')
+        ++i;
+    return i >= 3 && i <= 16 && i < s.size() && s[i] == ' ';
+}
+
+// Receives one direction's reassembled bytes: bounds them by the inspection depth, scans them as
+// the raw layer and hands them to the direction's HTTP decoder, if any.
 struct DirectionConsumer final : core::StreamConsumer {
     ScanContext& ctx;
     DirectionState& dir;
-    uint64_t max_depth;
-    uint64_t& depth_exceeded;
+    FlowInspection& state;
+    const InspectionConfig& config;
+    InspectionCounters& counters;
+    HttpDecoderCounters& http_counters;
+    bool to_server;
 
-    DirectionConsumer(ScanContext& c, DirectionState& d, uint64_t depth, uint64_t& exceeded)
-        : ctx(c), dir(d), max_depth(depth), depth_exceeded(exceeded) {}
+    DirectionConsumer(ScanContext& c, DirectionState& d, FlowInspection& st,
+                      const InspectionConfig& cfg, InspectionCounters& cn, HttpDecoderCounters& hc,
+                      bool ts)
+        : ctx(c), dir(d), state(st), config(cfg), counters(cn), http_counters(hc), to_server(ts) {
+        dir.layers.ctx = &ctx;
+    }
+    ~DirectionConsumer() override { dir.layers.ctx = nullptr; }
+
+    // Marks the direction as past the inspection depth (once).
+    bool pastDepth() noexcept {
+        if (dir.raw.offset < config.max_depth_bytes) return false;
+        if (!dir.depth_reached) ++counters.depth_exceeded;
+        dir.depth_reached = true;
+        return true;
+    }
 
     void onData(const uint8_t* data, uint32_t len) noexcept override {
-        if (dir.depth_reached) return;
-        if (dir.raw.offset + len > max_depth) {
-            len = static_cast<uint32_t>(max_depth - dir.raw.offset);
+        // A gap can carry the offset past the depth: test before subtracting.
+        if (dir.depth_reached || pastDepth()) return;
+        if (len > config.max_depth_bytes - dir.raw.offset) {
+            len = static_cast<uint32_t>(config.max_depth_bytes - dir.raw.offset);
             dir.depth_reached = true;
-            ++depth_exceeded;
+            ++counters.depth_exceeded;
         }
+        if (dir.raw.offset == 0 && len > 0 && looksLikeHttp(data, len, to_server)) {
+            dir.http.reset(new (std::nothrow) HttpDecoder(to_server, config.http, http_counters,
+                                                          &state.http_pairing));
+        }
+        // Decoded layers first: when the same bytes match in a body and in the raw stream, the
+        // alert names the body (and its offset in it), which tells the analyst far more.
+        if (dir.http && !dir.http->stopped()) dir.http->onData(data, len, dir.layers);
         ctx.scan(dir.raw, data, len);
     }
-    void onGap(uint64_t missing) noexcept override { ctx.gap(dir.raw, missing); }
+    void onGap(uint64_t missing) noexcept override {
+        if (dir.depth_reached) return;
+        ctx.gap(dir.raw, missing);
+        if (dir.http) dir.http->onGap(dir.layers);
+        pastDepth();
+    }
+    // End of the direction: a close-delimited body ends, every decoded layer is closed.
+    void finish() noexcept {
+        if (dir.http) dir.http->onEnd(dir.layers);
+        dir.layers.endAll();
+    }
 };
 
 FlowInspector::FlowInspector(InspectionConfig config, std::shared_ptr<const rules::RuleSet> rules,
                              const std::function<int(const std::string&)>& protocol_id)
     : config_(config), matcher_(std::move(rules)) {
     budget_.max_bytes = config_.reassembly_budget_bytes;
+    // Keywords report once per stream: a match dropped for want of a pending slot would be lost
+    // for good, so there is always room for one per rule.
+    config_.max_pending_alerts = std::max<uint32_t>(
+        config_.max_pending_alerts, static_cast<uint32_t>(matcher_.ruleSet().rules().size()));
     const rules::RuleSet& rs = matcher_.ruleSet();
     for (const rules::Rule& r : rs.rules()) {
         RuleScope scope;
@@ -122,6 +209,9 @@ void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_se
     if (!tcp && p.ip_proto != core::ipproto::kUdp) return;
     FlowInspection* st = stateFor(flow);
     if (!st) return;
+    // Matches made before nDPI finished go out first: a new match of the same rule in this
+    // packet must be a repeat of them, not replace them (their offset and time are earlier).
+    if (!st->pending.empty() && flow.classification.done) settlePending(flow, *st, sink);
     DirectionState& dir = st->dir[to_server ? 0 : 1];
     if (dir.active && !dir.depth_reached) {
         ScanContext ctx(*this, flow, *st, to_server, p.ts_us, sink);
@@ -131,7 +221,8 @@ void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_se
                 dir.reassembler.reset(new (std::nothrow)
                                           core::TcpReassembler(config_.reassembly, budget_));
             }
-            DirectionConsumer consumer(ctx, dir, config_.max_depth_bytes, counters_.depth_exceeded);
+            DirectionConsumer consumer(ctx, dir, *st, config_, counters_, http_counters_,
+                                       to_server);
             if (dir.reassembler)
                 dir.reassembler->onSegment(p.tcp_seq, payload, p.payload_len, p.tcp_flags,
                                            consumer);
@@ -147,7 +238,6 @@ void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_se
             ctx.gap(dir.raw, 0); // flush end-anchored matches of this datagram
         }
     }
-    if (!st->pending.empty() && flow.classification.done) settlePending(flow, *st, sink);
 }
 
 void FlowInspector::onFlowEnd(core::Flow& flow, AlertSink& sink) noexcept {
@@ -156,8 +246,9 @@ void FlowInspector::onFlowEnd(core::Flow& flow, AlertSink& sink) noexcept {
     for (int d = 0; d < 2; ++d) {
         DirectionState& dir = st->dir[d];
         ScanContext ctx(*this, flow, *st, d == 0, flow.last_ts_us, sink);
-        DirectionConsumer consumer(ctx, dir, config_.max_depth_bytes, counters_.depth_exceeded);
+        DirectionConsumer consumer(ctx, dir, *st, config_, counters_, http_counters_, d == 0);
         if (dir.reassembler) dir.reassembler->close(consumer);
+        consumer.finish();
         ctx.close(dir.raw);
     }
     settlePending(flow, *st, sink);
@@ -207,6 +298,12 @@ void FlowInspector::handleMatch(ScanContext& c, const rules::MatchEvent& event) 
         ++counters_.repeat_matches;
         return;
     }
+    if (!c.flow.classification.done)
+        for (const PendingMatch& pm : st.pending)
+            if (pm.rule_index == rule_index) {
+                ++counters_.repeat_matches;
+                return;
+            }
     // The byte direction must suit the rule (a flow can carry egress one way only).
     const core::NetRelation rel = bytesRelation(c.flow.relation, c.to_server);
     if ((rule.direction == rules::RuleDirection::kEgress && rel != core::NetRelation::kEgress) ||
@@ -248,22 +345,18 @@ void FlowInspector::handleMatch(ScanContext& c, const rules::MatchEvent& event) 
             // Never more than the configured width, and only bytes still held.
             const uint64_t start = std::max(
                 c.heldStart(), event.to - std::min<uint64_t>(event.to, config_.context_width));
-            if (c.extract(start, event.to, a.snippet) &&
-                rule.validator != rules::Validator::kNone) {
-                // Validated matches (card, ID numbers) keep only their last 4 characters.
-                for (uint64_t x = std::max(from, start); x + 4 < event.to; ++x)
-                    a.snippet[x - start] = '*';
+            if (c.extract(start, event.to, a.snippet)) {
+                // A validated match keeps only its last 4 characters; no other number rides along.
+                const bool validated = rule.validator != rules::Validator::kNone;
+                const size_t keep_to = validated ? a.snippet.size() : 0;
+                sanitizeSnippet(a.snippet, validated ? keep_to - std::min<size_t>(keep_to, 4) : 0,
+                                keep_to);
             }
         }
         // Until nDPI has classified the flow, an alert could neither honour the rule's protocols
         // nor tell the analyst what the traffic is: it waits (bounded) and is settled when
         // classification ends, at the latest when the flow does.
         if (!c.flow.classification.done) {
-            for (const PendingMatch& pm : st.pending)
-                if (pm.rule_index == rule_index) {
-                    ++counters_.repeat_matches;
-                    return;
-                }
             if (st.pending.size() >= config_.max_pending_alerts) {
                 ++counters_.pending_overflow;
                 return;

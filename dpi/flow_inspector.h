@@ -21,6 +21,7 @@
 #include "core/flow.h"
 #include "core/packet.h"
 #include "core/tcp_reassembler.h"
+#include "http_decoder.h"
 #include "rules/stream_matcher.h"
 
 namespace egressmon::dpi {
@@ -31,6 +32,7 @@ struct InspectionConfig {
     uint64_t max_depth_bytes = 64ull << 20;          // inspected per flow direction
     uint32_t context_width = 0;                      // payload bytes allowed in a snippet
     uint32_t max_pending_alerts = 32;                // per flow, waiting for classification
+    HttpDecoderLimits http;                          // header and decompression bounds
 };
 
 struct InspectionCounters {
@@ -71,6 +73,7 @@ class FlowInspector {
     const InspectionCounters& counters() const noexcept { return counters_; }
     const core::ReassemblyBudget& reassembly() const noexcept { return budget_; }
     const rules::StreamMatcher& matcher() const noexcept { return matcher_; }
+    const HttpDecoderCounters& http() const noexcept { return http_counters_; }
     uint64_t flowsInspected() const noexcept { return flows_with_state_; }
 
   private:
@@ -91,6 +94,7 @@ class FlowInspector {
     bool any_validator_ = false;
     bool rules_for_[3] = {false, false, false}; // some rule applies to egress/ingress/any bytes
     core::ReassemblyBudget budget_;
+    HttpDecoderCounters http_counters_;
     InspectionCounters counters_;
     uint64_t flows_with_state_ = 0;
 };

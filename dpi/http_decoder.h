@@ -28,22 +28,22 @@
 namespace egressmon::dpi {
 
 struct HttpDecoderLimits {
-    uint32_t max_header_bytes = 64 * 1024;          // request/status line + headers
-    uint64_t max_decompressed_bytes = 64ull << 20;  // per body
-    uint32_t max_compression_ratio = 1000;          // decompressed / compressed, per body
+    uint32_t max_header_bytes = 64 * 1024;         // request/status line + headers
+    uint64_t max_decompressed_bytes = 64ull << 20; // per body
+    uint32_t max_compression_ratio = 1000;         // decompressed / compressed, per body
 };
 
 struct HttpDecoderCounters {
-    uint64_t messages = 0;            // requests or responses parsed
+    uint64_t messages = 0; // requests or responses parsed
     uint64_t bodies = 0;
     uint64_t chunked_bodies = 0;
     uint64_t decompressed_bodies = 0;
     uint64_t multipart_parts = 0;
-    uint64_t header_too_large = 0;    // header section over max_header_bytes: decoding stopped
-    uint64_t decompression_bombs = 0; // ratio or size bound hit: that body's decoded layer cut
+    uint64_t header_too_large = 0;     // header section over max_header_bytes: decoding stopped
+    uint64_t decompression_bombs = 0;  // ratio or size bound hit: that body's decoded layer cut
     uint64_t decompression_errors = 0; // corrupt gzip/deflate data
-    uint64_t parse_errors = 0;        // not HTTP / desync: decoding stopped for the direction
-    uint64_t gaps = 0;                // stream gap: decoding stopped for the direction
+    uint64_t parse_errors = 0;         // not HTTP / desync: decoding stopped for the direction
+    uint64_t gaps = 0;                 // stream gap: decoding stopped for the direction
 };
 
 // Shared by the two directions of one flow: the request decoder records each request's method
@@ -56,7 +56,7 @@ struct HttpPairing {
 };
 
 class HttpDecoder {
-public:
+  public:
     // `requests`: true for the client -> server direction. `pairing` is shared with the other
     // direction's decoder and must outlive both (may be null: then HEAD is not known).
     HttpDecoder(bool requests, const HttpDecoderLimits& limits, HttpDecoderCounters& counters,
@@ -74,7 +74,7 @@ public:
 
     bool stopped() const noexcept;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

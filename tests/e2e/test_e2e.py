@@ -338,6 +338,15 @@ class dlp_golden(unittest.TestCase):
         self.assertEqual(len(alerts), 1)
         self.assertEqual(stats["inspection"]["depth_exceeded"], 0)
 
+    def test_gap_beyond_the_inspection_depth_is_safe(self):
+        # A lost segment carries the stream offset past the depth: nothing may be scanned (the
+        # length arithmetic once wrapped around here and read far out of bounds).
+        seg1, lost, seg3 = b"0123456789", b"x" * 200, b"TOP SECRET after the hole"
+        cap = dlp_cases.tcp_case(seg1 + lost + seg3, split=[10, 210], drop_segment=1)
+        alerts, stats = self.run_with_config(cap, "inspection-depth: 100\n")
+        self.assertEqual(alerts, [])
+        self.assertEqual(stats["inspection"]["depth_exceeded"], 1)
+
     def test_reassembly_buffer_limit_skips_the_hole_and_counts_it(self):
         # The first segment arrives last: everything after it waits out of order, more than the
         # 2 KiB allowed, so the reassembler gives up on the hole (the marking is after it).

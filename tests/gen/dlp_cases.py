@@ -1,12 +1,15 @@
-"""Captures with known DLP ground truth for egressmon's golden tests (raw-stream cases).
+"""Captures with known DLP ground truth for egressmon's golden tests.
 
 Each case is one small capture and the alerts ``rules/default.yaml`` must raise on it: no more,
-no fewer. The payloads travel on TCP/UDP port 7000, which nDPI leaves Unknown, so they are
-inspected as raw streams and datagrams (the HTTP/SMTP decoder cases come with the decoders).
+no fewer. Raw-stream cases travel on TCP/UDP port 7000, which nDPI leaves Unknown; HTTP cases on
+port 80, where the marking is hidden by chunking, compression, percent- or base64-encoding so
+only the decoded layer can reveal it.
 
     python3 tests/gen/dlp_cases.py OUTDIR   # writes OUTDIR/<case>.pcap and OUTDIR/expected.json
 """
 
+import base64
+import gzip
 import json
 import os
 import sys
@@ -156,7 +159,119 @@ def case_udp_fragments():
                         layer="udp.datagram")]
 
 
+HTTP_SERVER = ("203.0.113.80", 80)
+
+
+def http_request(method, target, body=b"", headers=()):
+    head = [f"{method} {target} HTTP/1.1", "Host: upload.example.net", *headers]
+    if body and not any(h.lower().startswith("transfer-encoding") for h in headers):
+        head.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+def chunked(body, cut):
+    """``body`` as two chunks split at ``cut`` (the marking straddles the chunk boundary)."""
+    parts = [body[:cut], body[cut:]]
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
+
+
+def http_case(request, response=b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", *,
+              client=(INSIDE, 41000), server=HTTP_SERVER):
+    cap = Capture(1, START)
+    tcp = TcpSession(cap, framing(), client, server)
+    tcp.open()
+    tcp.send(request)
+    tcp.send(response, from_client=False)
+    tcp.close()
+    return cap
+
+
+def body_alert(layer, offset, *, to_server=True, client=(INSIDE, 41000), server=HTTP_SERVER):
+    src, dst = (client, server) if to_server else (server, client)
+    return expect(1000, src[0], src[1], dst[0], dst[1], to_server, "utf-8", offset, layer=layer)
+
+
+SECRET_TEXT = b"quarterly plan - TOP SECRET - do not forward"
+
+
+def case_http_plain_body():
+    return (http_case(http_request("POST", "/upload", SECRET_TEXT)),
+            [body_alert("http.request.body", SECRET_TEXT.index(MARK))])
+
+
+def case_http_chunked_split_marking():
+    body = SECRET_TEXT
+    req = http_request("POST", "/upload", chunked(body, body.index(MARK) + 5),
+                       ["Transfer-Encoding: chunked"])
+    return http_case(req), [body_alert("http.request.body", body.index(MARK))]
+
+
+def case_http_gzip_body():
+    req = http_request("POST", "/upload", gzip.compress(SECRET_TEXT, mtime=0),
+                       ["Content-Encoding: gzip"])
+    return http_case(req), [body_alert("http.request.body.gzip", SECRET_TEXT.index(MARK))]
+
+
+def case_http_chunked_gzip_body():
+    packed = gzip.compress(SECRET_TEXT * 20, mtime=0)
+    req = http_request("POST", "/upload", chunked(packed, len(packed) // 2),
+                       ["Transfer-Encoding: chunked", "Content-Encoding: gzip"])
+    return http_case(req), [body_alert("http.request.body.gzip", SECRET_TEXT.index(MARK))]
+
+
+def case_http_form_urlencoded():
+    body = b"title=plan&note=TOP%20SECRET+draft"
+    req = http_request("POST", "/form", body,
+                       ["Content-Type: application/x-www-form-urlencoded"])
+    decoded = b"title=plan&note=TOP SECRET draft"
+    return http_case(req), [body_alert("http.request.body.form", decoded.index(MARK))]
+
+
+def case_http_query_string():
+    req = http_request("GET", "/search?q=TOP+SECRET&x=%41")
+    decoded = b"/search?q=TOP SECRET&x=A"
+    return http_case(req), [body_alert("http.request.uri.decoded", decoded.index(MARK))]
+
+
+def case_http_multipart_base64_part():
+    content = b"attachment text: TOP SECRET inside"
+    boundary = "XyZ123"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n").encode() + \
+        base64.b64encode(content) + f"\r\n--{boundary}--\r\n".encode()
+    req = http_request("POST", "/upload", body,
+                       [f"Content-Type: multipart/form-data; boundary={boundary}"])
+    return http_case(req), [body_alert("http.request.body.multipart", content.index(MARK))]
+
+
+def case_http_gzip_response_from_inside_server():
+    client, server = (OUTSIDE_CLIENT, 52000), (INSIDE_SERVER, 80)
+    packed = gzip.compress(SECRET_TEXT, mtime=0)
+    resp = (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
+            % len(packed)) + packed
+    return (http_case(http_request("GET", "/report"), resp, client=client, server=server),
+            [body_alert("http.response.body.gzip", SECRET_TEXT.index(MARK), to_server=False,
+                        client=client, server=server)])
+
+
+def case_http_pipelined_second_request():
+    first = http_request("POST", "/a", b"harmless")
+    packed = gzip.compress(SECRET_TEXT, mtime=0)
+    second = http_request("POST", "/b", packed, ["Content-Encoding: gzip"])
+    return (http_case(first + second),
+            [body_alert("http.request.body.gzip", SECRET_TEXT.index(MARK))])
+
+
 CASES: Dict[str, Callable] = {
+    "http_plain_body": case_http_plain_body,
+    "http_chunked_split_marking": case_http_chunked_split_marking,
+    "http_gzip_body": case_http_gzip_body,
+    "http_chunked_gzip_body": case_http_chunked_gzip_body,
+    "http_form_urlencoded": case_http_form_urlencoded,
+    "http_query_string": case_http_query_string,
+    "http_multipart_base64_part": case_http_multipart_base64_part,
+    "http_gzip_response_from_inside_server": case_http_gzip_response_from_inside_server,
+    "http_pipelined_second_request": case_http_pipelined_second_request,
     "split_keyword": case_split_keyword,
     "out_of_order_and_duplicated": case_out_of_order_and_duplicated,
     "gb18030": case_gb18030,

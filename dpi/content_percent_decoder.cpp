@@ -1,0 +1,56 @@
+#include "content_percent_decoder.h"
+
+namespace egressmon::dpi {
+
+namespace {
+
+int hexValue(uint8_t c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+} // namespace
+
+void PercentDecoder::decode(const uint8_t* data, size_t len, std::string& out) {
+    for (size_t i = 0; i < len; ++i) {
+        const uint8_t c = data[i];
+        if (held_ == 1) {
+            if (hexValue(c) >= 0) {
+                first_hex_ = c;
+                held_ = 2;
+                continue;
+            }
+            out.push_back('%');
+            held_ = 0; // and `c` is handled below as an ordinary byte
+        } else if (held_ == 2) {
+            const int lo = hexValue(c);
+            if (lo >= 0) {
+                out.push_back(static_cast<char>(hexValue(first_hex_) * 16 + lo));
+                held_ = 0;
+                continue;
+            }
+            out.push_back('%');
+            out.push_back(static_cast<char>(first_hex_));
+            held_ = 0;
+        }
+        if (c == '%') {
+            held_ = 1;
+        } else if (c == '+' &&
+                   (plus_ == Plus::Space || (plus_ == Plus::SpaceAfterQuery && in_query_))) {
+            out.push_back(' ');
+        } else {
+            if (c == '?') in_query_ = true;
+            out.push_back(static_cast<char>(c));
+        }
+    }
+}
+
+void PercentDecoder::finish(std::string& out) {
+    if (held_ >= 1) out.push_back('%');
+    if (held_ == 2) out.push_back(static_cast<char>(first_hex_));
+    held_ = 0;
+}
+
+} // namespace egressmon::dpi

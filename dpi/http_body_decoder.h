@@ -1,0 +1,88 @@
+#pragma once
+// The content side of one HTTP message body: takes the de-chunked body bytes and emits the
+// body layers to a DecodedLayerSink:
+//
+//   body bytes --> "http.<dir>.body"
+//       |
+//       +--> Inflater (gzip / deflate) --> "http.<dir>.body.gzip" / ".deflate"
+//       |
+//       +--> content stage, on the decompressed bytes when compressed:
+//              form      --> PercentDecoder --> "http.request.body.form"
+//              multipart --> MultipartParser --> "http.request.body.multipart" per part
+//
+// Each layer is opened on its first byte, so empty bodies/parts give no layer. A decompression
+// bomb or corrupt compressed data ends the decompressed layer and the content stage; the body
+// layer goes on (framing is not affected).
+//
+// Thread: owned by one HttpDecoder. Memory: the inflater (~44 KiB) only while a compressed body
+// is open; small scratch strings bounded by kSlice.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "content_inflater.h"
+#include "content_percent_decoder.h"
+#include "decoded_layer_sink.h"
+#include "http_decoder.h"
+#include "http_message_parser.h"
+#include "http_multipart.h"
+
+namespace egressmon::dpi {
+
+class HttpBodyDecoder final : InflateOutput, MultipartHandler {
+  public:
+    static constexpr size_t kSlice = 16 * 1024;
+
+    HttpBodyDecoder(bool request, const HttpDecoderLimits& limits, HttpDecoderCounters& counters)
+        : request_(request), limits_(limits), counters_(counters) {}
+    ~HttpBodyDecoder() = default;
+    HttpBodyDecoder(const HttpBodyDecoder&) = delete;
+    HttpBodyDecoder& operator=(const HttpBodyDecoder&) = delete;
+
+    // A new body: `head` gives coding and content type (its views are copied as needed).
+    void start(const HttpHead& head);
+    void data(const uint8_t* data, size_t len, DecodedLayerSink& sink);
+    // The body ended (complete, or truncated by the end of the stream): flush and end layers.
+    void finish(DecodedLayerSink& sink);
+    // Bytes were lost: end the open layers without flushing held partial escapes.
+    void abort(DecodedLayerSink& sink);
+
+  private:
+    void inflated(const uint8_t* data, size_t len) override;
+    void partBegin() override;
+    void partData(const uint8_t* data, size_t len) override;
+    void partEnd() override;
+
+    void content(const uint8_t* data, size_t len);
+    void finishContent(bool flush);
+    // A layer instance, begun on its first byte (once: a sink that refuses it is not asked
+    // again for this instance).
+    struct Layer {
+        LayerId id = kNoLayer;
+        bool begun = false;
+    };
+    void emit(Layer& layer, const char* name, const uint8_t* data, size_t len);
+    void end(Layer& layer);
+
+    const bool request_;
+    const HttpDecoderLimits& limits_;
+    HttpDecoderCounters& counters_;
+    DecodedLayerSink* sink_ = nullptr; // valid during a call
+
+    bool open_ = false;
+    ContentCoding coding_ = ContentCoding::Identity;
+    ContentKind kind_ = ContentKind::Other;
+    bool content_open_ = false; // form / multipart stage still takes bytes
+    Layer body_layer_;
+    Layer decoded_layer_;
+    Layer content_layer_;
+    std::unique_ptr<Inflater> inflater_;
+    PercentDecoder form_;
+    std::unique_ptr<MultipartParser> multipart_;
+    std::string boundary_;
+    std::string scratch_;
+};
+
+} // namespace egressmon::dpi

@@ -1,0 +1,123 @@
+#include "http_body_framer.h"
+
+#include <algorithm>
+
+namespace egressmon::dpi {
+
+namespace {
+
+int hexValue(uint8_t c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+constexpr uint32_t kMaxTrailerBytes = 64 * 1024;
+
+} // namespace
+
+void HttpBodyFramer::start(Mode mode, uint64_t length) noexcept {
+    mode_ = mode;
+    remaining_ = mode == Mode::Chunked ? 0 : length;
+    digits_ = 0;
+    line_len_ = 0;
+    trailer_bytes_ = 0;
+    state_ = mode == Mode::Chunked ? State::ChunkSize : State::Data;
+    if (mode == Mode::Length && length == 0) state_ = State::Done;
+}
+
+HttpBodyFramer::Step HttpBodyFramer::step(const uint8_t* data, size_t len) noexcept {
+    Step s;
+    size_t i = 0;
+    while (i < len && state_ != State::Done) {
+        const uint8_t c = data[i];
+        switch (state_) {
+        case State::Data: {
+            size_t n = len - i;
+            if (mode_ != Mode::UntilClose)
+                n = static_cast<size_t>(std::min<uint64_t>(n, remaining_));
+            s.body = data + i;
+            s.body_len = n;
+            i += n;
+            if (mode_ != Mode::UntilClose) {
+                remaining_ -= n;
+                if (remaining_ == 0) {
+                    state_ = mode_ == Mode::Chunked ? State::ChunkDataCr : State::Done;
+                }
+            }
+            s.consumed = i;
+            s.done = state_ == State::Done;
+            return s;
+        }
+        case State::ChunkSize: {
+            const int v = hexValue(c);
+            if (v >= 0) {
+                if (++digits_ > 15) { // over 2^60: nonsense
+                    s.error = true;
+                    return s;
+                }
+                remaining_ = remaining_ * 16 + static_cast<uint64_t>(v);
+                ++i;
+                break;
+            }
+            if (digits_ == 0) {
+                s.error = true;
+                return s;
+            }
+            state_ = State::ChunkExt; // ';' extensions, whitespace, CR: all up to LF
+            line_len_ = digits_;
+            break; // `c` handled in ChunkExt
+        }
+        case State::ChunkExt:
+            ++i;
+            if (c == '\n') {
+                digits_ = 0;
+                line_len_ = 0;
+                state_ = remaining_ == 0 ? State::Trailer : State::Data;
+            } else if (++line_len_ > kMaxLine) {
+                s.error = true;
+                return s;
+            }
+            break;
+        case State::ChunkDataCr:
+            ++i;
+            if (c == '\r') {
+                state_ = State::ChunkDataLf;
+            } else if (c == '\n') {
+                state_ = State::ChunkSize;
+            } else {
+                s.error = true;
+                return s;
+            }
+            break;
+        case State::ChunkDataLf:
+            ++i;
+            if (c != '\n') {
+                s.error = true;
+                return s;
+            }
+            state_ = State::ChunkSize;
+            break;
+        case State::Trailer:
+            ++i;
+            if (c == '\n') {
+                if (line_len_ == 0) state_ = State::Done;
+                line_len_ = 0;
+            } else if (c != '\r' || line_len_ > 0) {
+                ++line_len_;
+            }
+            if (++trailer_bytes_ > kMaxTrailerBytes) {
+                s.error = true;
+                return s;
+            }
+            break;
+        case State::Done: break;
+        }
+    }
+    s.consumed = i;
+    s.done = state_ == State::Done;
+    return s;
+}
+
+} // namespace egressmon::dpi

@@ -1,0 +1,50 @@
+#pragma once
+// HTTP/1.x message body framing: Content-Length, chunked transfer coding (extensions and
+// trailers skipped) or until the end of the stream. A byte-at-a-time state machine for the
+// chunk-size line and trailers (nothing buffered); chunk data is handed out as views of the
+// input.
+//
+// Call flow: start() per body, then step() repeatedly on the unconsumed input: each call
+// consumes some bytes and returns at most one contiguous span of body bytes.
+
+#include <cstddef>
+#include <cstdint>
+
+namespace egressmon::dpi {
+
+class HttpBodyFramer {
+  public:
+    enum class Mode : uint8_t { Length, Chunked, UntilClose };
+
+    struct Step {
+        size_t consumed = 0;
+        const uint8_t* body = nullptr; // body bytes inside the consumed input
+        size_t body_len = 0;
+        bool done = false;  // the body ended with the consumed bytes
+        bool error = false; // malformed chunked framing
+    };
+
+    void start(Mode mode, uint64_t length = 0) noexcept;
+    Step step(const uint8_t* data, size_t len) noexcept;
+
+  private:
+    enum class State : uint8_t {
+        Data,        // Length / UntilClose / chunk data
+        ChunkSize,   // hex digits
+        ChunkExt,    // after the size: extensions up to LF
+        ChunkDataCr, // CRLF after chunk data
+        ChunkDataLf,
+        Trailer, // trailer fields up to an empty line
+        Done,
+    };
+    static constexpr uint32_t kMaxLine = 8 * 1024; // chunk-size line and trailer line bound
+
+    Mode mode_ = Mode::Length;
+    State state_ = State::Done;
+    uint64_t remaining_ = 0;
+    uint32_t digits_ = 0;
+    uint32_t line_len_ = 0;
+    uint32_t trailer_bytes_ = 0;
+};
+
+} // namespace egressmon::dpi

@@ -1,0 +1,41 @@
+#pragma once
+// Side-effect-free parsing of one HTTP/1.x header section (start line + fields), already
+// delimited by the caller (bounded by HttpDecoderLimits::max_header_bytes). Only what framing
+// and content decoding need is extracted. Views point into the caller's buffer.
+
+#include <cstdint>
+#include <string_view>
+
+namespace egressmon::dpi {
+
+enum class ContentCoding : uint8_t { Identity, Gzip, Deflate, Unsupported };
+enum class ContentKind : uint8_t { Other, Form, Multipart };
+
+struct HttpHead {
+    bool ok = false;
+    std::string_view method; // requests
+    std::string_view target; // requests
+    int status = 0;          // responses
+    bool has_content_length = false;
+    uint64_t content_length = 0;
+    bool chunked = false;        // Transfer-Encoding ends with "chunked"
+    bool other_transfer = false; // Transfer-Encoding present but not ending with "chunked"
+    ContentCoding coding = ContentCoding::Identity;
+    ContentKind kind = ContentKind::Other;
+    std::string_view boundary; // multipart/form-data
+};
+
+// `head`: the start line and fields, lines ending in LF or CRLF, the empty line optional.
+HttpHead parseHttpHead(std::string_view head, bool request);
+
+// Early rejection of non-HTTP: false when `prefix` (the first bytes of a message, possibly cut
+// anywhere) cannot start a request line (method token then SP) or status line ("HTTP/").
+bool plausibleStartLine(std::string_view prefix, bool request);
+
+// Pure helpers, exposed for tests.
+bool equalsNoCase(std::string_view a, std::string_view b);
+std::string_view trimWhitespace(std::string_view s);
+// Parses a Content-Type value: kind and (for multipart) the boundary, unquoted.
+ContentKind parseContentType(std::string_view value, std::string_view& boundary);
+
+} // namespace egressmon::dpi

@@ -1,0 +1,64 @@
+#include <gtest/gtest.h>
+
+#include "dpi/http_body_framer.h"
+#include "http_test_support.h"
+
+namespace egressmon::dpi {
+namespace {
+
+// Feeds pieces; returns body bytes + "|done:<consumed after end>" or "|error".
+std::string frame(const std::vector<std::string_view>& pieces, HttpBodyFramer::Mode mode,
+                  uint64_t length = 0) {
+    HttpBodyFramer f;
+    f.start(mode, length);
+    std::string body;
+    size_t total = 0;
+    for (auto p : pieces) {
+        size_t i = 0;
+        while (i < p.size()) {
+            const auto s = f.step(test::u8(p) + i, p.size() - i);
+            body.append(reinterpret_cast<const char*>(s.body), s.body_len);
+            i += s.consumed;
+            total += s.consumed;
+            if (s.error) return body + "|error";
+            if (s.done) return body + "|done:" + std::to_string(total);
+        }
+    }
+    return body + "|open";
+}
+
+TEST(HttpBodyFramer, ContentLength) {
+    EXPECT_EQ(frame({"hello world"}, HttpBodyFramer::Mode::Length, 5), "hello|done:5");
+    EXPECT_EQ(frame({"hel"}, HttpBodyFramer::Mode::Length, 5), "hel|open");
+}
+
+TEST(HttpBodyFramer, UntilClose) {
+    EXPECT_EQ(frame({"abc", "def"}, HttpBodyFramer::Mode::UntilClose), "abcdef|open");
+}
+
+TEST(HttpBodyFramer, ChunkedWithExtensionsAndTrailers) {
+    const std::string in =
+        "5;name=\"v\"\r\nhello\r\nA \r\n0123456789\r\n0\r\nT: 1\r\nU: 2\r\n\r\nNEXT";
+    EXPECT_EQ(frame({in}, HttpBodyFramer::Mode::Chunked),
+              "hello0123456789|done:" + std::to_string(in.size() - 4));
+    EXPECT_EQ(frame({"3\nabc\n0\n\n"}, HttpBodyFramer::Mode::Chunked), "abc|done:9");
+    // A Content-Length given alongside is ignored by the chunked framing.
+    EXPECT_EQ(frame({"3\nabc\n0\n\n"}, HttpBodyFramer::Mode::Chunked, 99), "abc|done:9");
+}
+
+TEST(HttpBodyFramer, ChunkedErrors) {
+    EXPECT_EQ(frame({"zz\r\n"}, HttpBodyFramer::Mode::Chunked), "|error");
+    EXPECT_EQ(frame({"3\r\nabcX"}, HttpBodyFramer::Mode::Chunked), "abc|error");
+    EXPECT_EQ(frame({"1000000000000000\r\n"}, HttpBodyFramer::Mode::Chunked), "|error");
+}
+
+TEST(HttpBodyFramer, SplitEverywhere) {
+    const std::string in = test::chunked("The quick brown fox jumps over the lazy dog", 7) + "rest";
+    const std::string out = test::expectSplitInvariant(
+        in, [](const auto& pieces) { return frame(pieces, HttpBodyFramer::Mode::Chunked); });
+    EXPECT_EQ(out,
+              "The quick brown fox jumps over the lazy dog|done:" + std::to_string(in.size() - 4));
+}
+
+} // namespace
+} // namespace egressmon::dpi
