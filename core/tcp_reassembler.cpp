@@ -15,8 +15,9 @@
 //   3. Walk the segment against pending_ (non-overlapping pieces keyed by offset, all beyond the
 //      delivered point): held bytes win and are only compared; a hole at the delivered point is
 //      handed to the consumer straight from the caller's buffer, other holes are copied.
-//   4. Deliver the pending pieces now contiguous, then, while a per-direction or worker-wide
-//      bound is exceeded, give up on the first hole (onGap) and deliver what follows it.
+//   4. Deliver the pending pieces now contiguous, then, while the direction's bound is exceeded,
+//      drop the furthest-ahead pieces. (The worker-wide budget is checked before a piece is
+//      held: over it, the piece is refused.) Holes are given up on only in onAck() and close().
 
 namespace egressmon::core {
 
@@ -46,13 +47,20 @@ struct Stream {
         budget.delivered_bytes += len;
     }
 
+    static uint32_t charge(size_t n) {
+        return static_cast<uint32_t>(n) + TcpReassembler::kPieceOverhead;
+    }
+
+    void release(size_t n) noexcept {
+        buffered -= charge(n);
+        budget.bytes_held -= charge(n);
+    }
+
     void deliverContiguous() noexcept {
         while (!pending.empty() && pending.begin()->first == delivered) {
             auto node = pending.extract(pending.begin()); // no allocation
-            const auto n = static_cast<uint32_t>(node.mapped().size());
-            buffered -= n;
-            budget.bytes_held -= n;
-            deliver(node.mapped().data(), n);
+            release(node.mapped().size());
+            deliver(node.mapped().data(), static_cast<uint32_t>(node.mapped().size()));
         }
     }
 
@@ -66,16 +74,14 @@ struct Stream {
         deliverContiguous();
     }
 
+    // Over the direction's bound: drop from the far end, as a receiver's full buffer would.
     void enforceBounds() noexcept {
-        while (!pending.empty()) {
-            if (buffered > config.max_buffered_bytes || pending.size() > config.max_segments) {
-                ++budget.depth_exceeded;
-            } else if (budget.bytes_held > budget.max_bytes) {
-                ++budget.budget_exceeded;
-            } else {
-                return;
-            }
-            skipFirstHole();
+        while (!pending.empty() &&
+               (buffered > config.max_buffered_bytes || pending.size() > config.max_segments)) {
+            auto last = std::prev(pending.end());
+            release(last->second.size());
+            pending.erase(last);
+            ++budget.depth_exceeded;
         }
     }
 
@@ -113,11 +119,13 @@ void Stream::place(uint64_t start, const uint8_t* data, uint64_t end, uint64_t t
             // In order: straight from the caller's buffer. Pending pieces that became contiguous
             // are delivered after the walk, so `next` stays valid.
             deliver(piece, n);
+        } else if (budget.bytes_held + charge(n) > budget.max_bytes) {
+            ++budget.budget_exceeded; // refused: the worker's out-of-order memory is spent
         } else {
             try {
                 pending.emplace_hint(next, pos, std::vector<uint8_t>(piece, piece + n));
-                buffered += n;
-                budget.bytes_held += n;
+                buffered += charge(n);
+                budget.bytes_held += charge(n);
             } catch (const std::bad_alloc&) {
                 // Out of memory is the budget running out: the piece is lost, and the hole it
                 // leaves is announced like any other when it is given up on.
@@ -178,6 +186,7 @@ void TcpReassembler::onSegment(uint32_t seq, const uint8_t* payload, uint32_t le
         payload += trimmed;
         start = delivered;
     }
+    seen_end_ = std::max(seen_end_, static_cast<uint64_t>(end));
     Stream s{config_, budget_, next_seq_, delivered_, pending_, buffered_bytes_, consumer};
     s.place(static_cast<uint64_t>(start), payload, static_cast<uint64_t>(end),
             static_cast<uint64_t>(trimmed));
@@ -185,10 +194,29 @@ void TcpReassembler::onSegment(uint32_t seq, const uint8_t* payload, uint32_t le
     s.enforceBounds();
 }
 
+void TcpReassembler::onAck(uint32_t ack, StreamConsumer& consumer) noexcept {
+    if (!started_ || pending_.empty()) return;
+    const auto diff = static_cast<int32_t>(ack - next_seq_);
+    if (diff <= 0 || diff > kMaxAhead) return;
+    const uint64_t acked = delivered_ + static_cast<uint64_t>(diff);
+    // Only holes in front of data we hold: a forged ACK cannot move the stream past real bytes.
+    Stream s{config_, budget_, next_seq_, delivered_, pending_, buffered_bytes_, consumer};
+    while (!pending_.empty() && pending_.begin()->first < acked)
+        s.skipFirstHole();
+}
+
 void TcpReassembler::close(StreamConsumer& consumer) noexcept {
     Stream s{config_, budget_, next_seq_, delivered_, pending_, buffered_bytes_, consumer};
     while (!pending_.empty())
         s.skipFirstHole();
+    if (seen_end_ > delivered_) { // seen, but dropped or never completed: say it is missing
+        const uint64_t missing = seen_end_ - delivered_;
+        consumer.onGap(missing);
+        ++budget_.gaps;
+        budget_.gap_bytes += missing;
+        delivered_ += missing;
+        next_seq_ += static_cast<uint32_t>(missing);
+    }
 }
 
 } // namespace egressmon::core

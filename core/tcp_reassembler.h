@@ -8,10 +8,17 @@
 // same sequence range; a later segment only fills holes. Overlaps with different bytes are
 // counted (evasion is visible) but cannot change what was inspected.
 //
-// Gaps: segments beyond a hole are buffered up to max_buffered_bytes (per direction) and the
-// caller's shared budget. When either is exceeded, or at close(), the reassembler gives up on
-// the hole: it tells the consumer onGap(bytes_missing) and continues with the buffered data
-// after it, so no consumer ever sees two pieces joined across missing bytes.
+// Out of order: segments beyond a hole are held, each charged its bytes plus kPieceOverhead (the
+// real cost of a map node and its buffer), against max_buffered_bytes / max_segments (per
+// direction) and the worker-wide budget. Over a direction's bound, the FURTHEST-ahead pieces are
+// dropped, as a receiver with a full buffer would: a flood of tiny far-ahead segments cannot push
+// the stream past the real data. Over the worker budget, the new piece is refused, so one flow
+// cannot blind the others.
+//
+// Gaps: a hole is given up on only when the receiver's ACK shows it got bytes the capture never
+// had (onAck, and only up to data actually held), or at close(). The consumer is told
+// onGap(bytes_missing) and the stream continues after it, so no consumer ever sees two pieces
+// joined across missing bytes.
 //
 // Mid-stream pickup: the first segment seen (without SYN) fixes the stream's start at its own
 // sequence number. A SYN fixes it at ISN+1.
@@ -50,8 +57,8 @@ struct ReassemblyBudget {
     uint64_t overlap_conflicts = 0;   // ... with different bytes
     uint64_t gaps = 0;                // holes given up on
     uint64_t gap_bytes = 0;
-    uint64_t depth_exceeded = 0;  // per-direction buffer limit forced a gap skip
-    uint64_t budget_exceeded = 0; // worker-wide budget forced a gap skip
+    uint64_t depth_exceeded = 0;  // held pieces dropped: a direction's buffer was full
+    uint64_t budget_exceeded = 0; // pieces refused: the worker-wide budget was full
 };
 
 class TcpReassembler {
@@ -67,9 +74,17 @@ class TcpReassembler {
     void onSegment(uint32_t seq, const uint8_t* payload, uint32_t len, uint8_t flags,
                    StreamConsumer& consumer) noexcept;
 
+    // An ACK for this direction's data, seen in a segment of the other direction: holes before
+    // held data that the receiver acknowledged are capture loss and are given up on.
+    void onAck(uint32_t ack, StreamConsumer& consumer) noexcept;
+
     // End of the flow or of this direction: deliver everything still buffered, announcing each
-    // hole with onGap(). Afterwards the reassembler holds nothing.
+    // hole (and bytes seen beyond the delivered point but dropped) with onGap(). Afterwards the
+    // reassembler holds nothing.
     void close(StreamConsumer& consumer) noexcept;
+
+    // What one held piece costs beyond its payload (map node, vector header, allocator).
+    static constexpr uint32_t kPieceOverhead = 96;
 
     uint64_t deliveredBytes() const noexcept { return delivered_; }
     uint32_t bufferedBytes() const noexcept { return buffered_bytes_; }
@@ -83,7 +98,8 @@ class TcpReassembler {
     // Out-of-order segments keyed by their offset relative to next_seq_'s stream position,
     // stored as absolute 64-bit stream offsets so wrap-around never reorders them.
     std::map<uint64_t, std::vector<uint8_t>> pending_;
-    uint32_t buffered_bytes_ = 0;
+    uint32_t buffered_bytes_ = 0; // charged: payload + kPieceOverhead per piece
+    uint64_t seen_end_ = 0;       // furthest stream offset any accepted segment reached
 };
 
 } // namespace egressmon::core

@@ -226,6 +226,7 @@ void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_se
             if (dir.reassembler)
                 dir.reassembler->onSegment(p.tcp_seq, payload, p.payload_len, p.tcp_flags,
                                            consumer);
+            acknowledge(flow, *st, p, !to_server, sink);
         } else if (p.payload_len > 0) {
             // Each datagram is its own layer instance: offsets restart, nothing spans two.
             dir.raw.offset = 0;
@@ -238,6 +239,17 @@ void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_se
             ctx.gap(dir.raw, 0); // flush end-anchored matches of this datagram
         }
     }
+}
+
+void FlowInspector::acknowledge(core::Flow& flow, FlowInspection& st, const core::Packet& p,
+                                bool data_to_server, AlertSink& sink) noexcept {
+    // This packet's ACK tells what the other side received: holes it covers were capture loss.
+    if (!(p.tcp_flags & core::tcpflag::kAck)) return;
+    DirectionState& other = st.dir[data_to_server ? 0 : 1];
+    if (!other.active || !other.reassembler || other.depth_reached) return;
+    ScanContext ctx(*this, flow, st, data_to_server, p.ts_us, sink);
+    DirectionConsumer consumer(ctx, other, st, config_, counters_, http_counters_, data_to_server);
+    other.reassembler->onAck(p.tcp_ack, consumer);
 }
 
 void FlowInspector::onFlowEnd(core::Flow& flow, AlertSink& sink) noexcept {

@@ -84,6 +84,8 @@ class FlowInspector {
     };
 
     FlowInspection* stateFor(core::Flow& flow) noexcept;
+    void acknowledge(core::Flow& flow, FlowInspection& st, const core::Packet& p,
+                     bool data_to_server, AlertSink& sink) noexcept;
     void settlePending(core::Flow& flow, FlowInspection& st, AlertSink& sink) noexcept;
     bool protocolAllows(const core::Flow& flow, uint32_t rule_index) const noexcept;
 

@@ -347,17 +347,20 @@ class dlp_golden(unittest.TestCase):
         self.assertEqual(alerts, [])
         self.assertEqual(stats["inspection"]["depth_exceeded"], 1)
 
-    def test_reassembly_buffer_limit_skips_the_hole_and_counts_it(self):
+    def test_reassembly_buffer_limit_drops_the_furthest_data_and_counts_it(self):
         # The first segment arrives last: everything after it waits out of order, more than the
-        # 2 KiB allowed, so the reassembler gives up on the hole (the marking is after it).
-        data = b"a" * 1000 + b"b" * 4000 + b"TOP SECRET"
+        # 2 KiB allowed. Like a receiver's full buffer, the furthest pieces are dropped and the
+        # nearest kept, so the marking just after the hole is still found; the dropped bytes are
+        # announced as a gap and counted.
+        data = b"a" * 1000 + b"TOP SECRET" + b"b" * 3990 + b"c" * 1000
         cap = dlp_cases.tcp_case(data, split=[1000, 2000, 3000, 4000, 5000],
                                  order=[1, 2, 3, 4, 5, 0])
         alerts, stats = self.run_with_config(cap, "reassembly:\n  max-buffered-bytes: 2048\n")
         self.assertGreater(stats["reassembly"]["depth_exceeded"], 0)
-        self.assertGreater(stats["reassembly"]["gaps"], 0)
-        self.assertEqual(len(alerts), 1)  # the marking after the hole is still found
-        self.assertEqual(alerts[0]["alert"]["context"]["dlp"]["offset"], 5000)
+        self.assertEqual(stats["reassembly"]["gaps"], 1)
+        self.assertEqual(stats["reassembly"]["gap_bytes"], 4000)
+        self.assertEqual(len(alerts), 1)
+        self.assertEqual(alerts[0]["alert"]["context"]["dlp"]["offset"], 1000)
 
 
 class rule_files(unittest.TestCase):

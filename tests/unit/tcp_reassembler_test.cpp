@@ -81,6 +81,9 @@ std::vector<Segment> split(const std::string& m, const std::vector<size_t>& cuts
     return segs;
 }
 
+// What holding one piece is charged beyond its payload.
+constexpr uint32_t kCost = TcpReassembler::kPieceOverhead;
+
 class TcpReassemblerTest : public ::testing::Test {
   protected:
     ReassemblyConfig cfg_;
@@ -137,7 +140,7 @@ TEST_F(TcpReassemblerTest, DuplicateOfBufferedSegment) {
     feed(r, rec_, 0, "ab");
     feed(r, rec_, 4, "ef");
     feed(r, rec_, 4, "ef");
-    EXPECT_EQ(r.bufferedBytes(), 2u);
+    EXPECT_EQ(r.bufferedBytes(), 2u + kCost);
     EXPECT_EQ(budget_.retransmitted_bytes, 2u);
     EXPECT_EQ(budget_.overlaps, 0u);
     feed(r, rec_, 2, "cd");
@@ -268,8 +271,8 @@ TEST_F(TcpReassemblerTest, HoleNeverFilledIsAnnouncedAtClose) {
     feed(r, rec_, 6, "ghi");
     feed(r, rec_, 12, "mn");
     EXPECT_EQ(rec_.out, "abc");
-    EXPECT_EQ(r.bufferedBytes(), 5u);
-    EXPECT_EQ(budget_.bytes_held, 5u);
+    EXPECT_EQ(r.bufferedBytes(), 5u + 2 * kCost);
+    EXPECT_EQ(budget_.bytes_held, 5u + 2 * kCost);
     r.close(rec_);
     EXPECT_EQ(rec_.out, "abc<GAP 3>ghi<GAP 3>mn");
     EXPECT_EQ(budget_.gaps, 2u);
@@ -280,58 +283,83 @@ TEST_F(TcpReassemblerTest, HoleNeverFilledIsAnnouncedAtClose) {
     EXPECT_EQ(r.deliveredBytes(), 14u);
 }
 
-TEST_F(TcpReassemblerTest, MaxBufferedBytesForcesGapSkip) {
-    cfg_.max_buffered_bytes = 8;
+TEST_F(TcpReassemblerTest, FullBufferDropsTheFurthestPiecesNotTheHole) {
+    cfg_.max_buffered_bytes = 2 * kCost + 10; // room for two small pieces
     TcpReassembler r(cfg_, budget_);
     feed(r, rec_, 0, "abc");
     feed(r, rec_, 10, "KLMNO");
-    EXPECT_EQ(rec_.out, "abc");
-    feed(r, rec_, 15, "PQRS"); // 9 bytes held > 8: the hole is given up on
-    EXPECT_EQ(rec_.out, "abc<GAP 7>KLMNOPQRS");
+    feed(r, rec_, 15, "PQRS"); // two pieces: 9 bytes + 2 * kCost, within the bound
+    feed(r, rec_, 100, "far"); // third piece: over the bound, the furthest goes
     EXPECT_EQ(budget_.depth_exceeded, 1u);
-    EXPECT_EQ(budget_.gaps, 1u);
-    EXPECT_EQ(budget_.gap_bytes, 7u);
-    EXPECT_EQ(budget_.bytes_held, 0u);
-    // The missing bytes arrive late: never joined across the hole.
+    EXPECT_EQ(r.bufferedBytes(), 9u + 2 * kCost);
+    // The hole is NOT given up on: the stream keeps its place for the real bytes.
+    EXPECT_EQ(rec_.out, "abc");
     feed(r, rec_, 3, "defghij");
-    feed(r, rec_, 19, "T");
-    EXPECT_EQ(rec_.out, "abc<GAP 7>KLMNOPQRST");
-    EXPECT_EQ(budget_.retransmitted_bytes, 7u);
+    EXPECT_EQ(rec_.out, "abcdefghijKLMNOPQRS");
+    r.close(rec_);
+    EXPECT_EQ(rec_.out, "abcdefghijKLMNOPQRS<GAP 84>"); // "far" was seen, then dropped
+    EXPECT_EQ(budget_.bytes_held, 0u);
 }
 
-TEST_F(TcpReassemblerTest, MaxSegmentsForcesGapSkip) {
+TEST_F(TcpReassemblerTest, FloodOfTinyFarAheadSegmentsCannotHideInOrderData) {
+    cfg_.max_segments = 16;
+    TcpReassembler r(cfg_, budget_);
+    feed(r, rec_, 0, "x");
+    for (uint32_t i = 0; i < 5000; ++i)
+        feed(r, rec_, 1'000'000 + 2 * i, "z");
+    feed(r, rec_, 1, "TOP SECRET"); // the real data, in order
+    EXPECT_EQ(rec_.out, "xTOP SECRET");
+    EXPECT_GT(budget_.depth_exceeded, 0u);
+    EXPECT_EQ(budget_.gaps, 0u);
+}
+
+TEST_F(TcpReassemblerTest, MaxSegmentsBoundsHeldPieces) {
     cfg_.max_segments = 2;
     TcpReassembler r(cfg_, budget_);
     feed(r, rec_, 100, "", tcpflag::kSyn);
     feed(r, rec_, 103, "x");
     feed(r, rec_, 105, "y");
+    feed(r, rec_, 107, "z"); // third held piece: the furthest (z) is dropped
     EXPECT_EQ(rec_.out, "");
-    feed(r, rec_, 107, "z");
-    EXPECT_EQ(rec_.out, "<GAP 2>x");
     EXPECT_EQ(budget_.depth_exceeded, 1u);
     r.close(rec_);
-    EXPECT_EQ(rec_.out, "<GAP 2>x<GAP 1>y<GAP 1>z");
+    EXPECT_EQ(rec_.out, "<GAP 2>x<GAP 1>y<GAP 2>");
     EXPECT_EQ(budget_.gaps, 3u);
 }
 
-TEST_F(TcpReassemblerTest, WorkerBudgetSharedByTwoReassemblers) {
-    budget_.max_bytes = 10;
+TEST_F(TcpReassemblerTest, AckPastAHoleGivesItUpButOnlyUpToHeldData) {
+    TcpReassembler r(cfg_, budget_);
+    feed(r, rec_, 0, "abc");
+    feed(r, rec_, 10, "klm");
+    r.onAck(5, rec_); // the receiver has bytes we never saw, but nothing held lies before 5
+    EXPECT_EQ(rec_.out, "abc");
+    r.onAck(13, rec_); // it acknowledges past the hole: capture loss
+    EXPECT_EQ(rec_.out, "abc<GAP 7>klm");
+    EXPECT_EQ(budget_.gaps, 1u);
+    // A forged ACK far beyond held data cannot move the stream: nothing is held now.
+    r.onAck(5000, rec_);
+    feed(r, rec_, 13, "nop");
+    EXPECT_EQ(rec_.out, "abc<GAP 7>klmnop");
+}
+
+TEST_F(TcpReassemblerTest, WorkerBudgetRefusesNewPiecesWithoutHurtingOthers) {
+    budget_.max_bytes = 2 * (6 + kCost);
     TcpReassembler a(cfg_, budget_);
     TcpReassembler b(cfg_, budget_);
     Recorder ra, rb;
     feed(a, ra, 0, "A");
     feed(a, ra, 5, "aaaaaa");
-    EXPECT_EQ(budget_.bytes_held, 6u);
     feed(b, rb, 0, "B");
-    feed(b, rb, 3, "bbbbbb"); // 12 held in the worker > 10: b gives up its hole
-    EXPECT_EQ(rb.out, "B<GAP 2>bbbbbb");
+    feed(b, rb, 3, "bbbbbb");
+    EXPECT_EQ(budget_.bytes_held, 2 * (6 + kCost));
+    feed(b, rb, 20, "cccccc"); // over the worker budget: refused, nothing else disturbed
     EXPECT_EQ(budget_.budget_exceeded, 1u);
-    EXPECT_EQ(budget_.depth_exceeded, 0u);
-    EXPECT_EQ(budget_.bytes_held, 6u);
-    EXPECT_EQ(a.bufferedBytes(), 6u);
     EXPECT_EQ(ra.out, "A");
+    EXPECT_EQ(rb.out, "B");
     feed(a, ra, 1, "1234");
     EXPECT_EQ(ra.out, "A1234aaaaaa");
+    feed(b, rb, 1, "12");
+    EXPECT_EQ(rb.out, "B12bbbbbb");
     EXPECT_EQ(budget_.bytes_held, 0u);
 }
 
@@ -379,7 +407,7 @@ TEST_F(TcpReassemblerTest, BudgetReturnedOnDestruction) {
         feed(r, rec_, 0, "a");
         feed(r, rec_, 10, "held");
         feed(r, rec_, 20, "more");
-        EXPECT_EQ(budget_.bytes_held, 8u);
+        EXPECT_EQ(budget_.bytes_held, 8u + 2 * kCost);
     }
     EXPECT_EQ(budget_.bytes_held, 0u);
     EXPECT_EQ(rec_.out, "a");
