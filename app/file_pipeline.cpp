@@ -67,6 +67,7 @@ void workerLoop(Worker& worker, WorkerLane& lane) {
             for (uint32_t i = 0; i < b->size(); ++i)
                 worker.processPacket(b->packet(i), b->flowHash(i));
             worker.advanceClock(b->reader_time_us);
+            worker.refreshRules();
             b->clear();
             lane.empty.tryPush(b); // cannot fail: the pool never exceeds the ring's capacity
             spins = 0;
@@ -187,6 +188,11 @@ RunSummary runFilePipeline(const Options& o) {
     }
     parts.alert_sink->close();
     summary.alert_sink = parts.alert_sink->counters();
+    if (parts.reloader) {
+        parts.reloader->stop();
+        summary.reload = parts.reloader->counters();
+        summary.policy_version = parts.rules->current()->policyVersion();
+    }
     summary.defrag = defrag.counters();
     summary.timestamp_anomalies = clock.anomalies();
     for (const auto& w : parts.workers)

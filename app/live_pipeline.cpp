@@ -88,6 +88,7 @@ void liveWorkerLoop(LiveLane& lane) {
         }
         const uint64_t now = wallClockUs();
         lane.worker->advanceClock(now);
+        lane.worker->refreshRules();
         lane.defrag.expire(now);
     }
     // Take what the kernel already queued, but never more than ~1 s of work: under a flood
@@ -154,6 +155,11 @@ RunSummary runLivePipeline(const Options& o) {
     }
     parts.alert_sink->close();
     summary.alert_sink = parts.alert_sink->counters();
+    if (parts.reloader) {
+        parts.reloader->stop();
+        summary.reload = parts.reloader->counters();
+        summary.policy_version = parts.rules->current()->policyVersion();
+    }
     for (const auto& w : parts.workers)
         summary.workers += w->counters();
     return summary;

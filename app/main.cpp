@@ -7,8 +7,12 @@
 
 #include "app/options.h"
 #include "app/pipeline.h"
+#include "app/rule_reloader.h"
 
 namespace {
+void onReloadSignal(int) {
+    egressmon::app::reloadRequested().store(true);
+}
 void onStopSignal(int) {
     egressmon::app::stopRequested().store(true);
 }
@@ -39,6 +43,10 @@ int main(int argc, char** argv) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    struct sigaction hup {};
+    hup.sa_handler = onReloadSignal; // re-read the rule files; the running ones stay on failure
+    sigemptyset(&hup.sa_mask);
+    sigaction(SIGHUP, &hup, nullptr);
     // A reader that goes away (`egressmon ... | head`) must not kill the sensor: the write
     // fails with EPIPE instead and the sink counts the record as dropped.
     signal(SIGPIPE, SIG_IGN);

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "app/options.h"
+#include "app/rule_reloader.h"
 #include "app/worker.h"
 #include "capture/decode_error.h"
 #include "capture/ip_defragmenter.h"
@@ -26,6 +27,8 @@ struct RunSummary {
     WorkerCounters workers;
     exporting::SinkCounters flow_sink;
     exporting::SinkCounters alert_sink;
+    ReloadCounters reload;
+    std::string policy_version; // of the rules in force at the end (empty without --rules)
     double elapsed_seconds = 0;
 };
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/options.h"
+#include "app/rule_reloader.h"
 #include "app/worker.h"
 #include "core/home_net.h"
 #include "export/record_sink.h"
@@ -20,7 +21,8 @@ struct PipelineParts {
     std::unique_ptr<exporting::RecordSink> alert_sink;
     std::vector<std::unique_ptr<Worker>> workers;
     uint64_t hash_seed = 0;
-    std::shared_ptr<const rules::RuleSet> rules; // null without --rules
+    std::shared_ptr<rules::RuleSetSource> rules; // null without --rules
+    std::unique_ptr<RuleReloader> reloader;      // SIGHUP -> new rules, with --rules
 };
 
 // Every protocol a rule names must be one nDPI knows; resolved with a worker's nDPI module.
@@ -36,7 +38,8 @@ inline void checkRuleProtocols(const rules::RuleSet& rs, const Worker& worker) {
 // `lossless`: sinks make producers wait instead of dropping (capture files).
 inline PipelineParts buildPipelineParts(const Options& o, bool lossless) {
     PipelineParts parts;
-    if (!o.rule_files.empty()) parts.rules = rules::RuleSet::load(o.rule_files);
+    if (!o.rule_files.empty())
+        parts.rules = std::make_shared<rules::RuleSetSource>(rules::RuleSet::load(o.rule_files));
     parts.home_net = std::make_shared<const core::HomeNet>(core::HomeNet::parse(o.home_net));
     if (!o.flows.empty())
         parts.flow_sink = exporting::RecordSink::open(o.flows, o.workers, lossless);
@@ -53,8 +56,9 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless) {
         wc.inspection = o.inspection;
         parts.workers.push_back(std::make_unique<Worker>(wc, parts.home_net, parts.flow_sink.get(),
                                                          parts.alert_sink.get()));
-        if (i == 0 && parts.rules) checkRuleProtocols(*parts.rules, *parts.workers[0]);
+        if (i == 0 && parts.rules) checkRuleProtocols(*parts.rules->current(), *parts.workers[0]);
     }
+    if (parts.rules) parts.reloader = std::make_unique<RuleReloader>(o.rule_files, parts.rules);
     return parts;
 }
 

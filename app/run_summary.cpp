@@ -67,6 +67,13 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("alloc_failures", s.workers.classifier.alloc_failures);
     w.endObject();
 
+    w.key("rules").beginObject();
+    w.field("policy_version", s.policy_version);
+    w.field("reloads", s.reload.reloads);
+    w.field("reload_failures", s.reload.failures);
+    w.field("switch_failures", s.workers.rule_switch_failures);
+    w.endObject();
+
     const auto& in = s.workers.inspection;
     w.key("inspection").beginObject();
     w.field("bytes_inspected", in.bytes_inspected);

@@ -35,6 +35,7 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     bytes += o.bytes;
     flow_records_lost += o.flow_records_lost;
     alert_records_lost += o.alert_records_lost;
+    rule_switch_failures += o.rule_switch_failures;
     matcher_errors += o.matcher_errors;
     flows += o.flows;
     classifier += o.classifier;
@@ -58,9 +59,10 @@ Worker::Worker(WorkerConfig config, std::shared_ptr<const core::HomeNet> home_ne
     : config_(std::move(config)), home_net_(std::move(home_net)), flow_sink_(flow_sink),
       alert_sink_(alert_sink), table_(config_.max_flows, config_.timeouts),
       classifier_(config_.classifier) {
-    if (config_.rules && config_.rules->database()) {
+    if (config_.rules) {
+        rules_generation_ = config_.rules->generation();
         inspector_ = std::make_unique<dpi::FlowInspector>(
-            config_.inspection, config_.rules,
+            config_.inspection, config_.rules->current(),
             [this](const std::string& name) { return classifier_.protocolId(name); });
     }
 }
@@ -84,6 +86,16 @@ void Worker::processPacket(const core::Packet& packet, uint64_t flow_hash) noexc
     table_.touch(*flow, core::timeoutClassOf(*flow), packet.ts_us);
     classifier_.process(*flow, packet);
     if (inspector_) inspector_->onPacket(*flow, packet, to_server, *this);
+}
+
+void Worker::refreshRules() noexcept {
+    if (!config_.rules || config_.rules->generation() == rules_generation_) return;
+    rules_generation_ = config_.rules->generation();
+    try {
+        inspector_->switchRules(config_.rules->current(), table_);
+    } catch (const std::exception&) {
+        ++rule_switch_failures_; // e.g. no memory for scratch: the previous rules stay in force
+    }
 }
 
 void Worker::advanceClock(uint64_t now_us) noexcept {
@@ -134,6 +146,7 @@ WorkerCounters Worker::counters() const {
     c.bytes = bytes_;
     c.flow_records_lost = flow_records_lost_;
     c.alert_records_lost = alert_records_lost_;
+    c.rule_switch_failures = rule_switch_failures_;
     c.flows = table_.counters();
     c.classifier = classifier_.counters();
     if (inspector_) {

@@ -14,6 +14,7 @@
 #include "dpi/flow_inspector.h"
 #include "export/eve_flow_record.h"
 #include "export/record_sink.h"
+#include "rules/rule_set_source.h"
 
 namespace egressmon::app {
 
@@ -23,7 +24,7 @@ struct WorkerConfig {
     core::FlowTimeouts timeouts;
     dpi::ClassifierConfig classifier;
     std::string sensor_name;
-    std::shared_ptr<const rules::RuleSet> rules; // null: no content inspection
+    std::shared_ptr<rules::RuleSetSource> rules; // null: no content inspection
     dpi::InspectionConfig inspection;
 };
 
@@ -38,6 +39,7 @@ struct WorkerCounters {
     core::ReassemblyBudget reassembly; // counters only (max_bytes/bytes_held are per worker)
     uint64_t matcher_errors = 0;
     uint64_t alert_records_lost = 0;
+    uint64_t rule_switch_failures = 0; // a worker could not adopt a reloaded rule set
     WorkerCounters& operator+=(const WorkerCounters& o);
 };
 
@@ -55,6 +57,9 @@ class Worker final : public dpi::AlertSink {
 
     // Ends every flow (end of input or shutdown).
     void flushAllFlows() noexcept;
+
+    // Between batches: switches to a reloaded rule set if one was published.
+    void refreshRules() noexcept;
 
     WorkerCounters counters() const;
     int protocolId(const std::string& name) const { return classifier_.protocolId(name); }
@@ -79,6 +84,8 @@ class Worker final : public dpi::AlertSink {
     uint64_t bytes_ = 0;
     uint64_t flow_records_lost_ = 0;
     uint64_t alert_records_lost_ = 0;
+    uint64_t rules_generation_ = 0;
+    uint64_t rule_switch_failures_ = 0;
 };
 
 } // namespace egressmon::app

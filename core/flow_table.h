@@ -66,6 +66,13 @@ class FlowTable {
     // Ends every flow (end of capture, shutdown).
     template <class OnEnd> void flushAll(OnEnd&& on_end);
 
+    // Visits every live flow (e.g. to move per-flow state to a reloaded rule set).
+    template <class Fn> void forEach(Fn&& fn) {
+        for (const LruList& list : lru_)
+            for (uint32_t i = list.head; i != Flow::kNoFlow; i = at(i).lru_next)
+                fn(at(i));
+    }
+
     uint32_t size() const noexcept { return live_; }
     uint32_t maxFlows() const noexcept { return max_flows_; }
     const FlowTableCounters& counters() const noexcept { return counters_; }

@@ -1,7 +1,9 @@
 #include "flow_inspector.h"
 
 #include <algorithm>
+#include <iterator>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/home_net.h"
 #include "layer_scan.h"
@@ -26,8 +28,12 @@ core::NetRelation bytesRelation(core::NetRelation flow_relation, bool to_server)
 }
 } // namespace
 
+// A match waiting for classification. It carries its rule's protocol scope, so a reload that
+// drops or renumbers the rule cannot change the verdict of a match made under it.
 struct PendingMatch {
+    static constexpr uint32_t kRuleGone = 0xffffffffu; // rule not in the current rule set
     uint32_t rule_index;
+    std::vector<int> protocol_ids; // empty (no allocation) for rules without protocols
     core::Alert alert;
 };
 
@@ -150,27 +156,93 @@ struct DirectionConsumer final : core::StreamConsumer {
 
 FlowInspector::FlowInspector(InspectionConfig config, std::shared_ptr<const rules::RuleSet> rules,
                              const std::function<int(const std::string&)>& protocol_id)
-    : config_(config), matcher_(std::move(rules)) {
+    : config_(config), protocol_id_(protocol_id), matcher_(rules) {
     budget_.max_bytes = config_.reassembly_budget_bytes;
-    // Keywords report once per stream: a match dropped for want of a pending slot would be lost
-    // for good, so there is always room for one per rule.
-    config_.max_pending_alerts = std::max<uint32_t>(
-        config_.max_pending_alerts, static_cast<uint32_t>(matcher_.ruleSet().rules().size()));
-    const rules::RuleSet& rs = matcher_.ruleSet();
-    for (const rules::Rule& r : rs.rules()) {
+    adopt(std::move(rules));
+}
+
+// Derives everything the packet path needs from `rules` into fresh containers, then swaps them
+// in: if anything throws, the inspector is unchanged.
+void FlowInspector::adopt(std::shared_ptr<const rules::RuleSet> rules) {
+    rules::StreamMatcher matcher(rules);
+    std::vector<RuleScope> scopes;
+    std::vector<uint32_t> lengths;
+    bool rules_for[3] = {false, false, false};
+    bool any_validator = false;
+    for (const rules::Rule& r : rules->rules()) {
         RuleScope scope;
         for (const std::string& name : r.protocols)
-            scope.protocol_ids.push_back(protocol_id(name));
-        scopes_.push_back(std::move(scope));
-        if (r.validator != rules::Validator::kNone) any_validator_ = true;
-        rules_for_[static_cast<size_t>(r.direction)] = true;
+            scope.protocol_ids.push_back(protocol_id_(name));
+        scopes.push_back(std::move(scope));
+        if (r.validator != rules::Validator::kNone) any_validator = true;
+        rules_for[static_cast<size_t>(r.direction)] = true;
     }
-    for (const rules::PatternInfo& p : rs.patterns()) {
+    for (const rules::PatternInfo& p : rules->patterns()) {
         // Without start-of-match, a keyword's start is its end minus its encoded length.
-        pattern_lengths_.push_back(
+        lengths.push_back(
             p.is_regex ? 0
                        : static_cast<uint32_t>(rules::encodeKeyword(p.text, p.encoding).size()));
     }
+    matcher_ = std::move(matcher);
+    scopes_ = std::move(scopes);
+    pattern_lengths_ = std::move(lengths);
+    std::copy(std::begin(rules_for), std::end(rules_for), rules_for_);
+    any_validator_ = any_validator;
+    // Keywords report once per stream: a match dropped for want of a pending slot would be lost
+    // for good, so there is always room for one per rule.
+    config_.max_pending_alerts = std::max<uint32_t>(config_.max_pending_alerts,
+                                                    static_cast<uint32_t>(rules->rules().size()));
+}
+
+void FlowInspector::switchRules(std::shared_ptr<const rules::RuleSet> rules,
+                                core::FlowTable& table) {
+    // Old rule index -> new one, by signature id (indices differ between rule sets).
+    std::unordered_map<uint32_t, uint32_t> new_index;
+    for (uint32_t i = 0; i < rules->rules().size(); ++i)
+        new_index[rules->rules()[i].id] = i;
+    std::vector<int64_t> moved; // old index -> new index, -1 when the rule is gone
+    for (const rules::Rule& r : matcher_.ruleSet().rules()) {
+        const auto it = new_index.find(r.id);
+        moved.push_back(it == new_index.end() ? -1 : it->second);
+    }
+    const auto old_matcher_rules = matcher_.ruleSetPtr(); // keeps the old database alive below
+    adopt(std::move(rules));                              // may throw: nothing changed then
+
+    table.forEach([&](core::Flow& flow) {
+        flow.inspection_declined = false; // the new rules may cover this flow after all
+        FlowInspection* st = flow.inspection;
+        if (!st) return;
+        for (int d = 0; d < 2; ++d) {
+            DirectionState& dir = st->dir[d];
+            dir.raw.stream.reset(); // closed against the old database; reopens on the next byte
+            for (LayerScanner& layer : dir.layers.slots)
+                layer.stream.reset();
+            dir.active = appliesTo(bytesRelation(flow.relation, d == 0));
+        }
+        std::vector<uint32_t> alerted;
+        for (uint32_t old : st->alerted_rules)
+            if (moved[old] >= 0) alerted.push_back(static_cast<uint32_t>(moved[old]));
+        st->alerted_rules = std::move(alerted);
+        std::vector<PendingMatch> pending;
+        // Matches made under the old rules still alert (with the policy that matched); those
+        // whose rule is gone just no longer deduplicate against future matches.
+        for (PendingMatch& pm : st->pending) {
+            pm.rule_index = pm.rule_index == PendingMatch::kRuleGone || moved[pm.rule_index] < 0
+                                ? PendingMatch::kRuleGone
+                                : static_cast<uint32_t>(moved[pm.rule_index]);
+            pending.push_back(std::move(pm));
+        }
+        st->pending = std::move(pending);
+    });
+}
+
+bool FlowInspector::appliesTo(core::NetRelation r) const noexcept {
+    if (rules_for_[static_cast<size_t>(rules::RuleDirection::kAny)]) return true;
+    if (r == core::NetRelation::kEgress)
+        return rules_for_[static_cast<size_t>(rules::RuleDirection::kEgress)];
+    if (r == core::NetRelation::kIngress)
+        return rules_for_[static_cast<size_t>(rules::RuleDirection::kIngress)];
+    return false;
 }
 
 FlowInspector::~FlowInspector() = default;
@@ -178,16 +250,8 @@ FlowInspector::~FlowInspector() = default;
 FlowInspection* FlowInspector::stateFor(core::Flow& flow) noexcept {
     if (flow.inspection) return flow.inspection;
     if (matcher_.empty() || flow.inspection_declined) return nullptr;
-    const auto applies = [&](core::NetRelation r) {
-        if (rules_for_[static_cast<size_t>(rules::RuleDirection::kAny)]) return true;
-        if (r == core::NetRelation::kEgress)
-            return rules_for_[static_cast<size_t>(rules::RuleDirection::kEgress)];
-        if (r == core::NetRelation::kIngress)
-            return rules_for_[static_cast<size_t>(rules::RuleDirection::kIngress)];
-        return false;
-    };
-    const bool to_server = applies(bytesRelation(flow.relation, true));
-    const bool to_client = applies(bytesRelation(flow.relation, false));
+    const bool to_server = appliesTo(bytesRelation(flow.relation, true));
+    const bool to_client = appliesTo(bytesRelation(flow.relation, false));
     if (!to_server && !to_client) {
         flow.inspection_declined = true; // no rule can ever match this flow: no state at all
         return nullptr;
@@ -268,8 +332,8 @@ void FlowInspector::onFlowEnd(core::Flow& flow, AlertSink& sink) noexcept {
     flow.inspection = nullptr;
 }
 
-bool FlowInspector::protocolAllows(const core::Flow& flow, uint32_t rule_index) const noexcept {
-    const auto& ids = scopes_[rule_index].protocol_ids;
+bool FlowInspector::protocolAllows(const core::Flow& flow,
+                                   const std::vector<int>& ids) const noexcept {
     if (ids.empty()) return true;
     const auto& c = flow.classification;
     for (int id : ids)
@@ -284,7 +348,7 @@ void FlowInspector::settlePending(core::Flow& flow, FlowInspection& st, AlertSin
             ++counters_.repeat_matches;
             continue;
         }
-        if (!protocolAllows(flow, pm.rule_index)) {
+        if (!protocolAllows(flow, pm.protocol_ids)) {
             ++counters_.protocol_filtered;
             continue;
         }
@@ -373,10 +437,11 @@ void FlowInspector::handleMatch(ScanContext& c, const rules::MatchEvent& event) 
                 ++counters_.pending_overflow;
                 return;
             }
-            st.pending.push_back(PendingMatch{rule_index, std::move(a)});
+            st.pending.push_back(
+                PendingMatch{rule_index, scopes_[rule_index].protocol_ids, std::move(a)});
             return;
         }
-        if (!protocolAllows(c.flow, rule_index)) {
+        if (!protocolAllows(c.flow, scopes_[rule_index].protocol_ids)) {
             ++counters_.protocol_filtered;
             return;
         }

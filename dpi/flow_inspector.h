@@ -19,6 +19,7 @@
 
 #include "core/alert.h"
 #include "core/flow.h"
+#include "core/flow_table.h"
 #include "core/packet.h"
 #include "core/tcp_reassembler.h"
 #include "http_decoder.h"
@@ -70,6 +71,13 @@ class FlowInspector {
     // waiting matches, free the flow's state.
     void onFlowEnd(core::Flow& flow, AlertSink& sink) noexcept;
 
+    // Hot reload, on the worker between batches: everything for `rules` is built first (throws,
+    // leaving the old rules in force, if that fails); then every live flow of `table` moves to
+    // it: its streams are closed (a match spanning the switch is lost; one ending exactly at it,
+    // "$"-anchored, too) and reopen on the next byte against the new database, and the rules it
+    // already alerted on or is waiting to alert on carry over by signature id.
+    void switchRules(std::shared_ptr<const rules::RuleSet> rules, core::FlowTable& table);
+
     const InspectionCounters& counters() const noexcept { return counters_; }
     const core::ReassemblyBudget& reassembly() const noexcept { return budget_; }
     const rules::StreamMatcher& matcher() const noexcept { return matcher_; }
@@ -84,12 +92,16 @@ class FlowInspector {
     };
 
     FlowInspection* stateFor(core::Flow& flow) noexcept;
+    bool appliesTo(core::NetRelation bytes_relation) const noexcept;
+    void adopt(std::shared_ptr<const rules::RuleSet> rules);
     void acknowledge(core::Flow& flow, FlowInspection& st, const core::Packet& p,
                      bool data_to_server, AlertSink& sink) noexcept;
     void settlePending(core::Flow& flow, FlowInspection& st, AlertSink& sink) noexcept;
-    bool protocolAllows(const core::Flow& flow, uint32_t rule_index) const noexcept;
+    bool protocolAllows(const core::Flow& flow,
+                        const std::vector<int>& protocol_ids) const noexcept;
 
     InspectionConfig config_;
+    std::function<int(const std::string&)> protocol_id_;
     rules::StreamMatcher matcher_;
     std::vector<RuleScope> scopes_;
     std::vector<uint32_t> pattern_lengths_; // encoded keyword length per pattern (0: regex)

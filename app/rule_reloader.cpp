@@ -1,0 +1,64 @@
+#include "rule_reloader.h"
+
+#include <chrono>
+#include <iostream>
+
+#include "dpi/flow_classifier.h"
+
+namespace egressmon::app {
+
+std::atomic<bool>& reloadRequested() {
+    static std::atomic<bool> flag{false};
+    return flag;
+}
+
+RuleReloader::RuleReloader(std::vector<std::string> files,
+                           std::shared_ptr<rules::RuleSetSource> source)
+    : files_(std::move(files)), source_(std::move(source)) {
+    thread_ = std::thread([this] { run(); });
+}
+
+RuleReloader::~RuleReloader() {
+    stop();
+}
+
+void RuleReloader::stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+}
+
+void RuleReloader::run() {
+    while (!stop_.load()) {
+        if (reloadRequested().exchange(false)) reloadOnce();
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
+bool RuleReloader::reloadOnce() {
+    const std::string old_version = source_->current()->policyVersion();
+    try {
+        auto next = rules::RuleSet::load(files_);
+        // Protocol names are checked with a module of our own: workers' modules are theirs.
+        static thread_local std::unique_ptr<dpi::FlowClassifier> names;
+        if (!names) names = std::make_unique<dpi::FlowClassifier>();
+        for (const rules::Rule& r : next->rules())
+            for (const std::string& p : r.protocols)
+                if (names->protocolId(p) < 0)
+                    throw rules::RuleError(r.file + ":" + std::to_string(r.line) +
+                                           ": unknown protocol '" + p + "'");
+        const std::string version = next->policyVersion();
+        const size_t count = next->rules().size();
+        source_->publish(std::move(next));
+        ++reloads_;
+        std::cerr << "egressmon: rules reloaded: policy " << version << " (" << count
+                  << " rules), was " << old_version << "\n";
+        return true;
+    } catch (const std::exception& e) {
+        ++failures_;
+        std::cerr << "egressmon: error: rule reload failed, policy " << old_version
+                  << " stays in force: " << e.what() << "\n";
+        return false;
+    }
+}
+
+} // namespace egressmon::app
