@@ -113,6 +113,15 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("gaps", h.gaps);
     w.endObject();
 
+    const auto& m = s.workers.smtp;
+    w.key("smtp").beginObject();
+    w.field("messages", m.messages);
+    w.field("mime_parts", m.mime_parts);
+    w.field("starttls", m.starttls);
+    w.field("parse_errors", m.parse_errors);
+    w.field("gaps", m.gaps);
+    w.endObject();
+
     w.key("alert_records").beginObject();
     w.field("written", s.alert_sink.written);
     w.field("ring_dropped", s.alert_sink.ring_dropped);

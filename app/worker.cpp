@@ -51,6 +51,11 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     http.decompression_errors += o.http.decompression_errors;
     http.parse_errors += o.http.parse_errors;
     http.gaps += o.http.gaps;
+    smtp.messages += o.smtp.messages;
+    smtp.mime_parts += o.smtp.mime_parts;
+    smtp.starttls += o.smtp.starttls;
+    smtp.parse_errors += o.smtp.parse_errors;
+    smtp.gaps += o.smtp.gaps;
     return *this;
 }
 
@@ -153,6 +158,7 @@ WorkerCounters Worker::counters() const {
         c.inspection = inspector_->counters();
         c.reassembly = inspector_->reassembly();
         c.http = inspector_->http();
+        c.smtp = inspector_->smtp();
         c.matcher_errors = inspector_->matcher().errors();
     }
     return c;

@@ -36,6 +36,7 @@ struct WorkerCounters {
     dpi::ClassifierCounters classifier;
     dpi::InspectionCounters inspection;
     dpi::HttpDecoderCounters http;
+    dpi::SmtpDecoderCounters smtp;
     core::ReassemblyBudget reassembly; // counters only (max_bytes/bytes_held are per worker)
     uint64_t matcher_errors = 0;
     uint64_t alert_records_lost = 0;

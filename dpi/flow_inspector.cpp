@@ -74,6 +74,7 @@ struct DirectionState {
     std::unique_ptr<core::TcpReassembler> reassembler;
     LayerScanner raw; // the direction's reassembled stream (TCP) or current datagram (UDP)
     std::unique_ptr<HttpDecoder> http; // when the direction's first bytes are HTTP
+    std::unique_ptr<SmtpDecoder> smtp; // when the client's first bytes greet an SMTP server
     LayerTable layers;                 // the decoders' output
     bool active = false;               // some rule applies to these bytes
     bool depth_reached = false;
@@ -91,10 +92,25 @@ struct FlowInspection {
 bool looksLikeHttp(const uint8_t* data, uint32_t len, bool requests) {
     const std::string_view s(reinterpret_cast<const char*>(data), std::min<uint32_t>(len, 24));
     if (!requests) return s.starts_with("HTTP/1.");
+    // METHOD SP request-target: origin form "/...", "*", absolute "http...", or CONNECT's
+    // authority. "EHLO host" (SMTP) or "USER name" (FTP) are not HTTP.
     size_t i = 0;
     while (i < s.size() && s[i] >= 'A' && s[i] <= 'Z')
         ++i;
-    return i >= 3 && i <= 16 && i < s.size() && s[i] == ' ';
+    if (i < 3 || i > 16 || i + 1 >= s.size() || s[i] != ' ') return false;
+    const char t = s[i + 1];
+    return t == '/' || t == '*' || s.substr(i + 1).starts_with("http") ||
+           s.substr(0, i) == "CONNECT";
+}
+
+// An SMTP client's first command is its greeting; the server's banner came before it.
+bool looksLikeSmtpClient(const uint8_t* data, uint32_t len) {
+    if (len < 5) return false;
+    char verb[4];
+    for (int i = 0; i < 4; ++i)
+        verb[i] = static_cast<char>(data[i] & ~0x20); // ASCII upper
+    const std::string_view v(verb, 4);
+    return (v == "EHLO" || v == "HELO" || v == "LHLO") && (data[4] == ' ' || data[4] == '\r');
 }
 
 // Receives one direction's reassembled bytes: bounds them by the inspection depth, scans them as
@@ -106,12 +122,14 @@ struct DirectionConsumer final : core::StreamConsumer {
     const InspectionConfig& config;
     InspectionCounters& counters;
     HttpDecoderCounters& http_counters;
+    SmtpDecoderCounters& smtp_counters;
     bool to_server;
 
     DirectionConsumer(ScanContext& c, DirectionState& d, FlowInspection& st,
                       const InspectionConfig& cfg, InspectionCounters& cn, HttpDecoderCounters& hc,
-                      bool ts)
-        : ctx(c), dir(d), state(st), config(cfg), counters(cn), http_counters(hc), to_server(ts) {
+                      SmtpDecoderCounters& sc, bool ts)
+        : ctx(c), dir(d), state(st), config(cfg), counters(cn), http_counters(hc),
+          smtp_counters(sc), to_server(ts) {
         dir.layers.ctx = &ctx;
     }
     ~DirectionConsumer() override { dir.layers.ctx = nullptr; }
@@ -136,20 +154,25 @@ struct DirectionConsumer final : core::StreamConsumer {
             dir.http.reset(new (std::nothrow) HttpDecoder(to_server, config.http, http_counters,
                                                           &state.http_pairing));
         }
+        if (dir.raw.offset == 0 && to_server && !dir.http && looksLikeSmtpClient(data, len))
+            dir.smtp.reset(new (std::nothrow) SmtpDecoder(config.smtp, smtp_counters));
         // Decoded layers first: when the same bytes match in a body and in the raw stream, the
         // alert names the body (and its offset in it), which tells the analyst far more.
         if (dir.http && !dir.http->stopped()) dir.http->onData(data, len, dir.layers);
+        if (dir.smtp && !dir.smtp->stopped()) dir.smtp->onData(data, len, dir.layers);
         ctx.scan(dir.raw, data, len);
     }
     void onGap(uint64_t missing) noexcept override {
         if (dir.depth_reached) return;
         ctx.gap(dir.raw, missing);
         if (dir.http) dir.http->onGap(dir.layers);
+        if (dir.smtp) dir.smtp->onGap(dir.layers);
         pastDepth();
     }
     // End of the direction: a close-delimited body ends, every decoded layer is closed.
     void finish() noexcept {
         if (dir.http) dir.http->onEnd(dir.layers);
+        if (dir.smtp) dir.smtp->onEnd(dir.layers);
         dir.layers.endAll();
     }
 };
@@ -286,7 +309,7 @@ void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_se
                                           core::TcpReassembler(config_.reassembly, budget_));
             }
             DirectionConsumer consumer(ctx, dir, *st, config_, counters_, http_counters_,
-                                       to_server);
+                                       smtp_counters_, to_server);
             if (dir.reassembler)
                 dir.reassembler->onSegment(p.tcp_seq, payload, p.payload_len, p.tcp_flags,
                                            consumer);
@@ -312,7 +335,8 @@ void FlowInspector::acknowledge(core::Flow& flow, FlowInspection& st, const core
     DirectionState& other = st.dir[data_to_server ? 0 : 1];
     if (!other.active || !other.reassembler || other.depth_reached) return;
     ScanContext ctx(*this, flow, st, data_to_server, p.ts_us, sink);
-    DirectionConsumer consumer(ctx, other, st, config_, counters_, http_counters_, data_to_server);
+    DirectionConsumer consumer(ctx, other, st, config_, counters_, http_counters_, smtp_counters_,
+                               data_to_server);
     other.reassembler->onAck(p.tcp_ack, consumer);
 }
 
@@ -322,7 +346,8 @@ void FlowInspector::onFlowEnd(core::Flow& flow, AlertSink& sink) noexcept {
     for (int d = 0; d < 2; ++d) {
         DirectionState& dir = st->dir[d];
         ScanContext ctx(*this, flow, *st, d == 0, flow.last_ts_us, sink);
-        DirectionConsumer consumer(ctx, dir, *st, config_, counters_, http_counters_, d == 0);
+        DirectionConsumer consumer(ctx, dir, *st, config_, counters_, http_counters_,
+                                   smtp_counters_, d == 0);
         if (dir.reassembler) dir.reassembler->close(consumer);
         consumer.finish();
         ctx.close(dir.raw);

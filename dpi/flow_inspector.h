@@ -24,6 +24,7 @@
 #include "core/tcp_reassembler.h"
 #include "http_decoder.h"
 #include "rules/stream_matcher.h"
+#include "smtp_decoder.h"
 
 namespace egressmon::dpi {
 
@@ -33,6 +34,7 @@ struct InspectionConfig {
     uint64_t max_depth_bytes = 64ull << 20;          // inspected per flow direction
     uint32_t context_width = 0;                      // payload bytes allowed in a snippet
     uint32_t max_pending_alerts = 32;                // per flow, waiting for classification
+    SmtpDecoderLimits smtp;                          // line, header and MIME nesting bounds
     HttpDecoderLimits http;                          // header and decompression bounds
 };
 
@@ -82,6 +84,7 @@ class FlowInspector {
     const core::ReassemblyBudget& reassembly() const noexcept { return budget_; }
     const rules::StreamMatcher& matcher() const noexcept { return matcher_; }
     const HttpDecoderCounters& http() const noexcept { return http_counters_; }
+    const SmtpDecoderCounters& smtp() const noexcept { return smtp_counters_; }
     uint64_t flowsInspected() const noexcept { return flows_with_state_; }
 
   private:
@@ -109,6 +112,7 @@ class FlowInspector {
     bool rules_for_[3] = {false, false, false}; // some rule applies to egress/ingress/any bytes
     core::ReassemblyBudget budget_;
     HttpDecoderCounters http_counters_;
+    SmtpDecoderCounters smtp_counters_;
     InspectionCounters counters_;
     uint64_t flows_with_state_ = 0;
 };

@@ -2,8 +2,8 @@
 
 Each case is one small capture and the alerts ``rules/default.yaml`` must raise on it: no more,
 no fewer. Raw-stream cases travel on TCP/UDP port 7000, which nDPI leaves Unknown; HTTP cases on
-port 80, where the marking is hidden by chunking, compression, percent- or base64-encoding so
-only the decoded layer can reveal it.
+port 80 and SMTP cases on port 25, where the marking is hidden by chunking, compression,
+percent-, base64- or quoted-printable encoding so only the decoded layer can reveal it.
 
     python3 tests/gen/dlp_cases.py OUTDIR   # writes OUTDIR/<case>.pcap and OUTDIR/expected.json
 """
@@ -20,6 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pcapgen.datagrams import UdpFlow  # noqa: E402
 from pcapgen.link import EthernetFraming  # noqa: E402
 from pcapgen.pcap import Capture, utc_microseconds  # noqa: E402
+from pcapgen.smtp import smtp_dialogue  # noqa: E402
 from pcapgen.tcp_session import TcpSession  # noqa: E402
 
 START = utc_microseconds("2026-11-24T12:00:00Z")
@@ -262,7 +263,56 @@ def case_http_pipelined_second_request():
             [body_alert("http.request.body.gzip", SECRET_TEXT.index(MARK))])
 
 
+MAIL_CLIENT, MAIL_SERVER = (INSIDE, 42000), ("198.51.100.25", 25)
+
+
+def smtp_case(message: bytes):
+    cap = Capture(1, START)
+    tcp = TcpSession(cap, framing(), MAIL_CLIENT, MAIL_SERVER)
+    tcp.open()
+    tcp.exchange(smtp_dialogue(server_name="mx.example.org", client_name="ws.corp.example",
+                               sender="alice@corp.example", recipients=["bob@example.org"],
+                               message=message))
+    tcp.close()
+    return cap
+
+
+def mail_alert(layer, offset):
+    return expect(1000, MAIL_CLIENT[0], MAIL_CLIENT[1], MAIL_SERVER[0], MAIL_SERVER[1], True,
+                  "utf-8", offset, layer=layer)
+
+
+MAIL_HEAD = b"From: alice@corp.example\r\nTo: bob@example.org\r\nSubject: plan\r\n"
+
+
+def case_smtp_plain_message():
+    message = MAIL_HEAD + b"\r\nThe plan is TOP SECRET.\r\n.hidden line\r\n"
+    return smtp_case(message), [mail_alert("smtp.data", message.index(MARK))]
+
+
+def case_smtp_base64_attachment():
+    content = b"attached report: TOP SECRET numbers"
+    message = (MAIL_HEAD + b"MIME-Version: 1.0\r\n"
+               b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+               b"--b1\r\nContent-Type: text/plain\r\n\r\nsee attachment\r\n"
+               b"--b1\r\nContent-Type: application/octet-stream\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\n" +
+               base64.encodebytes(content).replace(b"\n", b"\r\n") + b"--b1--\r\n")
+    return smtp_case(message), [mail_alert("smtp.mime.base64", content.index(MARK))]
+
+
+def case_smtp_quoted_printable_soft_break():
+    decoded = b"the plan is TOP SECRET, caf\xc3\xa9 at noon"
+    qp = b"the plan is TOP SEC=\r\nRET, caf=C3=A9 at noon"
+    message = (MAIL_HEAD + b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+               b"Content-Transfer-Encoding: quoted-printable\r\n\r\n" + qp + b"\r\n")
+    return smtp_case(message), [mail_alert("smtp.mime.qp", decoded.index(MARK))]
+
+
 CASES: Dict[str, Callable] = {
+    "smtp_plain_message": case_smtp_plain_message,
+    "smtp_base64_attachment": case_smtp_base64_attachment,
+    "smtp_quoted_printable_soft_break": case_smtp_quoted_printable_soft_break,
     "http_plain_body": case_http_plain_body,
     "http_chunked_split_marking": case_http_chunked_split_marking,
     "http_gzip_body": case_http_gzip_body,

@@ -1,0 +1,32 @@
+#pragma once
+// Side-effect-free helpers for MIME header fields (RFC 2045/2046): what one unfolded header
+// field says about its entity (multipart and its boundary, Content-Transfer-Encoding).
+//
+// Thread: any; no state.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace egressmon::dpi {
+
+enum class MimeEncoding : uint8_t { Identity, Base64, QuotedPrintable };
+
+struct MimeEntityInfo {
+    bool multipart = false; // multipart/* with a usable boundary
+    std::string boundary;
+    MimeEncoding encoding = MimeEncoding::Identity;
+};
+
+// RFC 2046 allows 70 characters; longer boundaries are not trusted (entity treated as a leaf).
+inline constexpr size_t kMaxMimeBoundary = 200;
+
+bool mimeEqualsNoCase(std::string_view a, std::string_view b) noexcept;
+std::string_view mimeTrim(std::string_view s) noexcept;
+// The value of parameter `name` in a header value ("type/sub; a=1; name=\"v\""), unquoted;
+// empty when absent.
+std::string_view mimeParam(std::string_view value, std::string_view name) noexcept;
+// Applies one unfolded header field ("Name: value", no line terminator) to `info`.
+void applyMimeHeaderField(std::string_view field, MimeEntityInfo& info);
+
+} // namespace egressmon::dpi

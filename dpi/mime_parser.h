@@ -1,0 +1,97 @@
+#pragma once
+// Streaming MIME entity parser (RFC 2045/2046) for one message: the header section of the
+// message and of every part (unfolded, bounded), multipart/* nested up to a depth bound, and
+// each leaf part's body decoded by its Content-Transfer-Encoding, handed out as it streams.
+//
+// Call flow: bytes are line-oriented. In a header section a line is buffered (bounded) and
+// interpreted when complete. In a body a line start holds its first bytes while they can still
+// be "--boundary" of an open multipart (innermost first), and the line terminator before it is
+// held too, since it belongs to a following delimiter; everything else is passed on at once.
+// So at most one boundary plus CRLF is ever held, whatever the split of the input.
+//
+// A message that is not multipart with an identity encoding gives no leaf (its bytes are the
+// message itself). Known limit: where one open boundary is a prefix of another, a line is taken
+// as the delimiter of the first full match, innermost first.
+//
+// Thread: owned by one flow's decoder.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "content_base64.h"
+#include "content_quoted_printable.h"
+#include "mime_header.h"
+
+namespace egressmon::dpi {
+
+class MimeHandler {
+  public:
+    // Decoded bytes of the current leaf part; never empty.
+    virtual void partData(MimeEncoding encoding, const uint8_t* data, size_t len) = 0;
+    // The current leaf part ended (also when it gave no data).
+    virtual void partEnd() = 0;
+
+  protected:
+    ~MimeHandler() = default;
+};
+
+struct MimeLimits {
+    uint32_t max_line_bytes = 4096;
+    uint32_t max_header_bytes = 64 * 1024;
+    uint32_t max_depth = 8;
+};
+
+class MimeParser {
+  public:
+    explicit MimeParser(const MimeLimits& limits) : limits_(limits) {}
+
+    // May throw std::bad_alloc.
+    void feed(const uint8_t* data, size_t len, MimeHandler& h);
+    // End of the message: an open leaf is flushed and ends.
+    void finish(MimeHandler& h);
+    // Input lost: an open leaf ends without flushing held bytes.
+    void abort(MimeHandler& h);
+    // Header fields past max_header_bytes were ignored (counted once per section).
+    uint64_t headerOverflows() const noexcept { return header_overflows_; }
+
+  private:
+    enum class Mode : uint8_t { Headers, Leaf, Skip, Done };
+    enum class Line : uint8_t { Start, Inside, DelimTail, DelimDash, Rest };
+
+    size_t feedHeaders(const uint8_t* data, size_t len, MimeHandler& h);
+    size_t feedBody(const uint8_t* data, size_t len, MimeHandler& h);
+    void headerLine(MimeHandler& h);
+    void endHeaders();
+    // Index of the open multipart whose "--boundary" starts `line`, or -1.
+    int delimiterIn(std::string_view line) const noexcept;
+    void delimiter(size_t frame, bool closing, MimeHandler& h);
+    void content(const uint8_t* data, size_t len, MimeHandler& h);
+    void flushHeld(MimeHandler& h);
+    void endLeaf(bool flush, MimeHandler& h);
+
+    MimeLimits limits_;
+    Mode mode_ = Mode::Headers;
+    Line line_state_ = Line::Start;
+    bool top_ = true;                 // the entity being parsed is the message itself
+    std::vector<std::string> frames_; // "--" + boundary of each open multipart, outermost first
+    size_t delim_frame_ = 0;          // frame of the delimiter being read (DelimTail/DelimDash)
+    // Header section.
+    MimeEntityInfo info_;
+    std::string line_;  // current header line, bounded
+    std::string field_; // current unfolded field, bounded
+    size_t header_bytes_ = 0;
+    bool header_overflow_ = false;
+    uint64_t header_overflows_ = 0;
+    // Body line framing.
+    std::string hold_;    // line start that may be a delimiter
+    uint8_t eol_len_ = 0; // held terminator of the previous line: 0, 1 ("\n") or 2 ("\r\n")
+    bool cr_held_ = false;
+    // Leaf decoding.
+    Base64Decoder base64_;
+    QuotedPrintableDecoder qp_;
+    std::string scratch_;
+};
+
+} // namespace egressmon::dpi

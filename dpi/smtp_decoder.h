@@ -1,0 +1,59 @@
+#pragma once
+// Incremental SMTP decoder for the client -> server direction of one flow. Follows the command
+// dialogue (EHLO/HELO, MAIL, RCPT, DATA, BDAT, RSET, QUIT; pipelined commands too) and decodes
+// each message's content into layers of a DecodedLayerSink:
+//
+//   "smtp.data"         the message as sent after DATA, dot-unstuffed, up to the final "."
+//                       (or the BDAT chunks of one message)
+//   "smtp.mime.base64"  each MIME part with Content-Transfer-Encoding: base64, decoded
+//   "smtp.mime.qp"      each MIME part with Content-Transfer-Encoding: quoted-printable, decoded
+//                       (soft line breaks removed)
+//   "smtp.mime.part"    each other leaf part's body (7bit/8bit/binary), so offsets are per part
+//
+// MIME: multipart/* at any depth up to a small bound (boundaries from Content-Type), headers
+// unfolded, leaf parts decoded as they stream; never a whole message buffered. STARTTLS (a 220
+// reply is not visible here, so: the STARTTLS command) ends decoding for the direction, as does
+// a gap or input that is not SMTP (counted). Bounds: command line length, header section size,
+// MIME nesting.
+//
+// Thread: the worker owning the flow; noexcept; memory bounded.
+
+#include <cstdint>
+#include <memory>
+
+#include "decoded_layer_sink.h"
+
+namespace egressmon::dpi {
+
+struct SmtpDecoderLimits {
+    uint32_t max_line_bytes = 4096;        // command line or header line (longer: truncated)
+    uint32_t max_header_bytes = 64 * 1024; // one MIME header section
+    uint32_t max_mime_depth = 8;
+};
+
+struct SmtpDecoderCounters {
+    uint64_t messages = 0;     // DATA/BDAT messages
+    uint64_t mime_parts = 0;   // leaf parts decoded
+    uint64_t starttls = 0;     // decoding ended by STARTTLS
+    uint64_t parse_errors = 0; // not SMTP / bounds hit in a way that desyncs: stopped
+    uint64_t gaps = 0;
+};
+
+class SmtpDecoder {
+  public:
+    SmtpDecoder(const SmtpDecoderLimits& limits, SmtpDecoderCounters& counters);
+    ~SmtpDecoder();
+    SmtpDecoder(const SmtpDecoder&) = delete;
+    SmtpDecoder& operator=(const SmtpDecoder&) = delete;
+
+    void onData(const uint8_t* data, uint32_t len, DecodedLayerSink& sink) noexcept;
+    void onGap(DecodedLayerSink& sink) noexcept;
+    void onEnd(DecodedLayerSink& sink) noexcept;
+    bool stopped() const noexcept;
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace egressmon::dpi

@@ -1,0 +1,89 @@
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "dpi/mime_header.h"
+#include "dpi/mime_parser.h"
+#include "http_test_support.h"
+
+namespace egressmon::dpi {
+namespace {
+
+struct Leaves : MimeHandler {
+    std::string out;
+    bool open = false;
+    void partData(MimeEncoding e, const uint8_t* d, size_t n) override {
+        if (!open)
+            out += e == MimeEncoding::Base64     ? "[b64:"
+                   : e == MimeEncoding::Identity ? "[id:"
+                                                 : "[qp:";
+        open = true;
+        out.append(reinterpret_cast<const char*>(d), n);
+    }
+    void partEnd() override {
+        out += open ? "]" : "[]";
+        open = false;
+    }
+};
+
+std::string parse(const std::vector<std::string_view>& pieces, const MimeLimits& limits = {}) {
+    MimeParser p(limits);
+    Leaves h;
+    for (const auto piece : pieces)
+        p.feed(test::u8(piece), piece.size(), h);
+    p.finish(h);
+    return h.out;
+}
+
+TEST(MimeHeader, ContentTypeAndEncoding) {
+    MimeEntityInfo info;
+    applyMimeHeaderField("Content-Type: Multipart/Mixed; charset=x; Boundary=\"a b;c\"", info);
+    EXPECT_TRUE(info.multipart);
+    EXPECT_EQ(info.boundary, "a b;c");
+    applyMimeHeaderField("CONTENT-TRANSFER-ENCODING:  Quoted-Printable ", info);
+    EXPECT_EQ(info.encoding, MimeEncoding::QuotedPrintable);
+    applyMimeHeaderField("Content-Type: multipart/mixed", info); // no boundary: a leaf
+    EXPECT_FALSE(info.multipart);
+    applyMimeHeaderField("Content-Type: text/plain; boundary=x", info);
+    EXPECT_FALSE(info.multipart);
+    EXPECT_EQ(mimeParam("a/b; x=\"1;2\"; y=3", "y"), "3");
+    EXPECT_EQ(mimeParam("a/b; x=1", "y"), "");
+}
+
+const std::string kMessage = "Content-Type: multipart/mixed; boundary=zz\r\n\r\n"
+                             "--zz\r\n\r\nempty headers part\r\n\r\n"
+                             "--zz \r\nContent-Transfer-Encoding: base64\r\n\r\naGk=\r\n"
+                             "--zz\r\nX: 1\r\n--zz\r\n\r\n\r\nlast\r\r\n"
+                             "--zz--\r\nepilogue --zz\r\n";
+
+TEST(MimeParser, PartsPaddingAndDelimiterInHeaders) {
+    EXPECT_EQ(parse({kMessage}), "[id:empty headers part\r\n][b64:hi][id:\r\nlast\r]");
+}
+
+TEST(MimeParser, SplitEverywhere) {
+    test::expectSplitInvariant(
+        kMessage, [](const std::vector<std::string_view>& pieces) { return parse(pieces); });
+}
+
+TEST(MimeParser, TruncatedLeafIsFlushedAtFinish) {
+    EXPECT_EQ(parse({"Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\n\r\nab\r\n--z"}),
+              "[id:ab\r\n--z]");
+}
+
+TEST(MimeParser, HeaderSectionBound) {
+    MimeLimits limits;
+    limits.max_header_bytes = 30;
+    MimeParser p(limits);
+    Leaves h;
+    const std::string in = "X-Pad: 0123456789012345678901234567890\r\n"
+                           "Content-Transfer-Encoding: base64\r\n\r\naGk=\r\n";
+    p.feed(test::u8(in), in.size(), h);
+    p.finish(h);
+    EXPECT_EQ(h.out, ""); // the encoding came past the bound: ignored, identity: no leaf
+    EXPECT_EQ(p.headerOverflows(), 1u);
+}
+
+} // namespace
+} // namespace egressmon::dpi
