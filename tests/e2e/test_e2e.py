@@ -338,6 +338,15 @@ class dlp_golden(unittest.TestCase):
         self.assertEqual(len(alerts), 1)
         self.assertEqual(stats["inspection"]["depth_exceeded"], 0)
 
+    def test_decompression_bomb_is_bounded_and_counted(self):
+        import gzip
+        bomb = gzip.compress(b"\0" * (40 << 20) + b"TOP SECRET", mtime=0)  # ~40 KiB -> 40 MiB
+        req = dlp_cases.http_request("POST", "/x", bomb, ["Content-Encoding: gzip"])
+        alerts, stats = self.run_with_config(dlp_cases.http_case(req),
+                                             "http:\n  max-decompressed-bytes: 1048576\n")
+        self.assertEqual(stats["http"]["decompression_bombs"], 1)
+        self.assertEqual(alerts, [])  # the marking lies past the bound: never decompressed
+
     def test_gap_beyond_the_inspection_depth_is_safe(self):
         # A lost segment carries the stream offset past the depth: nothing may be scanned (the
         # length arithmetic once wrapped around here and read far out of bounds).

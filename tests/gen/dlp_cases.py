@@ -309,7 +309,17 @@ def case_smtp_quoted_printable_soft_break():
     return smtp_case(message), [mail_alert("smtp.mime.qp", decoded.index(MARK))]
 
 
+def case_http_deep_body():
+    # A 3 MiB upload whose marking sits near the end: well inside the default inspection depth.
+    body = bytearray(b"0123456789abcdef" * (3 * 65536))
+    at = len(body) - 1000
+    body[at:at + len(MARK)] = MARK
+    return (http_case(http_request("POST", "/big", bytes(body))),
+            [body_alert("http.request.body", at)])
+
+
 CASES: Dict[str, Callable] = {
+    "http_deep_body": case_http_deep_body,
     "smtp_plain_message": case_smtp_plain_message,
     "smtp_base64_attachment": case_smtp_base64_attachment,
     "smtp_quoted_printable_soft_break": case_smtp_quoted_printable_soft_break,
