@@ -20,18 +20,9 @@ std::string buildEveAlertRecord(const core::Flow& f, const core::Alert& a, const
     out.reserve(768);
     JsonWriter w(out);
     w.beginObject();
-    w.field("timestamp", formatEveTimestamp(a.ts_us));
-    w.field("flow_id", f.flow_id);
-    w.field("event_type", "alert");
-    if (!sensor_name.empty()) w.field("host", sensor_name);
-    if (f.key.vlan_id != 0) w.key("vlan").beginArray().value(uint32_t{f.key.vlan_id}).endArray();
     // The sender of the matching bytes is the source, whichever side opened the flow.
-    w.field("src_ip", (a.to_server ? f.clientIp() : f.serverIp()).toString());
-    w.field("src_port", uint32_t{a.to_server ? f.clientPort() : f.serverPort()});
-    w.field("dest_ip", (a.to_server ? f.serverIp() : f.clientIp()).toString());
-    w.field("dest_port", uint32_t{a.to_server ? f.serverPort() : f.clientPort()});
-    w.field("proto", ipProtoName(f.key.ip_proto));
-    w.field("app_proto", names.app_proto);
+    writeEveHeader(w, f, a.ts_us, "alert", sensor_name, /*client_is_source=*/a.to_server,
+                   names.app_proto);
     w.field("direction", a.to_server ? "to_server" : "to_client");
 
     w.key("alert").beginObject();

@@ -59,23 +59,30 @@ void writeTcp(JsonWriter& w, const core::Flow& f) {
 }
 } // namespace
 
+void writeEveHeader(JsonWriter& w, const core::Flow& f, uint64_t ts_us, const char* event_type,
+                    const std::string& sensor_name, bool client_is_source,
+                    const std::string& app_proto) {
+    w.field("timestamp", formatEveTimestamp(ts_us));
+    w.field("flow_id", f.flow_id);
+    w.field("event_type", event_type);
+    if (!sensor_name.empty()) w.field("host", sensor_name);
+    if (f.key.vlan_id != 0) w.key("vlan").beginArray().value(uint32_t{f.key.vlan_id}).endArray();
+    w.field("src_ip", (client_is_source ? f.clientIp() : f.serverIp()).toString());
+    w.field("src_port", uint32_t{client_is_source ? f.clientPort() : f.serverPort()});
+    w.field("dest_ip", (client_is_source ? f.serverIp() : f.clientIp()).toString());
+    w.field("dest_port", uint32_t{client_is_source ? f.serverPort() : f.clientPort()});
+    w.field("proto", ipProtoName(f.key.ip_proto));
+    w.field("app_proto", app_proto);
+}
+
 std::string buildEveFlowRecord(const core::Flow& f, core::FlowEndReason reason,
                                const FlowNames& names, const std::string& sensor_name) {
     std::string out;
     out.reserve(640);
     JsonWriter w(out);
     w.beginObject();
-    w.field("timestamp", formatEveTimestamp(f.last_ts_us));
-    w.field("flow_id", f.flow_id);
-    w.field("event_type", "flow");
-    if (!sensor_name.empty()) w.field("host", sensor_name);
-    if (f.key.vlan_id != 0) w.key("vlan").beginArray().value(uint32_t{f.key.vlan_id}).endArray();
-    w.field("src_ip", f.clientIp().toString());
-    w.field("src_port", uint32_t{f.clientPort()});
-    w.field("dest_ip", f.serverIp().toString());
-    w.field("dest_port", uint32_t{f.serverPort()});
-    w.field("proto", ipProtoName(f.key.ip_proto));
-    w.field("app_proto", names.app_proto);
+    writeEveHeader(w, f, f.last_ts_us, "flow", sensor_name, /*client_is_source=*/true,
+                   names.app_proto);
 
     w.key("flow").beginObject();
     w.field("pkts_toserver", f.pkts_toserver);

@@ -18,6 +18,14 @@ struct FlowNames {
 // Suricata's spelling of an IP protocol ("TCP", "UDP", "IPv6-ICMP", ..., else the number).
 std::string ipProtoName(uint8_t proto);
 
+class JsonWriter;
+
+// The fields every EVE record of a flow starts with (timestamp .. app_proto). `client_is_source`
+// false makes the server the source (an alert on bytes the server sent).
+void writeEveHeader(JsonWriter& w, const core::Flow& flow, uint64_t ts_us, const char* event_type,
+                    const std::string& sensor_name, bool client_is_source,
+                    const std::string& app_proto);
+
 // One JSON object, no trailing newline.
 std::string buildEveFlowRecord(const core::Flow& flow, core::FlowEndReason reason,
                                const FlowNames& names, const std::string& sensor_name);
