@@ -53,6 +53,15 @@ def flow_records(text):
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def assert_valid_eve(test, path):
+    """Every record in `path` validates against Suricata's EVE schema (Debian's jsonschema)."""
+    check = subprocess.run([SYSTEM_PYTHON, os.path.join(SOURCE, "tests", "e2e", "validate_eve.py"),
+                            SCHEMA, path], capture_output=True, text=True)
+    if check.returncode == 77:
+        test.skipTest("python3-jsonschema is not installed")
+    test.assertEqual(check.returncode, 0, check.stdout)
+
+
 def tuple_of(rec):
     return (rec["proto"], rec["src_ip"], rec["src_port"], rec["dest_ip"], rec["dest_port"])
 
@@ -182,12 +191,7 @@ class sample_run(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "flows.json")
             self.assertEqual(run("-r", SAMPLE, "--flows", out).returncode, 0)
-            check = subprocess.run([SYSTEM_PYTHON, os.path.join(SOURCE, "tests", "e2e",
-                                                                "validate_eve.py"), SCHEMA, out],
-                                   capture_output=True, text=True)
-            if check.returncode == 77:
-                self.skipTest("python3-jsonschema is not installed")
-            self.assertEqual(check.returncode, 0, check.stdout)
+            assert_valid_eve(self, out)
 
     def test_reader_closing_stdout_is_counted_not_fatal(self):
         # --max-flows 1 makes every new flow evict (and so write) the previous one.
@@ -296,12 +300,7 @@ class dlp_golden(unittest.TestCase):
         out = os.path.join(self.tmp.name, "alerts.json")
         for case in self.expected:
             self.alerts_for(case, "1", out_path=out)  # appends
-        check = subprocess.run([SYSTEM_PYTHON, os.path.join(SOURCE, "tests", "e2e",
-                                                            "validate_eve.py"), SCHEMA, out],
-                               capture_output=True, text=True)
-        if check.returncode == 77:
-            self.skipTest("python3-jsonschema is not installed")
-        self.assertEqual(check.returncode, 0, check.stdout)
+        assert_valid_eve(self, out)
 
     def test_snippet_stays_within_the_context_width_and_masks_cards(self):
         with tempfile.TemporaryDirectory() as tmp:
