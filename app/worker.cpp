@@ -6,30 +6,6 @@
 
 namespace egressmon::app {
 
-namespace {
-void addReassembly(core::ReassemblyBudget& a, const core::ReassemblyBudget& b) {
-    a.segments += b.segments;
-    a.delivered_bytes += b.delivered_bytes;
-    a.retransmitted_bytes += b.retransmitted_bytes;
-    a.overlaps += b.overlaps;
-    a.overlap_conflicts += b.overlap_conflicts;
-    a.gaps += b.gaps;
-    a.gap_bytes += b.gap_bytes;
-    a.depth_exceeded += b.depth_exceeded;
-    a.budget_exceeded += b.budget_exceeded;
-}
-void addInspection(dpi::InspectionCounters& a, const dpi::InspectionCounters& b) {
-    a.bytes_inspected += b.bytes_inspected;
-    a.depth_exceeded += b.depth_exceeded;
-    a.alerts += b.alerts;
-    a.repeat_matches += b.repeat_matches;
-    a.validator_rejected += b.validator_rejected;
-    a.validator_unavailable += b.validator_unavailable;
-    a.protocol_filtered += b.protocol_filtered;
-    a.pending_overflow += b.pending_overflow;
-}
-} // namespace
-
 WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     packets += o.packets;
     bytes += o.bytes;
@@ -39,23 +15,10 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     matcher_errors += o.matcher_errors;
     flows += o.flows;
     classifier += o.classifier;
-    addInspection(inspection, o.inspection);
-    addReassembly(reassembly, o.reassembly);
-    http.messages += o.http.messages;
-    http.bodies += o.http.bodies;
-    http.chunked_bodies += o.http.chunked_bodies;
-    http.decompressed_bodies += o.http.decompressed_bodies;
-    http.multipart_parts += o.http.multipart_parts;
-    http.header_too_large += o.http.header_too_large;
-    http.decompression_bombs += o.http.decompression_bombs;
-    http.decompression_errors += o.http.decompression_errors;
-    http.parse_errors += o.http.parse_errors;
-    http.gaps += o.http.gaps;
-    smtp.messages += o.smtp.messages;
-    smtp.mime_parts += o.smtp.mime_parts;
-    smtp.starttls += o.smtp.starttls;
-    smtp.parse_errors += o.smtp.parse_errors;
-    smtp.gaps += o.smtp.gaps;
+    inspection += o.inspection;
+    reassembly += o.reassembly;
+    http += o.http;
+    smtp += o.smtp;
     return *this;
 }
 

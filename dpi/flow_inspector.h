@@ -47,6 +47,14 @@ struct InspectionCounters {
     uint64_t validator_unavailable = 0; // matched text no longer in the history window
     uint64_t protocol_filtered = 0;     // rule's protocols did not include the flow's
     uint64_t pending_overflow = 0;      // matches dropped: too many waiting for classification
+    InspectionCounters& operator+=(const InspectionCounters& o) {
+        bytes_inspected += o.bytes_inspected, depth_exceeded += o.depth_exceeded;
+        alerts += o.alerts, repeat_matches += o.repeat_matches;
+        validator_rejected += o.validator_rejected;
+        validator_unavailable += o.validator_unavailable;
+        protocol_filtered += o.protocol_filtered, pending_overflow += o.pending_overflow;
+        return *this;
+    }
 };
 
 class AlertSink {

@@ -44,6 +44,14 @@ struct HttpDecoderCounters {
     uint64_t decompression_errors = 0; // corrupt gzip/deflate data
     uint64_t parse_errors = 0;         // not HTTP / desync: decoding stopped for the direction
     uint64_t gaps = 0;                 // stream gap: decoding stopped for the direction
+    HttpDecoderCounters& operator+=(const HttpDecoderCounters& o) {
+        messages += o.messages, bodies += o.bodies, chunked_bodies += o.chunked_bodies;
+        decompressed_bodies += o.decompressed_bodies, multipart_parts += o.multipart_parts;
+        header_too_large += o.header_too_large, decompression_bombs += o.decompression_bombs;
+        decompression_errors += o.decompression_errors, parse_errors += o.parse_errors;
+        gaps += o.gaps;
+        return *this;
+    }
 };
 
 // Shared by the two directions of one flow: the request decoder records each request's method

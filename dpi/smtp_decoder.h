@@ -37,6 +37,11 @@ struct SmtpDecoderCounters {
     uint64_t starttls = 0;     // decoding ended by STARTTLS
     uint64_t parse_errors = 0; // not SMTP / bounds hit in a way that desyncs: stopped
     uint64_t gaps = 0;
+    SmtpDecoderCounters& operator+=(const SmtpDecoderCounters& o) {
+        messages += o.messages, mime_parts += o.mime_parts, starttls += o.starttls;
+        parse_errors += o.parse_errors, gaps += o.gaps;
+        return *this;
+    }
 };
 
 class SmtpDecoder {
