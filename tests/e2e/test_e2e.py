@@ -62,6 +62,20 @@ def assert_valid_eve(test, path):
     test.assertEqual(check.returncode, 0, check.stdout)
 
 
+def start_live(test, *args):
+    """Starts a live capture and gives it a second to open its handles; skips the test where
+    this process may not capture, fails it if egressmon exited for another reason."""
+    proc = subprocess.Popen([BINARY, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    time.sleep(1.0)
+    if proc.poll() is not None:
+        _, err = proc.communicate()
+        if "ermission" in err or "not permitted" in err:
+            test.skipTest(f"no capture permission: {err.strip()}")
+        test.fail(f"egressmon exited early: {err}")
+    return proc
+
+
 def tuple_of(rec):
     return (rec["proto"], rec["src_ip"], rec["src_port"], rec["dest_ip"], rec["dest_port"])
 
@@ -429,16 +443,8 @@ class rule_reload(unittest.TestCase):
             rules = os.path.join(tmp, "rules.yaml")
             with open(rules, "w") as f:
                 f.write(self.RULE.format(sid=501, kw="ALPHA-MARK"))
-            proc = subprocess.Popen([BINARY, "-i", "lo", "-f", f"udp dst port {port}",
-                                     "--rules", rules, "--alerts", "-", "--workers", "2",
-                                     "--stats", "--immediate"],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            time.sleep(1.0)
-            if proc.poll() is not None:
-                out, err = proc.communicate()
-                if "ermission" in err or "not permitted" in err:
-                    self.skipTest(f"no capture permission: {err.strip()}")
-                self.fail(f"egressmon exited early: {err}")
+            proc = start_live(self, "-i", "lo", "-f", f"udp dst port {port}", "--rules", rules,
+                              "--alerts", "-", "--workers", "2", "--stats", "--immediate")
 
             def send(src_port, payload):
                 with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -621,15 +627,8 @@ class live_capture(unittest.TestCase):
 
     def capture_once(self, workers, stop_signal):
         port = 40000 + os.getpid() % 10000
-        proc = subprocess.Popen([BINARY, "-i", "lo", "-f", f"udp port {port}", "--flows", "-",
-                                 "--workers", workers, "--stats", "--immediate"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.0)
-        if proc.poll() is not None:
-            out, err = proc.communicate()
-            if "ermission" in err or "not permitted" in err:
-                self.skipTest(f"no capture permission: {err.strip()}")
-            self.fail(f"egressmon exited early: {err}")
+        proc = start_live(self, "-i", "lo", "-f", f"udp port {port}", "--flows", "-",
+                          "--workers", workers, "--stats", "--immediate")
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             for i in range(5):
                 s.sendto(b"hello %d" % i, ("127.0.0.1", port))
