@@ -25,16 +25,6 @@ struct PipelineParts {
     std::unique_ptr<RuleReloader> reloader;      // SIGHUP -> new rules, with --rules
 };
 
-// Every protocol a rule names must be one nDPI knows; resolved with a worker's nDPI module.
-inline void checkRuleProtocols(const rules::RuleSet& rs, const Worker& worker) {
-    for (const rules::Rule& r : rs.rules())
-        for (const std::string& name : r.protocols)
-            if (worker.protocolId(name) < 0)
-                throw rules::RuleError(r.file + ":" + std::to_string(r.line) +
-                                       ": unknown protocol '" + name + "' in rule " +
-                                       std::to_string(r.id) + " (use nDPI's names, e.g. HTTP)");
-}
-
 // `lossless`: sinks make producers wait instead of dropping (capture files).
 inline PipelineParts buildPipelineParts(const Options& o, bool lossless) {
     PipelineParts parts;
@@ -56,7 +46,11 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless) {
         wc.inspection = o.inspection;
         parts.workers.push_back(std::make_unique<Worker>(wc, parts.home_net, parts.flow_sink.get(),
                                                          parts.alert_sink.get()));
-        if (i == 0 && parts.rules) checkRuleProtocols(*parts.rules->current(), *parts.workers[0]);
+        // Names are resolved with the first worker's nDPI module, before any thread starts.
+        if (i == 0 && parts.rules)
+            checkRuleProtocols(*parts.rules->current(), [&](const std::string& name) {
+                return parts.workers[0]->protocolId(name);
+            });
     }
     if (parts.rules) parts.reloader = std::make_unique<RuleReloader>(o.rule_files, parts.rules);
     return parts;

@@ -7,6 +7,16 @@
 
 namespace egressmon::app {
 
+void checkRuleProtocols(const rules::RuleSet& rules,
+                        const std::function<int(const std::string&)>& protocol_id) {
+    for (const rules::Rule& r : rules.rules())
+        for (const std::string& name : r.protocols)
+            if (protocol_id(name) < 0)
+                throw rules::RuleError(r.file + ":" + std::to_string(r.line) +
+                                       ": unknown protocol '" + name + "' in rule " +
+                                       std::to_string(r.id) + " (use nDPI's names, e.g. HTTP)");
+}
+
 std::atomic<bool>& reloadRequested() {
     static std::atomic<bool> flag{false};
     return flag;
@@ -41,11 +51,7 @@ bool RuleReloader::reloadOnce() {
         // Protocol names are checked with a module of our own: workers' modules are theirs.
         static thread_local std::unique_ptr<dpi::FlowClassifier> names;
         if (!names) names = std::make_unique<dpi::FlowClassifier>();
-        for (const rules::Rule& r : next->rules())
-            for (const std::string& p : r.protocols)
-                if (names->protocolId(p) < 0)
-                    throw rules::RuleError(r.file + ":" + std::to_string(r.line) +
-                                           ": unknown protocol '" + p + "'");
+        checkRuleProtocols(*next, [&](const std::string& n) { return names->protocolId(n); });
         const std::string version = next->policyVersion();
         const size_t count = next->rules().size();
         source_->publish(std::move(next));

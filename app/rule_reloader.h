@@ -5,6 +5,7 @@
 // leaves the running rules in force; the failure is reported on stderr and counted.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -13,6 +14,11 @@
 #include "rules/rule_set_source.h"
 
 namespace egressmon::app {
+
+// Every protocol a rule names must be one nDPI knows (`protocol_id` resolves a name, -1 when
+// unknown). Throws RuleError naming file and line. Used at start-up and on every reload.
+void checkRuleProtocols(const rules::RuleSet& rules,
+                        const std::function<int(const std::string&)>& protocol_id);
 
 // Set from the SIGHUP handler.
 std::atomic<bool>& reloadRequested();

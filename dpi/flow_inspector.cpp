@@ -191,13 +191,11 @@ void FlowInspector::adopt(std::shared_ptr<const rules::RuleSet> rules) {
     std::vector<RuleScope> scopes;
     std::vector<uint32_t> lengths;
     bool rules_for[3] = {false, false, false};
-    bool any_validator = false;
     for (const rules::Rule& r : rules->rules()) {
         RuleScope scope;
         for (const std::string& name : r.protocols)
             scope.protocol_ids.push_back(protocol_id_(name));
         scopes.push_back(std::move(scope));
-        if (r.validator != rules::Validator::kNone) any_validator = true;
         rules_for[static_cast<size_t>(r.direction)] = true;
     }
     for (const rules::PatternInfo& p : rules->patterns()) {
@@ -210,7 +208,6 @@ void FlowInspector::adopt(std::shared_ptr<const rules::RuleSet> rules) {
     scopes_ = std::move(scopes);
     pattern_lengths_ = std::move(lengths);
     std::copy(std::begin(rules_for), std::end(rules_for), rules_for_);
-    any_validator_ = any_validator;
     // Keywords report once per stream: a match dropped for want of a pending slot would be lost
     // for good, so there is always room for one per rule.
     config_.max_pending_alerts = std::max<uint32_t>(config_.max_pending_alerts,
@@ -286,7 +283,6 @@ FlowInspection* FlowInspector::stateFor(core::Flow& flow) noexcept {
     const char* raw_name = flow.key.ip_proto == core::ipproto::kTcp ? kTcpLayer : kUdpLayer;
     st->dir[0].raw.name = st->dir[1].raw.name = raw_name;
     flow.inspection = st;
-    ++flows_with_state_;
     return st;
 }
 

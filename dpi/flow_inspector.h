@@ -93,7 +93,6 @@ class FlowInspector {
     const rules::StreamMatcher& matcher() const noexcept { return matcher_; }
     const HttpDecoderCounters& http() const noexcept { return http_counters_; }
     const SmtpDecoderCounters& smtp() const noexcept { return smtp_counters_; }
-    uint64_t flowsInspected() const noexcept { return flows_with_state_; }
 
   private:
     friend struct ScanContext;
@@ -115,14 +114,12 @@ class FlowInspector {
     std::function<int(const std::string&)> protocol_id_;
     rules::StreamMatcher matcher_;
     std::vector<RuleScope> scopes_;
-    std::vector<uint32_t> pattern_lengths_; // encoded keyword length per pattern (0: regex)
-    bool any_validator_ = false;
+    std::vector<uint32_t> pattern_lengths_;     // encoded keyword length per pattern (0: regex)
     bool rules_for_[3] = {false, false, false}; // some rule applies to egress/ingress/any bytes
     core::ReassemblyBudget budget_;
     HttpDecoderCounters http_counters_;
     SmtpDecoderCounters smtp_counters_;
     InspectionCounters counters_;
-    uint64_t flows_with_state_ = 0;
 };
 
 } // namespace egressmon::dpi
