@@ -6,9 +6,11 @@
 #include <unordered_map>
 
 #include "core/home_net.h"
+#include "http_message_parser.h"
 #include "layer_scan.h"
 #include "rules/keyword_encoding.h"
 #include "rules/validators.h"
+#include "smtp_command.h"
 #include "snippet.h"
 
 namespace egressmon::dpi {
@@ -87,32 +89,6 @@ struct FlowInspection {
     std::vector<PendingMatch> pending;
 };
 
-// The first bytes of a direction decide whether an HTTP decoder follows it. Sniffing rather than
-// waiting for nDPI means the first request is decoded too, whatever the port.
-bool looksLikeHttp(const uint8_t* data, uint32_t len, bool requests) {
-    const std::string_view s(reinterpret_cast<const char*>(data), std::min<uint32_t>(len, 24));
-    if (!requests) return s.starts_with("HTTP/1.");
-    // METHOD SP request-target: origin form "/...", "*", absolute "http...", or CONNECT's
-    // authority. "EHLO host" (SMTP) or "USER name" (FTP) are not HTTP.
-    size_t i = 0;
-    while (i < s.size() && s[i] >= 'A' && s[i] <= 'Z')
-        ++i;
-    if (i < 3 || i > 16 || i + 1 >= s.size() || s[i] != ' ') return false;
-    const char t = s[i + 1];
-    return t == '/' || t == '*' || s.substr(i + 1).starts_with("http") ||
-           s.substr(0, i) == "CONNECT";
-}
-
-// An SMTP client's first command is its greeting; the server's banner came before it.
-bool looksLikeSmtpClient(const uint8_t* data, uint32_t len) {
-    if (len < 5) return false;
-    char verb[4];
-    for (int i = 0; i < 4; ++i)
-        verb[i] = static_cast<char>(data[i] & ~0x20); // ASCII upper
-    const std::string_view v(verb, 4);
-    return (v == "EHLO" || v == "HELO" || v == "LHLO") && (data[4] == ' ' || data[4] == '\r');
-}
-
 // Receives one direction's reassembled bytes: bounds them by the inspection depth, scans them as
 // the raw layer and hands them to the direction's HTTP decoder, if any.
 struct DirectionConsumer final : core::StreamConsumer {
@@ -150,11 +126,13 @@ struct DirectionConsumer final : core::StreamConsumer {
             dir.depth_reached = true;
             ++counters.depth_exceeded;
         }
-        if (dir.raw.offset == 0 && len > 0 && looksLikeHttp(data, len, to_server)) {
+        if (dir.raw.offset == 0 && len > 0 &&
+            startsHttpMessage({reinterpret_cast<const char*>(data), len}, to_server)) {
             dir.http.reset(new (std::nothrow) HttpDecoder(to_server, config.http, http_counters,
                                                           &state.http_pairing));
         }
-        if (dir.raw.offset == 0 && to_server && !dir.http && looksLikeSmtpClient(data, len))
+        if (dir.raw.offset == 0 && to_server && !dir.http &&
+            startsSmtpSession({reinterpret_cast<const char*>(data), len}))
             dir.smtp.reset(new (std::nothrow) SmtpDecoder(config.smtp, smtp_counters));
         // Decoded layers first: when the same bytes match in a body and in the raw stream, the
         // alert names the body (and its offset in it), which tells the analyst far more.

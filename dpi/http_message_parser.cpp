@@ -155,6 +155,18 @@ ContentKind parseContentType(std::string_view value, std::string_view& boundary)
     return ContentKind::Other;
 }
 
+bool startsHttpMessage(std::string_view first, bool request) {
+    const std::string_view s = first.substr(0, 24);
+    if (!request) return s.starts_with("HTTP/1.");
+    size_t i = 0;
+    while (i < s.size() && s[i] >= 'A' && s[i] <= 'Z')
+        ++i;
+    if (i < 3 || i > 16 || i + 1 >= s.size() || s[i] != ' ') return false;
+    const char t = s[i + 1];
+    return t == '/' || t == '*' || s.substr(i + 1).starts_with("http") ||
+           s.substr(0, i) == "CONNECT";
+}
+
 bool plausibleStartLine(std::string_view prefix, bool request) {
     if (!request) {
         const std::string_view want = "HTTP/";

@@ -32,6 +32,12 @@ HttpHead parseHttpHead(std::string_view head, bool request);
 // anywhere) cannot start a request line (method token then SP) or status line ("HTTP/").
 bool plausibleStartLine(std::string_view prefix, bool request);
 
+// Whether a direction whose first bytes are `first` carries HTTP, so a decoder should follow it:
+// "HTTP/1." for responses; for requests METHOD SP request-target (origin "/...", "*", absolute
+// "http...", or CONNECT's authority), so "EHLO host" or "USER name" are not taken for HTTP.
+// Stricter than plausibleStartLine, which must accept any prefix of a request line.
+bool startsHttpMessage(std::string_view first, bool request);
+
 // Pure helpers, exposed for tests.
 bool equalsNoCase(std::string_view a, std::string_view b);
 std::string_view trimWhitespace(std::string_view s);

@@ -56,4 +56,13 @@ SmtpCommand parseSmtpCommand(std::string_view line) noexcept {
     return cmd;
 }
 
+bool startsSmtpSession(std::string_view first) noexcept {
+    if (first.size() < 5) return false;
+    char verb[4];
+    for (int i = 0; i < 4; ++i)
+        verb[i] = static_cast<char>(first[i] & ~0x20); // ASCII upper
+    const std::string_view v(verb, 4);
+    return (v == "EHLO" || v == "HELO" || v == "LHLO") && (first[4] == ' ' || first[4] == '\r');
+}
+
 } // namespace egressmon::dpi

@@ -28,4 +28,9 @@ struct SmtpCommand {
 
 SmtpCommand parseSmtpCommand(std::string_view line) noexcept;
 
+// Whether a client -> server direction whose first bytes are `first` is an SMTP session: a
+// client's first command is its greeting (EHLO/HELO/LHLO, any case); the server's banner came
+// before it.
+bool startsSmtpSession(std::string_view first) noexcept;
+
 } // namespace egressmon::dpi

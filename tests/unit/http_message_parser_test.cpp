@@ -84,3 +84,16 @@ TEST(HttpMessageParser, PlausibleStart) {
 
 } // namespace
 } // namespace egressmon::dpi
+
+using egressmon::dpi::startsHttpMessage;
+
+TEST(HttpMessageParser, StartsHttpMessageNeedsARequestTarget) {
+    EXPECT_TRUE(startsHttpMessage("GET / HTTP/1.1\r\n", true));
+    EXPECT_TRUE(startsHttpMessage("POST http://x/ HTTP/1.1", true));
+    EXPECT_TRUE(startsHttpMessage("OPTIONS * HTTP/1.1", true));
+    EXPECT_TRUE(startsHttpMessage("CONNECT example.com:443 HTTP/1.1", true));
+    EXPECT_FALSE(startsHttpMessage("EHLO ws.corp.example\r\n", true)); // SMTP greeting
+    EXPECT_FALSE(startsHttpMessage("USER alice\r\n", true));           // FTP
+    EXPECT_TRUE(startsHttpMessage("HTTP/1.1 200 OK\r\n", false));
+    EXPECT_FALSE(startsHttpMessage("220 mx ESMTP\r\n", false));
+}

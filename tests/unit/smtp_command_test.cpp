@@ -32,3 +32,14 @@ TEST(SmtpCommand, Bdat) {
 
 } // namespace
 } // namespace egressmon::dpi
+
+using egressmon::dpi::startsSmtpSession;
+
+TEST(SmtpCommand, SessionStartsWithAGreetingInAnyCase) {
+    EXPECT_TRUE(startsSmtpSession("EHLO ws.corp.example\r\n"));
+    EXPECT_TRUE(startsSmtpSession("helo host\r\n"));
+    EXPECT_TRUE(startsSmtpSession("LHLO\r\n"));
+    EXPECT_FALSE(startsSmtpSession("EHLOX host"));
+    EXPECT_FALSE(startsSmtpSession("GET / HTTP/1.1"));
+    EXPECT_FALSE(startsSmtpSession("EHL"));
+}
