@@ -1,12 +1,16 @@
 // Capture files: the main thread reads every file in order, decodes and defragments, and deals
 // packets out to the workers in batches over SPSC rings. Waiting is allowed here (a full ring
 // makes the reader wait: replaying a file has no packets to lose), never on a live interface.
+// A capture read from a pipe (`-r -`, a FIFO: `tcpdump -w - | egressmon -r -`) is dealt out as
+// it arrives: whenever the pipe has nothing more to read, the partly filled batches are sent.
 //
 //   main thread: pcap_next_ex -> PacketDecoder -> IpDefragmenter -> hash -> batch[worker]
 //   worker i:    ring[i] -> Worker::processPacket -> free ring[i] back to the reader
 
 #include <chrono>
 #include <iostream>
+#include <poll.h>
+#include <sys/stat.h>
 #include <thread>
 
 #include "app/pipeline.h"
@@ -32,6 +36,7 @@ struct WorkerLane {
     core::SpscRing<core::PacketBatch*> empty{kBatchesPerWorker};
     std::vector<std::unique_ptr<core::PacketBatch>> pool;
     core::PacketBatch* filling = nullptr;
+    uint64_t last_sent_time_us = 0; // reader time carried by the last batch sent
     std::atomic<bool> input_done{false};
 };
 
@@ -53,6 +58,7 @@ core::PacketBatch* takeEmptyBatch(WorkerLane& lane) {
 void sendBatch(WorkerLane& lane, uint64_t reader_time_us) {
     core::PacketBatch* b = lane.filling;
     b->reader_time_us = reader_time_us;
+    lane.last_sent_time_us = reader_time_us;
     unsigned spins = 0;
     while (!lane.full.tryPush(b))
         backoff(spins);
@@ -68,6 +74,7 @@ void workerLoop(Worker& worker, WorkerLane& lane) {
                 worker.processPacket(b->packet(i), b->flowHash(i));
             worker.advanceClock(b->reader_time_us);
             worker.refreshRules();
+            worker.publishStatsIfDue();
             b->clear();
             lane.empty.tryPush(b); // cannot fail: the pool never exceeds the ring's capacity
             spins = 0;
@@ -75,9 +82,25 @@ void workerLoop(Worker& worker, WorkerLane& lane) {
         }
         // Check the flag first, then the ring again: the reader pushes before it sets the flag.
         if (lane.input_done.load(std::memory_order_acquire) && lane.full.emptyApprox()) break;
+        worker.publishStatsIfDue(); // idle (a paused pipe): keep the metrics current
         backoff(spins);
     }
     worker.flushAllFlows();
+    worker.publishStatsIfDue(/*force=*/true);
+}
+
+// True when reading `handle` may block waiting for a writer (pipe, FIFO, socket, terminal).
+bool isStreamInput(pcap_t* handle) {
+    FILE* f = pcap_file(handle);
+    struct stat st {};
+    if (!f || fstat(fileno(f), &st) != 0) return false;
+    return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode);
+}
+
+// For stream input: true when the next read would block.
+bool inputStalled(pcap_t* handle) {
+    pollfd pfd{fileno(pcap_file(handle)), POLLIN, 0};
+    return poll(&pfd, 1, 0) == 0;
 }
 
 } // namespace
@@ -88,7 +111,7 @@ RunSummary runFilePipeline(const Options& o) {
     for (const std::string& path : o.read_files)
         files.emplace_back(path, capture::openCaptureFile(path, o.bpf_filter));
 
-    PipelineParts parts = buildPipelineParts(o, /*lossless=*/true);
+    PipelineParts parts = buildPipelineParts(o, /*lossless=*/true, /*capture_threads=*/1);
     const unsigned n = o.workers;
     std::vector<std::unique_ptr<WorkerLane>> lanes;
     for (unsigned i = 0; i < n; ++i) {
@@ -111,6 +134,33 @@ RunSummary runFilePipeline(const Options& o) {
     capture::CaptureClock clock;
     uint64_t last_defrag_expiry_us = 0;
 
+    // What the metrics endpoint sees of the reader: one source per file, published about once
+    // a second (checked every 1024 frames) and whenever a stream input waits.
+    CaptureStats capture_stats;
+    auto last_published = std::chrono::steady_clock::now();
+    const auto publishCaptureStats = [&](bool force) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!force && now - last_published < std::chrono::seconds(1)) return;
+        last_published = now;
+        capture_stats.decode = summary.decode;
+        capture_stats.defrag = defrag.counters();
+        capture_stats.read_errors = summary.read_errors;
+        capture_stats.timestamp_anomalies = clock.anomalies();
+        parts.capture_stats[0]->publish(capture_stats);
+    };
+    // The writer paused: hand every worker what came so far, and the time, even with no
+    // packets for it (a non-IP frame or another worker's packet moved the clock), so flows
+    // that timed out end and their alerts go out now rather than when the stream ends.
+    const auto sendPartialBatches = [&] {
+        for (auto& lane : lanes) {
+            if (lane->last_sent_time_us >= clock.now() &&
+                !(lane->filling && lane->filling->size() > 0))
+                continue;
+            if (!lane->filling) lane->filling = takeEmptyBatch(*lane);
+            sendBatch(*lane, clock.now());
+        }
+    };
+
     const auto dispatch = [&](const core::Packet& p) {
         const uint64_t hash = core::hashFlowKey(core::FlowKey::fromPacket(p), parts.hash_seed);
         WorkerLane& lane = *lanes[core::reduceHash(hash, n)];
@@ -121,18 +171,30 @@ RunSummary runFilePipeline(const Options& o) {
 
     const auto readFile = [&](const std::string& path, pcap_t* handle) {
         const capture::PacketDecoder decoder(pcap_datalink(handle));
+        const bool stream = isStreamInput(handle);
         clock.startFile();
+        capture_stats.sources.push_back({path, 0, 0, 0});
+        CaptureSourceStats& source = capture_stats.sources.back();
         pcap_pkthdr* hdr;
         const u_char* data;
         int rc = 0;
-        while (!stopRequested().load(std::memory_order_relaxed) &&
-               (rc = pcap_next_ex(handle, &hdr, &data)) == 1) {
+        const auto nextFrame = [&] {
+            if (stream && inputStalled(handle)) {
+                sendPartialBatches(); // the writer paused: let the workers see what came so far
+                publishCaptureStats(true);
+            }
+            return pcap_next_ex(handle, &hdr, &data);
+        };
+        while (!stopRequested().load(std::memory_order_relaxed) && (rc = nextFrame()) == 1) {
             // The file format stores unsigned 32-bit seconds; libpcap hands them over as a
             // signed time_t, so a set top bit would otherwise read as a negative time.
             const uint64_t ts = clock.sanitize(static_cast<uint32_t>(hdr->ts.tv_sec),
                                                static_cast<uint32_t>(hdr->ts.tv_usec));
             ++summary.frames_read;
             summary.frames_bytes += hdr->len;
+            ++source.packets;
+            source.bytes += hdr->len;
+            if ((summary.frames_read & 1023) == 0) publishCaptureStats(false);
 
             core::Packet packet;
             capture::FragmentInfo frag;
@@ -177,6 +239,7 @@ RunSummary runFilePipeline(const Options& o) {
         if (lane->filling) sendBatch(*lane, clock.now());
         lane->input_done.store(true, std::memory_order_release);
     }
+    publishCaptureStats(true);
     for (auto& t : threads)
         t.join();
     summary.elapsed_seconds =
@@ -188,6 +251,8 @@ RunSummary runFilePipeline(const Options& o) {
     }
     parts.alert_sink->close();
     summary.alert_sink = parts.alert_sink->counters();
+    if (const auto* latency = parts.alert_sink->latency())
+        summary.alert_latency = latency->snapshot();
     if (parts.reloader) {
         parts.reloader->stop();
         summary.reload = parts.reloader->counters();

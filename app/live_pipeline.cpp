@@ -36,7 +36,11 @@ struct LiveLane {
     uint64_t frames = 0;
     uint64_t frame_bytes = 0;
     capture::DecodeCounters decode;
-    std::string error; // set when the handle failed (interface gone, socket error)
+    uint64_t kernel_drops = 0;
+    std::string error;       // set when the handle failed (interface gone, socket error)
+    std::string source_name; // "IFACE/N" in the metrics
+    PublishedSnapshot<CaptureStats>* published = nullptr;
+    std::chrono::steady_clock::time_point last_published{};
 
     explicit LiveLane(const capture::DefragConfig& dc) : defrag(dc) {}
 };
@@ -75,6 +79,30 @@ bool dispatchOnce(LiveLane& lane, int* processed = nullptr) {
     return false;
 }
 
+// pcap_stats on Linux sums the socket's counters into the handle, so it is called only here,
+// on the lane's own thread: about once a second and at the end.
+void updateKernelDrops(LiveLane& lane) {
+    pcap_stat ps{};
+    if (pcap_stats(lane.handle.get(), &ps) == 0)
+        lane.kernel_drops = uint64_t{ps.ps_drop} + ps.ps_ifdrop;
+}
+
+void publishLaneStats(LiveLane& lane, bool force) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && now - lane.last_published < std::chrono::seconds(1)) return;
+    lane.last_published = now;
+    updateKernelDrops(lane);
+    CaptureStats stats;
+    stats.sources.push_back({lane.source_name, lane.frames, lane.frame_bytes, lane.kernel_drops});
+    stats.decode = lane.decode;
+    stats.defrag = lane.defrag.counters();
+    try {
+        lane.published->publish(stats);
+    } catch (const std::exception&) {
+    }
+    lane.worker->publishStatsIfDue(force);
+}
+
 void liveWorkerLoop(LiveLane& lane) {
     pollfd pfd{pcap_get_selectable_fd(lane.handle.get()), POLLIN, 0};
     while (!stopRequested().load(std::memory_order_relaxed)) {
@@ -90,6 +118,7 @@ void liveWorkerLoop(LiveLane& lane) {
         lane.worker->advanceClock(now);
         lane.worker->refreshRules();
         lane.defrag.expire(now);
+        publishLaneStats(lane, false);
     }
     // Take what the kernel already queued, but never more than ~1 s of work: under a flood
     // "drain until empty" would never end, and a stop must stop.
@@ -99,12 +128,13 @@ void liveWorkerLoop(LiveLane& lane) {
            dispatchOnce(lane, &processed) && processed > 0) {
     }
     lane.worker->flushAllFlows();
+    publishLaneStats(lane, true);
 }
 
 } // namespace
 
 RunSummary runLivePipeline(const Options& o) {
-    PipelineParts parts = buildPipelineParts(o, /*lossless=*/false);
+    PipelineParts parts = buildPipelineParts(o, /*lossless=*/false, /*capture_threads=*/o.workers);
     capture::LiveCaptureOptions lo;
     lo.interface = o.interface;
     lo.bpf_filter = o.bpf_filter;
@@ -122,6 +152,8 @@ RunSummary runLivePipeline(const Options& o) {
         lane->decoder = capture::PacketDecoder(pcap_datalink(lane->handle.get()));
         lane->worker = parts.workers[i].get();
         lane->hash_seed = parts.hash_seed;
+        lane->source_name = o.interface + "/" + std::to_string(i);
+        lane->published = parts.capture_stats[i].get();
         lanes.push_back(std::move(lane));
     }
 
@@ -145,9 +177,7 @@ RunSummary runLivePipeline(const Options& o) {
             std::cerr << "egressmon: error: capture on '"
                       << o.interface << "' failed: " << lane->error << "\n";
         }
-        pcap_stat ps{};
-        if (pcap_stats(lane->handle.get(), &ps) == 0)
-            summary.capture_drops += uint64_t{ps.ps_drop} + ps.ps_ifdrop;
+        summary.capture_drops += lane->kernel_drops; // updated by the lane when it ended
     }
     if (parts.flow_sink) {
         parts.flow_sink->close();
@@ -155,6 +185,8 @@ RunSummary runLivePipeline(const Options& o) {
     }
     parts.alert_sink->close();
     summary.alert_sink = parts.alert_sink->counters();
+    if (const auto* latency = parts.alert_sink->latency())
+        summary.alert_latency = latency->snapshot();
     if (parts.reloader) {
         parts.reloader->stop();
         summary.reload = parts.reloader->counters();

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/home_net.h"
+#include "export/metrics_endpoint.h"
 
 namespace egressmon::app {
 
@@ -57,6 +58,13 @@ bool parseBool(const std::string& text, const std::string& origin) {
     if (text == "true" || text == "yes" || text == "on" || text == "1") return true;
     if (text == "false" || text == "no" || text == "off" || text == "0") return false;
     throw UsageError(origin + ": expected true or false, got '" + text + "'");
+}
+
+exporting::SpoolFsync parseFsyncPolicy(const std::string& text, const std::string& origin) {
+    if (text == "always") return exporting::SpoolFsync::kEveryRecord;
+    if (text == "interval") return exporting::SpoolFsync::kInterval;
+    if (text == "never") return exporting::SpoolFsync::kNever;
+    throw UsageError(origin + ": expected always, interval or never, got '" + text + "'");
 }
 
 struct TimeoutKey {
@@ -135,6 +143,22 @@ void apply(Options& o, const Setting& s) {
     else if (k == "reassembly.memcap")
         o.inspection.reassembly_budget_bytes =
             parseNumber<uint64_t>(v, s.origin, 65536, 1ull << 40);
+    else if (k.rfind("kafka.properties.", 0) == 0)
+        o.kafka.properties.emplace_back(k.substr(17), v);
+    else if (k == "kafka.spool-dir")
+        o.kafka.spool.dir = v;
+    else if (k == "kafka.spool-max-bytes")
+        o.kafka.spool.max_bytes = parseNumber<uint64_t>(v, s.origin, 65536, 1ull << 50);
+    else if (k == "kafka.spool-segment-bytes")
+        o.kafka.spool.segment_bytes = parseNumber<uint64_t>(v, s.origin, 4096, 1ull << 40);
+    else if (k == "kafka.spool-fsync")
+        o.kafka.spool.fsync = parseFsyncPolicy(v, s.origin);
+    else if (k == "kafka.spool-fsync-interval-ms")
+        o.kafka.spool.fsync_interval_ms = parseNumber<uint32_t>(v, s.origin, 1, 3'600'000);
+    else if (k == "kafka.shutdown-grace")
+        o.kafka.shutdown_grace_ms = parseNumber<uint32_t>(v, s.origin, 0, 3600) * 1000;
+    else if (k == "kafka.replay-retry-ms")
+        o.kafka.replay_retry_ms = parseNumber<uint32_t>(v, s.origin, 10, 600'000);
     else if (k.rfind("flow-timeouts.", 0) == 0) {
         const std::string name = k.substr(14);
         for (const auto& t : kTimeoutKeys)
@@ -160,7 +184,20 @@ void collectYaml(const YAML::Node& map, const std::string& prefix, const std::st
         const std::string key = prefix + item.first.as<std::string>();
         const std::string origin = file + ":" + std::to_string(item.first.Mark().line + 1);
         const YAML::Node& val = item.second;
-        if (key == "defrag" || key == "flow-timeouts" || key == "reassembly" || key == "http") {
+        if (key == "kafka.properties") {
+            // librdkafka property names contain dots themselves: keep each one whole.
+            if (!val.IsMap()) throw UsageError(origin + ": 'kafka.properties' must be a mapping");
+            for (const auto& prop : val) {
+                const std::string prop_origin =
+                    file + ":" + std::to_string(prop.first.Mark().line + 1);
+                out.push_back({key + "." + prop.first.as<std::string>(),
+                               {scalarText(prop.second, prop_origin)},
+                               prop_origin});
+            }
+            continue;
+        }
+        if (key == "defrag" || key == "flow-timeouts" || key == "reassembly" || key == "http" ||
+            key == "kafka") {
             if (!val.IsMap()) throw UsageError(origin + ": '" + key + "' must be a mapping");
             collectYaml(val, key + ".", file, out);
             continue;
@@ -207,7 +244,21 @@ void validate(Options& o) {
         throw UsageError("nothing to read: give -r FILE or -i IFACE (see --help)");
     if (!o.read_files.empty() && !o.interface.empty())
         throw UsageError("-r and -i cannot be combined");
-    if (!o.metrics.empty()) throw UsageError("--metrics is not supported by this build yet");
+    if (!o.metrics.empty()) {
+        try {
+            exporting::parseListenAddress(o.metrics);
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(std::string("--metrics: ") + e.what());
+        }
+    }
+    for (const std::string* sink : {&o.alerts, &o.flows}) {
+        if (sink->rfind("kafka://", 0) != 0) continue;
+        try {
+            exporting::parseKafkaSpec(*sink);
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(e.what());
+        }
+    }
     try {
         core::HomeNet::parse(o.home_net);
     } catch (const std::invalid_argument& e) {
@@ -229,9 +280,13 @@ std::string usageText() {
   --home-net LIST     comma-separated CIDRs of the monitored organisation
                       (default 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7)
   --workers N         worker threads (default: number of cores)
-  --alerts SINK       '-' (stdout, default), a file path, or kafka://HOST:PORT/TOPIC
+  --alerts SINK       '-' (stdout, default), a file path (JSON lines, appended),
+                      or kafka://HOST:PORT[,HOST:PORT]/TOPIC (TLS/SASL and the alert spool:
+                      the 'kafka:' section of the -c file, see README)
   --flows SINK        where EVE flow records go (same syntax); default: none
-  --metrics ADDR:PORT Prometheus endpoint (default off)
+  --metrics [ADDR:PORT]
+                      Prometheus endpoint (default off; 127.0.0.1:9187 when given alone;
+                      a bare PORT binds 127.0.0.1)
   --stats             print a JSON summary to stderr at exit
   -f EXPR             BPF filter
   --sensor-name NAME  EVE "host" field (default: the host name)

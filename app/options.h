@@ -13,6 +13,7 @@
 #include "capture/ip_defragmenter.h"
 #include "core/flow_table.h"
 #include "dpi/flow_inspector.h"
+#include "export/kafka_sink_config.h"
 
 namespace egressmon::app {
 
@@ -42,6 +43,14 @@ struct Options {
     int buffer_mib = 64;
     bool immediate = false;
     uint64_t hash_seed = 0; // 0: random per run
+    // kafka.* keys: librdkafka properties, the alert spool, the shutdown grace period.
+    exporting::KafkaSinkConfig kafka = defaultKafkaConfig();
+
+    static exporting::KafkaSinkConfig defaultKafkaConfig() {
+        exporting::KafkaSinkConfig k;
+        k.spool.dir = "/var/spool/egressmon";
+        return k;
+    }
 };
 
 enum class Action { kRun, kHelp, kVersion };

@@ -27,6 +27,7 @@ struct RunSummary {
     WorkerCounters workers;
     exporting::SinkCounters flow_sink;
     exporting::SinkCounters alert_sink;
+    exporting::LatencyHistogram::Snapshot alert_latency; // Kafka alert sinks only
     ReloadCounters reload;
     std::string policy_version; // of the rules in force at the end (empty without --rules)
     double elapsed_seconds = 0;

@@ -5,10 +5,13 @@
 #include <random>
 #include <vector>
 
+#include "app/capture_stats.h"
+#include "app/metrics_collector.h"
 #include "app/options.h"
 #include "app/rule_reloader.h"
 #include "app/worker.h"
 #include "core/home_net.h"
+#include "export/metrics_endpoint.h"
 #include "export/record_sink.h"
 #include "rules/rule_set.h"
 
@@ -23,17 +26,34 @@ struct PipelineParts {
     uint64_t hash_seed = 0;
     std::shared_ptr<rules::RuleSetSource> rules; // null without --rules
     std::unique_ptr<RuleReloader> reloader;      // SIGHUP -> new rules, with --rules
+    // One per capture thread (the file reader, or each live lane), written by that thread.
+    std::vector<std::unique_ptr<PublishedSnapshot<CaptureStats>>> capture_stats;
+    // Last, so it is destroyed first: scrapes read everything above.
+    std::unique_ptr<exporting::MetricsEndpoint> metrics;
 };
 
-// `lossless`: sinks make producers wait instead of dropping (capture files).
-inline PipelineParts buildPipelineParts(const Options& o, bool lossless) {
+// The sink options for --alerts or --flows: Kafka alert sinks spool, flow sinks shed.
+inline exporting::SinkOptions sinkOptions(const Options& o, bool lossless, bool alerts) {
+    exporting::SinkOptions so;
+    so.producers = o.workers;
+    so.lossless = lossless;
+    so.kafka = o.kafka;
+    so.kafka.use_spool = alerts;
+    so.kafka.sensor_name = o.sensor_name;
+    so.kafka.event_type = alerts ? "alert" : "flow";
+    return so;
+}
+
+// `lossless`: sinks make producers wait instead of dropping (capture files, not live).
+// `capture_threads`: how many capture threads will publish CaptureStats.
+inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigned capture_threads) {
     PipelineParts parts;
     if (!o.rule_files.empty())
         parts.rules = std::make_shared<rules::RuleSetSource>(rules::RuleSet::load(o.rule_files));
     parts.home_net = std::make_shared<const core::HomeNet>(core::HomeNet::parse(o.home_net));
     if (!o.flows.empty())
-        parts.flow_sink = exporting::RecordSink::open(o.flows, o.workers, lossless);
-    parts.alert_sink = exporting::RecordSink::open(o.alerts, o.workers, lossless);
+        parts.flow_sink = exporting::RecordSink::open(o.flows, sinkOptions(o, lossless, false));
+    parts.alert_sink = exporting::RecordSink::open(o.alerts, sinkOptions(o, lossless, true));
     parts.hash_seed = o.hash_seed ? o.hash_seed : std::random_device{}() * 0x100000001ULL;
     const uint32_t per_worker = std::max<uint32_t>(1, o.max_flows / o.workers);
     for (unsigned i = 0; i < o.workers; ++i) {
@@ -44,6 +64,7 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless) {
         wc.sensor_name = o.sensor_name;
         wc.rules = parts.rules;
         wc.inspection = o.inspection;
+        wc.live = !lossless;
         parts.workers.push_back(std::make_unique<Worker>(wc, parts.home_net, parts.flow_sink.get(),
                                                          parts.alert_sink.get()));
         // Names are resolved with the first worker's nDPI module, before any thread starts.
@@ -53,6 +74,21 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless) {
             });
     }
     if (parts.rules) parts.reloader = std::make_unique<RuleReloader>(o.rule_files, parts.rules);
+    for (unsigned i = 0; i < capture_threads; ++i)
+        parts.capture_stats.push_back(std::make_unique<PublishedSnapshot<CaptureStats>>());
+    if (!o.metrics.empty()) {
+        MetricsSources sources;
+        for (const auto& w : parts.workers)
+            sources.workers.push_back(&w->published());
+        for (const auto& c : parts.capture_stats)
+            sources.captures.push_back(c.get());
+        sources.alert_sink = parts.alert_sink.get();
+        sources.flow_sink = parts.flow_sink.get();
+        sources.reloader = parts.reloader.get();
+        sources.rules = parts.rules;
+        parts.metrics = std::make_unique<exporting::MetricsEndpoint>(
+            o.metrics, [sources] { return collectMetrics(sources); });
+    }
     return parts;
 }
 

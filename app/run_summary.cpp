@@ -10,6 +10,29 @@ std::atomic<bool>& stopRequested() {
     return flag;
 }
 
+namespace {
+void writeSinkCounters(exporting::JsonWriter& w, const char* name, const exporting::SinkCounters& c,
+                       uint64_t lost) {
+    w.key(name).beginObject();
+    w.field("written", c.written);
+    w.field("ring_dropped", c.ring_dropped);
+    w.field("write_failed", c.write_failed);
+    w.field("lost", lost);
+    if (c.delivery_failed + c.shed + c.spooled + c.replayed + c.spool_full + c.spool_corrupt +
+            c.spool_pending >
+        0) {
+        w.field("delivery_failed", c.delivery_failed);
+        w.field("shed", c.shed);
+        w.field("spooled", c.spooled);
+        w.field("replayed", c.replayed);
+        w.field("spool_full", c.spool_full);
+        w.field("spool_corrupt", c.spool_corrupt);
+        w.field("spool_pending", c.spool_pending);
+    }
+    w.endObject();
+}
+} // namespace
+
 std::string formatStatsJson(const RunSummary& s) {
     std::string out;
     exporting::JsonWriter w(out);
@@ -122,19 +145,17 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("gaps", m.gaps);
     w.endObject();
 
-    w.key("alert_records").beginObject();
-    w.field("written", s.alert_sink.written);
-    w.field("ring_dropped", s.alert_sink.ring_dropped);
-    w.field("write_failed", s.alert_sink.write_failed);
-    w.field("lost", s.workers.alert_records_lost);
-    w.endObject();
-
-    w.key("flow_records").beginObject();
-    w.field("written", s.flow_sink.written);
-    w.field("ring_dropped", s.flow_sink.ring_dropped);
-    w.field("write_failed", s.flow_sink.write_failed);
-    w.field("lost", s.workers.flow_records_lost);
-    w.endObject();
+    writeSinkCounters(w, "alert_records", s.alert_sink, s.workers.alert_records_lost);
+    if (s.alert_latency.count > 0) {
+        // Bucket upper bounds (the histogram's resolution), in seconds.
+        w.key("alert_latency").beginObject();
+        w.field("count", s.alert_latency.count);
+        w.field("p50_le_seconds", s.alert_latency.quantileUpperBound(0.5));
+        w.field("p99_le_seconds", s.alert_latency.quantileUpperBound(0.99));
+        w.field("mean_seconds", s.alert_latency.sum_seconds / double(s.alert_latency.count));
+        w.endObject();
+    }
+    writeSinkCounters(w, "flow_records", s.flow_sink, s.workers.flow_records_lost);
     w.endObject();
     return out;
 }

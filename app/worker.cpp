@@ -22,6 +22,16 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     return *this;
 }
 
+WorkerStats& WorkerStats::operator+=(const WorkerStats& o) {
+    counters += o.counters;
+    flows_active += o.flows_active;
+    for (const auto& [name, n] : o.flows_by_protocol)
+        flows_by_protocol[name] += n;
+    for (const auto& [rule, n] : o.alerts_by_rule)
+        alerts_by_rule[rule] += n;
+    return *this;
+}
+
 Worker::Worker(WorkerConfig config, std::shared_ptr<const core::HomeNet> home_net,
                exporting::RecordSink* flow_sink, exporting::RecordSink* alert_sink)
     : config_(std::move(config)), home_net_(std::move(home_net)), flow_sink_(flow_sink),
@@ -43,6 +53,9 @@ void Worker::processPacket(const core::Packet& packet, uint64_t flow_hash) noexc
     bool sender_is_lo = false;
     const core::FlowKey key = core::FlowKey::fromPacket(packet, &sender_is_lo);
     core::Flow* flow = table_.find(key, flow_hash);
+    if (flow && table_.endIfIdle(*flow, packet.ts_us,
+                                 [this](core::Flow& f, core::FlowEndReason r) { endFlow(f, r); }))
+        flow = nullptr;
     if (!flow) {
         flow = table_.create(key, flow_hash, packet.ts_us,
                              [this](core::Flow& f, core::FlowEndReason r) { endFlow(f, r); });
@@ -83,11 +96,24 @@ exporting::FlowNames Worker::namesOf(const core::Flow& flow) const {
             classifier_.appProtoName(flow.classification)};
 }
 
+namespace {
+int64_t wallClockUs() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+} // namespace
+
 void Worker::onAlert(const core::Flow& flow, core::Alert&& alert) noexcept {
     if (!alert_sink_) return;
     try {
-        alert_sink_->publish(config_.id, exporting::buildEveAlertRecord(flow, alert, namesOf(flow),
-                                                                        config_.sensor_name));
+        ++alerts_by_rule_[{alert.signature_id, alert.severity}];
+        exporting::SinkRecord record;
+        record.json =
+            exporting::buildEveAlertRecord(flow, alert, namesOf(flow), config_.sensor_name);
+        record.flow_id = flow.flow_id;
+        record.origin_us = config_.live ? static_cast<int64_t>(alert.ts_us) : wallClockUs();
+        alert_sink_->publish(config_.id, std::move(record));
     } catch (const std::bad_alloc&) {
         ++alert_records_lost_; // out of memory while formatting: counted, not fatal
     }
@@ -97,11 +123,18 @@ void Worker::endFlow(core::Flow& flow, core::FlowEndReason reason) noexcept {
     classifier_.finish(flow);
     // After classification, so matches waiting for the protocol are settled with the final one.
     if (inspector_) inspector_->onFlowEnd(flow, *this);
+    try {
+        ++flows_by_protocol_id_[uint32_t{flow.classification.master_protocol} << 16 |
+                                flow.classification.app_protocol];
+    } catch (const std::bad_alloc&) {
+    }
     if (!flow_sink_) return;
     try {
-        std::string record =
+        exporting::SinkRecord record;
+        record.json =
             exporting::buildEveFlowRecord(flow, reason, namesOf(flow), config_.sensor_name);
-        record.push_back('\n');
+        record.json.push_back('\n');
+        record.flow_id = flow.flow_id;
         flow_sink_->publish(config_.id, std::move(record));
     } catch (const std::bad_alloc&) {
         ++flow_records_lost_; // out of memory while formatting: counted, not fatal
@@ -125,6 +158,31 @@ WorkerCounters Worker::counters() const {
         c.matcher_errors = inspector_->matcher().errors();
     }
     return c;
+}
+
+WorkerStats Worker::stats() const {
+    WorkerStats s;
+    s.counters = counters();
+    s.flows_active = table_.size();
+    for (const auto& [id, n] : flows_by_protocol_id_) {
+        core::FlowClassification c;
+        c.master_protocol = static_cast<uint16_t>(id >> 16);
+        c.app_protocol = static_cast<uint16_t>(id & 0xffff);
+        s.flows_by_protocol[classifier_.protocolName(c)] += n;
+    }
+    s.alerts_by_rule = alerts_by_rule_;
+    return s;
+}
+
+void Worker::publishStatsIfDue(bool force) noexcept {
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && now - last_published_ < std::chrono::seconds(1)) return;
+    last_published_ = now;
+    try {
+        published_.publish(stats());
+    } catch (const std::exception&) {
+        // Out of memory: the previous snapshot stays; the next publication catches up.
+    }
 }
 
 } // namespace egressmon::app

@@ -3,10 +3,14 @@
 // dispatcher hashes to it. Everything here runs on the worker's own thread; the only outputs are
 // the records it publishes to the sinks and its counters, read after the thread is joined.
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
+#include "app/published_snapshot.h"
 #include "core/flow_table.h"
 #include "core/home_net.h"
 #include "core/packet.h"
@@ -26,6 +30,9 @@ struct WorkerConfig {
     std::string sensor_name;
     std::shared_ptr<rules::RuleSetSource> rules; // null: no content inspection
     dpi::InspectionConfig inspection;
+    // Live capture: alert latency is measured from the packet's capture time. Capture files:
+    // from the moment the alert is raised (packet times are history there).
+    bool live = false;
 };
 
 struct WorkerCounters {
@@ -42,6 +49,15 @@ struct WorkerCounters {
     uint64_t alert_records_lost = 0;
     uint64_t rule_switch_failures = 0; // a worker could not adopt a reloaded rule set
     WorkerCounters& operator+=(const WorkerCounters& o);
+};
+
+// Everything the metrics endpoint shows of a worker.
+struct WorkerStats {
+    WorkerCounters counters;
+    uint64_t flows_active = 0;
+    std::map<std::string, uint64_t> flows_by_protocol;               // ended flows
+    std::map<std::pair<uint32_t, uint8_t>, uint64_t> alerts_by_rule; // (sid, severity)
+    WorkerStats& operator+=(const WorkerStats& o);
 };
 
 class Worker final : public dpi::AlertSink {
@@ -63,6 +79,12 @@ class Worker final : public dpi::AlertSink {
     void refreshRules() noexcept;
 
     WorkerCounters counters() const;
+    WorkerStats stats() const;
+
+    // Publishes stats() for the metrics endpoint when the last publication is a second old
+    // (or now, when forced). Called between batches; cheap when not due.
+    void publishStatsIfDue(bool force = false) noexcept;
+    const PublishedSnapshot<WorkerStats>& published() const { return published_; }
     int protocolId(const std::string& name) const { return classifier_.protocolId(name); }
     unsigned id() const { return config_.id; }
 
@@ -87,6 +109,11 @@ class Worker final : public dpi::AlertSink {
     uint64_t alert_records_lost_ = 0;
     uint64_t rules_generation_ = 0;
     uint64_t rule_switch_failures_ = 0;
+    // Keyed by ids, not names, so counting costs no string work; names resolved on publishing.
+    std::map<uint32_t, uint64_t> flows_by_protocol_id_; // master << 16 | app
+    std::map<std::pair<uint32_t, uint8_t>, uint64_t> alerts_by_rule_;
+    PublishedSnapshot<WorkerStats> published_;
+    std::chrono::steady_clock::time_point last_published_{};
 };
 
 } // namespace egressmon::app

@@ -62,6 +62,10 @@ class FlowTable {
 
     // Ends every flow idle past its class's timeout at time now_us.
     template <class OnEnd> void expire(uint64_t now_us, OnEnd&& on_end);
+    // Ends `flow` if it was idle past its timeout before now_us, as expire() would have:
+    // a packet arriving after the timeout starts a new flow even when the periodic sweep has
+    // not run yet (it runs between batches). Returns true when the flow was ended.
+    template <class OnEnd> bool endIfIdle(Flow& flow, uint64_t now_us, OnEnd&& on_end);
 
     // Ends every flow (end of capture, shutdown).
     template <class OnEnd> void flushAll(OnEnd&& on_end);
@@ -160,6 +164,14 @@ template <class OnEnd> void FlowTable::expire(uint64_t now_us, OnEnd&& on_end) {
             end(index, FlowEndReason::kTimeout, on_end);
         }
     }
+}
+
+template <class OnEnd> bool FlowTable::endIfIdle(Flow& flow, uint64_t now_us, OnEnd&& on_end) {
+    const uint64_t timeout = timeouts_.timeoutUs(flow.timeout_class);
+    if (now_us < flow.last_ts_us || now_us - flow.last_ts_us < timeout) return false;
+    ++counters_.expired;
+    end(flow.table_index, FlowEndReason::kTimeout, on_end);
+    return true;
 }
 
 template <class OnEnd> void FlowTable::flushAll(OnEnd&& on_end) {

@@ -76,6 +76,10 @@ class KafkaBroker:
         """The broker's own log (log4j), the first place to look when it misbehaves."""
         return os.path.join(self.workdir, "broker.log")
 
+    @property
+    def running(self):
+        return self._proc is not None and self._proc.poll() is None
+
     def start(self):
         """Start the broker (configuring and formatting it the first time) and wait until
         it serves metadata; raises RuntimeError with the log's tail if it does not."""

@@ -163,3 +163,20 @@ TEST(FlowTable, RecycledFlowStartsClean) {
     EXPECT_EQ(g->pkts_toserver, 0u);
     EXPECT_EQ(g->metadata, nullptr);
 }
+
+TEST(FlowTable, PacketAfterTheTimeoutEndsTheIdleFlowBeforeTheSweepRuns) {
+    FlowTimeouts to;
+    to.seconds[static_cast<size_t>(TimeoutClass::kTcpEstablished)] = 100;
+    FlowTable t(10, to);
+    Ended ended;
+    Flow* f = t.create(keyFor(1), 1, 0, ended.fn());
+    t.touch(*f, TimeoutClass::kTcpEstablished, 0);
+    EXPECT_FALSE(t.endIfIdle(*f, 99 * kSec, ended.fn())); // still within its timeout
+    EXPECT_TRUE(ended.flows.empty());
+    EXPECT_TRUE(t.endIfIdle(*f, 100 * kSec, ended.fn()));
+    ASSERT_EQ(ended.flows.size(), 1u);
+    EXPECT_EQ(ended.flows[0].second, FlowEndReason::kTimeout);
+    EXPECT_EQ(t.find(keyFor(1), 1), nullptr);
+    EXPECT_EQ(t.counters().expired, 1u);
+    EXPECT_EQ(t.size(), 0u);
+}

@@ -1,0 +1,310 @@
+#include "metrics_collector.h"
+
+#include <limits>
+#include <tuple>
+
+#include "export/metrics_endpoint.h"
+
+namespace egressmon::app {
+
+namespace {
+
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+using Labels = std::vector<prometheus::ClientMetric::Label>;
+using exporting::addSample;
+
+MetricFamily counter(const std::string& name, const std::string& help) {
+    return exporting::makeFamily(name, help, MetricType::Counter);
+}
+MetricFamily gauge(const std::string& name, const std::string& help) {
+    return exporting::makeFamily(name, help, MetricType::Gauge);
+}
+
+// Adds the capture families; returns the capture counters summed over sources.
+CaptureStats addCapture(std::vector<MetricFamily>& out, const MetricsSources& src) {
+    CaptureStats total;
+    auto packets = counter("egressmon_capture_packets_total", "Frames captured, per source");
+    auto bytes = counter("egressmon_capture_bytes_total", "Wire bytes captured, per source");
+    auto drops = counter("egressmon_capture_kernel_drops_total",
+                         "Frames the kernel or interface dropped (pcap_stats), per source");
+    for (const auto* snapshot : src.captures) {
+        const CaptureStats c = snapshot->read();
+        for (const auto& s : c.sources) {
+            addSample(packets, double(s.packets), {{"source", s.name}});
+            addSample(bytes, double(s.bytes), {{"source", s.name}});
+            addSample(drops, double(s.kernel_drops), {{"source", s.name}});
+        }
+        total.decode += c.decode;
+        total.defrag += c.defrag;
+        total.read_errors += c.read_errors;
+        total.timestamp_anomalies += c.timestamp_anomalies;
+    }
+    out.push_back(std::move(packets));
+    out.push_back(std::move(bytes));
+    out.push_back(std::move(drops));
+
+    auto decode =
+        counter("egressmon_decode_errors_total", "Frames not decoded to an IP packet, by reason");
+    for (size_t i = 1; i < total.decode.by_reason.size(); ++i)
+        addSample(decode, double(total.decode.by_reason[i]),
+                  {{"reason", capture::kDecodeErrorNames[i]}});
+    out.push_back(std::move(decode));
+
+    auto read_errors =
+        counter("egressmon_capture_read_errors_total", "Capture files that ended in a read error");
+    addSample(read_errors, double(total.read_errors));
+    out.push_back(std::move(read_errors));
+    auto anomalies = counter("egressmon_capture_timestamp_anomalies_total",
+                             "Capture-file timestamps clamped (out of order or corrupt)");
+    addSample(anomalies, double(total.timestamp_anomalies));
+    out.push_back(std::move(anomalies));
+
+    const auto& d = total.defrag;
+    auto frags = counter("egressmon_defrag_fragments_total", "IP fragments seen");
+    addSample(frags, double(d.fragments));
+    out.push_back(std::move(frags));
+    auto whole = counter("egressmon_defrag_reassembled_total", "IP datagrams reassembled");
+    addSample(whole, double(d.reassembled));
+    out.push_back(std::move(whole));
+    auto lost = counter("egressmon_defrag_dropped_total",
+                        "Fragments or datagrams given up in reassembly, by reason");
+    const std::pair<const char*, uint64_t> reasons[] = {
+        {"timed_out", d.timed_out},
+        {"evicted", d.evicted},
+        {"overlap_conflict", d.overlap_conflicts},
+        {"too_large", d.too_large},
+        {"too_many_fragments", d.too_many_fragments},
+        {"truncated", d.truncated},
+        {"inconsistent", d.bad}};
+    for (const auto& [reason, n] : reasons)
+        addSample(lost, double(n), {{"reason", reason}});
+    out.push_back(std::move(lost));
+    return total;
+}
+
+// Adds the worker families; `total` receives the workers' stats summed.
+void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, WorkerStats& total) {
+    auto wpackets = counter("egressmon_worker_packets_total", "Packets handled, per worker");
+    auto wbytes = counter("egressmon_worker_bytes_total", "Wire bytes handled, per worker");
+    for (size_t i = 0; i < src.workers.size(); ++i) {
+        const WorkerStats w = src.workers[i]->read();
+        addSample(wpackets, double(w.counters.packets), {{"worker", std::to_string(i)}});
+        addSample(wbytes, double(w.counters.bytes), {{"worker", std::to_string(i)}});
+        total += w;
+    }
+    out.push_back(std::move(wpackets));
+    out.push_back(std::move(wbytes));
+
+    const auto& c = total.counters;
+    auto active = gauge("egressmon_flows_active", "Flows in the flow tables now");
+    addSample(active, double(total.flows_active));
+    out.push_back(std::move(active));
+    const std::tuple<const char*, const char*, uint64_t> flow_counters[] = {
+        {"egressmon_flows_created_total", "Flows created", c.flows.created},
+        {"egressmon_flows_expired_total", "Flows ended by an idle timeout", c.flows.expired},
+        {"egressmon_flows_evicted_total", "Flows ended early to stay within max-flows",
+         c.flows.evicted},
+        {"egressmon_flows_flushed_total", "Flows ended by end of input or shutdown",
+         c.flows.flushed},
+    };
+    for (const auto& [name, help, n] : flow_counters) {
+        auto f = counter(name, help);
+        addSample(f, double(n));
+        out.push_back(std::move(f));
+    }
+    auto by_proto = counter("egressmon_flows_by_protocol_total",
+                            "Ended flows by nDPI protocol (spelled as in flow records)");
+    for (const auto& [name, n] : total.flows_by_protocol)
+        addSample(by_proto, double(n), {{"protocol", name}});
+    out.push_back(std::move(by_proto));
+
+    auto classified =
+        counter("egressmon_classifier_flows_total", "Flows by how nDPI classification ended");
+    addSample(classified, double(c.classifier.flows_detected), {{"result", "detected"}});
+    addSample(classified, double(c.classifier.flows_guessed), {{"result", "guessed"}});
+    addSample(classified, double(c.classifier.flows_unknown), {{"result", "unknown"}});
+    out.push_back(std::move(classified));
+
+    auto alerts = counter("egressmon_alerts_total", "Alerts raised, by rule and severity");
+    for (const auto& [rule, n] : total.alerts_by_rule)
+        addSample(alerts, double(n),
+                  {{"signature_id", std::to_string(rule.first)},
+                   {"severity", std::to_string(rule.second)}});
+    out.push_back(std::move(alerts));
+
+    auto inspected = counter("egressmon_inspected_bytes_total",
+                             "Stream and decoded-layer bytes scanned by the rules");
+    addSample(inspected, double(c.inspection.bytes_inspected));
+    out.push_back(std::move(inspected));
+
+    auto decoded = counter("egressmon_decoder_events_total",
+                           "HTTP and SMTP decoder activity and errors, by decoder and event");
+    const std::tuple<const char*, const char*, uint64_t> events[] = {
+        {"http", "message", c.http.messages},
+        {"http", "body", c.http.bodies},
+        {"http", "chunked_body", c.http.chunked_bodies},
+        {"http", "decompressed_body", c.http.decompressed_bodies},
+        {"http", "multipart_part", c.http.multipart_parts},
+        {"http", "decompression_error", c.http.decompression_errors},
+        {"http", "parse_error", c.http.parse_errors},
+        {"http", "gap", c.http.gaps},
+        {"smtp", "message", c.smtp.messages},
+        {"smtp", "mime_part", c.smtp.mime_parts},
+        {"smtp", "starttls", c.smtp.starttls},
+        {"smtp", "parse_error", c.smtp.parse_errors},
+        {"smtp", "gap", c.smtp.gaps},
+    };
+    for (const auto& [decoder, event, n] : events)
+        addSample(decoded, double(n), {{"decoder", decoder}, {"event", event}});
+    out.push_back(std::move(decoded));
+
+    auto reasm = counter("egressmon_reassembly_events_total",
+                         "TCP reassembly: overlaps, conflicts and gaps");
+    addSample(reasm, double(c.reassembly.overlaps), {{"event", "overlap"}});
+    addSample(reasm, double(c.reassembly.overlap_conflicts), {{"event", "overlap_conflict"}});
+    addSample(reasm, double(c.reassembly.gaps), {{"event", "gap"}});
+    addSample(reasm, double(c.reassembly.retransmitted_bytes), {{"event", "retransmitted_byte"}});
+    out.push_back(std::move(reasm));
+
+    auto lost = counter("egressmon_records_lost_total",
+                        "Records that could not be formatted (out of memory), by kind");
+    addSample(lost, double(c.alert_records_lost), {{"kind", "alert"}});
+    addSample(lost, double(c.flow_records_lost), {{"kind", "flow"}});
+    out.push_back(std::move(lost));
+}
+
+// One family for every configured bound, labelled with the configuration key that sets it, so
+// a dashboard shows which knob an operator would turn.
+void addLimitHits(std::vector<MetricFamily>& out, const WorkerStats& w, const CaptureStats& cap,
+                  const exporting::SinkCounters& alerts) {
+    const auto& c = w.counters;
+    auto hits = counter("egressmon_limit_hits_total",
+                        "Times a configured bound was reached, by configuration key");
+    const std::pair<const char*, uint64_t> limits[] = {
+        {"max-flows", c.flows.evicted},
+        {"defrag.max-datagrams", cap.defrag.evicted},
+        {"defrag.timeout", cap.defrag.timed_out},
+        {"inspection-depth", c.inspection.depth_exceeded},
+        {"reassembly.max-buffered-bytes", c.reassembly.depth_exceeded},
+        {"reassembly.memcap", c.reassembly.budget_exceeded},
+        {"http.max-header-bytes", c.http.header_too_large},
+        {"http.max-decompressed-bytes", c.http.decompression_bombs},
+        {"kafka.spool-max-bytes", alerts.spool_full},
+    };
+    for (const auto& [key, n] : limits)
+        addSample(hits, double(n), {{"limit", key}});
+    out.push_back(std::move(hits));
+}
+
+void addSink(std::vector<MetricFamily>& fams, const char* kind, const exporting::RecordSink& sink) {
+    const exporting::SinkCounters c = sink.counters();
+    const Labels base = {{"sink", kind}};
+    const auto with = [&](const char* name, const char* value) {
+        Labels l = base;
+        l.push_back({name, value});
+        return l;
+    };
+    auto find = [&](const std::string& name, const std::string& help,
+                    MetricType type) -> MetricFamily& {
+        for (auto& f : fams)
+            if (f.name == name) return f;
+        fams.push_back(exporting::makeFamily(name, help, type));
+        return fams.back();
+    };
+    addSample(find("egressmon_records_written_total",
+                   "Records written to a file or acknowledged by Kafka, per sink",
+                   MetricType::Counter),
+              double(c.written), base);
+    auto& dropped = find("egressmon_records_dropped_total", "Records given up, per sink and reason",
+                         MetricType::Counter);
+    addSample(dropped, double(c.ring_dropped), with("reason", "ring_full"));
+    addSample(dropped, double(c.write_failed), with("reason", "write_failed"));
+    addSample(dropped, double(c.shed), with("reason", "shed"));
+    addSample(dropped, double(c.spool_full), with("reason", "spool_full"));
+    if (sink.spec().rfind("kafka://", 0) != 0) return;
+    addSample(
+        find("egressmon_kafka_queue_depth", "Messages in the producer's queue", MetricType::Gauge),
+        double(c.queue_depth), base);
+    addSample(find("egressmon_kafka_delivered_total", "Messages the broker acknowledged",
+                   MetricType::Counter),
+              double(c.written), base);
+    addSample(find("egressmon_kafka_delivery_failed_total",
+                   "Delivery reports with an error (the record was then spooled or shed)",
+                   MetricType::Counter),
+              double(c.delivery_failed), base);
+    addSample(find("egressmon_kafka_spooled_total", "Records written to the disk spool",
+                   MetricType::Counter),
+              double(c.spooled), base);
+    addSample(find("egressmon_kafka_replayed_total", "Spooled records delivered after all",
+                   MetricType::Counter),
+              double(c.replayed), base);
+    addSample(find("egressmon_kafka_spool_bytes", "Size of the disk spool", MetricType::Gauge),
+              double(c.spool_bytes), base);
+    addSample(find("egressmon_kafka_spool_pending_records", "Spooled records waiting for delivery",
+                   MetricType::Gauge),
+              double(c.spool_pending), base);
+    addSample(find("egressmon_kafka_spool_corrupt_records_total", "Damaged spool records skipped",
+                   MetricType::Counter),
+              double(c.spool_corrupt), base);
+}
+
+void addLatency(std::vector<MetricFamily>& out, const exporting::LatencyHistogram& h) {
+    auto fam = exporting::makeFamily(
+        "egressmon_alert_latency_seconds",
+        "From the event (capture time live, detection time for files) to Kafka's acknowledgement",
+        MetricType::Histogram);
+    const auto s = h.snapshot();
+    prometheus::ClientMetric m;
+    m.histogram.sample_count = s.count;
+    m.histogram.sample_sum = s.sum_seconds;
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < s.buckets.size(); ++i) {
+        cumulative += s.buckets[i];
+        prometheus::ClientMetric::Bucket b;
+        b.cumulative_count = cumulative;
+        b.upper_bound = i < exporting::LatencyHistogram::kBounds.size()
+                            ? exporting::LatencyHistogram::kBounds[i]
+                            : std::numeric_limits<double>::infinity();
+        m.histogram.bucket.push_back(b);
+    }
+    fam.metric.push_back(std::move(m));
+    out.push_back(std::move(fam));
+}
+
+void addRules(std::vector<MetricFamily>& out, const MetricsSources& src, const WorkerStats& w) {
+    if (!src.rules) return;
+    auto reloads = counter("egressmon_rule_reloads_total", "Rule reloads (SIGHUP), by result");
+    const ReloadCounters r = src.reloader ? src.reloader->counters() : ReloadCounters{};
+    addSample(reloads, double(r.reloads), {{"result", "ok"}});
+    addSample(reloads, double(r.failures), {{"result", "failed"}});
+    out.push_back(std::move(reloads));
+    auto switches = counter("egressmon_rule_switch_failures_total",
+                            "Times a worker could not adopt a reloaded rule set");
+    addSample(switches, double(w.counters.rule_switch_failures));
+    out.push_back(std::move(switches));
+    auto info = gauge("egressmon_policy_info", "The rule set in force (policy_version label)");
+    addSample(info, 1, {{"policy_version", src.rules->current()->policyVersion()}});
+    out.push_back(std::move(info));
+}
+
+} // namespace
+
+std::vector<MetricFamily> collectMetrics(const MetricsSources& src) {
+    std::vector<MetricFamily> out;
+    const CaptureStats capture_total = addCapture(out, src);
+    WorkerStats workers;
+    addWorkers(out, src, workers);
+    const exporting::SinkCounters alert_counters =
+        src.alert_sink ? src.alert_sink->counters() : exporting::SinkCounters{};
+    addLimitHits(out, workers, capture_total, alert_counters);
+    if (src.alert_sink) {
+        addSink(out, "alerts", *src.alert_sink);
+        if (const auto* latency = src.alert_sink->latency()) addLatency(out, *latency);
+    }
+    if (src.flow_sink) addSink(out, "flows", *src.flow_sink);
+    addRules(out, src, workers);
+    return out;
+}
+
+} // namespace egressmon::app

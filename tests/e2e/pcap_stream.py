@@ -1,0 +1,87 @@
+"""Builds one capture out of several (the golden DLP cases) and feeds captures to egressmon
+through a FIFO at the test's pace, so a test can stop a broker between two phases of one run.
+
+Cases reuse addresses and ports, so each case is moved `CASE_SPACING_US` later than the one
+before: egressmon's idle timeouts (600 s at most by default) end every flow of a case before the
+next case starts, and each case's alerts are the same as when it runs alone. The spacing stays
+under the capture clock's one-hour jump limit, beyond which a timestamp counts as corrupt.
+"""
+
+import os
+import struct
+
+CASE_SPACING_US = 1800 * 1_000_000
+_HEADER = struct.Struct("<IHHiIII")
+_RECORD = struct.Struct("<IIII")
+
+
+def read_pcap(path):
+    """(global header bytes, [(timestamp_us, orig_len, frame)]) of a classic µs pcap."""
+    with open(path, "rb") as f:
+        data = f.read()
+    header = data[:_HEADER.size]
+    if _HEADER.unpack(header)[0] != 0xA1B2C3D4:
+        raise ValueError(f"{path}: not a little-endian microsecond pcap")
+    records, pos = [], _HEADER.size
+    while pos + _RECORD.size <= len(data):
+        sec, usec, caplen, orig = _RECORD.unpack_from(data, pos)
+        pos += _RECORD.size
+        records.append((sec * 1_000_000 + usec, orig, data[pos:pos + caplen]))
+        pos += caplen
+    return header, records
+
+
+def record_bytes(timestamp_us, orig_len, frame):
+    sec, usec = divmod(timestamp_us, 1_000_000)
+    return _RECORD.pack(sec, usec, len(frame), orig_len) + frame
+
+
+def spaced_cases(paths):
+    """(header, [phase records per path]) with every case moved after the previous one; a
+    final case-less frame far in the future is appended to the last phase's list by callers
+    that need every flow ended by timeout (see `closing_frame`)."""
+    header, phases = None, []
+    for i, path in enumerate(paths):
+        h, recs = read_pcap(path)
+        header = header or h
+        phases.append([(ts + i * CASE_SPACING_US, orig, frame) for ts, orig, frame in recs])
+    return header, phases
+
+
+def closing_frame(after_phases):
+    """One ARP-like non-IP frame (counted as not_ip, never a flow) late enough that every flow
+    before it has timed out, so their alerts are raised before the input ends."""
+    last_ts = max(ts for phase in after_phases for ts, _, _ in phase)
+    frame = b"\xff" * 6 + b"\x02" * 6 + b"\x08\x06" + b"\x00" * 28
+    return (last_ts + CASE_SPACING_US, len(frame), frame)
+
+
+def write_pcap(path, header, records):
+    with open(path, "wb") as f:
+        f.write(header)
+        for rec in records:
+            f.write(record_bytes(*rec))
+
+
+class FifoFeeder:
+    """Writes a pcap to a FIFO in steps. Opening blocks until egressmon opens the other end,
+    so start egressmon first."""
+
+    def __init__(self, path, header):
+        self.path = path
+        self._f = open(path, "wb", buffering=0)
+        self._f.write(header)
+
+    def feed(self, records):
+        self._f.write(b"".join(record_bytes(*r) for r in records))
+
+    def close(self):
+        if self._f:
+            self._f.close()
+            self._f = None
+
+
+def make_fifo(directory, name="capture.pcap"):
+    path = os.path.join(directory, name)
+    os.mkfifo(path)
+    return path
