@@ -7,7 +7,11 @@ flows by 5-tuple in either orientation. Prints the agreement and every disagreei
 fails when agreement is below the threshold. Exits 77 (CTest's skip code) when the shared
 captures are absent.
 
+With --validate-schema SCHEMA, every flow record written is also validated against Suricata's
+EVE schema (by tests/e2e/validate_eve.py under Debian's python3 with python3-jsonschema).
+
 Usage: ndpi_conformance.py EGRESSMON [--workers N] [--threshold 0.99] [--pcaps DIR]
+                           [--validate-schema SCHEMA]
 """
 
 import argparse
@@ -63,9 +67,10 @@ def run_egressmon(binary, pcap, workers):
         if proc.returncode != 0:
             raise RuntimeError(f"egressmon failed on {pcap}: rc={proc.returncode} "
                                f"{proc.stderr.strip()}")
-        flows = []
+        flows, lines = [], []
         with open(out) as f:
             for line in f:
+                lines.append(line)
                 rec = json.loads(line)
                 proto = rec["proto"]
                 flows.append({
@@ -74,7 +79,7 @@ def run_egressmon(binary, pcap, workers):
                     "dst_ip": normalise_ip(rec["dest_ip"]), "dst_port": rec["dest_port"],
                     "protocol": rec["ndpi"]["protocol"], "start": rec["flow"]["start"],
                 })
-        return flows
+        return flows, lines
 
 
 def endpoints_match(exp, got):
@@ -127,6 +132,7 @@ def main():
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--threshold", type=float, default=0.99)
     ap.add_argument("--pcaps", default=default_pcaps)
+    ap.add_argument("--validate-schema", metavar="SCHEMA")
     args = ap.parse_args()
 
     expected_dir = os.path.join(args.pcaps, "expected")
@@ -138,13 +144,15 @@ def main():
 
     def one(name):
         expected = load_expected(os.path.join(expected_dir, name + ".csv"))
-        flows = run_egressmon(args.egressmon, os.path.join(args.pcaps, name), args.workers)
-        return name, expected, compare(expected, flows)
+        flows, lines = run_egressmon(args.egressmon, os.path.join(args.pcaps, name), args.workers)
+        return name, expected, compare(expected, flows), lines
 
     total = agree = 0
     report = []
+    records = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for name, expected, (ok, bad) in pool.map(one, pcaps):
+        for name, expected, (ok, bad), lines in pool.map(one, pcaps):
+            records.extend(lines)
             total += len(expected)
             agree += ok
             for exp, got in bad:
@@ -158,7 +166,31 @@ def main():
     if report:
         print(f"{len(report)} disagreeing flows:")
         print("\n".join(sorted(report)))
-    return 0 if ratio >= args.threshold else 1
+    schema_ok = validate_schema(args.validate_schema, records) if args.validate_schema else True
+    return 0 if ratio >= args.threshold and schema_ok else 1
+
+
+def validate_schema(schema, records):
+    """True when every record validates (or the validator is unavailable, which is said)."""
+    validator = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e",
+                             "validate_eve.py")
+    if not os.path.exists(schema) or not os.path.exists("/usr/bin/python3"):
+        print(f"schema check skipped: {schema} or /usr/bin/python3 missing")
+        return True
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        f.writelines(records)
+        f.flush()
+        check = subprocess.run(["/usr/bin/python3", validator, schema, f.name],
+                               capture_output=True, text=True)
+    if check.returncode == 77:
+        print("schema check skipped: python3-jsonschema is not installed")
+        return True
+    if check.returncode != 0:
+        print(f"{len(check.stdout.splitlines())} flow records fail the EVE schema:")
+        print("\n".join(check.stdout.splitlines()[:50]))
+        return False
+    print(f"all {len(records)} flow records validate against {schema}")
+    return True
 
 
 if __name__ == "__main__":

@@ -209,6 +209,26 @@ class sample_run(unittest.TestCase):
             self.assertEqual(run("-r", SAMPLE, "--flows", out).returncode, 0)
             assert_valid_eve(self, out)
 
+    def test_hostile_host_and_url_bytes_are_escaped_into_valid_records(self):
+        # Control characters, a quote, a backslash and bytes that are not UTF-8, in the Host
+        # header and the URL that end up in flow (http.hostname, http.url) and alert records.
+        request = (b"GET /a\x01b\"c\\d\xff\xfe%00?q=TOP SECRET\xc3 HTTP/1.1\r\n"
+                   b"Host: ev\x7fil\xe9\x80.example\r\n\r\n")
+        with tempfile.TemporaryDirectory() as tmp:
+            pcap = os.path.join(tmp, "hostile.pcap")
+            dlp_cases.http_case(request).save(pcap)
+            out = os.path.join(tmp, "records.json")
+            proc = run("-r", pcap, "--rules", DEFAULT_RULES, "--flows", out, "--alerts", out)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            records = flow_records(open(out, encoding="utf-8").read())  # strict UTF-8 decode
+            http = [r for r in records if r["event_type"] == "flow" and "http" in r]
+            self.assertEqual(len(http), 1, records)
+            self.assertIn("\ufffd", http[0]["http"]["hostname"])
+            self.assertIn("\x01b\"c\\d", http[0]["http"]["url"])
+            self.assertTrue(any(r["event_type"] == "alert" for r in records))
+            if os.path.exists(SCHEMA) and os.path.exists(SYSTEM_PYTHON):
+                assert_valid_eve(self, out)
+
     def test_reader_closing_stdout_is_counted_not_fatal(self):
         # --max-flows 1 makes every new flow evict (and so write) the previous one.
         proc = subprocess.Popen([BINARY, "-r", SAMPLE, "--flows", "-", "--stats",
