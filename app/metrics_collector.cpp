@@ -138,6 +138,21 @@ void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, Worke
     addSample(inspected, double(c.inspection.bytes_inspected));
     out.push_back(std::move(inspected));
 
+    auto inspection = counter("egressmon_inspection_events_total",
+                              "Match outcomes other than alerts, and matcher failures, by event");
+    const std::pair<const char*, uint64_t> outcomes[] = {
+        {"repeat_match", c.inspection.repeat_matches},
+        {"validator_rejected", c.inspection.validator_rejected},
+        {"validator_unavailable", c.inspection.validator_unavailable},
+        {"protocol_filtered", c.inspection.protocol_filtered},
+        {"pending_overflow", c.inspection.pending_overflow},
+        {"matcher_error", c.matcher_errors},
+        {"classifier_alloc_failure", c.classifier.alloc_failures},
+    };
+    for (const auto& [event, n] : outcomes)
+        addSample(inspection, double(n), {{"event", event}});
+    out.push_back(std::move(inspection));
+
     auto decoded = counter("egressmon_decoder_events_total",
                            "HTTP and SMTP decoder activity and errors, by decoder and event");
     const std::tuple<const char*, const char*, uint64_t> events[] = {
@@ -292,6 +307,9 @@ void addRules(std::vector<MetricFamily>& out, const MetricsSources& src, const W
 
 std::vector<MetricFamily> collectMetrics(const MetricsSources& src) {
     std::vector<MetricFamily> out;
+    auto build = gauge("egressmon_build_info", "The running egressmon's version (label)");
+    addSample(build, 1, {{"version", EGRESSMON_VERSION}});
+    out.push_back(std::move(build));
     const CaptureStats capture_total = addCapture(out, src);
     WorkerStats workers;
     addWorkers(out, src, workers);
