@@ -262,6 +262,9 @@ RunSummary runFilePipeline(const Options& o) {
     summary.timestamp_anomalies = clock.anomalies();
     for (const auto& w : parts.workers)
         summary.workers += w->counters();
+    // Workers joined and sinks closed: now the reader's failure may unwind (a start-up style
+    // error, exit 2), rather than end the run quietly with part of the input.
+    if (failure) std::rethrow_exception(failure);
     return summary;
 }
 

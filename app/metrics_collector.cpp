@@ -262,6 +262,9 @@ void addSink(std::vector<MetricFamily>& fams, const char* kind, const exporting:
     addSample(find("egressmon_kafka_spool_corrupt_records_total", "Damaged spool records skipped",
                    MetricType::Counter),
               double(c.spool_corrupt), base);
+    addSample(find("egressmon_kafka_spool_io_errors_total",
+                   "Spool write, fsync, read or unlink failures", MetricType::Counter),
+              double(c.spool_io_errors), base);
 }
 
 void addLatency(std::vector<MetricFamily>& out, const exporting::LatencyHistogram& h) {

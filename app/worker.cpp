@@ -87,6 +87,8 @@ void Worker::advanceClock(uint64_t now_us) noexcept {
 }
 
 void Worker::flushAllFlows() noexcept {
+    if (flow_sink_) flow_sink_->stopDropping();
+    if (alert_sink_) alert_sink_->stopDropping();
     table_.flushAll([this](core::Flow& f, core::FlowEndReason r) { endFlow(f, r); });
 }
 

@@ -72,7 +72,8 @@ class Worker final : public dpi::AlertSink {
     // idle past their timeout, at most once per second of clock time.
     void advanceClock(uint64_t now_us) noexcept;
 
-    // Ends every flow (end of input or shutdown).
+    // Ends every flow (end of input or shutdown). The sinks stop dropping first: capture has
+    // stopped, so waiting for room costs nothing and the last alerts must not be lost.
     void flushAllFlows() noexcept;
 
     // Between batches: switches to a reloaded rule set if one was published.

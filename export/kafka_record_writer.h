@@ -9,12 +9,18 @@
 // handed out again after replay_retry_ms (at least once; consumers de-duplicate on alert_id).
 // Flow records have no spool: they are shed and counted, so the alerts keep the room.
 //
+// Order across an outage: when the brokers go down or a message sent directly fails, every
+// message still in librdkafka is purged and collected (in the order it was produced) into the
+// spool before any newer record, so replay keeps the order records were raised in.
+// A record the broker can never take (too large) is counted as rejected, not retried forever.
+//
 // Message key: the flow id, so one flow's records stay in one partition, in order. Headers:
 // sensor, schema_version, event_type.
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <librdkafka/rdkafkacpp.h>
 
@@ -46,12 +52,20 @@ class KafkaRecordWriter final : public RecordWriter,
 
   private:
     KafkaRecordWriter(KafkaTarget target, KafkaSinkConfig config);
-    std::unique_ptr<RdKafka::Producer> createProducer();
-    // false: not queued (the caller keeps the record's fate).
-    bool produce(const std::string& key, const std::string& payload, int64_t origin_us,
-                 bool from_spool) noexcept;
+    std::unique_ptr<RdKafka::Producer> createProducer(std::string* error = nullptr);
+    enum class ProduceResult {
+        kQueued, // librdkafka has it; its delivery report decides
+        kNotNow, // queue full, no producer, out of memory: the caller keeps the record
+        kNever,  // the broker can never take it (too large)
+    };
+    ProduceResult produce(const std::string& key, const std::string& payload, int64_t origin_us,
+                          bool from_spool) noexcept;
     void keepUndelivered(const std::string& key, const std::string& payload,
                          int64_t origin_us) noexcept;
+    // Purges what librdkafka still holds of the records sent directly and spools it, oldest
+    // first, so newer records cannot overtake it in the spool.
+    void divertQueuedToSpool() noexcept;
+    void spoolCollectedFailures() noexcept;
     void replayFromSpool() noexcept;
     void settleReplayBatch() noexcept;
     void replaceFailedProducer() noexcept;
@@ -66,8 +80,21 @@ class KafkaRecordWriter final : public RecordWriter,
     std::unique_ptr<DiskSpool> spool_; // alerts only
     LatencyHistogram latency_;
 
+    // A record sent directly that came back undelivered, waiting to be spooled in order.
+    struct FailedRecord {
+        uint64_t sequence;
+        std::string key;
+        std::string payload;
+        int64_t origin_us;
+    };
+    std::vector<FailedRecord> failed_direct_;
+    uint64_t next_sequence_ = 0;
+    size_t direct_outstanding_ = 0; // records sent directly, delivery not yet reported
+    bool divert_pending_ = false;   // set in callbacks; acted on outside poll()
+
     bool brokers_down_ = false;     // from "all brokers down" until the next acknowledgement
     bool producer_failed_ = false;  // fatal idempotence error: the producer must be replaced
+    bool replay_in_flight_ = false; // a batch was handed out and is not settled yet
     size_t replay_outstanding_ = 0; // records of the current replay batch not yet reported
     bool replay_batch_failed_ = false;
     // Grows after successes, back to 1 (a probe) after a failure.
@@ -80,7 +107,9 @@ class KafkaRecordWriter final : public RecordWriter,
     OwnedCounter delivery_failed_;
     OwnedCounter shed_;
     OwnedCounter spooled_;
-    OwnedCounter spool_full_;
+    OwnedCounter spool_append_failed_; // spool refused the record (full, too large, I/O)
+    OwnedCounter rejected_;            // records the broker can never take (too large)
+    OwnedCounter unaccounted_;         // lost with a producer that could not be drained
     OwnedCounter queue_depth_;
 };
 

@@ -37,7 +37,7 @@ RecordSink::~RecordSink() {
 void RecordSink::publish(unsigned producer, SinkRecord&& record) noexcept {
     auto& ring = *rings_[producer];
     while (!ring.tryPush(record)) {
-        if (!lossless_) {
+        if (!lossless_.load(std::memory_order_relaxed)) {
             ring_dropped_by_producer_[producer].add();
             return;
         }

@@ -39,6 +39,10 @@ class RecordSink {
     // Producer thread `producer` only.
     void publish(unsigned producer, SinkRecord&& record) noexcept;
 
+    // From now on producers wait for room instead of dropping: a live capture that stopped
+    // reading has nothing left to lose by waiting while its last flows are flushed.
+    void stopDropping() noexcept { lossless_.store(true, std::memory_order_relaxed); }
+
     // Main thread: drains everything published so far, lets the writer finish (flush, or for
     // Kafka deliver within the grace period and spool the rest), stops the exporter thread.
     void close();
@@ -56,7 +60,7 @@ class RecordSink {
 
     std::string spec_;
     std::unique_ptr<RecordWriter> writer_;
-    bool lossless_;
+    std::atomic<bool> lossless_;
     std::vector<std::unique_ptr<core::SpscRing<SinkRecord>>> rings_;
     std::unique_ptr<OwnedCounter[]> ring_dropped_by_producer_; // each written by its producer
     std::atomic<bool> stop_{false};

@@ -14,7 +14,8 @@ namespace egressmon::exporting {
 struct SinkCounters {
     uint64_t written = 0;      // flushed to the file / acknowledged by the broker
     uint64_t ring_dropped = 0; // producer's ring full (live capture only)
-    uint64_t write_failed = 0; // lost to a failed write/flush, or (Kafka) dropped for good
+    uint64_t write_failed = 0; // lost to a failed write/flush; Kafka: rejected by the broker for
+                               // good, or refused by the spool for a reason other than its bound
     // Kafka only:
     uint64_t queue_depth = 0;     // messages in librdkafka's queue right now
     uint64_t delivery_failed = 0; // delivery reports with an error (then spooled or shed)
@@ -25,6 +26,7 @@ struct SinkCounters {
     uint64_t spool_corrupt = 0;   // damaged spool records skipped
     uint64_t spool_bytes = 0;     // size of the spool on disk right now
     uint64_t spool_pending = 0;   // spooled records not yet delivered
+    uint64_t spool_io_errors = 0; // spool write/fsync/read/unlink failures
     uint64_t dropped() const { return ring_dropped + write_failed + shed + spool_full; }
 };
 
