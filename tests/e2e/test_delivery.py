@@ -320,6 +320,35 @@ class kafka_delivery(unittest.TestCase):
         self.assertLessEqual(set(got), self.stream.alert_ids)
         self.assertEqual(stats["replayed"], total - 2)
 
+    def test_full_spool_drops_alerts_counts_them_and_fails_the_run(self):
+        # 300 alerts of ~0.9 KB against a 64 KiB spool and no broker: the bound is reached.
+        sys.path.insert(0, os.path.join(SOURCE, "tests", "gen"))
+        from pcapgen.link import EthernetFraming
+        from pcapgen.pcap import Capture, utc_microseconds
+        from pcapgen.tcp_session import TcpSession
+        cap = Capture(1, utc_microseconds("2026-11-24T12:00:00Z"))
+        framing = EthernetFraming("02:00:00:00:00:01", "02:00:00:00:00:02")
+        for i in range(300):
+            tcp = TcpSession(cap, framing, (f"10.1.0.{i % 250 + 1}", 30000 + i),
+                             ("203.0.113.10", 7000))
+            tcp.open()
+            tcp.send(b"TOP SECRET %d" % i)
+            tcp.close()
+        pcap = os.path.join(self.work, "many.pcap")
+        cap.save(pcap)
+        with open(self.config, "a") as f:
+            f.write("  spool-max-bytes: 65536\n")
+        proc = subprocess.run(GoldenStream.args(pcap) + [
+            "-c", self.config, "--stats", "--alerts", f"kafka://127.0.0.1:{free_port()}/t"],
+            capture_output=True, text=True, timeout=120)
+        self.assertEqual(proc.returncode, 1, proc.stderr)  # alerts were lost: not a success
+        self.assertIn("spool", proc.stderr)
+        records = json.loads(proc.stderr.strip().splitlines()[-1])["alert_records"]
+        self.assertGreater(records["spool_full"], 0)
+        self.assertEqual(records["spooled"] + records["spool_full"], 300)
+        segments = sum(os.path.getsize(p) for p in glob.glob(os.path.join(self.spool, "*.seg")))
+        self.assertLessEqual(segments, 65536)
+
 
 @unittest.skipIf(not shutil.which("prometheus") and not os.path.exists("/usr/bin/prometheus"),
                  "needs Debian's prometheus (scripts/install-deps.sh)")
