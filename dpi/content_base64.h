@@ -21,7 +21,8 @@ class Base64Decoder {
     void finish(std::string& out);
 
   private:
-    void flushPartial(std::string& out);
+    // Writes the bytes a partial quantum carries (at most 2) at `w`; returns the new end.
+    char* flushPartial(char* w) noexcept;
 
     uint32_t acc_ = 0;
     uint8_t count_ = 0; // sextets in acc_
