@@ -77,8 +77,9 @@ struct DirectionState {
     LayerScanner raw; // the direction's reassembled stream (TCP) or current datagram (UDP)
     std::unique_ptr<HttpDecoder> http; // when the direction's first bytes are HTTP
     std::unique_ptr<SmtpDecoder> smtp; // when the client's first bytes greet an SMTP server
-    LayerTable layers;                 // the decoders' output
-    bool active = false;               // some rule applies to these bytes
+    // The decoders' output; allocated with the first decoder (most directions have none).
+    std::unique_ptr<LayerTable> layers;
+    bool active = false; // some rule applies to these bytes
     bool depth_reached = false;
 };
 
@@ -106,9 +107,18 @@ struct DirectionConsumer final : core::StreamConsumer {
                       SmtpDecoderCounters& sc, bool ts)
         : ctx(c), dir(d), state(st), config(cfg), counters(cn), http_counters(hc),
           smtp_counters(sc), to_server(ts) {
-        dir.layers.ctx = &ctx;
+        if (dir.layers) dir.layers->ctx = &ctx;
     }
-    ~DirectionConsumer() override { dir.layers.ctx = nullptr; }
+    ~DirectionConsumer() override {
+        if (dir.layers) dir.layers->ctx = nullptr;
+    }
+
+    // Decoders write into the direction's layer table: both or neither.
+    bool ensureLayers() noexcept {
+        if (!dir.layers) dir.layers.reset(new (std::nothrow) LayerTable{});
+        if (dir.layers) dir.layers->ctx = &ctx;
+        return dir.layers != nullptr;
+    }
 
     // Marks the direction as past the inspection depth (once).
     bool pastDepth() noexcept {
@@ -128,30 +138,32 @@ struct DirectionConsumer final : core::StreamConsumer {
         }
         if (dir.raw.offset == 0 && len > 0 &&
             startsHttpMessage({reinterpret_cast<const char*>(data), len}, to_server)) {
-            dir.http.reset(new (std::nothrow) HttpDecoder(to_server, config.http, http_counters,
-                                                          &state.http_pairing));
+            if (ensureLayers())
+                dir.http.reset(new (std::nothrow) HttpDecoder(to_server, config.http, http_counters,
+                                                              &state.http_pairing));
         }
         if (dir.raw.offset == 0 && to_server && !dir.http &&
             startsSmtpSession({reinterpret_cast<const char*>(data), len}))
-            dir.smtp.reset(new (std::nothrow) SmtpDecoder(config.smtp, smtp_counters));
+            if (ensureLayers())
+                dir.smtp.reset(new (std::nothrow) SmtpDecoder(config.smtp, smtp_counters));
         // Decoded layers first: when the same bytes match in a body and in the raw stream, the
         // alert names the body (and its offset in it), which tells the analyst far more.
-        if (dir.http && !dir.http->stopped()) dir.http->onData(data, len, dir.layers);
-        if (dir.smtp && !dir.smtp->stopped()) dir.smtp->onData(data, len, dir.layers);
+        if (dir.http && !dir.http->stopped()) dir.http->onData(data, len, *dir.layers);
+        if (dir.smtp && !dir.smtp->stopped()) dir.smtp->onData(data, len, *dir.layers);
         ctx.scan(dir.raw, data, len);
     }
     void onGap(uint64_t missing) noexcept override {
         if (dir.depth_reached) return;
         ctx.gap(dir.raw, missing);
-        if (dir.http) dir.http->onGap(dir.layers);
-        if (dir.smtp) dir.smtp->onGap(dir.layers);
+        if (dir.http) dir.http->onGap(*dir.layers);
+        if (dir.smtp) dir.smtp->onGap(*dir.layers);
         pastDepth();
     }
     // End of the direction: a close-delimited body ends, every decoded layer is closed.
     void finish() noexcept {
-        if (dir.http) dir.http->onEnd(dir.layers);
-        if (dir.smtp) dir.smtp->onEnd(dir.layers);
-        dir.layers.endAll();
+        if (dir.http) dir.http->onEnd(*dir.layers);
+        if (dir.smtp) dir.smtp->onEnd(*dir.layers);
+        if (dir.layers) dir.layers->endAll();
     }
 };
 
@@ -213,8 +225,9 @@ void FlowInspector::switchRules(std::shared_ptr<const rules::RuleSet> rules,
         for (int d = 0; d < 2; ++d) {
             DirectionState& dir = st->dir[d];
             dir.raw.stream.reset(); // closed against the old database; reopens on the next byte
-            for (LayerScanner& layer : dir.layers.slots)
-                layer.stream.reset();
+            if (dir.layers)
+                for (LayerScanner& layer : dir.layers->slots)
+                    layer.stream.reset();
             dir.active = appliesTo(bytesRelation(flow.relation, d == 0));
         }
         std::vector<uint32_t> alerted;
