@@ -58,7 +58,47 @@ struct LayerTable final : DecodedLayerSink {
         return kNoLayer; // more nesting than we track: the raw stream still covers the bytes
     }
     void layerData(LayerId id, const uint8_t* data, uint32_t len) noexcept override {
-        if (ctx && id != kNoLayer && used[id - 1]) ctx->scan(slots[id - 1], data, len);
+        if (!ctx || id == kNoLayer || !used[id - 1]) return;
+        ctx->scan(slots[id - 1], data, len);
+        noteCoverage(data, len);
+    }
+
+    // The raw chunk the decoders are working through, and the stretches of it they passed on
+    // unchanged (an identity or de-chunked body points into the raw bytes): those stretches
+    // were just scanned as a decoded layer and need no second scan as raw bytes.
+    const uint8_t* raw_begin = nullptr;
+    const uint8_t* raw_end = nullptr;
+    static constexpr uint32_t kMaxCovered = 16;
+    std::pair<uint32_t, uint32_t> covered[kMaxCovered]; // [from, to) offsets in the raw chunk
+    uint32_t covered_count = 0;
+    bool covered_overflow = false; // too many stretches to track: scan the raw chunk whole
+
+    void beginRawChunk(const uint8_t* data, uint32_t len) noexcept {
+        raw_begin = data, raw_end = data + len;
+        covered_count = 0, covered_overflow = false;
+    }
+    void endRawChunk() noexcept { raw_begin = raw_end = nullptr; }
+    void noteCoverage(const uint8_t* data, uint32_t len) noexcept {
+        if (!raw_begin || data < raw_begin || data + len > raw_end || len == 0) return;
+        if (covered_count == kMaxCovered) {
+            covered_overflow = true;
+            return;
+        }
+        const auto from = static_cast<uint32_t>(data - raw_begin);
+        covered[covered_count++] = {from, from + len};
+    }
+    // The covered stretches sorted and merged; returns how many.
+    uint32_t mergedCoverage() noexcept {
+        if (covered_overflow) return 0;
+        std::sort(covered, covered + covered_count);
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < covered_count; ++i) {
+            if (n > 0 && covered[i].first <= covered[n - 1].second)
+                covered[n - 1].second = std::max(covered[n - 1].second, covered[i].second);
+            else
+                covered[n++] = covered[i];
+        }
+        return covered_count = n;
     }
     void endLayer(LayerId id) noexcept override {
         if (id == kNoLayer || !used[id - 1]) return;
@@ -148,9 +188,30 @@ struct DirectionConsumer final : core::StreamConsumer {
                 dir.smtp.reset(new (std::nothrow) SmtpDecoder(config.smtp, smtp_counters));
         // Decoded layers first: when the same bytes match in a body and in the raw stream, the
         // alert names the body (and its offset in it), which tells the analyst far more.
+        if (dir.layers) dir.layers->beginRawChunk(data, len);
         if (dir.http && !dir.http->stopped()) dir.http->onData(data, len, *dir.layers);
         if (dir.smtp && !dir.smtp->stopped()) dir.smtp->onData(data, len, *dir.layers);
-        ctx.scan(dir.raw, data, len);
+        scanRaw(data, len);
+        if (dir.layers) dir.layers->endRawChunk();
+    }
+
+    // Scans the raw bytes the decoded layers did not already scan unchanged. Skipped stretches
+    // act as a gap in the raw stream: a match spanning a header and an identity body is not
+    // seen (the body's own layer sees everything inside it).
+    void scanRaw(const uint8_t* data, uint32_t len) noexcept {
+        const uint32_t n = dir.layers ? dir.layers->mergedCoverage() : 0;
+        if (n == 0) {
+            ctx.scan(dir.raw, data, len);
+            return;
+        }
+        uint32_t pos = 0;
+        for (uint32_t i = 0; i < n; ++i) {
+            const auto [from, to] = dir.layers->covered[i];
+            if (from > pos) ctx.scan(dir.raw, data + pos, from - pos);
+            ctx.skip(dir.raw, to - from);
+            pos = to;
+        }
+        if (pos < len) ctx.scan(dir.raw, data + pos, len - pos);
     }
     void onGap(uint64_t missing) noexcept override {
         if (dir.depth_reached) return;

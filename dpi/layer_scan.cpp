@@ -64,6 +64,16 @@ void ScanContext::gap(LayerScanner& layer, uint64_t missing) noexcept {
     current = nullptr;
 }
 
+void ScanContext::skip(LayerScanner& layer, uint64_t n) noexcept {
+    if (layer.stream && layer.offset > layer.stream_start) {
+        gap(layer, n);
+        return;
+    }
+    layer.offset += n;
+    layer.stream_start = layer.offset;
+    layer.tail.clear();
+}
+
 void ScanContext::close(LayerScanner& layer) noexcept {
     current = &layer;
     chunk_ = nullptr, chunk_len_ = 0, chunk_start_ = layer.offset;

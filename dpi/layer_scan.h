@@ -46,6 +46,9 @@ struct ScanContext final : rules::MatchHandler {
     void scan(LayerScanner& layer, const uint8_t* data, uint32_t len) noexcept;
     // `missing` bytes were lost: nothing may match across them.
     void gap(LayerScanner& layer, uint64_t missing) noexcept;
+    // `n` bytes of the layer are not scanned here (another layer scanned them unchanged): as a
+    // gap, but free when nothing was scanned since the last one.
+    void skip(LayerScanner& layer, uint64_t n) noexcept;
     // The layer instance ends: end-anchored matches are reported, the stream released.
     void close(LayerScanner& layer) noexcept;
 
