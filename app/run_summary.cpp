@@ -107,6 +107,8 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("protocol_filtered", in.protocol_filtered);
     w.field("pending_overflow", in.pending_overflow);
     w.field("matcher_errors", s.workers.matcher_errors);
+    w.field("scan_calls", s.workers.scan_calls);
+    w.field("streams_opened", s.workers.streams_opened);
     w.endObject();
 
     const auto& ra = s.workers.reassembly;

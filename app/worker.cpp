@@ -13,6 +13,8 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     alert_records_lost += o.alert_records_lost;
     rule_switch_failures += o.rule_switch_failures;
     matcher_errors += o.matcher_errors;
+    scan_calls += o.scan_calls;
+    streams_opened += o.streams_opened;
     flows += o.flows;
     classifier += o.classifier;
     inspection += o.inspection;
@@ -158,6 +160,8 @@ WorkerCounters Worker::counters() const {
         c.http = inspector_->http();
         c.smtp = inspector_->smtp();
         c.matcher_errors = inspector_->matcher().errors();
+        c.scan_calls = inspector_->matcher().scanCalls();
+        c.streams_opened = inspector_->matcher().streamsOpened();
     }
     return c;
 }

@@ -46,6 +46,8 @@ struct WorkerCounters {
     dpi::SmtpDecoderCounters smtp;
     core::ReassemblyBudget reassembly; // counters only (max_bytes/bytes_held are per worker)
     uint64_t matcher_errors = 0;
+    uint64_t scan_calls = 0;     // Hyperscan stream scans (one per layer per chunk)
+    uint64_t streams_opened = 0; // Hyperscan streams (one per layer instance)
     uint64_t alert_records_lost = 0;
     uint64_t rule_switch_failures = 0; // a worker could not adopt a reloaded rule set
     WorkerCounters& operator+=(const WorkerCounters& o);

@@ -42,7 +42,7 @@ struct PendingMatch {
 // The decoded layers open in one direction (a body and the part inside it...): each is its own
 // layer instance with its own stream. Bound to a ScanContext only while a decoder runs.
 struct LayerTable final : DecodedLayerSink {
-    static constexpr uint32_t kMaxLayers = 4;
+    static constexpr uint32_t kMaxLayers = 4; // FlowInspector::layer_gather_ has one per slot
     LayerScanner slots[kMaxLayers];
     bool used[kMaxLayers] = {};
     ScanContext* ctx = nullptr;
@@ -59,8 +59,32 @@ struct LayerTable final : DecodedLayerSink {
     }
     void layerData(LayerId id, const uint8_t* data, uint32_t len) noexcept override {
         if (!ctx || id == kNoLayer || !used[id - 1]) return;
-        ctx->scan(slots[id - 1], data, len);
         noteCoverage(data, len);
+        // Decoders hand their output over in small pieces (a chunk, a MIME line, a base64
+        // line...). Inside a raw chunk the pieces are gathered and scanned in one call per
+        // layer at the end of the chunk: each Hyperscan call has a fixed cost.
+        if (raw_begin) {
+            std::string& gathered = ctx->gatherBuffer(id - 1);
+            try {
+                gathered.append(reinterpret_cast<const char*>(data), len);
+                return;
+            } catch (const std::bad_alloc&) {
+                flushGathered(id - 1); // keep the order, then scan this piece as it is
+            }
+        }
+        ctx->scan(slots[id - 1], data, len);
+    }
+    void flushGathered(uint32_t slot) noexcept {
+        std::string& gathered = ctx->gatherBuffer(slot);
+        if (gathered.empty()) return;
+        ctx->scan(slots[slot], reinterpret_cast<const uint8_t*>(gathered.data()),
+                  static_cast<uint32_t>(gathered.size()));
+        gathered.clear();
+    }
+    void flushAllGathered() noexcept {
+        if (!ctx) return;
+        for (uint32_t i = 0; i < kMaxLayers; ++i)
+            if (used[i]) flushGathered(i);
     }
 
     // The raw chunk the decoders are working through, and the stretches of it they passed on
@@ -102,7 +126,10 @@ struct LayerTable final : DecodedLayerSink {
     }
     void endLayer(LayerId id) noexcept override {
         if (id == kNoLayer || !used[id - 1]) return;
-        if (ctx) ctx->close(slots[id - 1]);
+        if (ctx) {
+            flushGathered(id - 1);
+            ctx->close(slots[id - 1]);
+        }
         slots[id - 1] = LayerScanner{};
         used[id - 1] = false;
     }
@@ -191,6 +218,7 @@ struct DirectionConsumer final : core::StreamConsumer {
         if (dir.layers) dir.layers->beginRawChunk(data, len);
         if (dir.http && !dir.http->stopped()) dir.http->onData(data, len, *dir.layers);
         if (dir.smtp && !dir.smtp->stopped()) dir.smtp->onData(data, len, *dir.layers);
+        if (dir.layers) dir.layers->flushAllGathered(); // decoded layers before the raw bytes
         scanRaw(data, len);
         if (dir.layers) dir.layers->endRawChunk();
     }

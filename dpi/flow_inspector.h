@@ -11,6 +11,7 @@
 // Thread: one instance per worker; per-flow state hangs off core::Flow::inspection and is
 // freed by onFlowEnd. Construction may throw (start-up); the rest is noexcept.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -113,6 +114,9 @@ class FlowInspector {
     InspectionConfig config_;
     std::function<int(const std::string&)> protocol_id_;
     rules::StreamMatcher matcher_;
+    // Decoded-layer bytes of the raw chunk being processed, per layer slot (see LayerTable):
+    // worker-wide, so no flow holds a buffer of its own.
+    std::array<std::string, 4> layer_gather_;
     std::vector<RuleScope> scopes_;
     std::vector<uint32_t> pattern_lengths_;     // encoded keyword length per pattern (0: regex)
     bool rules_for_[3] = {false, false, false}; // some rule applies to egress/ingress/any bytes

@@ -64,6 +64,10 @@ void ScanContext::gap(LayerScanner& layer, uint64_t missing) noexcept {
     current = nullptr;
 }
 
+std::string& ScanContext::gatherBuffer(uint32_t slot) noexcept {
+    return inspector.layer_gather_[slot];
+}
+
 void ScanContext::skip(LayerScanner& layer, uint64_t n) noexcept {
     if (layer.stream && layer.offset > layer.stream_start) {
         gap(layer, n);

@@ -54,6 +54,9 @@ struct ScanContext final : rules::MatchHandler {
 
     bool onMatch(const rules::MatchEvent& event) noexcept override;
 
+    // The worker's buffer for gathering decoded-layer slot `slot`'s pieces of one raw chunk.
+    std::string& gatherBuffer(uint32_t slot) noexcept;
+
     // While a match is being handled: the layer, and the bytes still held around it.
     const LayerScanner* current = nullptr;
     uint64_t heldStart() const noexcept;

@@ -29,6 +29,7 @@ StreamMatcher::StreamMatcher(std::shared_ptr<const RuleSet> rules) : rules_(std:
 HsStream StreamMatcher::open() noexcept {
     if (!rules_->database()) return nullptr;
     hs_stream_t* s = nullptr;
+    ++streams_opened_;
     if (hs_open_stream(rules_->database(), 0, &s) != HS_SUCCESS) {
         ++errors_;
         return nullptr;
@@ -39,6 +40,7 @@ HsStream StreamMatcher::open() noexcept {
 void StreamMatcher::scan(HsStream& stream, const uint8_t* data, uint32_t len, uint64_t base,
                          MatchHandler& handler) noexcept {
     if (!stream || len == 0) return;
+    ++scan_calls_;
     CallbackContext ctx{handler, base};
     const hs_error_t rc = hs_scan_stream(stream.get(), reinterpret_cast<const char*>(data), len, 0,
                                          scratch_.get(), onHsMatch, &ctx);

@@ -51,12 +51,16 @@ class StreamMatcher {
 
     uint64_t streamBytes() const noexcept { return stream_bytes_; } // hs_stream_size
     uint64_t errors() const noexcept { return errors_; }
+    uint64_t scanCalls() const noexcept { return scan_calls_; } // hs_scan_stream calls
+    uint64_t streamsOpened() const noexcept { return streams_opened_; }
 
   private:
     std::shared_ptr<const RuleSet> rules_;
     HsScratch scratch_;
     uint64_t stream_bytes_ = 0;
     uint64_t errors_ = 0;
+    uint64_t scan_calls_ = 0;
+    uint64_t streams_opened_ = 0;
 };
 
 } // namespace egressmon::rules
