@@ -61,6 +61,9 @@ class MimeParser {
     enum class Line : uint8_t { Start, Inside, DelimTail, DelimDash, Rest };
 
     size_t feedHeaders(const uint8_t* data, size_t len, MimeHandler& h);
+    // End of the content run starting at `from`: the first line break whose next line may be a
+    // delimiter (at its CR, if any), a trailing CR, or len.
+    static size_t contentRun(const uint8_t* data, size_t from, size_t len);
     size_t feedBody(const uint8_t* data, size_t len, MimeHandler& h);
     void headerLine(MimeHandler& h);
     void endHeaders();
