@@ -13,7 +13,11 @@ Writes a capture of N short TCP flows from inside hosts, each sending one "TOP S
      run that replays the spool once the broker is back.
 
   4. paced: the capture fed through a FIFO at --rate alerts/s (a sustainable load), so the
-     latency measured is the delivery path's, not a backlog's.
+     latency measured is the delivery path's, not a backlog's;
+  5. the sink's own capacity: bench/kafka_sink_capacity.cpp pushes 200,000 pre-built alert
+     records (~900 B) through the same RecordSink/producer as fast as it takes them (a warm-up
+     run, then the median of three), which separates what the sink can carry from how fast a
+     capture on these two cores raises alerts.
 
 Prints wall time, alerts/s, the ratio to the JSON-lines run, and the latency histogram's p50/p99
 (bucket upper bounds, from --stats) for each Kafka run. Latency for capture files runs from the
@@ -153,6 +157,24 @@ def main():
             if lat:
                 print(f"{'':<34} latency (includes the outage) p50 <= {lat['p50_le_seconds']:g} s,"
                       f" p99 <= {lat['p99_le_seconds']:g} s")
+
+            capacity_tool = os.path.join(os.path.dirname(a.egressmon), "..", "bench",
+                                         "egressmon_kafka_sink_capacity")
+            runs = []
+            for i in range(4):
+                proc = subprocess.run([capacity_tool, broker.bootstrap, "alerts", "--alerts",
+                                       "200000", "--spool", os.path.join(tmp, f"cap{i}")],
+                                      capture_output=True, text=True, timeout=600)
+                if proc.returncode != 0:
+                    sys.exit(f"capacity run failed: {proc.stdout} {proc.stderr}")
+                runs.append(json.loads(proc.stdout))
+            warm = sorted(runs[1:], key=lambda r: r["alerts_per_second"])[1]
+            print(f"{'Sink capacity (pre-built alerts)':<34} {warm['seconds']:6.2f} s  "
+                  f"{warm['acknowledged']:>7} alerts  {warm['alerts_per_second']:>9,.0f} alerts/s"
+                  f"  (warm-up run: {runs[0]['alerts_per_second']:,.0f}/s, "
+                  f"{runs[0]['spooled']} spooled)")
+            print(f"{'':<34} latency p50 <= {warm['latency_p50_le'] * 1000:g} ms, "
+                  f"p99 <= {warm['latency_p99_le'] * 1000:g} ms")
 
             fifo = os.path.join(tmp, "paced.pcap")
             os.mkfifo(fifo)
