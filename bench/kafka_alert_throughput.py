@@ -40,7 +40,8 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 from pcapgen.link import EthernetFraming  # noqa: E402
 from pcapgen.pcap import Capture, utc_microseconds  # noqa: E402
 from pcapgen.tcp_session import TcpSession  # noqa: E402
-from kafka_broker import KafkaBroker, free_port  # noqa: E402
+from kafka_broker import KafkaBroker  # noqa: E402
+from server_process import free_port  # noqa: E402
 
 
 def write_capture(path, flows):

@@ -12,60 +12,27 @@ stop() then start() restarts the same broker on the same port with the same
 data, so a test can simulate an outage.
 """
 
-import atexit
 import base64
-import ctypes
 import json
 import os
-import signal
-import socket
 import subprocess
 import time
 import uuid
 
+from server_process import ServerProcess, die_with_parent, free_port, log_tail
+
 FETCH_SCRIPT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                              "..", "..", "scripts", "fetch-kafka.sh"))
 READY_TIMEOUT = 90
-STOP_TIMEOUT = 30
 
 
-def free_port():
-    """A TCP port nothing listens on right now (the kernel's pick for port 0)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def die_with_parent():
-    """Ask Linux to SIGKILL the child when this process dies, even by SIGKILL
-    (atexit does not run then), so a killed test run leaves no broker behind."""
-    PR_SET_PDEATHSIG = 1
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-
-
-def log_tail(path, lines=30):
-    """The end of a log, preceded by its last ERROR/FATAL lines: a broker that fails
-    to start logs the cause first and then many lines of orderly shutdown."""
-    try:
-        with open(path, errors="replace") as f:
-            text = f.readlines()
-    except OSError:
-        return ""
-    errors = [line for line in text[:-lines] if " ERROR " in line or " FATAL " in line][-10:]
-    return "".join(errors + (["...\n"] if errors else []) + text[-lines:])
-
-
-class KafkaBroker:
+class KafkaBroker(ServerProcess):
     def __init__(self, workdir):
+        super().__init__()
         self.workdir = os.path.abspath(workdir)
         self.port = None
         self.controller_port = None
         self._libs = None
-        self._proc = None
-        atexit.register(self._kill)
 
     @property
     def bootstrap(self):
@@ -75,10 +42,6 @@ class KafkaBroker:
     def log_path(self):
         """The broker's own log (log4j), the first place to look when it misbehaves."""
         return os.path.join(self.workdir, "broker.log")
-
-    @property
-    def running(self):
-        return self._proc is not None and self._proc.poll() is None
 
     def start(self):
         """Start the broker (configuring and formatting it the first time) and wait until
@@ -109,24 +72,6 @@ class KafkaBroker:
                 preexec_fn=die_with_parent)
         self._wait_ready()
         return self
-
-    def stop(self):
-        """Clean shutdown (SIGTERM), SIGKILL after STOP_TIMEOUT seconds."""
-        if self._proc is None:
-            return
-        self._proc.terminate()
-        try:
-            self._proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        self._proc = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     def create_topic(self, name, partitions=3):
         """Create `name` (if absent) and wait until every partition has a leader."""
@@ -273,8 +218,3 @@ class KafkaBroker:
                 raise RuntimeError(f"Kafka broker not ready after {READY_TIMEOUT} s; "
                                    f"{self.log_path} ends:\n" + log_tail(self.log_path))
             time.sleep(0.5)
-
-    def _kill(self):
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()

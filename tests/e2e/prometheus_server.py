@@ -7,7 +7,6 @@ check what egressmon's /metrics endpoint exports through PromQL:
         prom.wait_for('egressmon_flows_total', lambda r: r and float(r[0]["value"][1]) > 0)
 """
 
-import atexit
 import json
 import os
 import shutil
@@ -17,20 +16,18 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from kafka_broker import die_with_parent, log_tail, free_port
+from server_process import ServerProcess, die_with_parent, free_port, log_tail
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 READY_TIMEOUT = 60
-STOP_TIMEOUT = 30
 
 
-class PrometheusServer:
+class PrometheusServer(ServerProcess):
     def __init__(self, workdir, targets):
+        super().__init__()
         self.workdir = os.path.abspath(workdir)
         self.targets = list(targets)
         self.port = None
-        self._proc = None
-        atexit.register(self._kill)
 
     @property
     def url(self):
@@ -77,24 +74,6 @@ class PrometheusServer:
                                    + log_tail(self.log_path))
             time.sleep(0.2)
 
-    def stop(self):
-        """Clean shutdown (SIGTERM), SIGKILL after STOP_TIMEOUT seconds."""
-        if self._proc is None:
-            return
-        self._proc.terminate()
-        try:
-            self._proc.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        self._proc = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
     def query(self, expr):
         """The result list of an instant query, e.g. [{"metric": {...}, "value": [ts, "42"]}]."""
         url = self.url + "/api/v1/query?" + urllib.parse.urlencode({"query": expr})
@@ -119,8 +98,3 @@ class PrometheusServer:
                 raise AssertionError(f"{expr!r} never satisfied the predicate in {timeout} s; "
                                      f"last result: {result}")
             time.sleep(0.5)
-
-    def _kill(self):
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()

@@ -26,7 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from test_e2e import (BINARY, DEFAULT_RULES, SCHEMA, SOURCE, SYSTEM_PYTHON,  # noqa: E402
                       assert_valid_eve, dlp_cases)
-from kafka_broker import KafkaBroker, free_port  # noqa: E402
+from kafka_broker import KafkaBroker  # noqa: E402
+from server_process import free_port  # noqa: E402
 from prometheus_server import PrometheusServer  # noqa: E402
 import pcap_stream  # noqa: E402
 
