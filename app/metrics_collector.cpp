@@ -1,5 +1,6 @@
 #include "metrics_collector.h"
 
+#include <initializer_list>
 #include <limits>
 #include <tuple>
 
@@ -19,6 +20,16 @@ MetricFamily counter(const std::string& name, const std::string& help) {
 }
 MetricFamily gauge(const std::string& name, const std::string& help) {
     return exporting::makeFamily(name, help, MetricType::Gauge);
+}
+
+// A counter family with one sample per value of one label.
+void addLabelledCounter(std::vector<MetricFamily>& out, const std::string& name,
+                        const std::string& help, const char* label,
+                        std::initializer_list<std::pair<const char*, uint64_t>> values) {
+    auto family = counter(name, help);
+    for (const auto& [value, n] : values)
+        addSample(family, double(n), {{label, value}});
+    out.push_back(std::move(family));
 }
 
 // Adds the capture families; returns the capture counters summed over sources.
@@ -67,19 +78,15 @@ CaptureStats addCapture(std::vector<MetricFamily>& out, const MetricsSources& sr
     auto whole = counter("egressmon_defrag_reassembled_total", "IP datagrams reassembled");
     addSample(whole, double(d.reassembled));
     out.push_back(std::move(whole));
-    auto lost = counter("egressmon_defrag_dropped_total",
-                        "Fragments or datagrams given up in reassembly, by reason");
-    const std::pair<const char*, uint64_t> reasons[] = {
-        {"timed_out", d.timed_out},
-        {"evicted", d.evicted},
-        {"overlap_conflict", d.overlap_conflicts},
-        {"too_large", d.too_large},
-        {"too_many_fragments", d.too_many_fragments},
-        {"truncated", d.truncated},
-        {"inconsistent", d.bad}};
-    for (const auto& [reason, n] : reasons)
-        addSample(lost, double(n), {{"reason", reason}});
-    out.push_back(std::move(lost));
+    addLabelledCounter(out, "egressmon_defrag_dropped_total",
+                       "Fragments or datagrams given up in reassembly, by reason", "reason",
+                       {{"timed_out", d.timed_out},
+                        {"evicted", d.evicted},
+                        {"overlap_conflict", d.overlap_conflicts},
+                        {"too_large", d.too_large},
+                        {"too_many_fragments", d.too_many_fragments},
+                        {"truncated", d.truncated},
+                        {"inconsistent", d.bad}});
     return total;
 }
 
@@ -119,12 +126,11 @@ void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, Worke
         addSample(by_proto, double(n), {{"protocol", name}});
     out.push_back(std::move(by_proto));
 
-    auto classified =
-        counter("egressmon_classifier_flows_total", "Flows by how nDPI classification ended");
-    addSample(classified, double(c.classifier.flows_detected), {{"result", "detected"}});
-    addSample(classified, double(c.classifier.flows_guessed), {{"result", "guessed"}});
-    addSample(classified, double(c.classifier.flows_unknown), {{"result", "unknown"}});
-    out.push_back(std::move(classified));
+    addLabelledCounter(out, "egressmon_classifier_flows_total",
+                       "Flows by how nDPI classification ended", "result",
+                       {{"detected", c.classifier.flows_detected},
+                        {"guessed", c.classifier.flows_guessed},
+                        {"unknown", c.classifier.flows_unknown}});
 
     auto alerts = counter("egressmon_alerts_total", "Alerts raised, by rule and severity");
     for (const auto& [rule, n] : total.alerts_by_rule)
@@ -138,20 +144,15 @@ void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, Worke
     addSample(inspected, double(c.inspection.bytes_inspected));
     out.push_back(std::move(inspected));
 
-    auto inspection = counter("egressmon_inspection_events_total",
-                              "Match outcomes other than alerts, and matcher failures, by event");
-    const std::pair<const char*, uint64_t> outcomes[] = {
-        {"repeat_match", c.inspection.repeat_matches},
-        {"validator_rejected", c.inspection.validator_rejected},
-        {"validator_unavailable", c.inspection.validator_unavailable},
-        {"protocol_filtered", c.inspection.protocol_filtered},
-        {"pending_overflow", c.inspection.pending_overflow},
-        {"matcher_error", c.matcher_errors},
-        {"classifier_alloc_failure", c.classifier.alloc_failures},
-    };
-    for (const auto& [event, n] : outcomes)
-        addSample(inspection, double(n), {{"event", event}});
-    out.push_back(std::move(inspection));
+    addLabelledCounter(out, "egressmon_inspection_events_total",
+                       "Match outcomes other than alerts, and matcher failures, by event", "event",
+                       {{"repeat_match", c.inspection.repeat_matches},
+                        {"validator_rejected", c.inspection.validator_rejected},
+                        {"validator_unavailable", c.inspection.validator_unavailable},
+                        {"protocol_filtered", c.inspection.protocol_filtered},
+                        {"pending_overflow", c.inspection.pending_overflow},
+                        {"matcher_error", c.matcher_errors},
+                        {"classifier_alloc_failure", c.classifier.alloc_failures}});
 
     auto decoded = counter("egressmon_decoder_events_total",
                            "HTTP and SMTP decoder activity and errors, by decoder and event");
@@ -174,13 +175,12 @@ void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, Worke
         addSample(decoded, double(n), {{"decoder", decoder}, {"event", event}});
     out.push_back(std::move(decoded));
 
-    auto reasm = counter("egressmon_reassembly_events_total",
-                         "TCP reassembly: overlaps, conflicts and gaps");
-    addSample(reasm, double(c.reassembly.overlaps), {{"event", "overlap"}});
-    addSample(reasm, double(c.reassembly.overlap_conflicts), {{"event", "overlap_conflict"}});
-    addSample(reasm, double(c.reassembly.gaps), {{"event", "gap"}});
-    addSample(reasm, double(c.reassembly.retransmitted_bytes), {{"event", "retransmitted_byte"}});
-    out.push_back(std::move(reasm));
+    addLabelledCounter(out, "egressmon_reassembly_events_total",
+                       "TCP reassembly: overlaps, conflicts and gaps", "event",
+                       {{"overlap", c.reassembly.overlaps},
+                        {"overlap_conflict", c.reassembly.overlap_conflicts},
+                        {"gap", c.reassembly.gaps},
+                        {"retransmitted_byte", c.reassembly.retransmitted_bytes}});
 
     auto lost = counter("egressmon_records_lost_total",
                         "Records that could not be formatted (out of memory), by kind");
@@ -194,22 +194,17 @@ void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, Worke
 void addLimitHits(std::vector<MetricFamily>& out, const WorkerStats& w, const CaptureStats& cap,
                   const exporting::SinkCounters& alerts) {
     const auto& c = w.counters;
-    auto hits = counter("egressmon_limit_hits_total",
-                        "Times a configured bound was reached, by configuration key");
-    const std::pair<const char*, uint64_t> limits[] = {
-        {"max-flows", c.flows.evicted},
-        {"defrag.max-datagrams", cap.defrag.evicted},
-        {"defrag.timeout", cap.defrag.timed_out},
-        {"inspection-depth", c.inspection.depth_exceeded},
-        {"reassembly.max-buffered-bytes", c.reassembly.depth_exceeded},
-        {"reassembly.memcap", c.reassembly.budget_exceeded},
-        {"http.max-header-bytes", c.http.header_too_large},
-        {"http.max-decompressed-bytes", c.http.decompression_bombs},
-        {"kafka.spool-max-bytes", alerts.spool_full},
-    };
-    for (const auto& [key, n] : limits)
-        addSample(hits, double(n), {{"limit", key}});
-    out.push_back(std::move(hits));
+    addLabelledCounter(out, "egressmon_limit_hits_total",
+                       "Times a configured bound was reached, by configuration key", "limit",
+                       {{"max-flows", c.flows.evicted},
+                        {"defrag.max-datagrams", cap.defrag.evicted},
+                        {"defrag.timeout", cap.defrag.timed_out},
+                        {"inspection-depth", c.inspection.depth_exceeded},
+                        {"reassembly.max-buffered-bytes", c.reassembly.depth_exceeded},
+                        {"reassembly.memcap", c.reassembly.budget_exceeded},
+                        {"http.max-header-bytes", c.http.header_too_large},
+                        {"http.max-decompressed-bytes", c.http.decompression_bombs},
+                        {"kafka.spool-max-bytes", alerts.spool_full}});
 }
 
 void addSink(std::vector<MetricFamily>& fams, const char* kind, const exporting::RecordSink& sink) {
