@@ -400,14 +400,14 @@ void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_se
             if (len < p.payload_len) ++counters_.depth_exceeded;
             ctx.scan(dir.raw, payload, len);
             ctx.gap(dir.raw, 0); // flush end-anchored matches of this datagram
-            // Between datagrams a UDP flow needs state only to remember what it alerted on or
-            // what waits for classification; without either it goes (~550 bytes per flow: most
-            // UDP flows are DNS lookups that never alert) and is built again on the next one.
-            if (st->alerted_rules.empty() && st->pending.empty()) {
-                delete st;
-                flow.inspection = nullptr;
-            }
         }
+    }
+    // Between datagrams a UDP flow needs state only to remember what it alerted on or what
+    // waits for classification; without either it goes (~550 bytes per flow: most UDP flows
+    // are DNS lookups that never alert) and is built again for the next datagram.
+    if (!tcp && st->alerted_rules.empty() && st->pending.empty()) {
+        delete st;
+        flow.inspection = nullptr;
     }
 }
 
