@@ -1,23 +1,14 @@
 #include "content_percent_decoder.h"
 
+#include "dpi/hex_digit.h"
+
 namespace egressmon::dpi {
-
-namespace {
-
-int hexValue(uint8_t c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-} // namespace
 
 void PercentDecoder::decode(const uint8_t* data, size_t len, std::string& out) {
     for (size_t i = 0; i < len; ++i) {
         const uint8_t c = data[i];
         if (held_ == 1) {
-            if (hexValue(c) >= 0) {
+            if (hexDigitValue(c) >= 0) {
                 first_hex_ = c;
                 held_ = 2;
                 continue;
@@ -25,9 +16,9 @@ void PercentDecoder::decode(const uint8_t* data, size_t len, std::string& out) {
             out.push_back('%');
             held_ = 0; // and `c` is handled below as an ordinary byte
         } else if (held_ == 2) {
-            const int lo = hexValue(c);
+            const int lo = hexDigitValue(c);
             if (lo >= 0) {
-                out.push_back(static_cast<char>(hexValue(first_hex_) * 16 + lo));
+                out.push_back(static_cast<char>(hexDigitValue(first_hex_) * 16 + lo));
                 held_ = 0;
                 continue;
             }

@@ -1,17 +1,8 @@
 #include "content_quoted_printable.h"
 
+#include "dpi/hex_digit.h"
+
 namespace egressmon::dpi {
-
-namespace {
-
-int hexValue(uint8_t c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-} // namespace
 
 void QuotedPrintableDecoder::decode(const uint8_t* data, size_t len, std::string& out) {
     for (size_t i = 0; i < len;) {
@@ -25,7 +16,7 @@ void QuotedPrintableDecoder::decode(const uint8_t* data, size_t len, std::string
             }
             continue;
         case State::Equals:
-            if (hexValue(c) >= 0) {
+            if (hexDigitValue(c) >= 0) {
                 first_hex_ = c;
                 state_ = State::EqualsHex;
                 continue;
@@ -41,8 +32,8 @@ void QuotedPrintableDecoder::decode(const uint8_t* data, size_t len, std::string
             out.push_back('=');
             break;
         case State::EqualsHex:
-            if (hexValue(c) >= 0) {
-                out.push_back(static_cast<char>(hexValue(first_hex_) * 16 + hexValue(c)));
+            if (hexDigitValue(c) >= 0) {
+                out.push_back(static_cast<char>(hexDigitValue(first_hex_) * 16 + hexDigitValue(c)));
                 state_ = State::Text;
                 continue;
             }

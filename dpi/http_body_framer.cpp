@@ -2,16 +2,11 @@
 
 #include <algorithm>
 
+#include "dpi/hex_digit.h"
+
 namespace egressmon::dpi {
 
 namespace {
-
-int hexValue(uint8_t c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 constexpr uint32_t kMaxTrailerBytes = 64 * 1024;
 
@@ -51,7 +46,7 @@ HttpBodyFramer::Step HttpBodyFramer::step(const uint8_t* data, size_t len) noexc
             return s;
         }
         case State::ChunkSize: {
-            const int v = hexValue(c);
+            const int v = hexDigitValue(c);
             if (v >= 0) {
                 if (++digits_ > 15) { // over 2^60: nonsense
                     s.error = true;
