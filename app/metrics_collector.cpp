@@ -22,6 +22,14 @@ MetricFamily gauge(const std::string& name, const std::string& help) {
     return exporting::makeFamily(name, help, MetricType::Gauge);
 }
 
+// A counter family with one unlabelled sample.
+void addCounter(std::vector<MetricFamily>& out, const std::string& name, const std::string& help,
+                uint64_t value) {
+    auto family = counter(name, help);
+    addSample(family, double(value));
+    out.push_back(std::move(family));
+}
+
 // A counter family with one sample per value of one label.
 void addLabelledCounter(std::vector<MetricFamily>& out, const std::string& name,
                         const std::string& help, const char* label,
@@ -62,22 +70,16 @@ CaptureStats addCapture(std::vector<MetricFamily>& out, const MetricsSources& sr
                   {{"reason", capture::kDecodeErrorNames[i]}});
     out.push_back(std::move(decode));
 
-    auto read_errors =
-        counter("egressmon_capture_read_errors_total", "Capture files that ended in a read error");
-    addSample(read_errors, double(total.read_errors));
-    out.push_back(std::move(read_errors));
-    auto anomalies = counter("egressmon_capture_timestamp_anomalies_total",
-                             "Capture-file timestamps clamped (out of order or corrupt)");
-    addSample(anomalies, double(total.timestamp_anomalies));
-    out.push_back(std::move(anomalies));
+    addCounter(out, "egressmon_capture_read_errors_total",
+               "Capture files that ended in a read error", total.read_errors);
+    addCounter(out, "egressmon_capture_timestamp_anomalies_total",
+               "Capture-file timestamps clamped (out of order or corrupt)",
+               total.timestamp_anomalies);
 
     const auto& d = total.defrag;
-    auto frags = counter("egressmon_defrag_fragments_total", "IP fragments seen");
-    addSample(frags, double(d.fragments));
-    out.push_back(std::move(frags));
-    auto whole = counter("egressmon_defrag_reassembled_total", "IP datagrams reassembled");
-    addSample(whole, double(d.reassembled));
-    out.push_back(std::move(whole));
+    addCounter(out, "egressmon_defrag_fragments_total", "IP fragments seen", d.fragments);
+    addCounter(out, "egressmon_defrag_reassembled_total", "IP datagrams reassembled",
+               d.reassembled);
     addLabelledCounter(out, "egressmon_defrag_dropped_total",
                        "Fragments or datagrams given up in reassembly, by reason", "reason",
                        {{"timed_out", d.timed_out},
@@ -107,19 +109,13 @@ void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, Worke
     auto active = gauge("egressmon_flows_active", "Flows in the flow tables now");
     addSample(active, double(total.flows_active));
     out.push_back(std::move(active));
-    const std::tuple<const char*, const char*, uint64_t> flow_counters[] = {
-        {"egressmon_flows_created_total", "Flows created", c.flows.created},
-        {"egressmon_flows_expired_total", "Flows ended by an idle timeout", c.flows.expired},
-        {"egressmon_flows_evicted_total", "Flows ended early to stay within max-flows",
-         c.flows.evicted},
-        {"egressmon_flows_flushed_total", "Flows ended by end of input or shutdown",
-         c.flows.flushed},
-    };
-    for (const auto& [name, help, n] : flow_counters) {
-        auto f = counter(name, help);
-        addSample(f, double(n));
-        out.push_back(std::move(f));
-    }
+    addCounter(out, "egressmon_flows_created_total", "Flows created", c.flows.created);
+    addCounter(out, "egressmon_flows_expired_total", "Flows ended by an idle timeout",
+               c.flows.expired);
+    addCounter(out, "egressmon_flows_evicted_total", "Flows ended early to stay within max-flows",
+               c.flows.evicted);
+    addCounter(out, "egressmon_flows_flushed_total", "Flows ended by end of input or shutdown",
+               c.flows.flushed);
     auto by_proto = counter("egressmon_flows_by_protocol_total",
                             "Ended flows by nDPI protocol (spelled as in flow records)");
     for (const auto& [name, n] : total.flows_by_protocol)
@@ -139,10 +135,8 @@ void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, Worke
                    {"severity", std::to_string(rule.second)}});
     out.push_back(std::move(alerts));
 
-    auto inspected = counter("egressmon_inspected_bytes_total",
-                             "Stream and decoded-layer bytes scanned by the rules");
-    addSample(inspected, double(c.inspection.bytes_inspected));
-    out.push_back(std::move(inspected));
+    addCounter(out, "egressmon_inspected_bytes_total",
+               "Stream and decoded-layer bytes scanned by the rules", c.inspection.bytes_inspected);
 
     addLabelledCounter(out, "egressmon_inspection_events_total",
                        "Match outcomes other than alerts, and matcher failures, by event", "event",
@@ -182,11 +176,9 @@ void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, Worke
                         {"gap", c.reassembly.gaps},
                         {"retransmitted_byte", c.reassembly.retransmitted_bytes}});
 
-    auto lost = counter("egressmon_records_lost_total",
-                        "Records that could not be formatted (out of memory), by kind");
-    addSample(lost, double(c.alert_records_lost), {{"kind", "alert"}});
-    addSample(lost, double(c.flow_records_lost), {{"kind", "flow"}});
-    out.push_back(std::move(lost));
+    addLabelledCounter(out, "egressmon_records_lost_total",
+                       "Records that could not be formatted (out of memory), by kind", "kind",
+                       {{"alert", c.alert_records_lost}, {"flow", c.flow_records_lost}});
 }
 
 // One family for every configured bound, labelled with the configuration key that sets it, so
@@ -287,15 +279,12 @@ void addLatency(std::vector<MetricFamily>& out, const exporting::LatencyHistogra
 
 void addRules(std::vector<MetricFamily>& out, const MetricsSources& src, const WorkerStats& w) {
     if (!src.rules) return;
-    auto reloads = counter("egressmon_rule_reloads_total", "Rule reloads (SIGHUP), by result");
     const ReloadCounters r = src.reloader ? src.reloader->counters() : ReloadCounters{};
-    addSample(reloads, double(r.reloads), {{"result", "ok"}});
-    addSample(reloads, double(r.failures), {{"result", "failed"}});
-    out.push_back(std::move(reloads));
-    auto switches = counter("egressmon_rule_switch_failures_total",
-                            "Times a worker could not adopt a reloaded rule set");
-    addSample(switches, double(w.counters.rule_switch_failures));
-    out.push_back(std::move(switches));
+    addLabelledCounter(out, "egressmon_rule_reloads_total", "Rule reloads (SIGHUP), by result",
+                       "result", {{"ok", r.reloads}, {"failed", r.failures}});
+    addCounter(out, "egressmon_rule_switch_failures_total",
+               "Times a worker could not adopt a reloaded rule set",
+               w.counters.rule_switch_failures);
     auto info = gauge("egressmon_policy_info", "The rule set in force (policy_version label)");
     addSample(info, 1, {{"policy_version", src.rules->current()->policyVersion()}});
     out.push_back(std::move(info));
