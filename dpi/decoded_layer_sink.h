@@ -24,4 +24,18 @@ class DecodedLayerSink {
     virtual void endLayer(LayerId id) noexcept = 0;
 };
 
+// A protocol decoder of one direction's reassembled stream (HTTP, SMTP): fed the stream's bytes
+// in order, it writes what it decodes into a DecodedLayerSink.
+class StreamDecoder {
+  public:
+    virtual ~StreamDecoder() = default;
+    virtual void onData(const uint8_t* data, uint32_t len, DecodedLayerSink& sink) noexcept = 0;
+    // Bytes were lost: framing can no longer be trusted; open layers end, decoding stops.
+    virtual void onGap(DecodedLayerSink& sink) noexcept = 0;
+    // End of the direction: what the connection's close delimits ends; open layers end.
+    virtual void onEnd(DecodedLayerSink& sink) noexcept = 0;
+    // Decoding gave up (not the protocol after all, a bound, a gap): onData does nothing more.
+    virtual bool stopped() const noexcept = 0;
+};
+
 } // namespace egressmon::dpi

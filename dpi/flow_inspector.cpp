@@ -142,9 +142,10 @@ struct LayerTable final : DecodedLayerSink {
 struct DirectionState {
     std::unique_ptr<core::TcpReassembler> reassembler;
     LayerScanner raw; // the direction's reassembled stream (TCP) or current datagram (UDP)
-    std::unique_ptr<HttpDecoder> http; // when the direction's first bytes are HTTP
-    std::unique_ptr<SmtpDecoder> smtp; // when the client's first bytes greet an SMTP server
-    // The decoders' output; allocated with the first decoder (most directions have none).
+    // HTTP when the direction's first bytes are an HTTP message, SMTP when the client's greet
+    // an SMTP server; none otherwise.
+    std::unique_ptr<StreamDecoder> decoder;
+    // The decoder's output; allocated with the decoder (most directions have none).
     std::unique_ptr<LayerTable> layers;
     bool active = false; // some rule applies to these bytes
     bool depth_reached = false;
@@ -180,13 +181,6 @@ struct DirectionConsumer final : core::StreamConsumer {
         if (dir.layers) dir.layers->ctx = nullptr;
     }
 
-    // Decoders write into the direction's layer table: both or neither.
-    bool ensureLayers() noexcept {
-        if (!dir.layers) dir.layers.reset(new (std::nothrow) LayerTable{});
-        if (dir.layers) dir.layers->ctx = &ctx;
-        return dir.layers != nullptr;
-    }
-
     // Marks the direction as past the inspection depth (once).
     bool pastDepth() noexcept {
         if (dir.raw.offset < config.max_depth_bytes) return false;
@@ -203,24 +197,31 @@ struct DirectionConsumer final : core::StreamConsumer {
             dir.depth_reached = true;
             ++counters.depth_exceeded;
         }
-        if (dir.raw.offset == 0 && len > 0 &&
-            startsHttpMessage({reinterpret_cast<const char*>(data), len}, to_server)) {
-            if (ensureLayers())
-                dir.http.reset(new (std::nothrow) HttpDecoder(to_server, config.http, http_counters,
-                                                              &state.http_pairing));
-        }
-        if (dir.raw.offset == 0 && to_server && !dir.http &&
-            startsSmtpSession({reinterpret_cast<const char*>(data), len}))
-            if (ensureLayers())
-                dir.smtp.reset(new (std::nothrow) SmtpDecoder(config.smtp, smtp_counters));
+        if (dir.raw.offset == 0 && len > 0) startDecoder(data, len);
         // Decoded layers first: when the same bytes match in a body and in the raw stream, the
         // alert names the body (and its offset in it), which tells the analyst far more.
         if (dir.layers) dir.layers->beginRawChunk(data, len);
-        if (dir.http && !dir.http->stopped()) dir.http->onData(data, len, *dir.layers);
-        if (dir.smtp && !dir.smtp->stopped()) dir.smtp->onData(data, len, *dir.layers);
+        if (dir.decoder && !dir.decoder->stopped()) dir.decoder->onData(data, len, *dir.layers);
         if (dir.layers) dir.layers->flushAllGathered(); // decoded layers before the raw bytes
         scanRaw(data, len);
         if (dir.layers) dir.layers->endRawChunk();
+    }
+
+    // The direction's first bytes pick its decoder: an HTTP message either way, an SMTP session
+    // from the client. A decoder comes with the layer table it writes into, or not at all.
+    void startDecoder(const uint8_t* data, uint32_t len) noexcept {
+        const std::string_view first(reinterpret_cast<const char*>(data), len);
+        std::unique_ptr<StreamDecoder> decoder;
+        if (startsHttpMessage(first, to_server))
+            decoder.reset(new (std::nothrow) HttpDecoder(to_server, config.http, http_counters,
+                                                         &state.http_pairing));
+        else if (to_server && startsSmtpSession(first))
+            decoder.reset(new (std::nothrow) SmtpDecoder(config.smtp, smtp_counters));
+        if (!decoder) return;
+        dir.layers.reset(new (std::nothrow) LayerTable{});
+        if (!dir.layers) return;
+        dir.layers->ctx = &ctx;
+        dir.decoder = std::move(decoder);
     }
 
     // Scans the raw bytes the decoded layers did not already scan unchanged. Skipped stretches
@@ -244,14 +245,12 @@ struct DirectionConsumer final : core::StreamConsumer {
     void onGap(uint64_t missing) noexcept override {
         if (dir.depth_reached) return;
         ctx.gap(dir.raw, missing);
-        if (dir.http) dir.http->onGap(*dir.layers);
-        if (dir.smtp) dir.smtp->onGap(*dir.layers);
+        if (dir.decoder) dir.decoder->onGap(*dir.layers);
         pastDepth();
     }
     // End of the direction: a close-delimited body ends, every decoded layer is closed.
     void finish() noexcept {
-        if (dir.http) dir.http->onEnd(*dir.layers);
-        if (dir.smtp) dir.smtp->onEnd(*dir.layers);
+        if (dir.decoder) dir.decoder->onEnd(*dir.layers);
         if (dir.layers) dir.layers->endAll();
     }
 };

@@ -63,24 +63,24 @@ struct HttpPairing {
     uint32_t pending = 0;
 };
 
-class HttpDecoder {
+class HttpDecoder final : public StreamDecoder {
   public:
     // `requests`: true for the client -> server direction. `pairing` is shared with the other
     // direction's decoder and must outlive both (may be null: then HEAD is not known).
     HttpDecoder(bool requests, const HttpDecoderLimits& limits, HttpDecoderCounters& counters,
                 HttpPairing* pairing);
-    ~HttpDecoder();
+    ~HttpDecoder() override;
     HttpDecoder(const HttpDecoder&) = delete;
     HttpDecoder& operator=(const HttpDecoder&) = delete;
 
-    void onData(const uint8_t* data, uint32_t len, DecodedLayerSink& sink) noexcept;
+    void onData(const uint8_t* data, uint32_t len, DecodedLayerSink& sink) noexcept override;
     // Bytes were lost: HTTP framing can no longer be trusted; ends open layers and stops.
-    void onGap(DecodedLayerSink& sink) noexcept;
+    void onGap(DecodedLayerSink& sink) noexcept override;
     // End of the direction (FIN/RST/flow end): a body delimited by the connection close ends
     // here; open layers are ended.
-    void onEnd(DecodedLayerSink& sink) noexcept;
+    void onEnd(DecodedLayerSink& sink) noexcept override;
 
-    bool stopped() const noexcept;
+    bool stopped() const noexcept override;
 
   private:
     struct Impl;

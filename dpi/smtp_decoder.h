@@ -44,17 +44,17 @@ struct SmtpDecoderCounters {
     }
 };
 
-class SmtpDecoder {
+class SmtpDecoder final : public StreamDecoder {
   public:
     SmtpDecoder(const SmtpDecoderLimits& limits, SmtpDecoderCounters& counters);
-    ~SmtpDecoder();
+    ~SmtpDecoder() override;
     SmtpDecoder(const SmtpDecoder&) = delete;
     SmtpDecoder& operator=(const SmtpDecoder&) = delete;
 
-    void onData(const uint8_t* data, uint32_t len, DecodedLayerSink& sink) noexcept;
-    void onGap(DecodedLayerSink& sink) noexcept;
-    void onEnd(DecodedLayerSink& sink) noexcept;
-    bool stopped() const noexcept;
+    void onData(const uint8_t* data, uint32_t len, DecodedLayerSink& sink) noexcept override;
+    void onGap(DecodedLayerSink& sink) noexcept override;
+    void onEnd(DecodedLayerSink& sink) noexcept override;
+    bool stopped() const noexcept override;
 
   private:
     struct Impl;
