@@ -1,6 +1,7 @@
 #include "worker.h"
 
 #include "core/flow_tracker.h"
+#include "core/wall_clock.h"
 #include "export/eve_alert_record.h"
 #include "export/eve_flow_record.h"
 
@@ -100,14 +101,6 @@ exporting::FlowNames Worker::namesOf(const core::Flow& flow) const {
             classifier_.appProtoName(flow.classification)};
 }
 
-namespace {
-int64_t wallClockUs() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-} // namespace
-
 void Worker::onAlert(const core::Flow& flow, core::Alert&& alert) noexcept {
     if (!alert_sink_) return;
     try {
@@ -116,7 +109,7 @@ void Worker::onAlert(const core::Flow& flow, core::Alert&& alert) noexcept {
         record.json =
             exporting::buildEveAlertRecord(flow, alert, namesOf(flow), config_.sensor_name);
         record.flow_id = flow.flow_id;
-        record.origin_us = config_.live ? static_cast<int64_t>(alert.ts_us) : wallClockUs();
+        record.origin_us = config_.live ? static_cast<int64_t>(alert.ts_us) : core::wallClockUs();
         alert_sink_->publish(config_.id, std::move(record));
     } catch (const std::bad_alloc&) {
         ++alert_records_lost_; // out of memory while formatting: counted, not fatal

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/wall_clock.h"
 #include "export/record_sink.h"
 
 using namespace egressmon;
@@ -32,12 +33,6 @@ std::string alertJson(uint64_t i) {
            "\"TOP SECRET\",\"encoding\":\"utf-8\",\"layer\":\"http.request.body\",\"offset\":17,"
            "\"snippet\":\"" +
            std::string(480, 'x') + "\"}}},\"ndpi\":{\"protocol\":\"HTTP\",\"category\":\"Web\"}}\n";
-}
-
-int64_t nowUs() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 } // namespace
@@ -83,7 +78,8 @@ int main(int argc, char** argv) {
     for (unsigned p = 0; p < producers; ++p)
         threads.emplace_back([&, p] {
             for (uint64_t i = p; i < alerts; i += producers)
-                sink->publish(p, exporting::SinkRecord{std::move(records[i]), i, nowUs()});
+                sink->publish(p,
+                              exporting::SinkRecord{std::move(records[i]), i, core::wallClockUs()});
         });
     for (auto& t : threads)
         t.join();

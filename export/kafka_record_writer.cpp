@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "core/wall_clock.h"
+
 namespace egressmon::exporting {
 
 namespace {
@@ -14,12 +16,6 @@ struct PendingMessage {
     bool from_spool;
     uint64_t sequence; // production order, to spool failed records in that order
 };
-
-int64_t wallClockUs() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 constexpr size_t kMaxReplayBatch = 8192;
 
@@ -232,7 +228,7 @@ void KafkaRecordWriter::dr_cb(RdKafka::Message& message) {
             delivered_.add();
             brokers_down_ = false;
             if (pending->origin_us > 0)
-                latency_.observe(double(wallClockUs() - pending->origin_us) / 1e6);
+                latency_.observe(double(core::wallClockUs() - pending->origin_us) / 1e6);
         } else if (neverDeliverable(err)) {
             rejected_.add(); // retrying cannot help; a replayed one is committed past
             logOnce("kafka " + target_.brokers + "/" + target_.topic +

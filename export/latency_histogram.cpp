@@ -4,30 +4,23 @@
 
 namespace egressmon::exporting {
 
-namespace {
-void bump(std::atomic<uint64_t>& a, uint64_t n) {
-    a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); // one writer
-}
-} // namespace
-
 void LatencyHistogram::observe(double seconds) noexcept {
     if (!(seconds >= 0)) seconds = 0; // clock steps (NaN, negative) count as "immediate"
     size_t i = 0;
     while (i < kBounds.size() && seconds > kBounds[i])
         ++i;
-    bump(buckets_[i], 1);
-    bump(sum_micros_, static_cast<uint64_t>(seconds * 1e6));
-    bump(count_, 1);
+    buckets_[i].add();
+    sum_micros_.add(static_cast<uint64_t>(seconds * 1e6));
 }
 
 LatencyHistogram::Snapshot LatencyHistogram::snapshot() const noexcept {
     Snapshot s;
     for (size_t i = 0; i < buckets_.size(); ++i)
-        s.buckets[i] = buckets_[i].load(std::memory_order_relaxed);
+        s.buckets[i] = buckets_[i].get();
     s.count = 0;
     for (uint64_t b : s.buckets)
         s.count += b; // consistent with the buckets even if an observation is half done
-    s.sum_seconds = double(sum_micros_.load(std::memory_order_relaxed)) / 1e6;
+    s.sum_seconds = double(sum_micros_.get()) / 1e6;
     return s;
 }
 

@@ -1,11 +1,12 @@
 #pragma once
 // Alert latency: from the event (packet capture time live, detection time when replaying a
 // file) to the broker's acknowledgement. Fixed buckets, one writer (the exporter thread),
-// readers anywhere (metrics scrapes, the run summary), so counts are relaxed atomics.
+// readers anywhere (metrics scrapes, the run summary), so counts are single-writer counters.
 
 #include <array>
-#include <atomic>
 #include <cstdint>
+
+#include "export/owned_counter.h"
 
 namespace egressmon::exporting {
 
@@ -27,9 +28,8 @@ class LatencyHistogram {
     Snapshot snapshot() const noexcept;
 
   private:
-    std::array<std::atomic<uint64_t>, kBounds.size() + 1> buckets_{};
-    std::atomic<uint64_t> count_{0};
-    std::atomic<uint64_t> sum_micros_{0};
+    std::array<OwnedCounter, kBounds.size() + 1> buckets_{};
+    OwnedCounter sum_micros_;
 };
 
 } // namespace egressmon::exporting

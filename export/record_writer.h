@@ -3,10 +3,10 @@
 // method runs on that one thread; counters() may be called from any thread (metrics scrapes),
 // so implementations keep their counters in relaxed atomics.
 
-#include <atomic>
 #include <cstdint>
 
 #include "export/latency_histogram.h"
+#include "export/owned_counter.h"
 #include "export/sink_record.h"
 
 namespace egressmon::exporting {
@@ -43,17 +43,6 @@ class RecordWriter {
     virtual SinkCounters counters() const noexcept = 0;
     // Event-to-acknowledgement latency, where the back end has acknowledgements (Kafka).
     virtual const LatencyHistogram* latency() const noexcept { return nullptr; }
-};
-
-// A counter written by one thread and read by others: plain load/store, no read-modify-write
-// lock, since there is only one writer.
-struct OwnedCounter {
-    std::atomic<uint64_t> value{0};
-    void add(uint64_t n = 1) noexcept {
-        value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-    }
-    void set(uint64_t n) noexcept { value.store(n, std::memory_order_relaxed); }
-    uint64_t get() const noexcept { return value.load(std::memory_order_relaxed); }
 };
 
 } // namespace egressmon::exporting
