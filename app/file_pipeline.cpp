@@ -245,23 +245,9 @@ RunSummary runFilePipeline(const Options& o) {
     summary.elapsed_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-    if (parts.flow_sink) {
-        parts.flow_sink->close();
-        summary.flow_sink = parts.flow_sink->counters();
-    }
-    parts.alert_sink->close();
-    summary.alert_sink = parts.alert_sink->counters();
-    if (const auto* latency = parts.alert_sink->latency())
-        summary.alert_latency = latency->snapshot();
-    if (parts.reloader) {
-        parts.reloader->stop();
-        summary.reload = parts.reloader->counters();
-        summary.policy_version = parts.rules->current()->policyVersion();
-    }
+    closeParts(parts, summary);
     summary.defrag = defrag.counters();
     summary.timestamp_anomalies = clock.anomalies();
-    for (const auto& w : parts.workers)
-        summary.workers += w->counters();
     // Workers joined and sinks closed: now the reader's failure may unwind (a start-up style
     // error, exit 2), rather than end the run quietly with part of the input.
     if (failure) std::rethrow_exception(failure);

@@ -15,16 +15,11 @@
 #include "capture/packet_decoder.h"
 #include "capture/pcap_handle.h"
 #include "core/flow_key.h"
+#include "core/wall_clock.h"
 
 namespace egressmon::app {
 
 namespace {
-
-uint64_t wallClockUs() {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-}
 
 // Everything one live worker thread owns.
 struct LiveLane {
@@ -114,7 +109,7 @@ void liveWorkerLoop(LiveLane& lane) {
             stopRequested().store(true);
             break;
         }
-        const uint64_t now = wallClockUs();
+        const auto now = static_cast<uint64_t>(core::wallClockUs());
         lane.worker->advanceClock(now);
         lane.worker->refreshRules();
         lane.defrag.expire(now);
@@ -179,21 +174,7 @@ RunSummary runLivePipeline(const Options& o) {
         }
         summary.capture_drops += lane->kernel_drops; // updated by the lane when it ended
     }
-    if (parts.flow_sink) {
-        parts.flow_sink->close();
-        summary.flow_sink = parts.flow_sink->counters();
-    }
-    parts.alert_sink->close();
-    summary.alert_sink = parts.alert_sink->counters();
-    if (const auto* latency = parts.alert_sink->latency())
-        summary.alert_latency = latency->snapshot();
-    if (parts.reloader) {
-        parts.reloader->stop();
-        summary.reload = parts.reloader->counters();
-        summary.policy_version = parts.rules->current()->policyVersion();
-    }
-    for (const auto& w : parts.workers)
-        summary.workers += w->counters();
+    closeParts(parts, summary);
     return summary;
 }
 

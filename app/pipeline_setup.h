@@ -8,6 +8,7 @@
 #include "app/capture_stats.h"
 #include "app/metrics_collector.h"
 #include "app/options.h"
+#include "app/pipeline.h"
 #include "app/rule_reloader.h"
 #include "app/worker.h"
 #include "core/home_net.h"
@@ -90,6 +91,27 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
             o.metrics, [sources] { return collectMetrics(sources); });
     }
     return parts;
+}
+
+// After the workers were joined: closes the sinks (Kafka delivers within its grace period and
+// spools the rest), stops the rule reloader, and puts their and the workers' counters into the
+// summary. The same for the file and the live pipeline.
+inline void closeParts(PipelineParts& parts, RunSummary& summary) {
+    if (parts.flow_sink) {
+        parts.flow_sink->close();
+        summary.flow_sink = parts.flow_sink->counters();
+    }
+    parts.alert_sink->close();
+    summary.alert_sink = parts.alert_sink->counters();
+    if (const auto* latency = parts.alert_sink->latency())
+        summary.alert_latency = latency->snapshot();
+    if (parts.reloader) {
+        parts.reloader->stop();
+        summary.reload = parts.reloader->counters();
+        summary.policy_version = parts.rules->current()->policyVersion();
+    }
+    for (const auto& w : parts.workers)
+        summary.workers += w->counters();
 }
 
 } // namespace egressmon::app
