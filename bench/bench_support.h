@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "dpi/decoded_layer_sink.h"
+#include "tests/unit/base64_encode.h"
 
 namespace egressmon::bench {
 
@@ -78,24 +79,7 @@ inline std::string gzip(std::string_view in) {
     return compress(in, 31);
 }
 
-// RFC 2045 base64, lines of `wrap` characters ended by CRLF.
-inline std::string base64Encode(std::string_view in, size_t wrap = 76) {
-    static const char* abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string flat;
-    for (size_t i = 0; i < in.size(); i += 3) {
-        uint32_t v = static_cast<uint32_t>(static_cast<uint8_t>(in[i])) << 16;
-        if (i + 1 < in.size()) v |= static_cast<uint32_t>(static_cast<uint8_t>(in[i + 1])) << 8;
-        if (i + 2 < in.size()) v |= static_cast<uint8_t>(in[i + 2]);
-        flat += abc[(v >> 18) & 63];
-        flat += abc[(v >> 12) & 63];
-        flat += i + 1 < in.size() ? abc[(v >> 6) & 63] : '=';
-        flat += i + 2 < in.size() ? abc[v & 63] : '=';
-    }
-    std::string out;
-    for (size_t i = 0; i < flat.size(); i += wrap)
-        out += flat.substr(i, wrap) + "\r\n";
-    return out;
-}
+using egressmon::test::base64Encode; // RFC 2045, CRLF-wrapped lines
 
 // Quoted-printable with soft line breaks at 76 columns: bytes outside printable ASCII, '=' and
 // (to give the decoder work on ordinary text) every 16th character are escaped.

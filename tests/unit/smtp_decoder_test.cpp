@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base64_encode.h"
 #include "dpi/smtp_decoder.h"
 #include "http_test_support.h"
 
@@ -48,23 +49,7 @@ inline std::string describe(const SmtpRun& r) {
     return s;
 }
 
-inline std::string base64Encode(std::string_view in, size_t wrap) {
-    static const char* abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string flat;
-    for (size_t i = 0; i < in.size(); i += 3) {
-        uint32_t v = static_cast<uint8_t>(in[i]) << 16;
-        if (i + 1 < in.size()) v |= static_cast<uint8_t>(in[i + 1]) << 8;
-        if (i + 2 < in.size()) v |= static_cast<uint8_t>(in[i + 2]);
-        flat += abc[(v >> 18) & 63];
-        flat += abc[(v >> 12) & 63];
-        flat += i + 1 < in.size() ? abc[(v >> 6) & 63] : '=';
-        flat += i + 2 < in.size() ? abc[v & 63] : '=';
-    }
-    std::string out;
-    for (size_t i = 0; i < flat.size(); i += wrap)
-        out += flat.substr(i, wrap) + "\r\n";
-    return out;
-}
+using egressmon::test::base64Encode;
 
 } // namespace test
 
