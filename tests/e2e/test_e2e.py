@@ -566,32 +566,27 @@ class cli_errors(unittest.TestCase):
                               "kafka://127.0.0.1:9092")
         self.assertUsageError(run("-r", SAMPLE, "--alerts", "kafka://host/alerts"), "HOST:PORT")
 
-    def test_kafka_property_librdkafka_does_not_know(self):
+    def assertKafkaConfigRefused(self, kafka_section, *needles):
+        """A kafka: section (with {tmp} for a scratch directory) that must stop start-up."""
         with tempfile.TemporaryDirectory() as tmp:
             cfg = os.path.join(tmp, "c.yaml")
             with open(cfg, "w") as f:
-                f.write(f"kafka:\n  spool-dir: {tmp}/spool\n  properties:\n"
-                        "    no.such.property: 1\n")
+                f.write("kafka:\n" + kafka_section.format(tmp=tmp))
             self.assertUsageError(run("-r", SAMPLE, "-c", cfg, "--alerts",
-                                      "kafka://127.0.0.1:9/alerts"), "no.such.property")
+                                      "kafka://127.0.0.1:9/alerts"),
+                                  *[n.format(tmp=tmp) for n in needles])
+
+    def test_kafka_property_librdkafka_does_not_know(self):
+        self.assertKafkaConfigRefused("  spool-dir: {tmp}/spool\n  properties:\n"
+                                      "    no.such.property: 1\n", "no.such.property")
 
     def test_kafka_no_loss_properties_cannot_be_weakened(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            cfg = os.path.join(tmp, "c.yaml")
-            with open(cfg, "w") as f:
-                f.write(f"kafka:\n  spool-dir: {tmp}/spool\n  properties:\n    acks: 1\n")
-            self.assertUsageError(run("-r", SAMPLE, "-c", cfg, "--alerts",
-                                      "kafka://127.0.0.1:9/alerts"), "acks=1")
+        self.assertKafkaConfigRefused("  spool-dir: {tmp}/spool\n  properties:\n    acks: 1\n",
+                                      "acks=1")
 
     def test_unusable_spool_directory(self):
-        with tempfile.TemporaryDirectory() as tmp:
-            blocker = os.path.join(tmp, "file")
-            open(blocker, "w").close()
-            cfg = os.path.join(tmp, "c.yaml")
-            with open(cfg, "w") as f:
-                f.write(f"kafka:\n  spool-dir: {blocker}/spool\n")
-            self.assertUsageError(run("-r", SAMPLE, "-c", cfg, "--alerts",
-                                      "kafka://127.0.0.1:9/alerts"), blocker)
+        # A plain file where the spool directory's parent should be.
+        self.assertKafkaConfigRefused("  spool-dir: {tmp}/c.yaml/spool\n", "{tmp}/c.yaml")
 
     def test_bad_metrics_address(self):
         self.assertUsageError(run("-r", SAMPLE, "--metrics", "localhost:99999"), "--metrics")
