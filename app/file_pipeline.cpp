@@ -15,6 +15,7 @@
 
 #include "app/pipeline.h"
 #include "app/pipeline_setup.h"
+#include "app/privilege_drop.h"
 #include "capture/capture_clock.h"
 #include "capture/packet_decoder.h"
 #include "capture/pcap_handle.h"
@@ -106,6 +107,7 @@ bool inputStalled(pcap_t* handle) {
 } // namespace
 
 RunSummary runFilePipeline(const Options& o) {
+    const RunAs run_as = resolveRunAs(o);
     // Open every file before processing any, so a bad path fails at start-up with exit 2.
     std::vector<std::pair<std::string, capture::PcapHandle>> files;
     for (const std::string& path : o.read_files)
@@ -124,6 +126,8 @@ RunSummary runFilePipeline(const Options& o) {
         lanes.push_back(std::move(lane));
     }
 
+    // Everything privileged (capture files, outputs, spool, metrics socket) is open.
+    dropPrivileges(run_as, directoriesKeptWritable(o));
     const auto started = std::chrono::steady_clock::now();
     std::vector<std::thread> threads;
     for (unsigned i = 0; i < n; ++i)

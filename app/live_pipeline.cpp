@@ -12,6 +12,7 @@
 
 #include "app/pipeline.h"
 #include "app/pipeline_setup.h"
+#include "app/privilege_drop.h"
 #include "capture/packet_decoder.h"
 #include "capture/pcap_handle.h"
 #include "core/flow_key.h"
@@ -129,6 +130,7 @@ void liveWorkerLoop(LiveLane& lane) {
 } // namespace
 
 RunSummary runLivePipeline(const Options& o) {
+    const RunAs run_as = resolveRunAs(o);
     PipelineParts parts = buildPipelineParts(o, /*lossless=*/false, /*capture_threads=*/o.workers);
     capture::LiveCaptureOptions lo;
     lo.interface = o.interface;
@@ -151,6 +153,9 @@ RunSummary runLivePipeline(const Options& o) {
         lane->published = parts.capture_stats[i].get();
         lanes.push_back(std::move(lane));
     }
+
+    // The capture sockets were the last thing that needed privileges.
+    dropPrivileges(run_as, directoriesKeptWritable(o));
 
     const auto started = std::chrono::steady_clock::now();
     std::vector<std::thread> threads;

@@ -1,6 +1,9 @@
 #include "options.h"
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <fcntl.h>
 #include <map>
 #include <thread>
 #include <unistd.h>
@@ -8,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/home_net.h"
+#include "core/path_trust.h"
 #include "export/metrics_endpoint.h"
 
 namespace egressmon::app {
@@ -37,6 +41,7 @@ const std::map<std::string, std::string>& flagToKey() {
         {"--snaplen", "snaplen"},
         {"--buffer-size", "buffer-size"},
         {"--hash-seed", "hash-seed"},
+        {"--user", "user"},
     };
     return m;
 }
@@ -116,6 +121,8 @@ void apply(Options& o, const Setting& s) {
         o.buffer_mib = parseNumber<int>(v, s.origin, 1, 4096);
     else if (k == "immediate")
         o.immediate = parseBool(v, s.origin);
+    else if (k == "user")
+        o.user = v;
     else if (k == "hash-seed")
         o.hash_seed = parseNumber<uint64_t>(v, s.origin, 0, UINT64_MAX);
     else if (k == "defrag.max-datagrams")
@@ -213,12 +220,39 @@ void collectYaml(const YAML::Node& map, const std::string& prefix, const std::st
     }
 }
 
+// The configuration decides what is inspected and where alerts go, so like the rule files it
+// must not be writable by other users.
+std::string readConfigFile(const std::string& path) {
+    const auto cannot = [&] {
+        return UsageError("cannot read config file '" + path + "': " + std::strerror(errno));
+    };
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw cannot();
+    struct FdCloser {
+        int fd;
+        ~FdCloser() { ::close(fd); }
+    } closer{fd};
+    std::string text;
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw cannot();
+        }
+        text.append(buf, static_cast<size_t>(n));
+    }
+    if (const std::string why = core::whyFileIsUntrusted(fd, path); !why.empty())
+        throw UsageError("refusing config file '" + path + "': " + why);
+    return text;
+}
+
 std::vector<Setting> loadConfigFile(const std::string& path) {
+    const std::string text = readConfigFile(path);
     YAML::Node root;
     try {
-        root = YAML::LoadFile(path);
-    } catch (const YAML::BadFile&) {
-        throw UsageError("cannot read config file '" + path + "'");
+        root = YAML::Load(text);
     } catch (const YAML::ParserException& e) {
         throw UsageError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
     }
@@ -294,6 +328,8 @@ std::string usageText() {
   --snaplen N         live capture snap length (default 262144)
   --buffer-size MIB   live capture kernel buffer per handle (default 64)
   --immediate         live capture: deliver packets without buffering
+  --user NAME         when started as root, switch to this user once capture handles,
+                      outputs and the spool are open (default nobody; 'root' keeps root)
   --version, --help
 )";
 }

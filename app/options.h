@@ -43,6 +43,8 @@ struct Options {
     int buffer_mib = 64;
     bool immediate = false;
     uint64_t hash_seed = 0; // 0: random per run
+    // Started as root: the user to switch to once everything privileged is open (empty: nobody).
+    std::string user;
     // kafka.* keys: librdkafka properties, the alert spool, the shutdown grace period.
     exporting::KafkaSinkConfig kafka = defaultKafkaConfig();
 

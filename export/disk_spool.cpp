@@ -17,6 +17,8 @@
 
 #include <zlib.h>
 
+#include "core/path_trust.h"
+
 namespace egressmon::exporting {
 
 namespace {
@@ -29,6 +31,11 @@ constexpr const char* kLockName = "lock";
 constexpr const char* kCursorName = "cursor";
 constexpr const char* kCursorTempName = "cursor.tmp";
 constexpr size_t kSequenceDigits = 20;
+// Sequence numbers stay at most 2^63 - 1: the spool cannot create that many segments (one a
+// nanosecond would take 292 years), so a larger one, in a file name or in a damaged cursor whose
+// CRC happens to hold, is not its own. The bound keeps next_sequence_ from wrapping to 0, which
+// would put new segments before the cursor, where the next open deletes them unreplayed.
+constexpr uint64_t kMaxSequence = INT64_MAX;
 constexpr std::string_view kSegmentSuffix = ".seg";
 // Reading ahead this much turns a replay of small records into few large preads.
 constexpr uint64_t kReadAhead = 1 << 20;
@@ -54,7 +61,7 @@ bool parseSegmentName(std::string_view name, uint64_t& sequence) {
         if (sequence > (UINT64_MAX - digit) / 10) return false;
         sequence = sequence * 10 + digit;
     }
-    return true;
+    return sequence <= kMaxSequence;
 }
 
 void store32(unsigned char* out, uint32_t value) noexcept {
@@ -244,6 +251,9 @@ std::unique_ptr<DiskSpool> DiskSpool::open(const SpoolConfig& config) {
     Fd dir_fd(::open(config.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir_fd)
         throw std::runtime_error("cannot open spool directory " + quoted + ": " + errnoText(errno));
+    // Whoever can write into the spool can add alerts of their own or remove real ones.
+    if (const std::string why = core::whyDirectoryIsUntrusted(dir_fd.get()); !why.empty())
+        throw std::runtime_error("refusing spool directory " + quoted + ": " + why);
     Fd lock_fd(::openat(dir_fd.get(), kLockName, O_RDWR | O_CREAT | O_CLOEXEC, 0644));
     if (!lock_fd)
         throw std::runtime_error("cannot create the lock file in spool directory " + quoted + ": " +
@@ -343,7 +353,7 @@ bool DiskSpool::readCursor(Position& cursor) {
     }
     const size_t crc_at = kCursorBytes - 4;
     if (got == kCursorBytes && std::memcmp(bytes, kCursorMagic, sizeof kCursorMagic) == 0 &&
-        crc(0, bytes, crc_at) == load32(bytes + crc_at)) {
+        crc(0, bytes, crc_at) == load32(bytes + crc_at) && load64(bytes + 4) <= kMaxSequence) {
         cursor.segment = load64(bytes + 4);
         cursor.offset = load64(bytes + 12);
         return true;
@@ -487,6 +497,8 @@ bool DiskSpool::ensureWritableSegment() noexcept {
     if (write_fd_ && unsynced_ && config_.fsync != SpoolFsync::kNever) syncActive();
     write_fd_.reset();
     unsynced_ = false;
+    // Only after a damaged name or cursor at the very top of the range: refuse rather than wrap.
+    if (next_sequence_ > kMaxSequence) return false;
     const uint64_t sequence = next_sequence_++; // burnt even on failure: never retry a name
     Fd fd(::openat(dir_fd_.get(), segmentName(sequence).text,
                    O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644));

@@ -15,6 +15,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/path_trust.h"
 #include "rule_parser.h"
 
 namespace egressmon::rules {
@@ -232,6 +233,9 @@ std::string readRuleFile(const std::string& path) {
     while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0)
         text.append(buf, n);
     if (std::ferror(f.get())) throw cannot();
+    // Checked on the file just read (a directory already failed above, as unreadable).
+    if (const std::string why = core::whyFileIsUntrusted(fileno(f.get()), path); !why.empty())
+        throw RuleError("refusing rule file '" + path + "': " + why);
     return text;
 }
 

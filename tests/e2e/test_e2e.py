@@ -462,6 +462,9 @@ class rule_reload(unittest.TestCase):
     def test_reload_switches_rules_and_a_broken_file_keeps_them(self):
         port = 30000 + os.getpid() % 10000
         with tempfile.TemporaryDirectory() as tmp:
+            # Started as root, egressmon re-reads the rules as nobody: like /etc/egressmon, the
+            # directory must be readable by that user (mkdtemp makes it 0700).
+            os.chmod(tmp, 0o755)
             rules = os.path.join(tmp, "rules.yaml")
             with open(rules, "w") as f:
                 f.write(self.RULE.format(sid=501, kw="ALPHA-MARK"))

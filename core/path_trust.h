@@ -1,0 +1,20 @@
+#pragma once
+// Files that steer the sensor (rule and configuration files) and the directory it spools alerts
+// into must not be writable by other local users: whoever can edit a rule file can blind the
+// sensor, and whoever can write into the spool can forge or delete alerts. Start-up and reload
+// only; the answers are reasons for an error message, empty when the path is trusted.
+
+#include <string>
+
+namespace egressmon::core {
+
+// `fd` is the file already opened from `path`: the check is about the very file that is read.
+// Untrusted: the file is writable by every user, or its directory is (without the sticky bit,
+// others could replace the file).
+std::string whyFileIsUntrusted(int fd, const std::string& path);
+
+// `dir_fd` is an open directory. Untrusted: writable by every user, sticky bit or not (others
+// could still add files of their own).
+std::string whyDirectoryIsUntrusted(int dir_fd);
+
+} // namespace egressmon::core
