@@ -9,6 +9,7 @@ packages=(
     libyaml-cpp-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
     libndpi-bin tshark tcpdump iproute2 python3 python3-jsonschema
     prometheus kcat default-jre-headless maven
+    clang libclang-rt-14-dev
 )
 
 missing=()

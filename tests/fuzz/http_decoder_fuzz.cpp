@@ -1,0 +1,104 @@
+// HttpDecoder (dpi/http_decoder.h), one direction of a flow: request line and headers, Content-
+// Length / chunked / close-delimited bodies, gzip and deflate, form and multipart content,
+// percent-decoded targets. Small limits so the header, bomb and ratio bounds are reached.
+//
+// Input: [mode][HEAD bits][split seed: 4][gap at: 2] then the stream.
+//   mode bit 0: requests (else responses); bit 1: a gap is announced at `gap at`;
+//   bits 2-3: the sink refuses layers past 1-3 open ones (0: never).
+// Checks: the sink contract (LayerCheckSink), no layer left open after onEnd/onGap, and the
+// decoder's promise that any split of the stream gives the same layers and counters.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "dpi/http_decoder.h"
+#include "fuzz_input.h"
+#include "layer_check_sink.h"
+
+using namespace egressmon;
+
+namespace {
+
+std::string counters(const dpi::HttpDecoderCounters& c) {
+    return std::to_string(c.messages) + " " + std::to_string(c.bodies) + " " +
+           std::to_string(c.chunked_bodies) + " " + std::to_string(c.decompressed_bodies) + " " +
+           std::to_string(c.multipart_parts) + " " + std::to_string(c.header_too_large) + " " +
+           std::to_string(c.decompression_errors) + " " + std::to_string(c.parse_errors);
+}
+
+dpi::HttpDecoderLimits smallLimits() {
+    dpi::HttpDecoderLimits limits;
+    limits.max_header_bytes = 2048;
+    limits.max_decompressed_bytes = 256 * 1024;
+    limits.max_compression_ratio = 50;
+    return limits;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    fuzz::FuzzInput in(data, size);
+    const uint8_t mode = in.u8();
+    const uint8_t head_bits = in.u8();
+    const uint32_t seed = in.u32();
+    const uint16_t gap_at = in.u16();
+    const auto stream = in.rest();
+    const bool requests = mode & 1;
+    const dpi::HttpDecoderLimits limits = smallLimits();
+    // Responses may follow outstanding requests, some of them HEAD (no body).
+    const dpi::HttpPairing initial{head_bits, requests ? 0u : (mode >> 4) % 8};
+
+    // Whole stream in one piece.
+    dpi::HttpDecoderCounters whole_counters;
+    dpi::HttpPairing whole_pairing = initial;
+    fuzz::LayerCheckSink whole_sink;
+    {
+        dpi::HttpDecoder decoder(requests, limits, whole_counters, &whole_pairing);
+        decoder.onData(stream.data(), static_cast<uint32_t>(stream.size()), whole_sink);
+        decoder.onEnd(whole_sink);
+        if (whole_sink.openCount() != 0) std::abort();
+    }
+
+    // The same stream in pieces.
+    dpi::HttpDecoderCounters split_counters;
+    dpi::HttpPairing split_pairing = initial;
+    fuzz::LayerCheckSink split_sink;
+    {
+        dpi::HttpDecoder decoder(requests, limits, split_counters, &split_pairing);
+        fuzz::PieceSizes pieces(seed);
+        for (size_t i = 0; i < stream.size();) {
+            const size_t n = std::min(pieces.next(4096), stream.size() - i);
+            decoder.onData(stream.data() + i, static_cast<uint32_t>(n), split_sink);
+            i += n;
+        }
+        decoder.onEnd(split_sink);
+        if (split_sink.openCount() != 0) std::abort();
+    }
+    // A decompression bound is checked per inflate call, so where it cuts may depend on the
+    // split; everything else must not.
+    if (whole_counters.decompression_bombs == 0 && split_counters.decompression_bombs == 0 &&
+        (whole_sink.render() != split_sink.render() ||
+         counters(whole_counters) != counters(split_counters)))
+        std::abort();
+
+    // Gaps and a sink that refuses layers: only the contract is checked.
+    const size_t max_open = (mode >> 2) & 3;
+    if ((mode & 2) || max_open != 0) {
+        dpi::HttpDecoderCounters c;
+        dpi::HttpPairing pairing = initial;
+        fuzz::LayerCheckSink sink(max_open == 0 ? SIZE_MAX : max_open);
+        dpi::HttpDecoder decoder(requests, limits, c, &pairing);
+        const size_t cut = (mode & 2) ? std::min<size_t>(gap_at, stream.size()) : stream.size();
+        decoder.onData(stream.data(), static_cast<uint32_t>(cut), sink);
+        if (mode & 2) {
+            decoder.onGap(sink);
+            if (sink.openCount() != 0 || !decoder.stopped()) std::abort();
+        }
+        decoder.onData(stream.data() + cut, static_cast<uint32_t>(stream.size() - cut), sink);
+        decoder.onEnd(sink);
+        if (sink.openCount() != 0) std::abort();
+    }
+    return 0;
+}

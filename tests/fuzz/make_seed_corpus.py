@@ -1,0 +1,498 @@
+#!/usr/bin/env python3
+"""Write the seed corpus of every fuzz target in tests/fuzz: OUTDIR/<target>/<sha1>.
+
+    python3 tests/fuzz/make_seed_corpus.py OUTDIR
+
+Seeds come from real and generated traffic: the shared nDPI captures (../shared/pcaps/ndpi,
+skipped when absent) and the project's own generated captures (tests/gen: the bundled sample
+and the DLP golden cases, built in memory with pcapgen), cut into what each target reads:
+frames for the decoder, fragments for the defragmenter, TCP segments for the reassembler, TCP
+payload streams for the HTTP and SMTP decoders, and the bodies, messages and encodings found
+inside them. Rule files come from rules/*.yaml, spool segments are written here in the format
+of export/disk_spool.h. Each seed starts with the header its target's .cpp documents.
+
+Bounded so that generation takes seconds: at most MAX_SEEDS seeds per target, MAX_SEED bytes
+each. Standard library only.
+"""
+
+import base64
+import glob
+import gzip
+import hashlib
+import os
+import quopri
+import struct
+import sys
+import urllib.parse
+import zlib
+from collections import OrderedDict
+from typing import Dict, Iterator, List, Optional, Tuple
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+SHARED_PCAPS = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps", "ndpi"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "gen"))
+
+MAX_SEEDS = 200
+MAX_SEED = 64 * 1024
+MAX_FRAMES_PER_CAPTURE = 4000  # frames read from one capture: enough flows, bounded time
+PER_CAPTURE = 2  # seeds one capture may give one target
+
+# packet_decoder_fuzz.cpp kLinkTypes: the first input byte indexes this table.
+DECODER_LINK_TYPES = [1, 113, 276, 12, 14, 101, 228, 229, 0, 108, 9, 104, 50, 105, 1]
+
+
+class Corpus:
+    """Seeds per target, de-duplicated, capped in count and size."""
+
+    def __init__(self) -> None:
+        self.seeds: Dict[str, "OrderedDict[bytes, None]"] = {}
+        self.from_capture: Dict[str, int] = {}
+
+    def begin_capture(self) -> None:
+        """Seeds taken from one capture are capped (PER_CAPTURE), so every capture gets in."""
+        self.from_capture = {}
+
+    def add(self, target: str, seed: bytes, from_capture: bool = False) -> None:
+        bucket = self.seeds.setdefault(target, OrderedDict())
+        if from_capture:
+            if self.from_capture.get(target, 0) >= PER_CAPTURE:
+                return
+            self.from_capture[target] = self.from_capture.get(target, 0) + 1
+        if len(bucket) < MAX_SEEDS:
+            bucket[seed[:MAX_SEED]] = None
+
+    def full(self, target: str) -> bool:
+        return len(self.seeds.get(target, ())) >= MAX_SEEDS
+
+    def write(self, outdir: str) -> None:
+        for target, bucket in sorted(self.seeds.items()):
+            folder = os.path.join(outdir, target)
+            os.makedirs(folder, exist_ok=True)
+            for seed in bucket:
+                name = hashlib.sha1(seed).hexdigest()
+                with open(os.path.join(folder, name), "wb") as f:
+                    f.write(seed)
+
+
+# --- capture files ---------------------------------------------------------------------------
+
+Frame = Tuple[int, bytes]  # (link type, frame bytes)
+
+
+def read_pcap(data: bytes) -> Iterator[Frame]:
+    """Classic pcap, either byte order, microsecond or nanosecond stamps."""
+    magic = data[:4]
+    endian = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    linktype = struct.unpack(endian + "I", data[20:24])[0] & 0x0FFFFFFF
+    pos = 24
+    while pos + 16 <= len(data):
+        caplen = struct.unpack(endian + "I", data[pos + 8:pos + 12])[0]
+        pos += 16
+        if caplen > len(data) - pos:
+            return
+        yield linktype, data[pos:pos + caplen]
+        pos += caplen
+
+
+def read_pcapng(data: bytes) -> Iterator[Frame]:
+    """pcapng: interface descriptions, enhanced and simple packet blocks."""
+    endian = "<"
+    linktypes: List[int] = []
+    pos = 0
+    while pos + 12 <= len(data):
+        block_type, length = struct.unpack(endian + "II", data[pos:pos + 8])
+        if block_type == 0x0A0D0D0A:  # section header: its byte-order magic decides
+            endian = "<" if data[pos + 8:pos + 12] == b"\x4d\x3c\x2b\x1a" else ">"
+            block_type, length = struct.unpack(endian + "II", data[pos:pos + 8])
+            linktypes = []
+        if length < 12 or pos + length > len(data):
+            return
+        body = data[pos + 8:pos + length - 4]
+        if block_type == 1 and len(body) >= 2:
+            linktypes.append(struct.unpack(endian + "H", body[:2])[0])
+        elif block_type == 6 and len(body) >= 20:
+            interface, _, _, caplen = struct.unpack(endian + "IIII", body[:16])
+            if interface < len(linktypes):
+                yield linktypes[interface], body[20:20 + caplen]
+        elif block_type == 3 and len(body) >= 4 and linktypes:
+            yield linktypes[0], body[4:]
+        pos += length
+
+
+def read_capture(path: str) -> List[Frame]:
+    with open(path, "rb") as f:
+        data = f.read()
+    reader = read_pcapng if data[:4] == b"\x0a\x0d\x0d\x0a" else read_pcap
+    frames = []
+    for frame in reader(data):
+        frames.append(frame)
+        if len(frames) >= MAX_FRAMES_PER_CAPTURE:
+            break
+    return frames
+
+
+def generated_captures() -> List[List[Frame]]:
+    """The bundled sample and every DLP golden case, built in memory by tests/gen."""
+    import dlp_cases  # noqa: E402 (tests/gen on sys.path)
+    import make_sample
+
+    captures = [make_sample.build_sample()]
+    captures += [build()[0] for build in dlp_cases.CASES.values()]
+    return [[(c.linktype, frame) for _, frame in c.records] for c in captures]
+
+
+# --- just enough decoding to cut frames into seeds ------------------------------------------
+
+def ip_start(linktype: int, frame: bytes) -> Optional[int]:
+    """Offset of the IP header in a frame, through Ethernet/VLAN, SLL, raw, BSD loopback."""
+    if linktype == 1:
+        off, ethertype = 14, frame[12:14]
+        while ethertype in (b"\x81\x00", b"\x88\xa8") and len(frame) >= off + 4:
+            ethertype, off = frame[off + 2:off + 4], off + 4
+        return off if ethertype in (b"\x08\x00", b"\x86\xdd") else None
+    if linktype == 113:
+        return 16 if frame[14:16] in (b"\x08\x00", b"\x86\xdd") else None
+    if linktype == 276:
+        return 20 if frame[0:2] in (b"\x08\x00", b"\x86\xdd") else None
+    if linktype in (12, 14, 101, 228, 229):
+        return 0
+    if linktype in (0, 108):
+        return 4
+    return None
+
+
+class IpInfo:
+    def __init__(self) -> None:
+        self.version = 0
+        self.src = b""
+        self.dst = b""
+        self.proto = 0
+        self.fragment = False
+        self.l4 = b""  # transport header and payload (unfragmented datagrams only)
+
+
+def parse_ip(ip: bytes) -> Optional[IpInfo]:
+    info = IpInfo()
+    if len(ip) >= 20 and ip[0] >> 4 == 4:
+        ihl = (ip[0] & 15) * 4
+        total = struct.unpack(">H", ip[2:4])[0] or len(ip)
+        info.version, info.src, info.dst, info.proto = 4, ip[12:16], ip[16:20], ip[9]
+        info.fragment = (struct.unpack(">H", ip[6:8])[0] & 0x3FFF) != 0
+        info.l4 = ip[ihl:total]
+        return info
+    if len(ip) >= 40 and ip[0] >> 4 == 6:
+        info.version, info.src, info.dst = 6, ip[8:24], ip[24:40]
+        proto, pos = ip[6], 40
+        while proto in (0, 43, 60, 44) and len(ip) >= pos + 8:
+            if proto == 44:
+                info.fragment = True
+                proto, pos = ip[pos], pos + 8
+            else:
+                proto, pos = ip[pos], pos + (ip[pos + 1] + 1) * 8
+        info.proto = proto
+        info.l4 = ip[pos:40 + struct.unpack(">H", ip[4:6])[0]]
+        return info
+    return None
+
+
+class Segment:
+    def __init__(self, seq: int, ack: int, flags: int, payload: bytes) -> None:
+        self.seq, self.ack, self.flags, self.payload = seq, ack, flags, payload
+
+
+class TcpFlows:
+    """TCP segments by connection, each direction apart, in capture order."""
+
+    def __init__(self) -> None:
+        # (client endpoint, server endpoint) -> [(from_client, Segment)]
+        self.flows: "OrderedDict[tuple, List[Tuple[bool, Segment]]]" = OrderedDict()
+
+    def add(self, info: IpInfo) -> None:
+        tcp = info.l4
+        if info.proto != 6 or info.fragment or len(tcp) < 20:
+            return
+        sport, dport, seq, ack = struct.unpack(">HHII", tcp[:12])
+        offset = (tcp[12] >> 4) * 4
+        a, b = (info.src, sport), (info.dst, dport)
+        if (b, a) in self.flows:
+            key, from_client = (b, a), False
+        else:
+            key, from_client = (a, b), True
+        self.flows.setdefault(key, []).append(
+            (from_client, Segment(seq, ack, tcp[13], tcp[offset:])))
+
+    def streams(self) -> Iterator[Tuple[bool, bytes]]:
+        """Each direction's payload in sequence order, retransmissions dropped."""
+        for segments in self.flows.values():
+            for direction in (True, False):
+                seen, parts = set(), []
+                for from_client, s in segments:
+                    if from_client == direction and s.payload and s.seq not in seen:
+                        seen.add(s.seq)
+                        parts.append((s.seq, s.payload))
+                if parts:
+                    base = parts[0][0]
+                    parts.sort(key=lambda p: (p[0] - base) & 0xFFFFFFFF)
+                    yield direction, b"".join(p for _, p in parts)[:MAX_SEED]
+
+
+# --- seeds per target ------------------------------------------------------------------------
+
+def u16(v: int) -> bytes:
+    return struct.pack("<H", v & 0xFFFF)
+
+
+def u32(v: int) -> bytes:
+    return struct.pack("<I", v & 0xFFFFFFFF)
+
+
+SPLIT_SEED = u32(0x9E3779B9)
+
+
+def add_frame_seeds(corpus: Corpus, frames: List[Frame], flows: TcpFlows) -> None:
+    fragments: List[bytes] = []
+    for i, (linktype, frame) in enumerate(frames):
+        start = ip_start(linktype, frame)
+        info = parse_ip(frame[start:]) if start is not None else None
+        # Frames spread over the capture, and every fragment (a rarer path).
+        if linktype in DECODER_LINK_TYPES and (i % 16 == 0 or (info and info.fragment)):
+            link = bytes([DECODER_LINK_TYPES.index(linktype), 0])
+            corpus.add("packet_decoder_fuzz", link + frame, True)
+        if info is None:
+            continue
+        if info.fragment:
+            fragments.append(frame[start:start + 2047])
+        flows.add(info)
+    if fragments:
+        # ip_defragmenter_fuzz.cpp: raw records, control bit 7 then a 16-bit length.
+        corpus.add("ip_defragmenter_fuzz",
+                   b"".join(b"\x80" + u16(len(f)) + f for f in fragments[:40]))
+
+
+def tcp_records(segments: List[Tuple[bool, Segment]]) -> bytes:
+    """tcp_reassembler_fuzz.cpp records for one connection (pattern payloads)."""
+    isn = {True: None, False: None}
+    for from_client, s in segments:
+        if isn[from_client] is None:
+            isn[from_client] = s.seq - 1 if s.flags & 0x02 else s.seq
+    out = u32(isn[True] or 0) + u32(isn[False] or 0)
+    for from_client, s in segments[:120]:
+        control = (0 if from_client else 1) | (0x02 if s.flags & 0x02 else 0)
+        control |= (0x04 if s.flags & 0x01 else 0) | (0x08 if s.flags & 0x04 else 0)
+        offset = (s.seq - isn[from_client]) & 0xFFFFFFFF
+        other = isn[not from_client] or 0
+        ack = (s.ack - other) & 0xFFFF if s.flags & 0x10 else 0
+        if s.flags & 0x10:
+            control |= 0x20
+        if offset > 0xFFFF:
+            control |= 0x40
+            field = u16(offset) + u16(offset >> 16)
+        else:
+            field = u16(offset)
+        out += bytes([control]) + field + bytes([min(len(s.payload), 255)]) + u16(ack)
+    return out
+
+
+def add_stream_seeds(corpus: Corpus, flows: TcpFlows) -> None:
+    for segments in list(flows.flows.values())[:60]:
+        if len(segments) > 2:
+            corpus.add("tcp_reassembler_fuzz", tcp_records(segments), True)
+    for from_client, stream in flows.streams():
+        head = stream[:24]
+        if head.startswith(b"HTTP/1.") or (from_client and b" /" in head[:16]):
+            mode = 1 if from_client else 0
+            seed = bytes([mode, 0]) + SPLIT_SEED + u16(0) + stream
+            corpus.add("http_decoder_fuzz", seed, True)
+            add_http_parts(corpus, stream)
+        elif from_client and head[:4].upper() in (b"EHLO", b"HELO", b"LHLO"):
+            corpus.add("smtp_decoder_fuzz", b"\x00" + SPLIT_SEED + u16(0) + stream, True)
+            add_smtp_parts(corpus, stream)
+
+
+def add_http_parts(corpus: Corpus, stream: bytes) -> None:
+    """Bodies, targets and multipart content of the first message of an HTTP stream."""
+    head, sep, rest = stream.partition(b"\r\n\r\n")
+    if not sep:
+        return
+    lines = head.split(b"\r\n")
+    target = lines[0].split(b" ")[1] if lines[0].count(b" ") >= 2 else b""
+    if target:
+        corpus.add("percent_decoder_fuzz", b"\x01" + target, True)
+    fields = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        fields[name.strip().lower()] = value.strip()
+    if b"chunked" in fields.get(b"transfer-encoding", b"").lower():
+        corpus.add("http_body_framer_fuzz", b"\x00" + u32(0) + SPLIT_SEED + rest, True)
+    elif b"content-length" in fields:
+        length = int(fields[b"content-length"]) if fields[b"content-length"].isdigit() else 0
+        corpus.add("http_body_framer_fuzz", b"\x01" + u32(length) + SPLIT_SEED + rest, True)
+    content_type = fields.get(b"content-type", b"")
+    if b"multipart/form-data" in content_type.lower() and b"boundary=" in content_type:
+        boundary = content_type.split(b"boundary=", 1)[1].split(b";")[0].strip(b'"')[:200]
+        seed = bytes([len(boundary)]) + boundary + b"\x00" + SPLIT_SEED + rest
+        corpus.add("multipart_fuzz", seed, True)
+    if b"x-www-form-urlencoded" in content_type.lower():
+        corpus.add("percent_decoder_fuzz", b"\x02" + rest[:4096], True)
+
+
+def add_smtp_parts(corpus: Corpus, stream: bytes) -> None:
+    """Each message after DATA, dot-stuffing kept (close enough for the MIME parser)."""
+    for chunk in stream.split(b"\r\nDATA\r\n")[1:]:
+        message = chunk.split(b"\r\n.\r\n")[0]
+        corpus.add("mime_parser_fuzz", b"\x00" + SPLIT_SEED + message, True)
+        for line_block in message.split(b"\r\n\r\n")[1:]:
+            if len(line_block) > 16:
+                corpus.add("base64_fuzz", b"\x05" + line_block[:4096], True)
+                corpus.add("quoted_printable_fuzz", b"\x05" + line_block[:4096], True)
+
+
+# --- synthetic seeds -------------------------------------------------------------------------
+
+TEXT = (b"Project Aurora - TOP SECRET - do not distribute\r\n"
+        b"card 4111 1111 1111 1111, key AKIAIOSFODNN7EXAMPLE\r\n") * 8
+
+
+def add_synthetic(corpus: Corpus) -> None:
+    for compressed in (gzip.compress(TEXT), zlib.compress(TEXT),
+                       zlib.compress(TEXT)[2:-4], gzip.compress(b"\0" * 60000)):
+        gz = compressed[:2] == b"\x1f\x8b"
+        corpus.add("inflater_fuzz", (b"\x00" if gz else b"\x01") + SPLIT_SEED + compressed)
+    b64 = base64.encodebytes(TEXT)
+    qp = quopri.encodestring(TEXT.replace(b"TOP", "机密".encode()) + b"=" * 3)
+    corpus.add("base64_fuzz", b"\x03" + b64)
+    corpus.add("base64_fuzz", b"\x07" + b"QUJD=RA==\r\n  QQ")
+    corpus.add("quoted_printable_fuzz", b"\x03" + qp)
+    corpus.add("quoted_printable_fuzz", b"\x07" + b"a=\r\nb=4=41=\n=C3=A9=4")
+    corpus.add("percent_decoder_fuzz", b"\x01" + urllib.parse.quote(TEXT).encode() + b"?a+b=%4")
+
+    for chunk, ext in ((7, b";x=1"), (64, b"")):
+        body = b"".join(b"%x%s\r\n%s\r\n" % (len(TEXT[i:i + chunk]), ext, TEXT[i:i + chunk])
+                        for i in range(0, len(TEXT), chunk))
+        corpus.add("http_body_framer_fuzz",
+                   b"\x00" + u32(0) + SPLIT_SEED + body + b"0\r\nX-T: 1\r\n\r\nNEXT")
+
+    part_body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"f\"\r\n"
+                 b"Content-Transfer-Encoding: base64\r\n\r\n" + b64 +
+                 b"\r\n--XyZ\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + qp +
+                 b"\r\n--XyZ--\r\n")
+    corpus.add("multipart_fuzz", b"\x03XyZ\x00" + SPLIT_SEED + part_body)
+
+    gz = gzip.compress(TEXT)
+    requests = [
+        b"POST /up?x=%2F+y HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Encoding: gzip\r\n\r\n" + b"%x\r\n" % len(gz) + gz + b"\r\n0\r\n\r\n",
+        b"POST /form HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        b"Content-Length: 17\r\n\r\na=%E4%B8%AD+b&c=%GET / HTTP/1.1\r\n\r\n",
+        b"POST /upload HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(part_body), part_body),
+    ]
+    for request in requests:
+        corpus.add("http_decoder_fuzz", b"\x01\x00" + SPLIT_SEED + u16(0) + request)
+    deflated = zlib.compress(TEXT)
+    corpus.add("http_decoder_fuzz", b"\x10\x01" + SPLIT_SEED + u16(0) +
+               b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
+               b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: %d\r\n\r\n%s"
+               b"HTTP/1.0 200 OK\r\n\r\nuntil close" % (len(deflated), deflated))
+
+    message = (b"Content-Type: multipart/mixed; boundary=zz\r\n\r\n--zz\r\n"
+               b"Content-Type: multipart/alternative; boundary=\"in ner\"\r\n\r\n--in ner\r\n"
+               b"Content-Transfer-Encoding: quoted-printable\r\n\r\n" + qp +
+               b"\r\n--in ner--\r\n--zz\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 +
+               b"\r\n--zz--\r\n")
+    corpus.add("mime_parser_fuzz", b"\x00" + SPLIT_SEED + message)
+    session = (b"EHLO client\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n" + message +
+               b"..dot-stuffed\r\n.\r\nBDAT 5 LAST\r\nhello"
+               b"RSET\r\nSTARTTLS\r\n")
+    corpus.add("smtp_decoder_fuzz", b"\x00" + SPLIT_SEED + u16(0) + session)
+
+    # ip_defragmenter_fuzz.cpp field records: [control][offset units: 2][length][clock step].
+    def frag(control: int, units: int, length: int, step: int = 1) -> bytes:
+        return bytes([control]) + u16(units) + bytes([length, step])
+    corpus.add("ip_defragmenter_fuzz", frag(2, 0, 16) + frag(2, 2, 16) + frag(0, 4, 5))
+    corpus.add("ip_defragmenter_fuzz", frag(1, 4, 3) + frag(3, 0, 32) + frag(0x13, 2, 8))
+    four = b"".join(frag(2 | (w << 2), 0, 8, 200) for w in range(4))  # evicts the oldest
+    corpus.add("ip_defragmenter_fuzz", four + frag(0, 1, 8) + frag(0, 1, 8, 0xFF))
+
+    # tcp_reassembler_fuzz.cpp: [ISNs][control][offset: 2][length][ack: 2] with pattern payloads.
+    def seg(control: int, offset: int, length: int, ack: int = 0) -> bytes:
+        return bytes([control]) + u16(offset) + bytes([length]) + u16(ack)
+    corpus.add("tcp_reassembler_fuzz", u32(0xFFFFFF00) + u32(7) + seg(0x02, 0, 0) +
+               seg(0x03, 0, 0) + seg(0x20, 1, 200, 1) + seg(0, 401, 100) + seg(0, 201, 200) +
+               seg(0x21, 1, 50, 501) + seg(0x04, 501, 0))
+    corpus.add("tcp_reassembler_fuzz", u32(1000) + u32(2000) + seg(0, 300, 100) +
+               seg(0, 500, 100) + seg(0x10, 350, 100) + b"x" * 100 + seg(0, 0, 255) +
+               seg(0x21, 0, 10, 900))
+
+
+def spool_record(key: bytes, payload: bytes, origin_us: int) -> bytes:
+    """One record in the segment format of export/disk_spool.h."""
+    fields = struct.pack("<IIq", len(key), len(payload), origin_us)
+    crc = zlib.crc32(fields + key + payload) & 0xFFFFFFFF
+    return b"\xffES1" + struct.pack("<I", crc) + fields + key + payload
+
+
+def add_spool_seeds(corpus: Corpus) -> None:
+    """disk_spool_fuzz.cpp: [control][cursor segment][cursor offset: 2][raw cursor length]
+    [raw cursor][first segment length: 2][first segment][second segment]."""
+    records = [spool_record(b"flow-%d" % i, b'{"event_type":"alert","n":%d}' % i,
+                            1_700_000_000_000_000 + i) for i in range(6)]
+    first, second = b"".join(records[:4]), b"".join(records[4:])
+    torn = first + records[4][:30]
+    flipped = bytearray(first)
+    flipped[len(records[0]) + 30] ^= 0x20
+    cursor_at_second = len(records[0])
+    raw_cursor = b"\xffEC1" + struct.pack("<QQ", 1, cursor_at_second)
+    raw_cursor += struct.pack("<I", zlib.crc32(raw_cursor) & 0xFFFFFFFF)
+    for control, cursor_segment, cursor_offset, raw, one, two in (
+            (0x00, 0, 0, b"", first, b""),
+            (0x15, 1, cursor_at_second, b"", first, second),
+            (0x1D, 1, cursor_at_second, b"", first, second),
+            (0x23, 0, 0, raw_cursor, first, b""),
+            (0x04, 0, 0, b"", torn, second),
+            (0x00, 0, 0, b"", bytes(flipped), b""),
+            (0x40, 0, 0, b"", first, b""),
+            (0x01, 2, 7, b"", first, second)):
+        corpus.add("disk_spool_fuzz", bytes([control, cursor_segment]) + u16(cursor_offset) +
+                   bytes([len(raw)]) + raw + u16(len(one)) + one + two)
+
+
+def add_rule_seeds(corpus: Corpus) -> None:
+    """Every shipped rule file, and each of its rules alone (small inputs fuzz faster)."""
+    for path in sorted(glob.glob(os.path.join(ROOT, "rules", "*.yaml"))):
+        with open(path, "rb") as f:
+            text = f.read()
+        corpus.add("rule_loader_fuzz", text)
+        lines = text.split(b"\n")
+        starts = [i for i, line in enumerate(lines) if line.lstrip().startswith(b"- id:")]
+        header = lines[:starts[0]] if starts else []
+        for a, b in zip(starts, starts[1:] + [len(lines)]):
+            corpus.add("rule_loader_fuzz", b"\n".join(header + lines[a:b]) + b"\n")
+
+
+def main(argv: List[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        return 2
+    corpus = Corpus()
+    add_synthetic(corpus)
+    add_spool_seeds(corpus)
+    add_rule_seeds(corpus)
+    captures = generated_captures()
+    if os.path.isdir(SHARED_PCAPS):
+        for path in sorted(glob.glob(os.path.join(SHARED_PCAPS, "*.pcap*"))):
+            captures.append(read_capture(path))
+    for frames in captures:
+        corpus.begin_capture()
+        flows = TcpFlows()
+        add_frame_seeds(corpus, frames, flows)
+        add_stream_seeds(corpus, flows)
+    corpus.write(argv[1])
+    for target, bucket in sorted(corpus.seeds.items()):
+        print(f"{target}: {len(bucket)} seeds")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

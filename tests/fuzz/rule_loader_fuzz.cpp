@@ -1,0 +1,33 @@
+// Rule files (rules/rule_loader.h, rules/rule_set.h): the input is the text of one rule file,
+// loaded and compiled as start-up and SIGHUP reloads do (RuleSet::load: read, YAML parse, rule
+// checks, keyword encodings, one Hyperscan database). Bad input must end in RuleError, the one
+// exception the loader documents; anything else escaping (a YAML exception, std::bad_alloc from
+// a bogus size, a crash) is a finding.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "rules/rule_set.h"
+#include "temp_dir.h"
+
+using namespace egressmon;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    static const fuzz::TempDir dir;
+    static const std::string path = (dir.path() / "rules.yaml").string();
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    if (f == nullptr) std::abort();
+    if (size > 0 && std::fwrite(data, 1, size, f) != size) std::abort();
+    std::fclose(f);
+    try {
+        const auto set = rules::RuleSet::load({path});
+        // A loaded set is usable: a database exactly when there are rules.
+        if ((set->database() == nullptr) != set->rules().empty()) std::abort();
+    } catch (const rules::RuleError&) {
+        // Rejected with a message, as documented.
+    }
+    return 0;
+}
