@@ -15,6 +15,8 @@
 //   00000000000000000002.seg   that only grows (never reused, even after all segments are gone).
 //   ...                        Append-only; a new segment starts once the current one has reached
 //                              segment_bytes, so a segment exceeds it by at most one record.
+//                              Sequence numbers are at most 2^63 - 1; a larger name is not a
+//                              segment (left alone), a cursor naming one is damaged.
 //   cursor                     the commit point (below); cursor.tmp while it is being replaced.
 //
 // A segment is a plain sequence of records, no file header:

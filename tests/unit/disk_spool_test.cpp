@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include "export/disk_spool.h"
 
@@ -342,6 +343,36 @@ TEST_F(DiskSpoolTest, DamagedCursorFileReplaysFromTheOldestSegment) {
     EXPECT_LE(indexes.front(), 7);
     EXPECT_EQ(indexes, range(indexes.front(), 12));
     EXPECT_EQ(spool->counters().pending, indexes.size());
+}
+
+// Found by tests/fuzz/disk_spool_fuzz: a cursor whose CRC holds but which names the last
+// sequence number made the next segment number wrap to 0, so the records in the segments were
+// deleted as consumed and new appends went to a segment before the cursor, lost at reopen.
+TEST_F(DiskSpoolTest, CursorNamingTheLastSequenceNumberIsDamageNotAWrap) {
+    {
+        auto spool = DiskSpool::open(config());
+        appendRecords(*spool, 0, 5);
+    }
+    std::string cursor = "\xFF"
+                         "EC1";
+    for (int i = 0; i < 8; ++i)
+        cursor += static_cast<char>(0xFF); // segment UINT64_MAX
+    cursor += std::string(8, '\0');        // offset 0
+    const auto sum = static_cast<uint32_t>(
+        crc32(0, reinterpret_cast<const Bytef*>(cursor.data()), static_cast<uInt>(cursor.size())));
+    for (int i = 0; i < 4; ++i)
+        cursor += static_cast<char>(sum >> (8 * i));
+    writeFile(dir_ + "/cursor", cursor);
+
+    {
+        auto spool = DiskSpool::open(config());
+        EXPECT_EQ(spool->counters().corrupt_records, 1u);
+        EXPECT_EQ(indexesOf(readAll(*spool)), range(0, 5)); // replayed from the oldest segment
+        spool->commitRead();
+        appendRecords(*spool, 5, 8);
+    }
+    auto spool = DiskSpool::open(config());
+    EXPECT_EQ(indexesOf(readAll(*spool)), range(5, 8));
 }
 
 TEST_F(DiskSpoolTest, MissingCursorFileReplaysFromTheOldestSegment) {
