@@ -16,7 +16,8 @@ namespace egressmon::dpi {
 class Base64Decoder {
   public:
     void reset() noexcept { *this = Base64Decoder(); }
-    // Appends the decoded bytes (at most 3/4 of the input plus 2) to `out`.
+    // Appends the decoded bytes to `out`: at most 3/4 of the input and of the up to three
+    // sextets carried in, (len + 3) * 3 / 4 bytes.
     void decode(const uint8_t* data, size_t len, std::string& out);
     void finish(std::string& out);
 
