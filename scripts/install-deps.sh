@@ -7,7 +7,7 @@ packages=(
     build-essential cmake ninja-build pkg-config clang-format
     libpcap-dev libndpi-dev libhyperscan-dev librdkafka-dev prometheus-cpp-dev
     libyaml-cpp-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
-    libndpi-bin tshark tcpdump iproute2 python3 python3-jsonschema
+    libndpi-bin tshark tcpdump iproute2 curl python3 python3-jsonschema
     prometheus kcat default-jre-headless maven
     clang libclang-rt-14-dev
 )

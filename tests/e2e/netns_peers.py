@@ -1,0 +1,110 @@
+"""Real peers for the network-namespace live capture test (test_live_netns.py).
+
+    python3 netns_peers.py serve ADDR HTTP_PORT SMTP_PORT   # outside: HTTP + SMTP servers
+    python3 netns_peers.py smtp-client ADDR SMTP_PORT       # inside: one mail with attachments
+
+The HTTP server takes uploads (POST/PUT, Content-Length or chunked) and answers GET /download
+with a marked document (ingress: must not alert as egress). The SMTP server speaks just enough
+ESMTP for Python's smtplib. Standard library only.
+"""
+
+import http.server
+import smtplib
+import socketserver
+import sys
+import threading
+from email.message import EmailMessage
+
+DOWNLOAD = b"quarterly report, TOP SECRET, handle via official channels only\n" * 4
+
+
+class UploadHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def read_body(self):
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return
+                self.rfile.read(size)
+                self.rfile.readline()
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+
+    def reply(self, body):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        self.read_body()
+        self.reply(b"stored\n")
+
+    do_PUT = do_POST
+
+    def do_GET(self):
+        self.reply(DOWNLOAD if self.path.startswith("/download") else b"ok\n")
+
+
+class SmtpHandler(socketserver.StreamRequestHandler):
+    def handle(self):
+        out = self.wfile
+        out.write(b"220 outside.example ESMTP\r\n")
+        while True:
+            line = self.rfile.readline()
+            if not line:
+                return
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                out.write(b"250-outside.example\r\n250-8BITMIME\r\n250 SIZE 10485760\r\n")
+            elif verb == b"DATA":
+                out.write(b"354 end with <CRLF>.<CRLF>\r\n")
+                while self.rfile.readline() not in (b".\r\n", b""):
+                    pass
+                out.write(b"250 2.0.0 queued\r\n")
+            elif verb == b"QUIT":
+                out.write(b"221 2.0.0 bye\r\n")
+                return
+            else:  # HELO, MAIL, RCPT, RSET, NOOP
+                out.write(b"250 2.0.0 ok\r\n")
+
+
+class ThreadingTcp(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+def serve(addr, http_port, smtp_port):
+    web = http.server.ThreadingHTTPServer((addr, http_port), UploadHandler)
+    mail = ThreadingTcp((addr, smtp_port), SmtpHandler)
+    threading.Thread(target=mail.serve_forever, daemon=True).start()
+    print("ready", flush=True)
+    web.serve_forever()
+
+
+def send_mail(addr, smtp_port):
+    msg = EmailMessage()
+    msg["From"] = "analyst@corp.example"
+    msg["To"] = "someone@outside.example"
+    msg["Subject"] = "figures"
+    msg.set_content("Numbers attached.\nFOR OFFICIAL USE ONLY\n", cte="quoted-printable")
+    msg.add_attachment(b"draft\nSTRICTLY CONFIDENTIAL\n" * 20, maintype="application",
+                       subtype="octet-stream", filename="draft.bin")  # base64 on the wire
+    with smtplib.SMTP(addr, smtp_port, local_hostname="inside.example", timeout=20) as s:
+        s.send_message(msg)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "serve":
+        serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif sys.argv[1] == "smtp-client":
+        send_mail(sys.argv[2], int(sys.argv[3]))
+    else:
+        sys.exit(f"unknown command {sys.argv[1]!r}")
