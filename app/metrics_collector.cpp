@@ -186,17 +186,20 @@ void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, Worke
 void addLimitHits(std::vector<MetricFamily>& out, const WorkerStats& w, const CaptureStats& cap,
                   const exporting::SinkCounters& alerts) {
     const auto& c = w.counters;
-    addLabelledCounter(out, "egressmon_limit_hits_total",
-                       "Times a configured bound was reached, by configuration key", "limit",
-                       {{"max-flows", c.flows.evicted},
-                        {"defrag.max-datagrams", cap.defrag.evicted},
-                        {"defrag.timeout", cap.defrag.timed_out},
-                        {"inspection-depth", c.inspection.depth_exceeded},
-                        {"reassembly.max-buffered-bytes", c.reassembly.depth_exceeded},
-                        {"reassembly.memcap", c.reassembly.budget_exceeded},
-                        {"http.max-header-bytes", c.http.header_too_large},
-                        {"http.max-decompressed-bytes", c.http.decompression_bombs},
-                        {"kafka.spool-max-bytes", alerts.spool_full}});
+    addLabelledCounter(
+        out, "egressmon_limit_hits_total",
+        "Times a configured bound was reached, by configuration key", "limit",
+        {{"max-flows", c.flows.evicted},
+         {"defrag.max-datagrams", cap.defrag.evicted},
+         {"defrag.timeout", cap.defrag.timed_out},
+         {"inspection-depth", c.inspection.depth_exceeded},
+         {"reassembly.max-buffered-bytes", c.reassembly.depth_exceeded},
+         {"reassembly.max-segments", c.reassembly.segments_exceeded},
+         {"reassembly.memcap", c.reassembly.budget_exceeded},
+         {"http.max-header-bytes", c.http.header_too_large},
+         {"http.max-decompressed-bytes", c.http.decompression_bombs - c.http.ratio_exceeded},
+         {"http.max-compression-ratio", c.http.ratio_exceeded},
+         {"kafka.spool-max-bytes", alerts.spool_full}});
 }
 
 void addSink(std::vector<MetricFamily>& fams, const char* kind, const exporting::RecordSink& sink) {

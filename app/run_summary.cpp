@@ -19,7 +19,7 @@ void writeSinkCounters(exporting::JsonWriter& w, const char* name, const exporti
     w.field("write_failed", c.write_failed);
     w.field("lost", lost);
     if (c.delivery_failed + c.shed + c.spooled + c.replayed + c.spool_full + c.spool_corrupt +
-            c.spool_pending >
+            c.spool_pending + c.spool_io_errors >
         0) {
         w.field("delivery_failed", c.delivery_failed);
         w.field("shed", c.shed);
@@ -28,6 +28,7 @@ void writeSinkCounters(exporting::JsonWriter& w, const char* name, const exporti
         w.field("spool_full", c.spool_full);
         w.field("spool_corrupt", c.spool_corrupt);
         w.field("spool_pending", c.spool_pending);
+        w.field("spool_io_errors", c.spool_io_errors);
     }
     w.endObject();
 }
@@ -121,6 +122,7 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("gaps", ra.gaps);
     w.field("gap_bytes", ra.gap_bytes);
     w.field("depth_exceeded", ra.depth_exceeded);
+    w.field("segments_exceeded", ra.segments_exceeded);
     w.field("budget_exceeded", ra.budget_exceeded);
     w.endObject();
 
@@ -133,6 +135,7 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("multipart_parts", h.multipart_parts);
     w.field("header_too_large", h.header_too_large);
     w.field("decompression_bombs", h.decompression_bombs);
+    w.field("ratio_exceeded", h.ratio_exceeded);
     w.field("decompression_errors", h.decompression_errors);
     w.field("parse_errors", h.parse_errors);
     w.field("gaps", h.gaps);

@@ -75,13 +75,15 @@ struct Stream {
     }
 
     // Over the direction's bound: drop from the far end, as a receiver's full buffer would.
+    // Each drop is counted against the bound that forced it (two settings, two counters).
     void enforceBounds() noexcept {
         while (!pending.empty() &&
                (buffered > config.max_buffered_bytes || pending.size() > config.max_segments)) {
+            ++(buffered > config.max_buffered_bytes ? budget.depth_exceeded
+                                                    : budget.segments_exceeded);
             auto last = std::prev(pending.end());
             release(last->second.size());
             pending.erase(last);
-            ++budget.depth_exceeded;
         }
     }
 

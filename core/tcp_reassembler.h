@@ -57,15 +57,17 @@ struct ReassemblyBudget {
     uint64_t overlap_conflicts = 0;   // ... with different bytes
     uint64_t gaps = 0;                // holes given up on
     uint64_t gap_bytes = 0;
-    uint64_t depth_exceeded = 0;  // held pieces dropped: a direction's buffer was full
-    uint64_t budget_exceeded = 0; // pieces refused: the worker-wide budget was full
+    uint64_t depth_exceeded = 0;    // held pieces dropped: a direction's max_buffered_bytes
+    uint64_t segments_exceeded = 0; // held pieces dropped: a direction's max_segments
+    uint64_t budget_exceeded = 0;   // pieces refused: the worker-wide budget was full
 
     // Sums the counters of another worker's budget (for reports); the bounds stay this one's.
     ReassemblyBudget& operator+=(const ReassemblyBudget& o) {
         segments += o.segments, delivered_bytes += o.delivered_bytes;
         retransmitted_bytes += o.retransmitted_bytes, overlaps += o.overlaps;
         overlap_conflicts += o.overlap_conflicts, gaps += o.gaps, gap_bytes += o.gap_bytes;
-        depth_exceeded += o.depth_exceeded, budget_exceeded += o.budget_exceeded;
+        depth_exceeded += o.depth_exceeded, segments_exceeded += o.segments_exceeded;
+        budget_exceeded += o.budget_exceeded;
         return *this;
     }
 };

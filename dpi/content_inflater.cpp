@@ -70,14 +70,17 @@ void Inflater::run(const uint8_t* data, size_t len, InflateOutput& out) {
             const size_t have = sizeof buf - z.avail_out;
             if (have > 0) {
                 uint64_t limit = max_out_;
+                bool ratio_limits = false;
                 if (max_ratio_ > 0) {
                     const uint64_t by_ratio = std::max<uint64_t>(
                         kRatioGrace, static_cast<uint64_t>(max_ratio_) * z.total_in);
+                    ratio_limits = by_ratio < limit;
                     limit = std::min(limit, by_ratio);
                 }
                 if (total_out_ + have > limit) {
                     if (limit > total_out_) out.inflated(buf, limit - total_out_);
                     total_out_ = std::max(total_out_, limit);
+                    by_ratio_ = ratio_limits;
                     status_ = Status::Bomb;
                     return;
                 }

@@ -8,7 +8,8 @@
 // Output goes to an InflateOutput in pieces of at most kOutChunk bytes; nothing is buffered
 // beyond zlib's own window. Bounds: at most `max_out` bytes in all, and (once kRatioGrace bytes
 // are out) at most `max_ratio` times the compressed bytes consumed so far. A bound hit gives
-// Status::Bomb, corrupt data Status::Error; both are final (later input is ignored).
+// Status::Bomb (stoppedByRatio() tells which bound), corrupt data Status::Error; both are final
+// (later input is ignored).
 //
 // Thread: owned by one flow's decoder. Memory: z_stream state (~44 KiB) while active.
 
@@ -41,6 +42,9 @@ class Inflater {
     Status feed(const uint8_t* data, size_t len, InflateOutput& out);
     Status status() const noexcept { return status_; }
     uint64_t totalOut() const noexcept { return total_out_; }
+    // Status::Bomb because of max_ratio rather than max_out: each bound is its own setting, so
+    // the operator must be told which one to change.
+    bool stoppedByRatio() const noexcept { return by_ratio_; }
 
   private:
     struct Stream;
@@ -52,6 +56,7 @@ class Inflater {
     uint64_t max_out_;
     uint32_t max_ratio_;
     uint64_t total_out_ = 0;
+    bool by_ratio_ = false;
     bool have_first_ = false; // Deflate: first byte held until the second decides the format
     uint8_t first_ = 0;
     std::unique_ptr<Stream> stream_;

@@ -64,6 +64,8 @@ void HttpBodyDecoder::data(const uint8_t* data, size_t len, DecodedLayerSink& si
             if (status == Inflater::Status::Bomb || status == Inflater::Status::Error) {
                 ++(status == Inflater::Status::Bomb ? counters_.decompression_bombs
                                                     : counters_.decompression_errors);
+                if (status == Inflater::Status::Bomb && inflater_->stoppedByRatio())
+                    ++counters_.ratio_exceeded;
                 end(decoded_layer_);
                 finishContent(true);
             }

@@ -41,6 +41,7 @@ struct HttpDecoderCounters {
     uint64_t multipart_parts = 0;
     uint64_t header_too_large = 0;     // header section over max_header_bytes: decoding stopped
     uint64_t decompression_bombs = 0;  // ratio or size bound hit: that body's decoded layer cut
+    uint64_t ratio_exceeded = 0;       // ... of which by max_compression_ratio
     uint64_t decompression_errors = 0; // corrupt gzip/deflate data
     uint64_t parse_errors = 0;         // not HTTP / desync: decoding stopped for the direction
     uint64_t gaps = 0;                 // stream gap: decoding stopped for the direction
@@ -48,6 +49,7 @@ struct HttpDecoderCounters {
         messages += o.messages, bodies += o.bodies, chunked_bodies += o.chunked_bodies;
         decompressed_bodies += o.decompressed_bodies, multipart_parts += o.multipart_parts;
         header_too_large += o.header_too_large, decompression_bombs += o.decompression_bombs;
+        ratio_exceeded += o.ratio_exceeded;
         decompression_errors += o.decompression_errors, parse_errors += o.parse_errors;
         gaps += o.gaps;
         return *this;

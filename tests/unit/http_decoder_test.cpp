@@ -180,6 +180,7 @@ TEST(HttpDecoder, DecompressionBombIsCutAndFramingContinues) {
     EXPECT_EQ(r.layers[2],
               std::make_pair(std::string("http.request.uri.decoded"), std::string("/after bomb")));
     EXPECT_EQ(r.counters.decompression_bombs, 1u);
+    EXPECT_EQ(r.counters.ratio_exceeded, 0u); // the size bound, not the ratio
     EXPECT_EQ(r.counters.parse_errors, 0u);
 
     limits = {};
@@ -188,6 +189,7 @@ TEST(HttpDecoder, DecompressionBombIsCutAndFramingContinues) {
                                      std::to_string(z.size()) + "\r\n\r\n" + z,
                                  limits);
     EXPECT_EQ(byRatio.counters.decompression_bombs, 1u);
+    EXPECT_EQ(byRatio.counters.ratio_exceeded, 1u); // told apart: each bound is its own key
     ASSERT_EQ(byRatio.layers.size(), 2u);
     EXPECT_LT(byRatio.layers[1].second.size(), 10u << 20);
 }

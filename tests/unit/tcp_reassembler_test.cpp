@@ -291,6 +291,7 @@ TEST_F(TcpReassemblerTest, FullBufferDropsTheFurthestPiecesNotTheHole) {
     feed(r, rec_, 15, "PQRS"); // two pieces: 9 bytes + 2 * kCost, within the bound
     feed(r, rec_, 100, "far"); // third piece: over the bound, the furthest goes
     EXPECT_EQ(budget_.depth_exceeded, 1u);
+    EXPECT_EQ(budget_.segments_exceeded, 0u);
     EXPECT_EQ(r.bufferedBytes(), 9u + 2 * kCost);
     // The hole is NOT given up on: the stream keeps its place for the real bytes.
     EXPECT_EQ(rec_.out, "abc");
@@ -309,7 +310,9 @@ TEST_F(TcpReassemblerTest, FloodOfTinyFarAheadSegmentsCannotHideInOrderData) {
         feed(r, rec_, 1'000'000 + 2 * i, "z");
     feed(r, rec_, 1, "TOP SECRET"); // the real data, in order
     EXPECT_EQ(rec_.out, "xTOP SECRET");
-    EXPECT_GT(budget_.depth_exceeded, 0u);
+    // 16 one-byte pieces stay far below max_buffered_bytes: the segment bound did the dropping.
+    EXPECT_EQ(budget_.segments_exceeded, 5000u - 16u);
+    EXPECT_EQ(budget_.depth_exceeded, 0u);
     EXPECT_EQ(budget_.gaps, 0u);
 }
 
@@ -321,7 +324,8 @@ TEST_F(TcpReassemblerTest, MaxSegmentsBoundsHeldPieces) {
     feed(r, rec_, 105, "y");
     feed(r, rec_, 107, "z"); // third held piece: the furthest (z) is dropped
     EXPECT_EQ(rec_.out, "");
-    EXPECT_EQ(budget_.depth_exceeded, 1u);
+    EXPECT_EQ(budget_.segments_exceeded, 1u); // counted against max_segments, not the bytes
+    EXPECT_EQ(budget_.depth_exceeded, 0u);
     r.close(rec_);
     EXPECT_EQ(rec_.out, "<GAP 2>x<GAP 1>y<GAP 2>");
     EXPECT_EQ(budget_.gaps, 3u);
