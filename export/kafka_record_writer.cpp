@@ -167,9 +167,15 @@ void KafkaRecordWriter::keepUndelivered(const std::string& key, const std::strin
         spooled_.add();
     } else {
         spool_append_failed_.add();
-        logOnce("kafka spool " + config_.spool.dir +
-                " refuses alerts (full, or failing): alerts are being dropped (see the spool "
-                "metrics)");
+        const auto now = std::chrono::steady_clock::now();
+        if (!loss_logged_ || now - last_loss_log_ >= std::chrono::seconds(10)) {
+            loss_logged_ = true;
+            last_loss_log_ = now;
+            std::fprintf(stderr,
+                         "egressmon: warning: kafka spool %s refuses alerts (full, or failing): "
+                         "alerts are being dropped (see the spool metrics)\n",
+                         config_.spool.dir.c_str());
+        }
     }
 }
 

@@ -102,6 +102,10 @@ class KafkaRecordWriter final : public RecordWriter,
     std::chrono::steady_clock::time_point next_replay_{};
     std::chrono::steady_clock::time_point last_log_{};
     std::string last_logged_;
+    // Alerts lost to the spool are said on their own clock: logOnce's one-line-per-second
+    // throttle would let a broker warning printed just before swallow it for a whole short run.
+    std::chrono::steady_clock::time_point last_loss_log_{};
+    bool loss_logged_ = false;
 
     OwnedCounter delivered_;
     OwnedCounter delivery_failed_;
