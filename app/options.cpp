@@ -188,8 +188,12 @@ std::string scalarText(const YAML::Node& n, const std::string& origin) {
 void collectYaml(const YAML::Node& map, const std::string& prefix, const std::string& file,
                  std::vector<Setting>& out) {
     for (const auto& item : map) {
-        const std::string key = prefix + item.first.as<std::string>();
         const std::string origin = file + ":" + std::to_string(item.first.Mark().line + 1);
+        // yaml-cpp would only say "bad conversion" for a key that is a list or a mapping.
+        if (!item.first.IsScalar())
+            throw UsageError(origin + ": a setting's name must be a plain word, not a list or "
+                                      "a mapping");
+        const std::string key = prefix + item.first.as<std::string>();
         const YAML::Node& val = item.second;
         if (key == "kafka.properties") {
             // librdkafka property names contain dots themselves: keep each one whole.
@@ -264,6 +268,13 @@ std::vector<Setting> loadConfigFile(const std::string& path) {
     } catch (const YAML::Exception& e) { // e.g. a key that is itself a list or mapping
         throw UsageError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
     }
+    // YAML parsers disagree on repeated keys (yaml-cpp silently keeps both): a bound given twice
+    // is an operator's mistake whichever value was meant, so refuse it rather than guess.
+    std::map<std::string, const Setting*> first;
+    for (const Setting& s : out)
+        if (const auto [it, fresh] = first.emplace(s.key, &s); !fresh)
+            throw UsageError(s.origin + ": '" + s.key + "' is set twice (first at " +
+                             it->second->origin + ")");
     return out;
 }
 
