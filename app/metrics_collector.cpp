@@ -192,6 +192,7 @@ void addLimitHits(std::vector<MetricFamily>& out, const WorkerStats& w, const Ca
         {{"max-flows", c.flows.evicted},
          {"defrag.max-datagrams", cap.defrag.evicted},
          {"defrag.timeout", cap.defrag.timed_out},
+         {"defrag.max-fragments", cap.defrag.too_many_fragments},
          {"inspection-depth", c.inspection.depth_exceeded},
          {"reassembly.max-buffered-bytes", c.reassembly.depth_exceeded},
          {"reassembly.max-segments", c.reassembly.segments_exceeded},

@@ -127,6 +127,8 @@ void apply(Options& o, const Setting& s) {
         o.hash_seed = parseNumber<uint64_t>(v, s.origin, 0, UINT64_MAX);
     else if (k == "defrag.max-datagrams")
         o.defrag.max_datagrams = parseNumber<uint32_t>(v, s.origin, 1, 1u << 24);
+    else if (k == "defrag.max-fragments") // 8192 x 8 bytes already spans the 64 KiB IP limit
+        o.defrag.max_fragments_per_datagram = parseNumber<uint32_t>(v, s.origin, 1, 8192);
     else if (k == "defrag.max-bytes")
         o.defrag.max_bytes = parseNumber<uint64_t>(v, s.origin, 65536, 1ull << 40);
     else if (k == "defrag.timeout")

@@ -279,11 +279,34 @@ class floods(unittest.TestCase):
         self.assertGreaterEqual(d["overlaps"], expect["conflicts"] + 2)  # + the benign ones
         self.assertEqual(d["too_large"], expect["too_large"])
         self.assertEqual(d["bad"], expect["inconsistent"])
-        self.assertEqual(d["evicted"], expect["incomplete"] - 1000)
+        # The never-completed datagrams, plus the fragments that follow the 512th of the
+        # 600-fragment datagram (dropped below), which start a datagram that never completes.
+        self.assertEqual(d["evicted"], expect["incomplete"] + 1 - 1000)
         self.assertEqual(hits["defrag.max-datagrams"], d["evicted"])
+        # defrag.max-fragments at its default (512): the 600-fragment datagram is dropped.
+        self.assertEqual(d["too_many_fragments"], 1)
+        self.assertEqual(hits["defrag.max-fragments"], 1)
         got = sorted((a["src_ip"], a["src_port"], a["alert"]["context"]["dlp"]["offset"])
                      for a in records(out))
         self.assertEqual(got, sorted(expect["alerts"]))
+
+    def test_fragment_count_bound_is_configurable(self):
+        # Bound: defrag.max-fragments. Raised to 1024, the 600-fragment datagram reassembles
+        # and its marking alerts; at 600 exactly it still does; at 599 it is dropped.
+        pcap = self.path("frags_only.pcap")
+        expect = hostile_cases.overlapping_fragments(pcap, many=600)
+        for bound, kept in ((1024, True), (600, True), (599, False)):
+            with self.subTest(bound=bound):
+                rc, out, err, _, _ = run_measured(
+                    ["-r", pcap, "--rules", DEFAULT_RULES, "--stats", "-c",
+                     self.config(f"defrag:\n  max-fragments: {bound}\n")], 60)
+                self.assertEqual(rc, 0, err)
+                d = last_json(err)["defrag"]
+                self.assertEqual(d["too_many_fragments"], 0 if kept else 1)
+                self.assertEqual(d["reassembled"], expect["reassembled"] + int(kept))
+                got = [(a["src_ip"], a["src_port"], a["alert"]["context"]["dlp"]["offset"])
+                       for a in records(out) if a["src_port"] == 52000]
+                self.assertEqual(got, [expect["many_alert"]] if kept else [])
 
     def test_compression_bombs_stop_at_the_size_bound(self):
         # Bound: http.max-decompressed-bytes 1 MiB (ratio check off). Each of the three bombs

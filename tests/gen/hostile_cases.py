@@ -199,7 +199,8 @@ def _udp(src, dst, sport, dport, payload):
     return udp_datagram(src, dst, sport, dport, payload)
 
 
-def overlapping_fragments(path: str, *, incomplete: int = 0, seed: int = SEED) -> dict:
+def overlapping_fragments(path: str, *, incomplete: int = 0, many: int = 600,
+                          seed: int = SEED) -> dict:
     """Teardrop-style fragment trains, IPv4 and IPv6, each its own datagram (own ident):
 
     - ``benign_overlap``: a fragment repeats bytes already held, identical: reassembles.
@@ -209,6 +210,9 @@ def overlapping_fragments(path: str, *, incomplete: int = 0, seed: int = SEED) -
       shape): the total it announces is shorter than the data held: inconsistent, dropped.
     - ``beyond_64k``: a fragment whose offset + length passes the 65535-byte IP limit: dropped.
     - ``normal``: an ordinary two-fragment datagram after all that, which must still work.
+
+    - ``many``: one IPv4 datagram cut into ``many`` 8-byte fragments (more than a sane stack
+      ever sends), the marking in its middle.
 
     ``incomplete`` adds that many first fragments whose datagrams never complete (a fragment
     flood against the defragmenter's table), from distinct sources.
@@ -270,6 +274,16 @@ def overlapping_fragments(path: str, *, incomplete: int = 0, seed: int = SEED) -
         add(frag(0x500, 64, False, dgram[64:]))
         expect["reassembled"] += 1
         expect["alerts"].append((src, base_port + 5, 60))
+
+    if many:
+        body = bytearray(b"m" * (8 * many - 8))
+        body[4 * many:4 * many + len(MARK)] = MARK
+        dgram = _udp(INSIDE, OUTSIDE, 52000, PORT, bytes(body))
+        for k in range(many):
+            cap.add(eth.wrap(ipv4_packet(INSIDE, OUTSIDE, PROTO_UDP, dgram[8 * k:8 * k + 8],
+                                         ident=0x600, mf=k + 1 < many, offset=8 * k), True), 10)
+    expect["many_fragments"] = many
+    expect["many_alert"] = (INSIDE, 52000, 4 * many)
 
     for i in range(incomplete):
         s = f"10.9.{(i >> 8) & 0xFF}.{i & 0xFF}"
