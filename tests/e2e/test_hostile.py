@@ -50,28 +50,39 @@ def records(text):
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+# Runs argv[2:] and writes its peak RSS (bytes, from wait4) to the file argv[1]. A fresh, small
+# interpreter in between because Linux carries a process's RSS high-water mark across execve:
+# a child forked straight from this test process (which has just held a capture of tens of MiB)
+# would report this process's size as its own.
+_RSS_HELPER = """
+import os, sys
+pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(str(usage.ru_maxrss * 1024))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(args, timeout):
     """Runs egressmon; returns (returncode, stdout, stderr, peak RSS in bytes, wall seconds).
-    Peak RSS comes from wait4() on this very child; a run past `timeout` is killed and fails
-    the test (a stalled worker)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    A run past `timeout` is killed and fails the test (a stalled worker)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r") as rss_file:
         start = time.monotonic()
-        proc = subprocess.Popen([BINARY, *args], stdout=out, stderr=err)
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - start > timeout:
-                proc.kill()
-                proc.wait()
-                raise AssertionError(f"egressmon still running after {timeout} s: {args}")
-            time.sleep(0.02)
+        proc = subprocess.Popen([sys.executable, "-c", _RSS_HELPER, rss_file.name, BINARY, *args],
+                                stdout=out, stderr=err, start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise AssertionError(f"egressmon still running after {timeout} s: {args}")
         wall = time.monotonic() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return (proc.returncode, out.read().decode(), err.read().decode(),
-                usage.ru_maxrss * 1024, wall)
+        rss = int(rss_file.read() or 0)
+        return proc.returncode, out.read().decode(), err.read().decode(), rss, wall
 
 
 def last_json(stderr):
