@@ -136,8 +136,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rate", type=int, default=30000, help="frames per second (default 30000)")
     ap.add_argument("--seconds", type=float, default=12.0, help="stream length (default 12)")
-    ap.add_argument("--frames", type=int, default=300000, help="distinct frames, replayed "
-                    "round-robin (default 300000)")
+    ap.add_argument("--frames", type=int, default=600000, help="distinct frames, replayed "
+                    "round-robin (default 600000)")
     ap.add_argument("--cache", default=os.environ.get(
         "EGRESSMON_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "egressmon")))
     args = ap.parse_args()
