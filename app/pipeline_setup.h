@@ -34,10 +34,15 @@ struct PipelineParts {
 };
 
 // The sink options for --alerts or --flows: Kafka alert sinks spool, flow sinks shed.
+// An alert is never dropped at the worker's ring, not even live: a worker that finds the ring to
+// the exporter full waits, and the packets that arrive meanwhile wait in the kernel buffer (and
+// are counted as kernel drops if it overflows), because a lost alert is the one loss a DLP sensor
+// must not have. The exporter never waits on Kafka (it spools), so only an output slower than
+// the alert rate, a stuck stdout reader say, can make a worker wait. Flow records are shed.
 inline exporting::SinkOptions sinkOptions(const Options& o, bool lossless, bool alerts) {
     exporting::SinkOptions so;
     so.producers = o.workers;
-    so.lossless = lossless;
+    so.lossless = lossless || alerts;
     so.kafka = o.kafka;
     so.kafka.use_spool = alerts;
     so.kafka.sensor_name = o.sensor_name;
@@ -45,7 +50,8 @@ inline exporting::SinkOptions sinkOptions(const Options& o, bool lossless, bool 
     return so;
 }
 
-// `lossless`: sinks make producers wait instead of dropping (capture files, not live).
+// `lossless`: flow sinks make producers wait instead of dropping (capture files, not live);
+// alert sinks always do.
 // `capture_threads`: how many capture threads will publish CaptureStats.
 inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigned capture_threads) {
     PipelineParts parts;

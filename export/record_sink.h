@@ -4,9 +4,9 @@
 //
 // Threads: workers (producers) call publish() on their own SPSC ring; one exporter thread owned
 // by the sink drains the rings and hands each record to the sink's RecordWriter (file or
-// Kafka). A worker never waits on I/O: when its ring is full the record is dropped and
-// counted, unless the sink was opened lossless (used when replaying capture files, where
-// waiting costs nothing but time and losing records would be silent loss).
+// Kafka). A sink opened lossless makes a worker whose ring is full wait for room (alert sinks,
+// and every sink when replaying capture files, where waiting costs nothing but time); any other
+// sink drops the record and counts it (live flow records: capture must go on).
 
 #include <atomic>
 #include <memory>
