@@ -294,10 +294,49 @@ def tcp_records(segments: List[Tuple[bool, Segment]]) -> bytes:
     return out
 
 
+def inspector_records(segments: List[Tuple[bool, Segment]], http: bool) -> bytes:
+    """flow_inspector_fuzz.cpp: a TCP egress flow, classified from the start, real payloads."""
+    isn = {True: None, False: None}
+    for from_client, s in segments:
+        if isn[from_client] is None:
+            isn[from_client] = s.seq - 1 if s.flags & 0x02 else s.seq
+    out = bytes([0x08 | (0x10 if http else 0), 0]) + u32(isn[True] or 0) + u32(isn[False] or 0)
+    for from_client, s in segments[:150]:
+        control = (0 if from_client else 1) | (0x02 if s.flags & 0x02 else 0)
+        control |= (0x04 if s.flags & 0x01 else 0) | (0x08 if s.flags & 0x04 else 0)
+        control |= 0x20 if s.flags & 0x10 else 0
+        offset = (s.seq - isn[from_client]) & 0xFFFFFFFF
+        ack = (s.ack - (isn[not from_client] or 0)) & 0xFFFF
+        field = u16(offset)
+        if offset + len(s.payload) > 0xFFFF:
+            control |= 0x40
+            field += u16(offset >> 16)
+        for at in range(0, max(len(s.payload), 1), 255):  # records carry at most 255 bytes
+            piece = s.payload[at:at + 255]
+            out += bytes([control]) + field + bytes([len(piece)]) + u16(ack) + piece
+            offset += len(piece)
+            field = u16(offset) + (u16(offset >> 16) if control & 0x40 else b"")
+    return out
+
+
+def inspector_stream(flow_control: int, stream: bytes) -> bytes:
+    """flow_inspector_fuzz.cpp: `stream` sent client -> server in order (one datagram per record
+    for UDP), the flow classified on the last record."""
+    out = bytes([flow_control, 0]) + u32(1000) + u32(5000)
+    pieces = [stream[at:at + 255] for at in range(0, len(stream), 255)][:200]
+    for i, piece in enumerate(pieces):
+        control = 0x20 | (0x80 if i + 1 == len(pieces) else 0)
+        out += bytes([control]) + u16(1 + 255 * i) + bytes([len(piece)]) + u16(1) + piece
+    return out
+
+
 def add_stream_seeds(corpus: Corpus, flows: TcpFlows) -> None:
     for segments in list(flows.flows.values())[:60]:
         if len(segments) > 2:
             corpus.add("tcp_reassembler_fuzz", tcp_records(segments), True)
+            payload = next((s.payload for _, s in segments if s.payload), b"")
+            http = payload[:5] == b"HTTP/" or b" /" in payload[:16]
+            corpus.add("flow_inspector_fuzz", inspector_records(segments, http), True)
     for from_client, stream in flows.streams():
         head = stream[:24]
         if head.startswith(b"HTTP/1.") or (from_client and b" /" in head[:16]):
@@ -390,6 +429,7 @@ def add_synthetic(corpus: Corpus) -> None:
     ]
     for request in requests:
         corpus.add("http_decoder_fuzz", b"\x01\x00" + SPLIT_SEED + u16(0) + request)
+        corpus.add("flow_inspector_fuzz", inspector_stream(0x18, request))
     deflated = zlib.compress(TEXT)
     corpus.add("http_decoder_fuzz", b"\x10\x01" + SPLIT_SEED + u16(0) +
                b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"
@@ -406,6 +446,8 @@ def add_synthetic(corpus: Corpus) -> None:
                b"..dot-stuffed\r\n.\r\nBDAT 5 LAST\r\nhello"
                b"RSET\r\nSTARTTLS\r\n")
     corpus.add("smtp_decoder_fuzz", b"\x00" + SPLIT_SEED + u16(0) + session)
+    corpus.add("flow_inspector_fuzz", inspector_stream(0x00, session))  # classified later
+    corpus.add("flow_inspector_fuzz", inspector_stream(0x09, b"udp TOP SECRET leak " * 20))
 
     # ip_defragmenter_fuzz.cpp field records: [control][offset units: 2][length][clock step].
     def frag(control: int, units: int, length: int, step: int = 1) -> bytes:

@@ -1,0 +1,177 @@
+// FlowInspector (dpi/flow_inspector.h) on one flow, with the shipped rules/default.yaml plus a
+// few short rules that fire often: TCP reassembly into the HTTP or SMTP decoder (picked by the
+// stream's first bytes) or the raw stream, UDP datagrams, Hyperscan on every layer, validators,
+// snippets, matches waiting for classification, depth and reassembly bounds, all together as
+// a worker runs them.
+//
+// Input: [flow: control][depth][ISN client: 4][ISN server: 4] then records
+//   [control][offset: 2][length][ack: 2][payload: length]
+// flow control: bit 0 UDP (else TCP); bits 1-2 the net relation; bit 3 classified from the
+// start; bit 4 classified as HTTP (else SMTP) when it happens; depth bit 0: max_depth_bytes
+// 512 (else 64 KiB).
+// record control: bit 0 server -> client; bit 1 SYN; bit 2 FIN; bit 3 RST; bit 5 ACK; bit 6 the
+// offset is 32 bits (two more bytes); bit 7 classification finishes before this packet.
+// Checks: one alert per (flow, rule), snippets within the context width, alert layers and
+// offsets plausible, and every byte of per-flow state released at flow end.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/flow.h"
+#include "core/packet.h"
+#include "dpi/flow_inspector.h"
+#include "fuzz_input.h"
+#include "rules/rule_set.h"
+#include "temp_dir.h"
+
+using namespace egressmon;
+
+namespace {
+
+constexpr uint16_t kHttp = 7; // nDPI's ids for HTTP and SMTP
+constexpr uint16_t kSmtp = 3;
+constexpr uint32_t kContextWidth = 24;
+constexpr uint64_t kBudget = 6000; // out-of-order bytes held, all flows of the inspector
+
+// Short keywords and regexes, so the fuzzer reaches alerts quickly, on top of the shipped rules.
+constexpr const char* kExtraRules = R"(rules:
+  - id: 9001
+    name: short keyword in any encoding
+    keywords: [leak, "机密"]
+    nocase: true
+    direction: any
+  - id: 9002
+    name: regex on HTTP only
+    regex: ['pass(word)?=[a-z0-9]{4,}']
+    protocols: [HTTP]
+  - id: 9003
+    name: card on SMTP only
+    regex: ['4[0-9]{12}(?:[0-9]{3})?']
+    validate: luhn
+    protocols: [SMTP]
+)";
+
+std::shared_ptr<const rules::RuleSet> loadRules() {
+    static const fuzz::TempDir dir;
+    const std::string extra = (dir.path() / "extra.yaml").string();
+    std::FILE* f = std::fopen(extra.c_str(), "wb");
+    if (f == nullptr) std::abort();
+    std::fputs(kExtraRules, f);
+    std::fclose(f);
+    return rules::RuleSet::load({EGRESSMON_SOURCE_DIR "/rules/default.yaml", extra});
+}
+
+int protocolId(const std::string& name) {
+    return name == "HTTP" ? kHttp : name == "SMTP" ? kSmtp : 200;
+}
+
+dpi::InspectionConfig config(uint64_t max_depth_bytes) {
+    dpi::InspectionConfig config;
+    config.reassembly = {.max_buffered_bytes = 4096, .max_segments = 8};
+    config.reassembly_budget_bytes = kBudget;
+    config.max_depth_bytes = max_depth_bytes;
+    config.context_width = kContextWidth;
+    config.max_pending_alerts = 2;
+    config.smtp = {.max_line_bytes = 256, .max_header_bytes = 2048, .max_mime_depth = 3};
+    config.http = {.max_header_bytes = 2048,
+                   .max_decompressed_bytes = 128 * 1024,
+                   .max_compression_ratio = 50};
+    return config;
+}
+
+class CheckingSink final : public dpi::AlertSink {
+  public:
+    void onAlert(const core::Flow&, core::Alert&& alert) noexcept override {
+        if (!rules_.insert(alert.signature_id).second) std::abort(); // one per (flow, rule)
+        if (alert.snippet.size() > kContextWidth) std::abort();
+        if (alert.layer.empty() || alert.match.empty() || alert.encoding.empty()) std::abort();
+    }
+    size_t alerts() const { return rules_.size(); }
+
+  private:
+    std::set<uint32_t> rules_;
+};
+
+core::Flow makeFlow(uint8_t control) {
+    core::Flow flow;
+    static constexpr uint8_t kInside[4] = {10, 1, 0, 2};
+    static constexpr uint8_t kOutside[4] = {203, 0, 113, 10};
+    flow.key.lo_ip = core::IpAddress::fromV4(kInside);
+    flow.key.hi_ip = core::IpAddress::fromV4(kOutside);
+    flow.key.lo_port = 40000;
+    flow.key.hi_port = (control & 1) ? 7000 : 80;
+    flow.key.ip_proto = (control & 1) ? core::ipproto::kUdp : core::ipproto::kTcp;
+    flow.relation = static_cast<core::NetRelation>((control >> 1) & 3);
+    flow.flow_id = 42;
+    flow.in_use = true;
+    return flow;
+}
+
+void classify(core::Flow& flow, uint8_t control) {
+    flow.classification.done = true;
+    flow.classification.master_protocol = (control & 0x10) ? kHttp : kSmtp;
+    flow.classification.app_protocol = flow.classification.master_protocol;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    static const std::shared_ptr<const rules::RuleSet> rules = loadRules();
+    fuzz::FuzzInput in(data, size);
+    const uint8_t flow_control = in.u8();
+    const uint8_t depth = in.u8(); // bit 0: the small max_depth_bytes
+    const uint32_t isn[2] = {in.u32(), in.u32()};
+
+    // A worker's inspector serves flow after flow, so two of them (small and large depth bound)
+    // are kept across inputs: what one flow leaves behind would show up in the next.
+    static dpi::FlowInspector* inspectors[2] = {
+        new dpi::FlowInspector(config(512), rules, protocolId),
+        new dpi::FlowInspector(config(64 * 1024), rules, protocolId)};
+    dpi::FlowInspector& inspector = *inspectors[depth & 1];
+    const uint64_t alerts_before = inspector.counters().alerts;
+    core::Flow flow = makeFlow(flow_control);
+    if (flow_control & 8) classify(flow, flow_control);
+    const bool udp = flow_control & 1;
+    CheckingSink sink;
+    std::vector<uint8_t> frame;
+    uint64_t ts_us = 1'800'000'000'000'000;
+    while (!in.empty()) {
+        const uint8_t control = in.u8();
+        const bool to_server = !(control & 1);
+        uint32_t offset = in.u16();
+        if (control & 0x40) offset |= static_cast<uint32_t>(in.u16()) << 16;
+        const uint8_t length = in.u8();
+        const uint16_t ack = in.u16();
+        const auto payload = in.bytes(length);
+        if ((control & 0x80) && !flow.classification.done) classify(flow, flow_control);
+        // The payload in a buffer of its own size, so ASan sees any read beyond it.
+        frame.assign(payload.begin(), payload.end());
+        core::Packet packet;
+        packet.ts_us = ts_us += 1000;
+        packet.data = frame.data();
+        packet.caplen = packet.wire_len = static_cast<uint32_t>(frame.size());
+        packet.payload_len = static_cast<uint32_t>(frame.size());
+        packet.ip_proto = udp ? core::ipproto::kUdp : core::ipproto::kTcp;
+        if (!udp) {
+            packet.tcp_seq = isn[to_server ? 0 : 1] + offset;
+            packet.tcp_ack = isn[to_server ? 1 : 0] + ack;
+            packet.tcp_flags = static_cast<uint8_t>(((control & 0x02) ? core::tcpflag::kSyn : 0) |
+                                                    ((control & 0x04) ? core::tcpflag::kFin : 0) |
+                                                    ((control & 0x08) ? core::tcpflag::kRst : 0) |
+                                                    ((control & 0x20) ? core::tcpflag::kAck : 0));
+        }
+        inspector.onPacket(flow, packet, to_server, sink);
+        if (inspector.reassembly().bytes_held > kBudget) std::abort();
+    }
+    if (!flow.classification.done) classify(flow, flow_control);
+    inspector.onFlowEnd(flow, sink);
+    if (flow.inspection != nullptr) std::abort();
+    if (inspector.reassembly().bytes_held != 0) std::abort();
+    if (inspector.counters().alerts - alerts_before != sink.alerts()) std::abort();
+    return 0;
+}
