@@ -2,6 +2,8 @@
 
     python3 netns_peers.py serve ADDR HTTP_PORT SMTP_PORT   # outside: HTTP + SMTP servers
     python3 netns_peers.py smtp-client ADDR SMTP_PORT       # inside: one mail with attachments
+    python3 netns_peers.py flood IFACE SRC DST COUNT        # COUNT 64-byte UDP frames, distinct
+                                                            # flows, as fast as a raw socket goes
 
 The HTTP server takes uploads (POST/PUT, Content-Length or chunked) and answers GET /download
 with a marked document (ingress: must not alert as egress). The SMTP server speaks just enough
@@ -10,7 +12,9 @@ ESMTP for Python's smtplib. Standard library only.
 
 import http.server
 import smtplib
+import socket
 import socketserver
+import struct
 import sys
 import threading
 from email.message import EmailMessage
@@ -101,10 +105,37 @@ def send_mail(addr, smtp_port):
         s.send_message(msg)
 
 
+def ipv4_checksum(header):
+    total = sum(struct.unpack("!10H", header))
+    total = (total >> 16) + (total & 0xFFFF)
+    return ~(total + (total >> 16)) & 0xFFFF
+
+
+def flood(iface, src, dst, count):
+    """64-byte Ethernet frames, UDP to port 9 (discard), one new flow per frame (the source port
+    and the low source address byte vary). UDP checksum 0: optional over IPv4."""
+    out = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    out.bind((iface, 0))
+    eth = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x02" + b"\x08\x00"
+    payload = b"flood-data"  # 14 + 20 + 8 + 10 = 52 bytes, zero-padded to a 64-byte frame below
+    src_base, dst_ip = socket.inet_aton(src)[:3], socket.inet_aton(dst)
+    for i in range(count):
+        src_ip = src_base + bytes([1 + i % 250])
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + len(payload), i & 0xFFFF, 0, 64, 17,
+                         0, src_ip, dst_ip)
+        ip = ip[:10] + struct.pack("!H", ipv4_checksum(ip)) + ip[12:]
+        udp = struct.pack("!HHHH", 1024 + (i // 250) % 60000, 9, 8 + len(payload), 0)
+        frame = eth + ip + udp + payload
+        out.send(frame + b"\0" * (64 - len(frame)))
+    out.close()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif sys.argv[1] == "smtp-client":
         send_mail(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "flood":
+        flood(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     else:
         sys.exit(f"unknown command {sys.argv[1]!r}")
