@@ -59,7 +59,9 @@ std::string currentUserName() {
 
 // The spool was created (or found) by root; the unprivileged user must go on writing it.
 void handOver(const std::string& dir, uid_t uid, gid_t gid) {
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    // The directory itself may be reached through a symlink, as the spool opened it; what is
+    // inside is changed without following links.
+    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir_fd < 0)
         throw UsageError("cannot open '" + dir + "' to hand it to the run-as user: " + errnoText());
     DIR* d = fdopendir(dir_fd);
