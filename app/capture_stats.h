@@ -23,6 +23,7 @@ struct CaptureStats {
     capture::DefragCounters defrag;
     uint64_t read_errors = 0;
     uint64_t timestamp_anomalies = 0;
+    uint64_t length_anomalies = 0; // records with incl_len > orig_len
 };
 
 } // namespace egressmon::app

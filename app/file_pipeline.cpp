@@ -150,6 +150,7 @@ RunSummary runFilePipeline(const Options& o) {
         capture_stats.defrag = defrag.counters();
         capture_stats.read_errors = summary.read_errors;
         capture_stats.timestamp_anomalies = clock.anomalies();
+        capture_stats.length_anomalies = summary.length_anomalies;
         parts.capture_stats[0]->publish(capture_stats);
     };
     // The writer paused: hand every worker what came so far, and the time, even with no
@@ -195,6 +196,9 @@ RunSummary runFilePipeline(const Options& o) {
             const uint64_t ts = clock.sanitize(static_cast<uint32_t>(hdr->ts.tv_sec),
                                                static_cast<uint32_t>(hdr->ts.tv_usec));
             ++summary.frames_read;
+            // More bytes captured than were on the wire: the record lies. libpcap hands it over
+            // (its bytes are there); decode it as captured, but say so.
+            if (hdr->caplen > hdr->len) ++summary.length_anomalies;
             summary.frames_bytes += hdr->len;
             ++source.packets;
             source.bytes += hdr->len;

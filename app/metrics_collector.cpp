@@ -58,6 +58,7 @@ CaptureStats addCapture(std::vector<MetricFamily>& out, const MetricsSources& sr
         total.defrag += c.defrag;
         total.read_errors += c.read_errors;
         total.timestamp_anomalies += c.timestamp_anomalies;
+        total.length_anomalies += c.length_anomalies;
     }
     out.push_back(std::move(packets));
     out.push_back(std::move(bytes));
@@ -75,6 +76,9 @@ CaptureStats addCapture(std::vector<MetricFamily>& out, const MetricsSources& sr
     addCounter(out, "egressmon_capture_timestamp_anomalies_total",
                "Capture-file timestamps clamped (out of order or corrupt)",
                total.timestamp_anomalies);
+    addCounter(out, "egressmon_capture_length_anomalies_total",
+               "Capture-file records whose captured length exceeds the wire length",
+               total.length_anomalies);
 
     const auto& d = total.defrag;
     addCounter(out, "egressmon_defrag_fragments_total", "IP fragments seen", d.fragments);
@@ -197,9 +201,16 @@ void addLimitHits(std::vector<MetricFamily>& out, const WorkerStats& w, const Ca
          {"reassembly.max-buffered-bytes", c.reassembly.depth_exceeded},
          {"reassembly.max-segments", c.reassembly.segments_exceeded},
          {"reassembly.memcap", c.reassembly.budget_exceeded},
+         {"reassembly.max-ahead-bytes", c.reassembly.ahead_exceeded},
          {"http.max-header-bytes", c.http.header_too_large},
          {"http.max-decompressed-bytes", c.http.decompression_bombs - c.http.ratio_exceeded},
          {"http.max-compression-ratio", c.http.ratio_exceeded},
+         {"http.max-part-header-bytes", c.http.part_header_too_large},
+         {"http.max-trailer-bytes", c.http.trailer_too_large},
+         {"http.max-pending-requests", c.http.pending_requests_exceeded},
+         {"smtp.max-line-bytes", c.smtp.line_too_long},
+         {"smtp.max-header-bytes", c.smtp.header_too_large},
+         {"smtp.max-mime-depth", c.smtp.mime_too_deep},
          {"kafka.spool-max-bytes", alerts.spool_full}});
 }
 

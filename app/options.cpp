@@ -144,11 +144,27 @@ void apply(Options& o, const Setting& s) {
             parseNumber<uint64_t>(v, s.origin, 1024, 1ull << 40);
     else if (k == "http.max-compression-ratio")
         o.inspection.http.max_compression_ratio = parseNumber<uint32_t>(v, s.origin, 0, 1u << 30);
+    else if (k == "http.max-part-header-bytes")
+        o.inspection.http.max_part_header_bytes =
+            parseNumber<uint32_t>(v, s.origin, 1024, 1u << 24);
+    else if (k == "http.max-trailer-bytes")
+        o.inspection.http.max_trailer_bytes = parseNumber<uint32_t>(v, s.origin, 1024, 1u << 24);
+    else if (k == "http.max-pending-requests") // one bit each, per flow
+        o.inspection.http.max_pending_requests = parseNumber<uint32_t>(v, s.origin, 1, 65536);
+    else if (k == "smtp.max-line-bytes") // RFC 5321 lines are 1000 bytes at most
+        o.inspection.smtp.max_line_bytes = parseNumber<uint32_t>(v, s.origin, 512, 1u << 20);
+    else if (k == "smtp.max-header-bytes")
+        o.inspection.smtp.max_header_bytes = parseNumber<uint32_t>(v, s.origin, 1024, 1u << 24);
+    else if (k == "smtp.max-mime-depth")
+        o.inspection.smtp.max_mime_depth = parseNumber<uint32_t>(v, s.origin, 1, 64);
     else if (k == "reassembly.max-buffered-bytes")
         o.inspection.reassembly.max_buffered_bytes =
             parseNumber<uint32_t>(v, s.origin, 1024, 1u << 30);
     else if (k == "reassembly.max-segments")
         o.inspection.reassembly.max_segments = parseNumber<uint32_t>(v, s.origin, 1, 1u << 20);
+    else if (k == "reassembly.max-ahead-bytes") // 1 GiB: the largest TCP window
+        o.inspection.reassembly.max_ahead_bytes =
+            parseNumber<uint32_t>(v, s.origin, 65536, 1u << 30);
     else if (k == "reassembly.memcap")
         o.inspection.reassembly_budget_bytes =
             parseNumber<uint64_t>(v, s.origin, 65536, 1ull << 40);
@@ -210,7 +226,7 @@ void collectYaml(const YAML::Node& map, const std::string& prefix, const std::st
             continue;
         }
         if (key == "defrag" || key == "flow-timeouts" || key == "reassembly" || key == "http" ||
-            key == "kafka") {
+            key == "smtp" || key == "kafka") {
             if (!val.IsMap()) throw UsageError(origin + ": '" + key + "' must be a mapping");
             collectYaml(val, key + ".", file, out);
             continue;

@@ -22,6 +22,7 @@ struct RunSummary {
     uint64_t read_errors = 0;         // capture files that ended in a read error (damaged file)
     bool capture_failed = false;      // a live handle failed mid-run (reported on stderr)
     uint64_t timestamp_anomalies = 0; // capture-file timestamps clamped (see CaptureClock)
+    uint64_t length_anomalies = 0;    // capture-file records with incl_len > orig_len (kept)
     capture::DecodeCounters decode;
     capture::DefragCounters defrag;
     WorkerCounters workers;

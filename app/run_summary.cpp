@@ -56,6 +56,7 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("kernel_drops", s.capture_drops);
     w.field("read_errors", s.read_errors);
     w.field("timestamp_anomalies", s.timestamp_anomalies);
+    w.field("length_anomalies", s.length_anomalies);
     w.endObject();
 
     w.key("decode_errors").beginObject();
@@ -124,6 +125,7 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("depth_exceeded", ra.depth_exceeded);
     w.field("segments_exceeded", ra.segments_exceeded);
     w.field("budget_exceeded", ra.budget_exceeded);
+    w.field("ahead_exceeded", ra.ahead_exceeded);
     w.endObject();
 
     const auto& h = s.workers.http;
@@ -139,6 +141,9 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("decompression_errors", h.decompression_errors);
     w.field("parse_errors", h.parse_errors);
     w.field("gaps", h.gaps);
+    w.field("part_header_too_large", h.part_header_too_large);
+    w.field("trailer_too_large", h.trailer_too_large);
+    w.field("pending_requests_exceeded", h.pending_requests_exceeded);
     w.endObject();
 
     const auto& m = s.workers.smtp;
@@ -148,6 +153,9 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("starttls", m.starttls);
     w.field("parse_errors", m.parse_errors);
     w.field("gaps", m.gaps);
+    w.field("line_too_long", m.line_too_long);
+    w.field("header_too_large", m.header_too_large);
+    w.field("mime_too_deep", m.mime_too_deep);
     w.endObject();
 
     writeSinkCounters(w, "alert_records", s.alert_sink, s.workers.alert_records_lost);

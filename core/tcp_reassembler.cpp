@@ -23,10 +23,6 @@ namespace egressmon::core {
 
 namespace {
 
-// Sanity window: a segment starting further ahead of the delivered point than this is not part
-// of this stream as we know it (bogus, a reused port, a broken capture) and is not buffered.
-constexpr int64_t kMaxAhead = int64_t{64} << 20;
-
 using Pending = std::map<uint64_t, std::vector<uint8_t>>;
 
 // The reassembler's mutable state for the length of one call, so the steps can be written as
@@ -171,8 +167,8 @@ void TcpReassembler::onSegment(uint32_t seq, const uint8_t* payload, uint32_t le
 
     // int32 difference: RFC 1982 serial-number comparison (modular conversion since C++20).
     const auto diff = static_cast<int32_t>(seq - next_seq_);
-    if (diff > kMaxAhead) {
-        ++budget_.depth_exceeded;
+    if (diff > static_cast<int64_t>(config_.max_ahead_bytes)) {
+        ++budget_.ahead_exceeded;
         return;
     }
     const auto delivered = static_cast<int64_t>(delivered_);
@@ -199,7 +195,7 @@ void TcpReassembler::onSegment(uint32_t seq, const uint8_t* payload, uint32_t le
 void TcpReassembler::onAck(uint32_t ack, StreamConsumer& consumer) noexcept {
     if (!started_ || pending_.empty()) return;
     const auto diff = static_cast<int32_t>(ack - next_seq_);
-    if (diff <= 0 || diff > kMaxAhead) return;
+    if (diff <= 0 || diff > static_cast<int64_t>(config_.max_ahead_bytes)) return;
     const uint64_t acked = delivered_ + static_cast<uint64_t>(diff);
     // Only holes in front of data we hold: a forged ACK cannot move the stream past real bytes.
     Stream s{config_, budget_, next_seq_, delivered_, pending_, buffered_bytes_, consumer};

@@ -43,6 +43,10 @@ class StreamConsumer {
 struct ReassemblyConfig {
     uint32_t max_buffered_bytes = 1u << 20; // out-of-order bytes held per direction
     uint32_t max_segments = 4096;           // out-of-order segments held per direction
+    // Sanity window: a segment starting further ahead of the delivered point is not taken as
+    // part of this stream (bogus, a reused port, a broken capture) and is dropped; an ACK
+    // further ahead gives up no hole. At most 2^31 - 1 (sequence-number arithmetic).
+    uint32_t max_ahead_bytes = 64u << 20;
 };
 
 // Per-worker counters and the worker-wide budget of out-of-order bytes (all flows together).
@@ -60,6 +64,7 @@ struct ReassemblyBudget {
     uint64_t depth_exceeded = 0;    // held pieces dropped: a direction's max_buffered_bytes
     uint64_t segments_exceeded = 0; // held pieces dropped: a direction's max_segments
     uint64_t budget_exceeded = 0;   // pieces refused: the worker-wide budget was full
+    uint64_t ahead_exceeded = 0;    // segments dropped: further ahead than max_ahead_bytes
 
     // Sums the counters of another worker's budget (for reports); the bounds stay this one's.
     ReassemblyBudget& operator+=(const ReassemblyBudget& o) {
@@ -67,7 +72,7 @@ struct ReassemblyBudget {
         retransmitted_bytes += o.retransmitted_bytes, overlaps += o.overlaps;
         overlap_conflicts += o.overlap_conflicts, gaps += o.gaps, gap_bytes += o.gap_bytes;
         depth_exceeded += o.depth_exceeded, segments_exceeded += o.segments_exceeded;
-        budget_exceeded += o.budget_exceeded;
+        budget_exceeded += o.budget_exceeded, ahead_exceeded += o.ahead_exceeded;
         return *this;
     }
 };

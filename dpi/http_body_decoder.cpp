@@ -88,8 +88,14 @@ void HttpBodyDecoder::content(const uint8_t* data, size_t len) {
              reinterpret_cast<const uint8_t*>(scratch_.data()), scratch_.size());
         scratch_.clear();
     } else if (kind_ == ContentKind::Multipart) {
-        if (!multipart_) multipart_ = std::make_unique<MultipartParser>(boundary_);
+        if (!multipart_)
+            multipart_ =
+                std::make_unique<MultipartParser>(boundary_, limits_.max_part_header_bytes);
         multipart_->feed(data, len, *this);
+        if (multipart_->failed()) { // a part's headers over the bound: the rest is not parsed
+            ++counters_.part_header_too_large;
+            finishContent(false);
+        }
     }
 }
 

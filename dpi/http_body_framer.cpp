@@ -6,12 +6,6 @@
 
 namespace egressmon::dpi {
 
-namespace {
-
-constexpr uint32_t kMaxTrailerBytes = 64 * 1024;
-
-} // namespace
-
 void HttpBodyFramer::start(Mode mode, uint64_t length) noexcept {
     mode_ = mode;
     remaining_ = mode == Mode::Chunked ? 0 : length;
@@ -102,8 +96,9 @@ HttpBodyFramer::Step HttpBodyFramer::step(const uint8_t* data, size_t len) noexc
             } else if (c != '\r' || line_len_ > 0) {
                 ++line_len_;
             }
-            if (++trailer_bytes_ > kMaxTrailerBytes) {
+            if (++trailer_bytes_ > max_trailer_bytes_) {
                 s.error = true;
+                s.trailer_too_large = true;
                 return s;
             }
             break;

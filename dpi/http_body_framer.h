@@ -20,9 +20,14 @@ class HttpBodyFramer {
         size_t consumed = 0;
         const uint8_t* body = nullptr; // body bytes inside the consumed input
         size_t body_len = 0;
-        bool done = false;  // the body ended with the consumed bytes
-        bool error = false; // malformed chunked framing
+        bool done = false;              // the body ended with the consumed bytes
+        bool error = false;             // malformed chunked framing
+        bool trailer_too_large = false; // ... namely trailers over max_trailer_bytes
     };
+
+    // `max_trailer_bytes`: bound on a chunked body's trailer section (HttpDecoderLimits).
+    explicit HttpBodyFramer(uint32_t max_trailer_bytes = 64 * 1024) noexcept
+        : max_trailer_bytes_(max_trailer_bytes) {}
 
     void start(Mode mode, uint64_t length = 0) noexcept;
     Step step(const uint8_t* data, size_t len) noexcept;
@@ -39,6 +44,7 @@ class HttpBodyFramer {
     };
     static constexpr uint32_t kMaxLine = 8 * 1024; // chunk-size line and trailer line bound
 
+    uint32_t max_trailer_bytes_;
     Mode mode_ = Mode::Length;
     State state_ = State::Done;
     uint64_t remaining_ = 0;

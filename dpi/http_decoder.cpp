@@ -30,7 +30,7 @@ struct HttpDecoder::Impl {
     Impl(bool requests, const HttpDecoderLimits& limits, HttpDecoderCounters& counters,
          HttpPairing* pairing)
         : requests_(requests), limits_(limits), counters_(counters), pairing_(pairing),
-          body_(requests, limits_, counters) {}
+          framer_(limits.max_trailer_bytes), body_(requests, limits_, counters) {}
 
     void data(const uint8_t* data, size_t len, DecodedLayerSink& sink);
     size_t head(const uint8_t* data, size_t len, DecodedLayerSink& sink);
@@ -118,20 +118,37 @@ void HttpDecoder::Impl::emitDecodedTarget(std::string_view target, DecodedLayerS
     sink.endLayer(id);
 }
 
+namespace {
+
+uint64_t& pairingWord(HttpPairing& p, uint32_t slot) noexcept {
+    return slot < 64 ? p.bits : p.more_bits[slot / 64 - 1];
+}
+
+} // namespace
+
+// Both directions' decoders share the flow's limits, so they agree on the ring's size.
 void HttpDecoder::Impl::pushRequest(bool head_method) {
     if (!pairing_) return;
-    if (pairing_->pending >= HttpPairing::kMaxPending) { // forget the oldest
-        pairing_->head_bits >>= 1;
+    const uint32_t size = limits_.max_pending_requests;
+    if (size > 64 && pairing_->more_bits.empty())
+        pairing_->more_bits.resize((size - 1) / 64); // once per flow; may throw bad_alloc
+    if (pairing_->pending >= size) {                 // forget the oldest
+        ++counters_.pending_requests_exceeded;
+        pairing_->first = (pairing_->first + 1) % size;
         --pairing_->pending;
     }
-    if (head_method) pairing_->head_bits |= uint64_t{1} << pairing_->pending;
+    const uint32_t slot = (pairing_->first + pairing_->pending) % size;
+    const uint64_t bit = uint64_t{1} << (slot % 64);
+    uint64_t& word = pairingWord(*pairing_, slot);
+    word = head_method ? word | bit : word & ~bit;
     ++pairing_->pending;
 }
 
 bool HttpDecoder::Impl::popResponseIsHead() {
     if (!pairing_ || pairing_->pending == 0) return false;
-    const bool head = (pairing_->head_bits & 1) != 0;
-    pairing_->head_bits >>= 1;
+    const uint32_t slot = pairing_->first;
+    const bool head = (pairingWord(*pairing_, slot) >> (slot % 64) & 1) != 0;
+    pairing_->first = (slot + 1) % limits_.max_pending_requests;
     --pairing_->pending;
     return head;
 }
@@ -192,7 +209,7 @@ size_t HttpDecoder::Impl::body(const uint8_t* data, size_t len, DecodedLayerSink
     const HttpBodyFramer::Step step = framer_.step(data, len);
     if (step.body_len > 0) body_.data(step.body, step.body_len, sink);
     if (step.error) {
-        stop(sink, &counters_.parse_errors);
+        stop(sink, step.trailer_too_large ? &counters_.trailer_too_large : &counters_.parse_errors);
     } else if (step.done) {
         body_.finish(sink);
         state_ = State::Head;

@@ -14,14 +14,16 @@
 // Pipelining: any number of messages back to back. Bodies: Content-Length, chunked (with chunk
 // extensions and trailers), or (responses only) until the end of the stream. Requests without
 // a body-describing header have none. A response to HEAD, 1xx, 204 and 304 has no body.
-// Bounds (each counted when hit): header section size, decompressed bytes per body and
-// decompression ratio (decompression bombs), nesting. On a gap or unparseable input the decoder
+// Bounds (each counted when hit): header section size, multipart part header and chunked
+// trailer size, decompressed bytes per body and decompression ratio (decompression bombs),
+// outstanding requests remembered for response pairing. On a gap or unparseable input the decoder
 // stops for the rest of this direction (counted); the raw stream is still matched elsewhere.
 //
 // Thread: the worker owning the flow; noexcept; memory bounded by the limits.
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "decoded_layer_sink.h"
 
@@ -31,6 +33,9 @@ struct HttpDecoderLimits {
     uint32_t max_header_bytes = 64 * 1024;         // request/status line + headers
     uint64_t max_decompressed_bytes = 64ull << 20; // per body
     uint32_t max_compression_ratio = 1000;         // decompressed / compressed, per body
+    uint32_t max_part_header_bytes = 16 * 1024;    // one multipart part's headers
+    uint32_t max_trailer_bytes = 64 * 1024;        // a chunked body's trailer section
+    uint32_t max_pending_requests = 64;            // requests awaiting a response, per flow
 };
 
 struct HttpDecoderCounters {
@@ -39,30 +44,39 @@ struct HttpDecoderCounters {
     uint64_t chunked_bodies = 0;
     uint64_t decompressed_bodies = 0;
     uint64_t multipart_parts = 0;
-    uint64_t header_too_large = 0;     // header section over max_header_bytes: decoding stopped
-    uint64_t decompression_bombs = 0;  // ratio or size bound hit: that body's decoded layer cut
-    uint64_t ratio_exceeded = 0;       // ... of which by max_compression_ratio
-    uint64_t decompression_errors = 0; // corrupt gzip/deflate data
-    uint64_t parse_errors = 0;         // not HTTP / desync: decoding stopped for the direction
-    uint64_t gaps = 0;                 // stream gap: decoding stopped for the direction
+    uint64_t header_too_large = 0;      // header section over max_header_bytes: decoding stopped
+    uint64_t decompression_bombs = 0;   // ratio or size bound hit: that body's decoded layer cut
+    uint64_t ratio_exceeded = 0;        // ... of which by max_compression_ratio
+    uint64_t decompression_errors = 0;  // corrupt gzip/deflate data
+    uint64_t parse_errors = 0;          // not HTTP / desync: decoding stopped for the direction
+    uint64_t gaps = 0;                  // stream gap: decoding stopped for the direction
+    uint64_t part_header_too_large = 0; // multipart part headers over the bound: rest unparsed
+    uint64_t trailer_too_large = 0;     // chunked trailers over the bound: decoding stopped
+    uint64_t pending_requests_exceeded = 0; // oldest outstanding request forgotten
     HttpDecoderCounters& operator+=(const HttpDecoderCounters& o) {
         messages += o.messages, bodies += o.bodies, chunked_bodies += o.chunked_bodies;
         decompressed_bodies += o.decompressed_bodies, multipart_parts += o.multipart_parts;
         header_too_large += o.header_too_large, decompression_bombs += o.decompression_bombs;
         ratio_exceeded += o.ratio_exceeded;
         decompression_errors += o.decompression_errors, parse_errors += o.parse_errors;
-        gaps += o.gaps;
+        gaps += o.gaps, part_header_too_large += o.part_header_too_large;
+        trailer_too_large += o.trailer_too_large;
+        pending_requests_exceeded += o.pending_requests_exceeded;
         return *this;
     }
 };
 
 // Shared by the two directions of one flow: the request decoder records each request's method
 // in order, the response decoder consumes them, so a response to HEAD is known to have no body.
-// Bounded: past kMaxPending outstanding requests the oldest entries are forgotten.
+// Bounded: past HttpDecoderLimits::max_pending_requests outstanding requests the oldest entry is
+// forgotten (counted), so later responses may be paired with the wrong request.
 struct HttpPairing {
-    static constexpr uint32_t kMaxPending = 64;
-    uint64_t head_bits = 0; // bit i: the i-th outstanding request is HEAD
+    // A ring of one bit per outstanding request (set: HEAD), oldest at `first`. Up to 64
+    // requests fit in `bits`; a larger bound gets `more_bits` with the first request.
+    uint64_t bits = 0;
     uint32_t pending = 0;
+    uint32_t first = 0;
+    std::vector<uint64_t> more_bits; // ring bits 64 and up
 };
 
 class HttpDecoder final : public StreamDecoder {

@@ -7,7 +7,8 @@
 
 namespace egressmon::dpi {
 
-MultipartParser::MultipartParser(std::string_view boundary) {
+MultipartParser::MultipartParser(std::string_view boundary, uint32_t max_header_bytes)
+    : max_header_bytes_(max_header_bytes) {
     delim_.reserve(boundary.size() + 3);
     delim_ = "\n--";
     delim_ += boundary;
@@ -187,7 +188,7 @@ void MultipartParser::feed(const uint8_t* data, size_t len, MultipartHandler& h)
             break;
         case State::Headers: {
             const uint8_t c = data[i++];
-            if (++header_bytes_ > kMaxHeaderBytes) {
+            if (++header_bytes_ > max_header_bytes_) {
                 state_ = State::Failed;
                 break;
             }

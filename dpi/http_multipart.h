@@ -33,7 +33,8 @@ class MultipartHandler {
 
 class MultipartParser {
   public:
-    explicit MultipartParser(std::string_view boundary);
+    // `max_header_bytes`: bound on each part's header section (HttpDecoderLimits).
+    MultipartParser(std::string_view boundary, uint32_t max_header_bytes = 16 * 1024);
 
     void feed(const uint8_t* data, size_t len, MultipartHandler& handler);
     // End of the body: an open (truncated) part is flushed and ends.
@@ -55,8 +56,9 @@ class MultipartParser {
         Epilogue,
         Failed,
     };
+    // Only Content-Transfer-Encoding is read from a part header line: a longer line loses
+    // nothing this parser uses.
     static constexpr size_t kMaxHeaderLine = 1024;
-    static constexpr size_t kMaxHeaderBytes = 16 * 1024;
 
     // End of the content run starting at `from`: the first line break that could begin the
     // delimiter (at its CR, if any), or a trailing CR, or len.
@@ -69,6 +71,7 @@ class MultipartParser {
     void endPart(MultipartHandler& h);
 
     std::string delim_; // "\n--" + boundary
+    uint32_t max_header_bytes_;
     State state_ = State::Preamble;
     size_t matched_ = 1; // delimiter bytes matched; the body may start with "--boundary"
     bool held_cr_ = false;

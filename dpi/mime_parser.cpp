@@ -60,11 +60,20 @@ size_t MimeParser::feedHeaders(const uint8_t* data, size_t len, MimeHandler& h) 
     const size_t n = lf != nullptr ? static_cast<size_t>(lf - data) + 1 : len;
     const size_t text = lf != nullptr ? n - 1 : n;
     header_bytes_ += n;
-    if (line_.size() < limits_.max_line_bytes) {
-        const size_t room = limits_.max_line_bytes - line_.size();
-        line_.append(reinterpret_cast<const char*>(data), text < room ? text : room);
+    const size_t room =
+        line_.size() < limits_.max_line_bytes ? limits_.max_line_bytes - line_.size() : 0;
+    line_.append(reinterpret_cast<const char*>(data), text < room ? text : room);
+    if (text > 0) {
+        line_dropped_ += text > room ? text - room : 0;
+        line_ends_cr_ = data[text - 1] == '\r';
     }
-    if (lf != nullptr) headerLine(h);
+    if (lf != nullptr) {
+        // Cut only when more than the CR of the CRLF terminator fell past the bound.
+        if (line_dropped_ > (line_ends_cr_ ? 1u : 0u)) ++line_overflows_;
+        line_dropped_ = 0;
+        line_ends_cr_ = false;
+        headerLine(h);
+    }
     return n;
 }
 
@@ -90,9 +99,14 @@ void MimeParser::headerLine(MimeHandler& h) {
         ++header_overflows_;
     }
     if (line.front() == ' ' || line.front() == '\t') {
-        if (within && !field_.empty() && field_.size() < limits_.max_line_bytes) {
-            const size_t room = limits_.max_line_bytes - field_.size();
+        if (within && !field_.empty()) {
+            const size_t room =
+                field_.size() < limits_.max_line_bytes ? limits_.max_line_bytes - field_.size() : 0;
             field_.append(line.substr(0, room));
+            if (line.size() > room && !field_overflow_) { // the unfolded field is cut
+                field_overflow_ = true;
+                ++line_overflows_;
+            }
         }
         line_.clear();
         return;
@@ -107,6 +121,7 @@ void MimeParser::headerLine(MimeHandler& h) {
     }
     applyMimeHeaderField(field_, info_);
     field_.clear();
+    field_overflow_ = false;
     if (within) field_.assign(line);
     line_.clear();
 }
@@ -114,6 +129,7 @@ void MimeParser::headerLine(MimeHandler& h) {
 void MimeParser::endHeaders() {
     applyMimeHeaderField(field_, info_);
     field_.clear();
+    field_overflow_ = false;
     line_.clear();
     hold_.clear();
     eol_len_ = 0;
@@ -126,6 +142,8 @@ void MimeParser::endHeaders() {
         mode_ = Mode::Skip; // preamble
         return;
     }
+    // Too deep: the multipart is not split but decoded as one leaf, boundaries and all.
+    if (info_.multipart) ++depth_overflows_;
     if (was_top && (info_.multipart || info_.encoding == MimeEncoding::Identity)) {
         mode_ = Mode::Done; // the message body is the message itself: no leaf
         return;
@@ -150,6 +168,9 @@ void MimeParser::delimiter(size_t frame, bool closing, MimeHandler& h) {
     info_ = MimeEntityInfo();
     line_.clear();
     field_.clear();
+    field_overflow_ = false;
+    line_dropped_ = 0;
+    line_ends_cr_ = false;
     header_bytes_ = 0;
     header_overflow_ = false;
 }

@@ -55,6 +55,10 @@ class MimeParser {
     void abort(MimeHandler& h);
     // Header fields past max_header_bytes were ignored (counted once per section).
     uint64_t headerOverflows() const noexcept { return header_overflows_; }
+    // Header lines or unfolded fields cut at max_line_bytes (counted once per line or field).
+    uint64_t lineOverflows() const noexcept { return line_overflows_; }
+    // multipart entities past max_depth, decoded as one leaf part instead of split into parts.
+    uint64_t depthOverflows() const noexcept { return depth_overflows_; }
 
   private:
     enum class Mode : uint8_t { Headers, Leaf, Skip, Done };
@@ -86,7 +90,12 @@ class MimeParser {
     std::string field_; // current unfolded field, bounded
     size_t header_bytes_ = 0;
     bool header_overflow_ = false;
+    size_t line_dropped_ = 0;     // bytes of the current header line past max_line_bytes
+    bool line_ends_cr_ = false;   // ... its last byte so far is a CR (a terminator, not text)
+    bool field_overflow_ = false; // the current unfolded field was cut (counted)
     uint64_t header_overflows_ = 0;
+    uint64_t line_overflows_ = 0;
+    uint64_t depth_overflows_ = 0;
     // Body line framing.
     std::string hold_;    // line start that may be a delimiter
     uint8_t eol_len_ = 0; // held terminator of the previous line: 0, 1 ("\n") or 2 ("\r\n")

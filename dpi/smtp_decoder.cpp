@@ -55,6 +55,7 @@ struct SmtpDecoder::Impl final : MimeHandler {
     void content(const uint8_t* data, size_t len);
     void endMessage(bool flush);
     void stop(uint64_t& counter);
+    void countMimeBounds() noexcept;
 
     void partData(MimeEncoding encoding, const uint8_t* data, size_t len) override {
         if (!part_open) {
@@ -73,7 +74,9 @@ struct SmtpDecoder::Impl final : MimeHandler {
     SmtpDecoderCounters& counters;
     DecodedLayerSink* sink = nullptr; // valid during a call
     State state = State::Command;
-    std::string line; // command line, bounded
+    std::string line;        // command line, bounded
+    size_t line_dropped = 0; // bytes of the command line past max_line_bytes
+    bool line_ends_cr = false;
     bool seen_command = false;
     bool in_message = false;
     LayerId data_layer = kNoLayer;
@@ -82,7 +85,18 @@ struct SmtpDecoder::Impl final : MimeHandler {
     uint64_t bdat_left = 0;
     bool bdat_last = false;
     MimeParser mime;
+    // The MIME parser's bound counts already added to `counters` (it is replaced per message).
+    uint64_t mime_lines_seen = 0, mime_headers_seen = 0, mime_depth_seen = 0;
 };
+
+void SmtpDecoder::Impl::countMimeBounds() noexcept {
+    counters.line_too_long += mime.lineOverflows() - mime_lines_seen;
+    counters.header_too_large += mime.headerOverflows() - mime_headers_seen;
+    counters.mime_too_deep += mime.depthOverflows() - mime_depth_seen;
+    mime_lines_seen = mime.lineOverflows();
+    mime_headers_seen = mime.headerOverflows();
+    mime_depth_seen = mime.depthOverflows();
+}
 
 void SmtpDecoder::Impl::stop(uint64_t& counter) {
     ++counter;
@@ -97,12 +111,14 @@ void SmtpDecoder::Impl::beginMessage() {
     data_layer = sink->beginLayer("smtp.data");
     mime = MimeParser(
         MimeLimits{limits.max_line_bytes, limits.max_header_bytes, limits.max_mime_depth});
+    mime_lines_seen = mime_headers_seen = mime_depth_seen = 0;
 }
 
 void SmtpDecoder::Impl::content(const uint8_t* data, size_t len) {
     if (len == 0) return;
     sink->layerData(data_layer, data, static_cast<uint32_t>(len));
     mime.feed(data, len, *this);
+    countMimeBounds();
 }
 
 void SmtpDecoder::Impl::endMessage(bool flush) {
@@ -151,11 +167,18 @@ size_t SmtpDecoder::Impl::feedCommand(const uint8_t* data, size_t len) {
         }
     }
     const size_t text = lf != nullptr ? n - 1 : n;
-    if (line.size() < limits.max_line_bytes) {
-        const size_t room = limits.max_line_bytes - line.size();
-        line.append(reinterpret_cast<const char*>(data), text < room ? text : room);
+    const size_t room =
+        line.size() < limits.max_line_bytes ? limits.max_line_bytes - line.size() : 0;
+    line.append(reinterpret_cast<const char*>(data), text < room ? text : room);
+    if (text > 0) {
+        line_dropped += text > room ? text - room : 0;
+        line_ends_cr = data[text - 1] == '\r';
     }
     if (lf != nullptr) {
+        // Cut only when more than the CR of the CRLF terminator fell past the bound.
+        if (line_dropped > (line_ends_cr ? 1u : 0u)) ++counters.line_too_long;
+        line_dropped = 0;
+        line_ends_cr = false;
         command();
         line.clear();
     }

@@ -27,8 +27,8 @@ namespace egressmon::dpi {
 
 struct SmtpDecoderLimits {
     uint32_t max_line_bytes = 4096;        // command line or header line (longer: truncated)
-    uint32_t max_header_bytes = 64 * 1024; // one MIME header section
-    uint32_t max_mime_depth = 8;
+    uint32_t max_header_bytes = 64 * 1024; // one MIME header section (fields past it ignored)
+    uint32_t max_mime_depth = 8;           // nested multiparts (deeper: decoded as one leaf)
 };
 
 struct SmtpDecoderCounters {
@@ -37,9 +37,14 @@ struct SmtpDecoderCounters {
     uint64_t starttls = 0;     // decoding ended by STARTTLS
     uint64_t parse_errors = 0; // not SMTP / bounds hit in a way that desyncs: stopped
     uint64_t gaps = 0;
+    uint64_t line_too_long = 0;    // command lines, header lines or fields cut at max_line_bytes
+    uint64_t header_too_large = 0; // MIME header sections over max_header_bytes
+    uint64_t mime_too_deep = 0;    // multiparts past max_mime_depth, not split into parts
     SmtpDecoderCounters& operator+=(const SmtpDecoderCounters& o) {
         messages += o.messages, mime_parts += o.mime_parts, starttls += o.starttls;
         parse_errors += o.parse_errors, gaps += o.gaps;
+        line_too_long += o.line_too_long, header_too_large += o.header_too_large;
+        mime_too_deep += o.mime_too_deep;
         return *this;
     }
 };

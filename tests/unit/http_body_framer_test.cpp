@@ -60,5 +60,24 @@ TEST(HttpBodyFramer, SplitEverywhere) {
               "The quick brown fox jumps over the lazy dog|done:" + std::to_string(in.size() - 4));
 }
 
+// http.max-trailer-bytes: a trailer section, its empty last line included, of exactly the
+// bound ends the body; one byte more is an error marked as the trailer bound.
+TEST(HttpBodyFramer, TrailerBoundJustAbove) {
+    const std::string in = "1\r\na\r\n0\r\nX: 12345\r\n\r\n"; // trailer section: 12 bytes
+    for (const uint32_t bound : {13u, 12u, 11u}) {
+        HttpBodyFramer f(bound);
+        f.start(HttpBodyFramer::Mode::Chunked);
+        size_t i = 0;
+        HttpBodyFramer::Step s;
+        while (i < in.size() && !s.done && !s.error) {
+            s = f.step(test::u8(in) + i, in.size() - i);
+            i += s.consumed;
+        }
+        EXPECT_EQ(s.done, bound >= 12) << bound;
+        EXPECT_EQ(s.error, bound < 12) << bound;
+        EXPECT_EQ(s.trailer_too_large, bound < 12) << bound;
+    }
+}
+
 } // namespace
 } // namespace egressmon::dpi

@@ -218,6 +218,94 @@ TEST(HttpDecoder, HeaderTooLarge) {
     EXPECT_EQ(ok.counters.messages, 1u);
 }
 
+TEST(HttpDecoder, PartHeaderBoundIsCounted) {
+    HttpDecoderLimits limits;
+    limits.max_part_header_bytes = 1024;
+    const auto run = [&](size_t section) {
+        const std::string body =
+            "--B\r\nX: " + std::string(section - 7, 'h') + "\r\n\r\nSecret\r\n--B--\r\n";
+        return request("POST /up HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=B\r\n"
+                       "Content-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n" + body +
+                           "GET /%41 HTTP/1.1\r\n\r\n",
+                       limits);
+    };
+    const auto at = run(1024), above = run(1025);
+    EXPECT_EQ(at.counters.part_header_too_large, 0u);
+    EXPECT_EQ(at.counters.multipart_parts, 1u);
+    EXPECT_EQ(above.counters.part_header_too_large, 1u);
+    EXPECT_EQ(above.counters.multipart_parts, 0u);
+    // Framing is not affected: the next request is decoded.
+    EXPECT_EQ(above.counters.messages, 2u);
+    EXPECT_EQ(above.counters.parse_errors, 0u);
+}
+
+TEST(HttpDecoder, TrailerBoundIsCountedAndStops) {
+    HttpDecoderLimits limits;
+    limits.max_trailer_bytes = 1024;
+    const auto run = [&](size_t section) {
+        return request("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "3\r\nabc\r\n0\r\nX: " +
+                           std::string(section - 7, 't') + "\r\n\r\nGET /%41 HTTP/1.1\r\n\r\n",
+                       limits);
+    };
+    const auto at = run(1024), above = run(1025);
+    EXPECT_EQ(at.counters.trailer_too_large, 0u);
+    EXPECT_EQ(at.counters.messages, 2u);
+    EXPECT_FALSE(at.stopped && at.counters.parse_errors > 0);
+    EXPECT_EQ(above.counters.trailer_too_large, 1u);
+    EXPECT_EQ(above.counters.parse_errors, 0u);
+    EXPECT_EQ(above.counters.messages, 1u);
+    EXPECT_TRUE(above.stopped);
+}
+
+// http.max-pending-requests: with the bound's worth of requests outstanding every response is
+// paired with its request; one more forgets the oldest (counted), so pairing slips by one.
+TEST(HttpDecoder, PendingRequestBoundIsCounted) {
+    const auto run = [](uint32_t bound, int requests) {
+        HttpDecoderLimits limits;
+        limits.max_pending_requests = bound;
+        HttpPairing pairing;
+        HttpDecoderCounters rc;
+        HttpDecoder req(true, limits, rc, &pairing);
+        test::RecordingSink sink;
+        std::string reqs = "HEAD /0 HTTP/1.1\r\n\r\n"; // the oldest: its response has no body
+        for (int i = 1; i < requests; ++i)
+            reqs += "GET /" + std::to_string(i) + " HTTP/1.1\r\n\r\n";
+        req.onData(test::u8(reqs), static_cast<uint32_t>(reqs.size()), sink);
+        // The HEAD's response announces a body but (rightly) sends none.
+        std::string resps = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n";
+        for (int i = 1; i < requests; ++i)
+            resps += "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n" + std::to_string(i % 10);
+        const auto r = decode({resps}, false, true, limits, &pairing);
+        std::string bodies;
+        for (const auto& [name, bytes] : r.layers)
+            bodies += bytes;
+        return std::make_pair(rc.pending_requests_exceeded, bodies);
+    };
+    // At the bound (64, one ring word; 100, more): the HEAD is remembered, its response has
+    // no body and every later one is framed.
+    std::string framed; // every response but the HEAD's, in order
+    for (int i = 1; i < 63; ++i)
+        framed += std::to_string(i % 10);
+    EXPECT_EQ(run(64, 63), std::make_pair(uint64_t{0}, framed));
+    const auto at64 = run(64, 64);
+    EXPECT_EQ(at64.first, 0u);
+    EXPECT_EQ(at64.second.substr(0, 3), "123");
+    EXPECT_EQ(at64.second.size(), 63u);
+    const auto at100 = run(100, 100);
+    EXPECT_EQ(at100.first, 0u);
+    EXPECT_EQ(at100.second.size(), 99u);
+    // Above: the HEAD is forgotten, its response is taken to carry a body: the next response's
+    // first byte, and framing is lost.
+    const auto above64 = run(64, 65);
+    EXPECT_EQ(above64.first, 1u);
+    EXPECT_EQ(above64.second, "H");
+    const auto above100 = run(100, 101);
+    EXPECT_EQ(above100.first, 1u);
+    EXPECT_EQ(above100.second, "H");
+}
+
 TEST(HttpDecoder, GapEndsLayersAndStops) {
     HttpDecoderCounters c;
     HttpDecoder d(true, {}, c, nullptr);

@@ -71,5 +71,23 @@ TEST(MultipartParser, SplitEverywhere) {
     EXPECT_NE(out.find("[Top Secret: CONFIDENTIAL]"), std::string::npos);
 }
 
+// http.max-part-header-bytes: a part's header section, blank line included, of exactly the
+// bound is parsed; one byte more fails the parser (the rest of the body is not parsed).
+TEST(MultipartParser, PartHeaderBoundJustAbove) {
+    const auto run = [](size_t section) {
+        const std::string header = "X: " + std::string(section - 7, 'h') + "\r\n\r\n";
+        const std::string body = "--B\r\n" + header + "data\r\n--B--\r\n";
+        MultipartParser p("B", 64);
+        Parts h;
+        p.feed(test::u8(body), body.size(), h);
+        const bool failed = p.failed();
+        p.finish(h);
+        return std::make_pair(failed, h.out);
+    };
+    EXPECT_EQ(run(63), std::make_pair(false, std::string("[data]")));
+    EXPECT_EQ(run(64), std::make_pair(false, std::string("[data]")));
+    EXPECT_EQ(run(65), std::make_pair(true, std::string()));
+}
+
 } // namespace
 } // namespace egressmon::dpi

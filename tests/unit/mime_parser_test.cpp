@@ -85,5 +85,28 @@ TEST(MimeParser, HeaderSectionBound) {
     EXPECT_EQ(p.headerOverflows(), 1u);
 }
 
+TEST(MimeParser, LineAndDepthBoundsAreCounted) {
+    const auto overflows = [](std::string_view in, const MimeLimits& limits) {
+        MimeParser p(limits);
+        Leaves h;
+        p.feed(test::u8(in), in.size(), h);
+        p.finish(h);
+        return std::make_pair(p.lineOverflows(), p.depthOverflows());
+    };
+    MimeLimits limits;
+    limits.max_line_bytes = 10;
+    EXPECT_EQ(overflows("X: 1234567\r\n\r\nbody", limits).first, 0u);  // 10 bytes
+    EXPECT_EQ(overflows("X: 12345678\r\n\r\nbody", limits).first, 1u); // 11 bytes
+    EXPECT_EQ(overflows("X: 12345678\n\r\nbody", limits).first, 1u);
+    const std::string nested = "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n"
+                               "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n"
+                               "in\r\n--b--\r\n--a--\r\n";
+    limits = MimeLimits{};
+    limits.max_depth = 2;
+    EXPECT_EQ(overflows(nested, limits).second, 0u);
+    limits.max_depth = 1;
+    EXPECT_EQ(overflows(nested, limits).second, 1u);
+}
+
 } // namespace
 } // namespace egressmon::dpi

@@ -281,6 +281,68 @@ TEST(SmtpDecoder, NestingDeeperThanTheBoundIsALeaf) {
               (std::pair<std::string, std::string>("smtp.mime.part", "--b\r\n\r\nin\r\n--b--")));
 }
 
+// smtp.max-line-bytes: a line of exactly the bound (CRLF or LF not counted) is whole; one byte
+// more is cut and counted, once per line, for command and MIME header lines alike.
+TEST(SmtpDecoder, LineBoundIsCountedJustAbove) {
+    SmtpDecoderLimits limits;
+    limits.max_line_bytes = 16;
+    const std::string at = "NOOP " + std::string(11, 'x'); // 16 bytes
+    const std::string above = at + "y";
+    const auto run = [&](const std::vector<std::string_view>& pieces) {
+        return runSmtp(pieces, true, limits).counters.line_too_long;
+    };
+    EXPECT_EQ(run({"EHLO x\r\n" + at + "\r\n" + at + "\n"}), 0u);
+    EXPECT_EQ(run({"EHLO x\r\n", at, "\r", "\n", at.substr(0, 15) + "\r\n"}), 0u);
+    EXPECT_EQ(run({"EHLO x\r\n" + above + "\r\n"}), 1u);
+    EXPECT_EQ(run({"EHLO x\r\n" + above + "\n"}), 1u);
+    EXPECT_EQ(run({"EHLO x\r\n" + above + std::string(100, 'z') + "\r\n"}), 1u);
+    // MIME header lines: "X-A: " + 11 bytes is at the bound; a folded field past it is cut.
+    const auto mime = [&](const std::string& headers) {
+        return run({"EHLO x\r\nDATA\r\n" + headers + "\r\nbody\r\n.\r\n"});
+    };
+    EXPECT_EQ(mime("X-A: 0123456789a\r\n"), 0u);
+    EXPECT_EQ(mime("X-A: 0123456789ab\r\n"), 1u);
+    EXPECT_EQ(mime("X-A: 01234\r\n 56789\r\n"), 0u);        // unfolded: 16 bytes
+    EXPECT_EQ(mime("X-A: 01234\r\n 567890\r\n"), 1u);       // unfolded: 17 bytes
+    EXPECT_EQ(mime("X-A: 01234\r\n 567890\r\n 1\r\n"), 1u); // once per field
+}
+
+// smtp.max-header-bytes: a MIME header section (its lines with their terminators) of exactly
+// the bound is read whole; one byte more and the fields past the bound are ignored, counted.
+TEST(SmtpDecoder, HeaderSectionBoundIsCountedJustAbove) {
+    SmtpDecoderLimits limits;
+    limits.max_header_bytes = 64;
+    const auto run = [&](size_t section) {
+        const std::string cte = "Content-Transfer-Encoding: base64\r\n"; // 35 bytes
+        const std::string pad = "X: " + std::string(section - cte.size() - 5, 'p') + "\r\n";
+        return runSmtp({"EHLO x\r\nDATA\r\n" + pad + cte + "\r\naGk=\r\n.\r\n"}, true, limits);
+    };
+    const auto below = run(63), at = run(64), above = run(65);
+    EXPECT_EQ(below.counters.header_too_large, 0u);
+    EXPECT_EQ(at.counters.header_too_large, 0u);
+    ASSERT_EQ(at.layers.size(), 2u);
+    EXPECT_EQ(at.layers[1], (std::pair<std::string, std::string>("smtp.mime.base64", "hi")));
+    EXPECT_EQ(above.counters.header_too_large, 1u);
+    EXPECT_EQ(above.layers.size(), 1u); // the encoding came past the bound: no leaf
+    EXPECT_EQ(above.counters.parse_errors, 0u);
+}
+
+// smtp.max-mime-depth: multiparts nested exactly to the bound are split; one level deeper is
+// decoded as one leaf and counted.
+TEST(SmtpDecoder, MimeDepthBoundIsCountedJustAbove) {
+    const std::string msg = "EHLO x\r\nDATA\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n"
+                            "--a\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\n"
+                            "in\r\n--b--\r\n--a--\r\n.\r\n"; // depth 2
+    for (const uint32_t depth : {1u, 2u, 3u}) {
+        SmtpDecoderLimits limits;
+        limits.max_mime_depth = depth;
+        const auto r = runSmtp({msg}, true, limits);
+        EXPECT_EQ(r.counters.mime_too_deep, depth < 2 ? 1u : 0u) << depth;
+        ASSERT_EQ(r.layers.size(), 2u);
+        EXPECT_EQ(r.layers[1].second, depth < 2 ? "--b\r\n\r\nin\r\n--b--" : "in") << depth;
+    }
+}
+
 TEST(SmtpDecoderSplit, ComplexSessionEverywhere) {
     const std::string in = complexSession();
     const std::string whole =

@@ -377,9 +377,29 @@ TEST_F(TcpReassemblerTest, FarAwaySegmentIsIgnored) {
     feed(r, rec_, 1003, "def");
     r.close(rec_);
     EXPECT_EQ(rec_.out, "abcdef");
-    EXPECT_EQ(budget_.depth_exceeded, 1u);
+    EXPECT_EQ(budget_.ahead_exceeded, 1u); // counted under its own bound
+    EXPECT_EQ(budget_.depth_exceeded, 0u);
     EXPECT_EQ(budget_.retransmitted_bytes, 5u);
     EXPECT_EQ(budget_.gaps, 0u);
+}
+
+// reassembly.max-ahead-bytes: a segment starting exactly the bound ahead of the delivered point
+// is held; one byte further is dropped and counted. ACKs obey the same window.
+TEST_F(TcpReassemblerTest, AheadBoundJustAbove) {
+    cfg_.max_ahead_bytes = 100000;
+    TcpReassembler r(cfg_, budget_);
+    feed(r, rec_, 1000, "abc"); // delivered point: 1003
+    feed(r, rec_, 1003 + 99999, "b");
+    feed(r, rec_, 1003 + 100000, "a");
+    feed(r, rec_, 1003 + 100001, "x");
+    EXPECT_EQ(budget_.ahead_exceeded, 1u);
+    EXPECT_EQ(r.bufferedBytes(), 2u + 2 * kCost);
+    r.onAck(1003 + 100001, rec_); // past the window: no hole given up
+    EXPECT_EQ(rec_.out, "abc");
+    r.onAck(1003 + 100000, rec_); // within: the hole before the held bytes is capture loss
+    EXPECT_EQ(rec_.out, "abc<GAP 99999>ba");
+    r.close(rec_);
+    EXPECT_EQ(budget_.depth_exceeded, 0u);
 }
 
 TEST_F(TcpReassemblerTest, SplitEverywhere) {
