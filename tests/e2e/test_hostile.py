@@ -417,6 +417,68 @@ class floods(unittest.TestCase):
         self.assertEqual(last_json(err)["inspection"]["depth_exceeded"], 4)
 
 
+    def test_decoder_bounds_are_configurable_and_counted_at_their_limit(self):
+        # Bounds: http.max-part-header-bytes, http.max-trailer-bytes and smtp.max-header-bytes
+        # 1024, smtp.max-line-bytes 512, smtp.max-mime-depth 1, http.max-pending-requests 2.
+        # Each flow goes just past one of them (~2000-byte sections, a 600-byte command line,
+        # two nested multiparts, three pipelined requests) and stays within the defaults: at
+        # the defaults nothing is counted; configured, each bound is hit once, in --stats and
+        # under its own key. The marking is in plain text, so every flow alerts either way.
+        pcap = self.path("decoder_bounds.pcap")
+        info = hostile_cases.decoder_bounds(pcap)
+        rc, out, err, _, _ = run_measured(["-r", pcap, "--rules", DEFAULT_RULES, "--stats"], 60)
+        self.assertEqual(rc, 0, err)
+        stats = last_json(err)
+        counted = ("part_header_too_large", "trailer_too_large", "pending_requests_exceeded")
+        self.assertEqual([stats["http"][k] for k in counted], [0, 0, 0])
+        self.assertEqual([stats["smtp"][k] for k in
+                          ("line_too_long", "header_too_large", "mime_too_deep")], [0, 0, 0])
+        clients = sorted(info["clients"])
+        self.assertEqual(sorted((a["src_ip"], a["src_port"]) for a in records(out)), clients)
+
+        cfg = self.config("http:\n  max-part-header-bytes: 1024\n  max-trailer-bytes: 1024\n"
+                          "  max-pending-requests: 2\nsmtp:\n  max-line-bytes: 512\n"
+                          "  max-header-bytes: 1024\n  max-mime-depth: 1\n")
+        stats, hits, out = with_metrics(self, ["-r", pcap, "--rules", DEFAULT_RULES, "-c", cfg],
+                                        60)
+        self.assertEqual([stats["http"][k] for k in counted], [1, 1, 1])
+        self.assertEqual([stats["smtp"][k] for k in
+                          ("line_too_long", "header_too_large", "mime_too_deep")], [1, 1, 1])
+        self.assertEqual(stats["http"]["parse_errors"], 0)  # bounds, not errors
+        for key in ("http.max-part-header-bytes", "http.max-trailer-bytes",
+                    "http.max-pending-requests", "smtp.max-line-bytes", "smtp.max-header-bytes",
+                    "smtp.max-mime-depth"):
+            self.assertEqual(hits[key], 1, key)
+        self.assertEqual(sorted((a["src_ip"], a["src_port"]) for a in records(out)), clients)
+
+    def test_segments_past_the_look_ahead_window_are_dropped_and_counted(self):
+        # Bound: reassembly.max-ahead-bytes 65536. 70 segments of 1000 bytes arrive in reverse
+        # order, so each is k * 1000 bytes ahead of the delivered point: the four starting past
+        # 65,536 bytes (66,000 .. 69,000) are dropped and counted under their own key (not the
+        # buffer bound), the first 66,000 bytes are delivered and the marking in segment 10
+        # still alerts. At the default (64 MiB) nothing is dropped.
+        pcap = self.path("ahead.pcap")
+        info = hostile_cases.out_of_order_stream(pcap, segments=70, segment_bytes=1000,
+                                                 mark_segment=10)
+        rc, out, err, _, _ = run_measured(["-r", pcap, "--rules", DEFAULT_RULES, "--stats"], 60)
+        self.assertEqual(rc, 0, err)
+        ra = last_json(err)["reassembly"]
+        self.assertEqual((ra["ahead_exceeded"], ra["gaps"]), (0, 0))
+        self.assertEqual(len(records(out)), 1)
+        stats, hits, out = with_metrics(
+            self, ["-r", pcap, "--rules", DEFAULT_RULES, "-c",
+                   self.config("reassembly:\n  max-ahead-bytes: 65536\n")], 60)
+        ra = stats["reassembly"]
+        self.assertEqual((ra["ahead_exceeded"], ra["depth_exceeded"]), (4, 0))
+        # The dropped tail is not announced as a gap (a dropped segment moves no stream end);
+        # the counter is what says it was lost.
+        self.assertEqual(ra["delivered_bytes"], 66 * info["segment_bytes"])
+        self.assertEqual(hits["reassembly.max-ahead-bytes"], 4)
+        self.assertEqual(hits["reassembly.max-buffered-bytes"], 0)
+        (alert,) = records(out)
+        self.assertEqual(alert["alert"]["context"]["dlp"]["offset"], info["mark_offset"])
+
+
 class bad_input(unittest.TestCase):
     """Part 6: bad input at the edges. INTERFACE.md: exit 2 with one line naming the file for
     an unreadable or invalid capture, config or rule file; a damaged packet (or the damaged
@@ -507,8 +569,12 @@ class bad_input(unittest.TestCase):
         path = self.write("orig.pcap", data)
         proc = self.run_egressmon("-r", path, "--rules", DEFAULT_RULES, "--stats")
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(last_json(proc.stderr)["packets"], len(self.offsets))
+        stats = last_json(proc.stderr)
+        self.assertEqual(stats["packets"], len(self.offsets))
         self.assertEqual(self.alerted_ports(proc.stdout), [45000 + i for i in range(5)])
+        # Not fatal, not a drop, but counted (and shown in the metrics).
+        self.assertEqual(stats["capture"]["length_anomalies"], 1)
+        self.assertEqual(stats["drops"], 0)
 
     def test_pcapng_blocks_whose_lengths_lie(self):
         for kind, needle in [("huge", "block size"), ("past_end", "truncated"),
@@ -559,6 +625,15 @@ class bad_input(unittest.TestCase):
             ("inspection-depth: 0x10\n", 1), ("flow-timeouts:\n  tcp-new: [1]\n", 2),
             ("stats: maybe\n", 1), ("read: {a: b}\n", 1), ("home-net: [10.0.0.0/8]\n", 1),
             ("\nworkers: 1\nworkers: 2\n", 3), ("[a, b]: 1\n", 1),
+            ("smtp: 5\n", 1), ("smtp:\n  max-line-bytes: 511\n", 2),
+            ("smtp:\n  max-header-bytes: 1023\n", 2), ("smtp:\n  max-mime-depth: 0\n", 2),
+            ("smtp:\n  max-mime-depth: 65\n", 2), ("smtp:\n  max-lines: 1\n", 2),
+            ("http:\n  max-part-header-bytes: 1023\n", 2),
+            ("http:\n  max-trailer-bytes: 16777217\n", 2),
+            ("http:\n  max-pending-requests: 0\n", 2),
+            ("http:\n  max-pending-requests: 65537\n", 2),
+            ("reassembly:\n  max-ahead-bytes: 65535\n", 2),
+            ("reassembly:\n  max-ahead-bytes: 1073741825\n", 2),
         ]
         for text, line in cases:
             with self.subTest(config=text):

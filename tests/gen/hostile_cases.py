@@ -462,6 +462,86 @@ def endless_mime(path: str, *, long_part_bytes: int = 8 << 20, seed: int = SEED)
             "http_clients": http_clients, "content": content}
 
 
+# --- (g) decoder bounds just past their configurable limits -------------------------------
+
+# Sizes past the limits the e2e test configures (1024 bytes, 512 for the SMTP line, depth 1)
+# and within the defaults (16 KiB part headers, 64 KiB trailers and MIME headers, 4 KiB lines,
+# depth 8, 64 outstanding requests).
+DECODER_BOUND_BYTES = 2000
+SMTP_LINE_BYTES = 600
+
+
+def _padding_headers(total: int, name: bytes = b"X-Pad") -> bytes:
+    """Header lines of under 100 bytes each, ``total`` bytes with their CRLFs."""
+    out = b""
+    n = 0
+    while len(out) < total:
+        line = name + b"-%d: " % n
+        room = total - len(out) - len(line) - 2
+        out += line + b"p" * max(0, min(80, room)) + b"\r\n"
+        n += 1
+    return out
+
+
+def decoder_bounds(path: str) -> dict:
+    """One flow per decoder bound, each over a small configured limit and within the default
+    one, each carrying the marking in plain text (the raw stream alerts whatever the decoder
+    does):
+
+    - HTTP multipart upload whose part header section is ``DECODER_BOUND_BYTES`` long
+      (``http.max-part-header-bytes``);
+    - HTTP chunked upload whose trailer section is ``DECODER_BOUND_BYTES`` long
+      (``http.max-trailer-bytes``);
+    - HTTP connection with three pipelined requests (HEAD, GET, GET) before any response
+      (``http.max-pending-requests`` 2: one forgotten);
+    - SMTP message after a ``SMTP_LINE_BYTES`` command line (``smtp.max-line-bytes``), whose
+      top header section is ``DECODER_BOUND_BYTES`` long (``smtp.max-header-bytes``) and whose
+      multipart nests two deep (``smtp.max-mime-depth`` 1).
+    """
+    cap = Capture(LINKTYPE_ETHERNET, START)
+    part = (b"--B\r\nContent-Disposition: form-data; name=\"f\"\r\n" +
+            _padding_headers(DECODER_BOUND_BYTES - 45) + b"\r\nplan: " + MARK + b"\r\n--B--\r\n")
+    multipart = http_request("POST", "/upload", part,
+                             ["Content-Type: multipart/form-data; boundary=B"])
+    trailer = _padding_headers(DECODER_BOUND_BYTES - 2, b"X-Trailer") + b"\r\n"
+    chunked = (http_request("POST", "/chunked", b"", ["Transfer-Encoding: chunked"]) +
+               chunk(b"plan: " + MARK)[:-2] + trailer)
+    http_clients = http_connections(cap, [multipart, chunked], first_port=46000)
+
+    pipelined_client = (INSIDE, 46002)
+    tcp = TcpSession(cap, framing(), pipelined_client, HTTP_SERVER)
+    tcp.open()
+    tcp.send(http_request("HEAD", "/a") + http_request("GET", "/b") +
+             http_request("POST", "/c", b"plan: " + MARK))
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n"
+    tcp.send(ok + ok + b"ok" + ok + b"ok", from_client=False)
+    tcp.close()
+
+    inner = (b"Content-Type: multipart/mixed; boundary=\"in\"\r\n\r\n--in\r\n"
+             b"Content-Type: text/plain\r\n\r\nplan: " + MARK + b"\r\n--in--\r\n")
+    mail = (b"Content-Type: multipart/mixed; boundary=\"out\"\r\n" +
+            _padding_headers(DECODER_BOUND_BYTES - 49) + b"\r\n--out\r\n" + inner +
+            b"--out--\r\n")
+    smtp_client = (INSIDE, 46003)
+    tcp = TcpSession(cap, framing(), smtp_client, MAIL_SERVER)
+    tcp.open()
+    long_rcpt = b"RCPT TO:<" + b"r" * (SMTP_LINE_BYTES - 20) + b"@example.org>\r\n"
+    for from_client, data in [
+            (False, b"220 mx.example.org ESMTP\r\n"), (True, b"EHLO ws.corp.example\r\n"),
+            (False, b"250 mx.example.org\r\n"), (True, b"MAIL FROM:<alice@corp.example>\r\n"),
+            (False, b"250 Ok\r\n"), (True, long_rcpt), (False, b"250 Ok\r\n"),
+            (True, b"DATA\r\n"), (False, b"354 go ahead\r\n"), (True, dot_stuff(mail)),
+            (False, b"250 Ok\r\n"), (True, b"QUIT\r\n"), (False, b"221 Bye\r\n")]:
+        tcp.send(data, from_client)
+    tcp.close()
+    cap.save(path)
+    return {"clients": http_clients + [pipelined_client, smtp_client],
+            # each as the decoder counts it against its bound
+            "mail_header_bytes": len(mail.split(b"\r\n\r\n", 1)[0]) + 2,
+            "part_header_bytes": len(part.split(b"\r\n\r\n", 1)[0]) - len(b"--B\r\n") + 4,
+            "trailer_bytes": len(trailer), "rcpt_line_bytes": len(long_rcpt) - 2}
+
+
 # --- bad capture files ----------------------------------------------------------------------
 
 
@@ -542,6 +622,7 @@ CASES = {
     "compression_bombs": compression_bombs,
     "absurd_chunks": absurd_chunks,
     "endless_mime": endless_mime,
+    "decoder_bounds": decoder_bounds,
 }
 
 
