@@ -60,18 +60,9 @@ size_t MimeParser::feedHeaders(const uint8_t* data, size_t len, MimeHandler& h) 
     const size_t n = lf != nullptr ? static_cast<size_t>(lf - data) + 1 : len;
     const size_t text = lf != nullptr ? n - 1 : n;
     header_bytes_ += n;
-    const size_t room =
-        line_.size() < limits_.max_line_bytes ? limits_.max_line_bytes - line_.size() : 0;
-    line_.append(reinterpret_cast<const char*>(data), text < room ? text : room);
-    if (text > 0) {
-        line_dropped_ += text > room ? text - room : 0;
-        line_ends_cr_ = data[text - 1] == '\r';
-    }
+    line_bound_.append(line_, data, text, limits_.max_line_bytes);
     if (lf != nullptr) {
-        // Cut only when more than the CR of the CRLF terminator fell past the bound.
-        if (line_dropped_ > (line_ends_cr_ ? 1u : 0u)) ++line_overflows_;
-        line_dropped_ = 0;
-        line_ends_cr_ = false;
+        if (line_bound_.end()) ++line_overflows_;
         headerLine(h);
     }
     return n;
@@ -169,8 +160,7 @@ void MimeParser::delimiter(size_t frame, bool closing, MimeHandler& h) {
     line_.clear();
     field_.clear();
     field_overflow_ = false;
-    line_dropped_ = 0;
-    line_ends_cr_ = false;
+    line_bound_.reset();
     header_bytes_ = 0;
     header_overflow_ = false;
 }

@@ -22,6 +22,7 @@
 
 #include "content_base64.h"
 #include "content_quoted_printable.h"
+#include "line_bound.h"
 #include "mime_header.h"
 
 namespace egressmon::dpi {
@@ -90,8 +91,7 @@ class MimeParser {
     std::string field_; // current unfolded field, bounded
     size_t header_bytes_ = 0;
     bool header_overflow_ = false;
-    size_t line_dropped_ = 0;     // bytes of the current header line past max_line_bytes
-    bool line_ends_cr_ = false;   // ... its last byte so far is a CR (a terminator, not text)
+    LineBound line_bound_;        // of line_, at max_line_bytes
     bool field_overflow_ = false; // the current unfolded field was cut (counted)
     uint64_t header_overflows_ = 0;
     uint64_t line_overflows_ = 0;

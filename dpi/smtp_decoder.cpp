@@ -10,6 +10,7 @@
 #include <exception>
 #include <string>
 
+#include "line_bound.h"
 #include "mime_parser.h"
 #include "smtp_command.h"
 
@@ -74,9 +75,8 @@ struct SmtpDecoder::Impl final : MimeHandler {
     SmtpDecoderCounters& counters;
     DecodedLayerSink* sink = nullptr; // valid during a call
     State state = State::Command;
-    std::string line;        // command line, bounded
-    size_t line_dropped = 0; // bytes of the command line past max_line_bytes
-    bool line_ends_cr = false;
+    std::string line;     // command line, bounded
+    LineBound line_bound; // of line, at max_line_bytes
     bool seen_command = false;
     bool in_message = false;
     LayerId data_layer = kNoLayer;
@@ -167,18 +167,9 @@ size_t SmtpDecoder::Impl::feedCommand(const uint8_t* data, size_t len) {
         }
     }
     const size_t text = lf != nullptr ? n - 1 : n;
-    const size_t room =
-        line.size() < limits.max_line_bytes ? limits.max_line_bytes - line.size() : 0;
-    line.append(reinterpret_cast<const char*>(data), text < room ? text : room);
-    if (text > 0) {
-        line_dropped += text > room ? text - room : 0;
-        line_ends_cr = data[text - 1] == '\r';
-    }
+    line_bound.append(line, data, text, limits.max_line_bytes);
     if (lf != nullptr) {
-        // Cut only when more than the CR of the CRLF terminator fell past the bound.
-        if (line_dropped > (line_ends_cr ? 1u : 0u)) ++counters.line_too_long;
-        line_dropped = 0;
-        line_ends_cr = false;
+        if (line_bound.end()) ++counters.line_too_long;
         command();
         line.clear();
     }

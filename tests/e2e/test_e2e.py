@@ -508,16 +508,22 @@ class rule_reload(unittest.TestCase):
         self.assertEqual(stats["rules"]["policy_version"], versions[502])
 
 
+def assert_usage_error(test, proc, *needles):
+    """Bad usage or a bad file (INTERFACE.md): `proc` exited 2 with exactly one line on stderr,
+    "egressmon: ..." containing each of `needles`."""
+    test.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    test.assertEqual(len(lines), 1, proc.stderr)
+    test.assertTrue(lines[0].startswith("egressmon: "), lines[0])
+    for n in needles:
+        test.assertIn(n, lines[0])
+
+
 class cli_errors(unittest.TestCase):
     """Bad usage and bad files: exit 2 with one clear line naming the problem."""
 
     def assertUsageError(self, proc, *needles):
-        self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
-        lines = proc.stderr.strip().splitlines()
-        self.assertEqual(len(lines), 1, proc.stderr)
-        self.assertTrue(lines[0].startswith("egressmon: "), lines[0])
-        for n in needles:
-            self.assertIn(n, lines[0])
+        assert_usage_error(self, proc, *needles)
 
     def test_no_input(self):
         self.assertUsageError(run(), "-r")

@@ -36,6 +36,7 @@ SANITIZED = (os.environ.get("EGRESSMON_SANITIZED", "").upper() in ("1", "ON", "T
 
 sys.path.insert(0, os.path.join(SOURCE, "tests", "gen"))
 import hostile_cases  # noqa: E402
+from test_e2e import assert_usage_error  # noqa: E402
 
 MIB = 1 << 20
 # What egressmon needs before it holds any flow: code, Hyperscan database of the default rules,
@@ -502,14 +503,6 @@ class bad_input(unittest.TestCase):
     def run_egressmon(self, *args, timeout=60):
         return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=timeout)
 
-    def assertUsageError(self, proc, *needles):
-        self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
-        lines = proc.stderr.strip().splitlines()
-        self.assertEqual(len(lines), 1, proc.stderr)
-        self.assertTrue(lines[0].startswith("egressmon: "), lines[0])
-        for n in needles:
-            self.assertIn(n, lines[0])
-
     def alerted_ports(self, stdout):
         return sorted(r["src_port"] for r in records(stdout) if r["event_type"] == "alert")
 
@@ -549,7 +542,7 @@ class bad_input(unittest.TestCase):
         for name, data in [("empty.pcap", b""), ("short.pcap", self.data[:10]),
                            ("text.pcap", b"GET / HTTP/1.1\r\n" * 100)]:
             path = self.write(name, data)
-            self.assertUsageError(self.run_egressmon("-r", path), path)
+            assert_usage_error(self, self.run_egressmon("-r", path), path)
 
     def test_record_lengths_that_lie(self):
         h = hostile_cases
@@ -586,7 +579,7 @@ class bad_input(unittest.TestCase):
         whole = hostile_cases.pcapng_bytes(self.cap)
         bad_shb = whole[:4] + struct.pack("<I", 0xFFFFFFF0) + whole[8:]
         path = self.write("shb.pcapng", bad_shb)
-        self.assertUsageError(self.run_egressmon("-r", path), path)
+        assert_usage_error(self, self.run_egressmon("-r", path), path)
 
     def test_unreadable_rule_and_config_files(self):
         adir = os.path.join(self.tmp.name, "adir")
@@ -595,7 +588,7 @@ class bad_input(unittest.TestCase):
         for flag in ("--rules", "-c"):
             for path in (adir, os.path.join(plain, "under-a-file.yaml")):
                 with self.subTest(flag=flag, path=path):
-                    self.assertUsageError(self.run_egressmon("-r", SAMPLE, flag, path), path)
+                    assert_usage_error(self, self.run_egressmon("-r", SAMPLE, flag, path), path)
 
     def test_files_the_user_may_not_read(self):
         # Root reads anything, so drop to nobody for this one (the capture is world-readable).
@@ -612,7 +605,7 @@ class bad_input(unittest.TestCase):
                            (["-r", secret_pcap], secret_pcap)]:
             with self.subTest(path=path):
                 proc = subprocess.run(drop + args, capture_output=True, text=True, timeout=60)
-                self.assertUsageError(proc, path)
+                assert_usage_error(self, proc, path)
                 self.assertIn("ermission denied", proc.stderr)
 
     def test_config_values_of_the_wrong_type_or_out_of_range(self):
@@ -638,11 +631,12 @@ class bad_input(unittest.TestCase):
         for text, line in cases:
             with self.subTest(config=text):
                 cfg = self.write("c.yaml", text)
-                self.assertUsageError(self.run_egressmon("-r", SAMPLE, "-c", cfg), f"{cfg}:{line}")
+                assert_usage_error(self, self.run_egressmon("-r", SAMPLE, "-c", cfg),
+                                   f"{cfg}:{line}")
         for text in ["- a\n- b\n", "just a string\n"]:
             with self.subTest(config=text):
                 cfg = self.write("c.yaml", text)
-                self.assertUsageError(self.run_egressmon("-r", SAMPLE, "-c", cfg), cfg)
+                assert_usage_error(self, self.run_egressmon("-r", SAMPLE, "-c", cfg), cfg)
 
     def test_rule_values_of_the_wrong_type_or_out_of_range(self):
         head = "rules:\n  - id: 1\n    name: a\n"
@@ -663,8 +657,8 @@ class bad_input(unittest.TestCase):
         for text, line in cases:
             with self.subTest(rules=text):
                 path = self.write("r.yaml", text)
-                self.assertUsageError(self.run_egressmon("-r", SAMPLE, "--rules", path),
-                                      f"{path}:{line}")
+                assert_usage_error(self, self.run_egressmon("-r", SAMPLE, "--rules", path),
+                                   f"{path}:{line}")
 
     def many_alerts_capture(self, n):
         cap = hostile_cases.Capture(1, hostile_cases.START)

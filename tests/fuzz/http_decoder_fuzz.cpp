@@ -50,32 +50,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Responses may follow outstanding requests, some of them HEAD (no body).
     const dpi::HttpPairing initial{head_bits, requests ? 0u : (mode >> 4) % 8};
 
-    // Whole stream in one piece.
-    dpi::HttpDecoderCounters whole_counters;
-    dpi::HttpPairing whole_pairing = initial;
-    fuzz::LayerCheckSink whole_sink;
-    {
-        dpi::HttpDecoder decoder(requests, limits, whole_counters, &whole_pairing);
-        decoder.onData(stream.data(), static_cast<uint32_t>(stream.size()), whole_sink);
-        decoder.onEnd(whole_sink);
-        if (whole_sink.openCount() != 0) std::abort();
-    }
-
-    // The same stream in pieces.
-    dpi::HttpDecoderCounters split_counters;
-    dpi::HttpPairing split_pairing = initial;
-    fuzz::LayerCheckSink split_sink;
-    {
-        dpi::HttpDecoder decoder(requests, limits, split_counters, &split_pairing);
-        fuzz::PieceSizes pieces(seed);
-        for (size_t i = 0; i < stream.size();) {
-            const size_t n = std::min(pieces.next(4096), stream.size() - i);
-            decoder.onData(stream.data() + i, static_cast<uint32_t>(n), split_sink);
-            i += n;
-        }
-        decoder.onEnd(split_sink);
-        if (split_sink.openCount() != 0) std::abort();
-    }
+    // Whole stream in one piece, then in pieces (PieceSizes splits alike for seed and seed | 1).
+    dpi::HttpDecoderCounters whole_counters, split_counters;
+    dpi::HttpPairing whole_pairing = initial, split_pairing = initial;
+    fuzz::LayerCheckSink whole_sink, split_sink;
+    fuzz::decodeStream(
+        [&] { return dpi::HttpDecoder(requests, limits, whole_counters, &whole_pairing); }, stream,
+        0, whole_sink);
+    fuzz::decodeStream(
+        [&] { return dpi::HttpDecoder(requests, limits, split_counters, &split_pairing); }, stream,
+        seed | 1, split_sink);
     // A decompression bound is checked per inflate call, so where it cuts may depend on the
     // split; everything else must not.
     if (whole_counters.decompression_bombs == 0 && split_counters.decompression_bombs == 0 &&
@@ -84,21 +68,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::abort();
 
     // Gaps and a sink that refuses layers: only the contract is checked.
-    const size_t max_open = (mode >> 2) & 3;
-    if ((mode & 2) || max_open != 0) {
-        dpi::HttpDecoderCounters c;
-        dpi::HttpPairing pairing = initial;
-        fuzz::LayerCheckSink sink(max_open == 0 ? SIZE_MAX : max_open);
-        dpi::HttpDecoder decoder(requests, limits, c, &pairing);
-        const size_t cut = (mode & 2) ? std::min<size_t>(gap_at, stream.size()) : stream.size();
-        decoder.onData(stream.data(), static_cast<uint32_t>(cut), sink);
-        if (mode & 2) {
-            decoder.onGap(sink);
-            if (sink.openCount() != 0 || !decoder.stopped()) std::abort();
-        }
-        decoder.onData(stream.data() + cut, static_cast<uint32_t>(stream.size() - cut), sink);
-        decoder.onEnd(sink);
-        if (sink.openCount() != 0) std::abort();
-    }
+    dpi::HttpDecoderCounters c;
+    dpi::HttpPairing pairing = initial;
+    fuzz::checkGapAndRefusal([&] { return dpi::HttpDecoder(requests, limits, c, &pairing); },
+                             stream, mode, gap_at);
     return 0;
 }

@@ -2,16 +2,20 @@
 // A DecodedLayerSink for the stream decoder targets: enforces the sink contract (data and end
 // only for open layers, each layer ended once, no empty piece) by aborting, so libFuzzer reports
 // a violation as a crash, and records each layer's bytes so that two ways of feeding the same
-// stream can be compared.
+// stream can be compared. Below it, the runs the stream decoder targets (HTTP, SMTP) share.
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "dpi/decoded_layer_sink.h"
+#include "fuzz_input.h"
 
 namespace egressmon::fuzz {
 
@@ -60,5 +64,45 @@ class LayerCheckSink final : public dpi::DecodedLayerSink {
     std::vector<std::pair<std::string, std::string>> layers_;
     std::map<dpi::LayerId, size_t> open_; // id -> index in layers_
 };
+
+// One run of a stream decoder from make() (onData / onEnd, as HttpDecoder and SmtpDecoder
+// have) over `stream` into `sink`: whole when `seed` is 0, else in pieces of up to 4 KiB from
+// PieceSizes(seed). No layer may be left open after onEnd.
+template <typename MakeDecoder>
+void decodeStream(MakeDecoder&& make, std::span<const uint8_t> stream, uint32_t seed,
+                  LayerCheckSink& sink) {
+    auto decoder = make();
+    if (seed == 0) // even an empty stream is handed over once
+        decoder.onData(stream.data(), static_cast<uint32_t>(stream.size()), sink);
+    else
+        feedInPieces(stream, seed, 4096, [&](const uint8_t* piece, size_t n) {
+            decoder.onData(piece, static_cast<uint32_t>(n), sink);
+        });
+    decoder.onEnd(sink);
+    if (sink.openCount() != 0) std::abort();
+}
+
+// A gap and a sink that refuses layers, as the stream decoder targets' mode byte asks (bit 1: a
+// gap is announced after `gap_at` bytes; bits 2-3: the sink refuses layers past 1-3 open ones,
+// 0: never); nothing when it asks for neither. Only the contract is checked: after onGap the
+// decoder has stopped with no layer open, and none is left open after onEnd.
+template <typename MakeDecoder>
+void checkGapAndRefusal(MakeDecoder&& make, std::span<const uint8_t> stream, uint8_t mode,
+                        uint16_t gap_at) {
+    const bool gap = mode & 2;
+    const size_t max_open = (mode >> 2) & 3;
+    if (!gap && max_open == 0) return;
+    LayerCheckSink sink(max_open == 0 ? SIZE_MAX : max_open);
+    auto decoder = make();
+    const size_t cut = gap ? std::min<size_t>(gap_at, stream.size()) : stream.size();
+    decoder.onData(stream.data(), static_cast<uint32_t>(cut), sink);
+    if (gap) {
+        decoder.onGap(sink);
+        if (sink.openCount() != 0 || !decoder.stopped()) std::abort();
+    }
+    decoder.onData(stream.data() + cut, static_cast<uint32_t>(stream.size() - cut), sink);
+    decoder.onEnd(sink);
+    if (sink.openCount() != 0) std::abort();
+}
 
 } // namespace egressmon::fuzz

@@ -41,17 +41,7 @@ std::string run(std::span<const uint8_t> message, uint32_t seed, bool cut) {
     limits.max_depth = 3;
     dpi::MimeParser parser(limits);
     Leaves leaves;
-    fuzz::PieceSizes pieces(seed);
-    for (size_t i = 0; i < message.size();) {
-        const size_t n =
-            seed == 0 ? message.size() : std::min(pieces.next(4096), message.size() - i);
-        parser.feed(message.data() + i, n, leaves);
-        i += n;
-    }
-    if (cut)
-        parser.abort(leaves);
-    else
-        parser.finish(leaves);
+    fuzz::parseInPieces(parser, leaves, message, seed, cut);
     if (leaves.open) std::abort(); // an open leaf must end with the message
     return leaves.out + " overflows=" + std::to_string(parser.headerOverflows());
 }

@@ -42,16 +42,7 @@ class Parts final : public dpi::MultipartHandler {
 std::string run(std::string_view boundary, std::span<const uint8_t> body, uint32_t seed, bool cut) {
     dpi::MultipartParser parser(boundary);
     Parts parts;
-    fuzz::PieceSizes pieces(seed);
-    for (size_t i = 0; i < body.size();) {
-        const size_t n = seed == 0 ? body.size() : std::min(pieces.next(4096), body.size() - i);
-        parser.feed(body.data() + i, n, parts);
-        i += n;
-    }
-    if (cut)
-        parser.abort(parts);
-    else
-        parser.finish(parts);
+    fuzz::parseInPieces(parser, parts, body, seed, cut);
     if (parts.open) std::abort();
     return parts.out + (parser.failed() ? "!failed" : "");
 }

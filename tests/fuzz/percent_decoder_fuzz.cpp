@@ -4,39 +4,19 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <string>
+#include <span>
 
 #include "dpi/content_percent_decoder.h"
 #include "fuzz_input.h"
 
 using egressmon::dpi::PercentDecoder;
 
-namespace {
-
-std::string run(PercentDecoder::Plus plus, const uint8_t* data, size_t size, uint32_t seed) {
-    PercentDecoder decoder(plus);
-    std::string out;
-    egressmon::fuzz::PieceSizes pieces(seed);
-    for (size_t i = 0; i < size;) {
-        const size_t n = seed == 0 ? size : std::min(pieces.next(256), size - i);
-        const size_t before = out.size();
-        decoder.decode(data + i, n, out);
-        if (out.size() - before > n + 2) std::abort();
-        i += n;
-    }
-    const size_t before = out.size();
-    decoder.finish(out);
-    if (out.size() - before > 2) std::abort();
-    return out;
-}
-
-} // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;
     const auto plus = static_cast<PercentDecoder::Plus>(data[0] % 3);
-    const uint32_t seed = (data[0] >> 2) | 1u; // 0 means "one piece" in run()
-    if (run(plus, data + 1, size - 1, 0) != run(plus, data + 1, size - 1, seed)) std::abort();
+    const uint32_t seed = (data[0] >> 2) | 1u; // 0 would mean "one piece"
+    egressmon::fuzz::checkContentDecoder([plus] { return PercentDecoder(plus); },
+                                         std::span(data + 1, size - 1), seed,
+                                         [](size_t n) { return n + 2; }, 2);
     return 0;
 }

@@ -46,46 +46,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto stream = in.rest();
     const dpi::SmtpDecoderLimits limits = smallLimits();
 
-    dpi::SmtpDecoderCounters whole_counters;
-    fuzz::LayerCheckSink whole_sink;
-    {
-        dpi::SmtpDecoder decoder(limits, whole_counters);
-        decoder.onData(stream.data(), static_cast<uint32_t>(stream.size()), whole_sink);
-        decoder.onEnd(whole_sink);
-        if (whole_sink.openCount() != 0) std::abort();
-    }
-
-    dpi::SmtpDecoderCounters split_counters;
-    fuzz::LayerCheckSink split_sink;
-    {
-        dpi::SmtpDecoder decoder(limits, split_counters);
-        fuzz::PieceSizes pieces(seed);
-        for (size_t i = 0; i < stream.size();) {
-            const size_t n = std::min(pieces.next(4096), stream.size() - i);
-            decoder.onData(stream.data() + i, static_cast<uint32_t>(n), split_sink);
-            i += n;
-        }
-        decoder.onEnd(split_sink);
-        if (split_sink.openCount() != 0) std::abort();
-    }
+    // Whole stream in one piece, then in pieces (PieceSizes splits alike for seed and seed | 1).
+    dpi::SmtpDecoderCounters whole_counters, split_counters;
+    fuzz::LayerCheckSink whole_sink, split_sink;
+    fuzz::decodeStream([&] { return dpi::SmtpDecoder(limits, whole_counters); }, stream, 0,
+                       whole_sink);
+    fuzz::decodeStream([&] { return dpi::SmtpDecoder(limits, split_counters); }, stream, seed | 1,
+                       split_sink);
     if (whole_sink.render() != split_sink.render() ||
         counters(whole_counters) != counters(split_counters))
         std::abort();
 
-    const size_t max_open = (mode >> 2) & 3;
-    if ((mode & 2) || max_open != 0) {
-        dpi::SmtpDecoderCounters c;
-        fuzz::LayerCheckSink sink(max_open == 0 ? SIZE_MAX : max_open);
-        dpi::SmtpDecoder decoder(limits, c);
-        const size_t cut = (mode & 2) ? std::min<size_t>(gap_at, stream.size()) : stream.size();
-        decoder.onData(stream.data(), static_cast<uint32_t>(cut), sink);
-        if (mode & 2) {
-            decoder.onGap(sink);
-            if (sink.openCount() != 0 || !decoder.stopped()) std::abort();
-        }
-        decoder.onData(stream.data() + cut, static_cast<uint32_t>(stream.size() - cut), sink);
-        decoder.onEnd(sink);
-        if (sink.openCount() != 0) std::abort();
-    }
+    // Gaps and a sink that refuses layers: only the contract is checked.
+    dpi::SmtpDecoderCounters c;
+    fuzz::checkGapAndRefusal([&] { return dpi::SmtpDecoder(limits, c); }, stream, mode, gap_at);
     return 0;
 }
