@@ -112,6 +112,7 @@ RunSummary runFilePipeline(const Options& o) {
     std::vector<std::pair<std::string, capture::PcapHandle>> files;
     for (const std::string& path : o.read_files)
         files.emplace_back(path, capture::openCaptureFile(path, o.bpf_filter));
+    dropCapabilitiesBeforeThreads();
 
     PipelineParts parts = buildPipelineParts(o, /*lossless=*/true, /*capture_threads=*/1);
     const unsigned n = o.workers;

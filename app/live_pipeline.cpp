@@ -131,7 +131,6 @@ void liveWorkerLoop(LiveLane& lane) {
 
 RunSummary runLivePipeline(const Options& o) {
     const RunAs run_as = resolveRunAs(o);
-    PipelineParts parts = buildPipelineParts(o, /*lossless=*/false, /*capture_threads=*/o.workers);
     capture::LiveCaptureOptions lo;
     lo.interface = o.interface;
     lo.bpf_filter = o.bpf_filter;
@@ -141,11 +140,18 @@ RunSummary runLivePipeline(const Options& o) {
     // Group ids are per network namespace; derive one from the pid so two sensors on one host
     // do not join each other's group.
     lo.fanout_group = o.workers > 1 ? static_cast<uint16_t>((getpid() & 0x7fff) | 1) : 0;
+    // The capture sockets first, before any thread exists: capabilities are per thread, and
+    // these sockets are all that needs CAP_NET_RAW.
+    std::vector<capture::PcapHandle> handles;
+    for (unsigned i = 0; i < o.workers; ++i)
+        handles.push_back(capture::openLiveCapture(lo));
+    dropCapabilitiesBeforeThreads();
 
+    PipelineParts parts = buildPipelineParts(o, /*lossless=*/false, /*capture_threads=*/o.workers);
     std::vector<std::unique_ptr<LiveLane>> lanes;
     for (unsigned i = 0; i < o.workers; ++i) {
         auto lane = std::make_unique<LiveLane>(o.defrag);
-        lane->handle = capture::openLiveCapture(lo);
+        lane->handle = std::move(handles[i]);
         lane->decoder = capture::PacketDecoder(pcap_datalink(lane->handle.get()));
         lane->worker = parts.workers[i].get();
         lane->hash_seed = parts.hash_seed;
@@ -153,8 +159,7 @@ RunSummary runLivePipeline(const Options& o) {
         lane->published = parts.capture_stats[i].get();
         lanes.push_back(std::move(lane));
     }
-
-    // The capture sockets were the last thing that needed privileges.
+    // Outputs, the spool and the metrics socket are open too: the rest runs unprivileged.
     dropPrivileges(run_as, directoriesKeptWritable(o));
 
     const auto started = std::chrono::steady_clock::now();

@@ -7,6 +7,7 @@
 
 #include "app/options.h"
 #include "app/pipeline.h"
+#include "app/privilege_drop.h"
 #include "app/rule_reloader.h"
 
 namespace {
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
 
     RunSummary summary;
     try {
+        forbidPrivilegeGain(); // before any thread: it is inherited by all of them
         summary = cmd.options.interface.empty() ? runFilePipeline(cmd.options)
                                                 : runLivePipeline(cmd.options);
     } catch (const std::exception& e) {

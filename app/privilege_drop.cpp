@@ -9,6 +9,7 @@
 #include <linux/capability.h>
 #include <pwd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <vector>
@@ -57,11 +58,12 @@ std::string currentUserName() {
     return std::to_string(getuid());
 }
 
-// The spool was created (or found) by root; the unprivileged user must go on writing it.
+// The spool was created (or found) by root; the unprivileged user must go on writing it. No
+// link is followed: neither the directory itself nor anything in it, and only plain files with
+// one name are handed over, so links planted by the user (or by whoever had that uid before)
+// cannot make root chown anything else.
 void handOver(const std::string& dir, uid_t uid, gid_t gid) {
-    // The directory itself may be reached through a symlink, as the spool opened it; what is
-    // inside is changed without following links.
-    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (dir_fd < 0)
         throw UsageError("cannot open '" + dir + "' to hand it to the run-as user: " + errnoText());
     DIR* d = fdopendir(dir_fd);
@@ -72,7 +74,10 @@ void handOver(const std::string& dir, uid_t uid, gid_t gid) {
     std::string failed;
     if (fchown(dir_fd, uid, gid) != 0) failed = dir;
     while (const dirent* e = readdir(d)) {
-        if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+        struct stat st {};
+        if (fstatat(dir_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+            st.st_nlink != 1)
+            continue;
         if (fchownat(dir_fd, e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0 && failed.empty())
             failed = dir + "/" + e->d_name;
     }
@@ -137,18 +142,31 @@ std::vector<std::string> directoriesKeptWritable(const Options& o) {
     return {};
 }
 
+void forbidPrivilegeGain() {
+    setNoNewPrivileges();
+}
+
+void dropCapabilitiesBeforeThreads() {
+    if (geteuid() != 0 && hasAnyCapability()) dropAllCapabilities();
+}
+
 void dropPrivileges(const RunAs& run_as, const std::vector<std::string>& owned_dirs) {
     if (run_as.switch_user) {
+        const std::string who = "'" + run_as.name + "'";
+        const std::string hint = " (root without CAP_SETUID/CAP_SETGID, as in a container that "
+                                 "drops them: use --user root)";
+        // Groups first (before the spool changes hands, so a refusal changes nothing): after
+        // setresuid there is no privilege left to change them.
+        if (setgroups(0, nullptr) != 0)
+            throw UsageError("cannot clear supplementary groups: " + errnoText() + hint);
         for (const std::string& dir : owned_dirs)
             handOver(dir, run_as.uid, run_as.gid);
-        const std::string who = "'" + run_as.name + "'";
-        // Groups first: after setresuid there is no privilege left to change them.
-        if (setgroups(0, nullptr) != 0)
-            throw UsageError("cannot clear supplementary groups: " + errnoText());
         if (setresgid(run_as.gid, run_as.gid, run_as.gid) != 0)
-            throw UsageError("cannot switch to the group of " + who + ": " + errnoText());
+            throw UsageError("cannot switch to the group of " + who + ": " + errnoText() + hint);
+        // glibc applies this to every thread of the process (the sinks', the reloader's and
+        // the metrics server's are already running); the kernel clears each one's capabilities.
         if (setresuid(run_as.uid, run_as.uid, run_as.uid) != 0)
-            throw UsageError("cannot switch to user " + who + ": " + errnoText());
+            throw UsageError("cannot switch to user " + who + ": " + errnoText() + hint);
         // Paranoia, as every privilege-separating daemon does: the switch must be one-way.
         if (setuid(0) == 0 || geteuid() == 0 || hasAnyCapability())
             throw UsageError("switched to user " + who + " but could regain root; refusing to run");
@@ -157,10 +175,9 @@ void dropPrivileges(const RunAs& run_as, const std::vector<std::string>& owned_d
         // sanitizer builds is the flag put back (to the unprivileged user, nobody else).
         if (kLeakCheckedBuild) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
     } else if (geteuid() != 0 && hasAnyCapability()) {
-        dropAllCapabilities();
+        // Capabilities are per thread: dropCapabilitiesBeforeThreads() must have run first.
+        throw UsageError("capabilities still held after the capture handles were opened");
     }
-    // (--user root stays root, as asked, but still cannot gain more through exec.)
-    setNoNewPrivileges();
 }
 
 } // namespace egressmon::app

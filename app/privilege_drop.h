@@ -26,11 +26,19 @@ RunAs resolveRunAs(const Options& o);
 // The directories the sensor keeps writing into after the switch (the alert spool).
 std::vector<std::string> directoriesKeptWritable(const Options& o);
 
+// First thing in main(), before any thread: no_new_privs is per thread and inherited, so set
+// there it covers every thread; it does not stand in the way of the setresuid below.
+void forbidPrivilegeGain();
+
+// Not root, but started with capabilities (ambient CAP_NET_RAW, file capabilities): drops all
+// of them. Capabilities are per thread, so this runs right after the capture handles are open
+// and before any other thread is started.
+void dropCapabilitiesBeforeThreads();
+
 // Called once the capture handles, output files, the spool and the metrics socket are open, and
 // before the first packet. As root: hands `owned_dirs` (and the files in them) to the user, then
-// setgroups/setresgid/setresuid, and checks that root cannot be regained. Not root: drops every
-// capability (a binary given cap_net_raw keeps none once its sockets are open). Both set
-// no_new_privs, so nothing executed later can gain privileges either.
+// setgroups/setresgid/setresuid (on every thread), and checks that root cannot be regained.
+// Not root: checks that dropCapabilitiesBeforeThreads() left nothing.
 void dropPrivileges(const RunAs& run_as, const std::vector<std::string>& owned_dirs);
 
 } // namespace egressmon::app

@@ -2,9 +2,11 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace egressmon::core {
 
@@ -26,13 +28,31 @@ std::string whyFileIsUntrusted(int fd, const std::string& path) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) return std::string("cannot stat it: ") + std::strerror(errno);
     if (st.st_mode & S_IWOTH) return writableByEveryone("it", st.st_mode);
-    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-    const std::string dir = parent.empty() ? std::string(".") : parent.string();
-    struct stat dst {};
-    if (::stat(dir.c_str(), &dst) != 0) return ""; // unreachable by path now: nothing to replace
-    if ((dst.st_mode & S_IWOTH) && !(dst.st_mode & S_ISVTX))
-        return writableByEveryone(std::string("its directory '").append(dir).append("'"),
-                                  dst.st_mode, ", so anyone can replace the file");
+    // Its owner can rewrite it whatever the mode says: root or the user egressmon runs as.
+    if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
+        char why[96];
+        std::snprintf(why, sizeof why,
+                      "it is owned by uid %u, neither root nor the user "
+                      "egressmon runs as",
+                      static_cast<unsigned>(st.st_uid));
+        return why;
+    }
+    // Every directory on the way to the file itself (links resolved): one that others can
+    // write lets them replace what lies below it. A sticky one owned by root (/tmp) does not.
+    char* resolved = ::realpath(path.c_str(), nullptr);
+    if (!resolved) return ""; // no longer reachable by name: nothing to replace
+    std::filesystem::path dir = std::filesystem::path(resolved).parent_path();
+    std::free(resolved);
+    for (;;) {
+        struct stat dst {};
+        if (::stat(dir.c_str(), &dst) == 0 && (dst.st_mode & S_IWOTH) &&
+            !((dst.st_mode & S_ISVTX) && dst.st_uid == 0))
+            return writableByEveryone(
+                std::string("directory '").append(dir.string()).append("' on its path"),
+                dst.st_mode, ", so anyone can replace the file");
+        if (!dir.has_relative_path()) break; // "/" checked
+        dir = dir.parent_path();
+    }
     return "";
 }
 

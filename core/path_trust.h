@@ -9,8 +9,9 @@
 namespace egressmon::core {
 
 // `fd` is the file already opened from `path`: the check is about the very file that is read.
-// Untrusted: the file is writable by every user, or its directory is (without the sticky bit,
-// others could replace the file).
+// Untrusted: the file is writable by every user, or owned by someone other than root and the
+// user egressmon runs as, or a directory on its resolved path is writable by every user (unless
+// sticky and owned by root, as /tmp: then others cannot replace what is in it).
 std::string whyFileIsUntrusted(int fd, const std::string& path);
 
 // `dir_fd` is an open directory. Untrusted: writable by every user, sticky bit or not (others

@@ -154,7 +154,7 @@ class DiskSpool::SegmentReader {
     bool attach(int dir_fd, uint64_t sequence) noexcept {
         if (fd_ && sequence_ == sequence) return true;
         invalidate();
-        fd_ = Fd(::openat(dir_fd, segmentName(sequence).text, O_RDONLY | O_CLOEXEC));
+        fd_ = Fd(::openat(dir_fd, segmentName(sequence).text, O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
         sequence_ = sequence;
         return static_cast<bool>(fd_);
     }
@@ -248,13 +248,21 @@ std::unique_ptr<DiskSpool> DiskSpool::open(const SpoolConfig& config) {
     if (error)
         throw std::runtime_error("cannot create spool directory " + quoted + ": " +
                                  error.message());
-    Fd dir_fd(::open(config.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    // No link is followed inside the spool, nor as its last path component: the directory is
+    // handed to the unprivileged run-as user (app/privilege_drop.h), and root must never be
+    // steered by links that user planted into truncating, creating or chowning other files.
+    Fd dir_fd(::open(config.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+    struct stat link_status {};
+    if (!dir_fd && (errno == ELOOP || errno == ENOTDIR) &&
+        ::lstat(config.dir.c_str(), &link_status) == 0 && S_ISLNK(link_status.st_mode))
+        throw std::runtime_error("spool directory " + quoted +
+                                 " is a symbolic link; give the directory itself");
     if (!dir_fd)
         throw std::runtime_error("cannot open spool directory " + quoted + ": " + errnoText(errno));
     // Whoever can write into the spool can add alerts of their own or remove real ones.
     if (const std::string why = core::whyDirectoryIsUntrusted(dir_fd.get()); !why.empty())
         throw std::runtime_error("refusing spool directory " + quoted + ": " + why);
-    Fd lock_fd(::openat(dir_fd.get(), kLockName, O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    Fd lock_fd(::openat(dir_fd.get(), kLockName, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
     if (!lock_fd)
         throw std::runtime_error("cannot create the lock file in spool directory " + quoted + ": " +
                                  errnoText(errno));
@@ -299,7 +307,7 @@ void DiskSpool::recover() {
     std::sort(sequences.begin(), sequences.end());
     for (const uint64_t sequence : sequences) {
         struct stat status {};
-        if (::fstatat(dir_fd_.get(), segmentName(sequence).text, &status, 0) != 0)
+        if (::fstatat(dir_fd_.get(), segmentName(sequence).text, &status, AT_SYMLINK_NOFOLLOW) != 0)
             throw std::runtime_error("cannot stat segment " +
                                      std::string(segmentName(sequence).text) +
                                      " in spool directory " + quoted + ": " + errnoText(errno));
@@ -321,7 +329,9 @@ void DiskSpool::recover() {
 
     uint64_t intact_records = 0;
     if (!scanFrom(commit_, /*at_open=*/true, intact_records))
-        throw std::runtime_error("cannot read the segments in spool directory " + quoted);
+        throw std::runtime_error("cannot read the segments in spool directory " + quoted +
+                                 " (one is unreadable, or a symbolic link, which is never "
+                                 "followed)");
     pending_.store(intact_records, std::memory_order_relaxed);
     uint64_t on_disk = 0;
     for (const Segment& segment : segments_)
@@ -332,7 +342,7 @@ void DiskSpool::recover() {
 }
 
 bool DiskSpool::readCursor(Position& cursor) {
-    Fd fd(::openat(dir_fd_.get(), kCursorName, O_RDONLY | O_CLOEXEC));
+    Fd fd(::openat(dir_fd_.get(), kCursorName, O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (!fd) {
         if (errno == ENOENT) return false;
         throw std::runtime_error("cannot open the cursor file in spool directory '" + config_.dir +
@@ -453,7 +463,7 @@ bool DiskSpool::scanFrom(Position from, bool at_open, uint64_t& intact_records) 
             if (torn_tail) {
                 // A crash mid-append: cut it off so appends continue from intact records.
                 Fd fd(::openat(dir_fd_.get(), segmentName(segment.sequence).text,
-                               O_WRONLY | O_CLOEXEC));
+                               O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
                 if (fd && ::ftruncate(fd.get(), static_cast<off_t>(offset)) == 0) {
                     if (config_.fsync != SpoolFsync::kNever && ::fdatasync(fd.get()) != 0)
                         add(io_errors_);
@@ -489,7 +499,7 @@ bool DiskSpool::ensureWritableSegment() noexcept {
     if (!roll) {
         if (!write_fd_)
             write_fd_ = Fd(::openat(dir_fd_.get(), segmentName(segments_.back().sequence).text,
-                                    O_WRONLY | O_APPEND | O_CLOEXEC));
+                                    O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW));
         return static_cast<bool>(write_fd_);
     }
     // The interval policy only ever syncs the segment being written: sync this one before
@@ -501,7 +511,7 @@ bool DiskSpool::ensureWritableSegment() noexcept {
     if (next_sequence_ > kMaxSequence) return false;
     const uint64_t sequence = next_sequence_++; // burnt even on failure: never retry a name
     Fd fd(::openat(dir_fd_.get(), segmentName(sequence).text,
-                   O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+                   O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
     if (!fd) return false;
     try {
         segments_.push_back(Segment{sequence, 0, 0});
@@ -656,7 +666,8 @@ bool DiskSpool::writeCursor(Position commit) noexcept {
     store64(bytes + 12, commit.offset);
     store32(bytes + 20, crc(0, bytes, 20));
     const bool durable = config_.fsync != SpoolFsync::kNever;
-    Fd fd(::openat(dir_fd_.get(), kCursorTempName, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    Fd fd(::openat(dir_fd_.get(), kCursorTempName,
+                   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
     if (!fd || !writeAll(fd.get(), bytes, sizeof bytes)) return false;
     if (durable && ::fdatasync(fd.get()) != 0) return false;
     if (::close(fd.release()) != 0) return false;

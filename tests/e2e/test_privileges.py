@@ -15,6 +15,7 @@ import tempfile
 import time
 import unittest
 
+from server_process import free_port
 from test_e2e import BINARY, DEFAULT_RULES, SAMPLE, assert_usage_error, flow_records, run
 
 NOBODY = pwd.getpwnam("nobody")
@@ -28,6 +29,18 @@ def process_status(pid):
         fields = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
     return {k: fields.get(k, "").strip() for k in
             ("Uid", "Gid", "Groups", "CapEff", "CapPrm", "CapInh", "CapAmb", "NoNewPrivs")}
+
+
+def thread_statuses(pid):
+    """process_status of every thread: credentials and capabilities are per thread, and the
+    sinks', reloader's and metrics server's threads start before privileges are given up."""
+    out = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            out.append(process_status(f"{pid}/task/{tid}"))
+        except FileNotFoundError:
+            pass  # the thread ended meanwhile
+    return out
 
 
 def wait_for(predicate, timeout=10.0):
@@ -74,16 +87,19 @@ class privileges(unittest.TestCase):
         # The switch happens just before the first packet; the status is read once it has.
         self.assertTrue(wait_for(lambda: process_status(pid)["Uid"].split()[0] == str(uid)),
                         process_status(pid))
-        st = process_status(pid)
-        self.assertEqual(st["Uid"].split(), [str(uid)] * 4)  # real, effective, saved, fs
-        self.assertEqual(st["Gid"].split(), [str(gid)] * 4)
-        self.assertEqual(st["Groups"], "")
-        self.assertEqual(int(st["CapEff"], 16), 0)
-        self.assertEqual(int(st["CapPrm"], 16), 0)
-        self.assertEqual(st["NoNewPrivs"], "1")
+        threads = thread_statuses(pid)
+        self.assertGreater(len(threads), 3)  # main, workers, sink exporter, reloader, metrics
+        for st in threads:
+            self.assertEqual(st["Uid"].split(), [str(uid)] * 4)  # real, effective, saved, fs
+            self.assertEqual(st["Gid"].split(), [str(gid)] * 4)
+            self.assertEqual(st["Groups"], "")
+            self.assertEqual(int(st["CapEff"], 16), 0)
+            self.assertEqual(int(st["CapPrm"], 16), 0)
+            self.assertEqual(st["NoNewPrivs"], "1")
 
     def test_root_becomes_nobody_by_default_and_keeps_working(self):
-        proc, writer = self.paused_file_run("--rules", DEFAULT_RULES)
+        proc, writer = self.paused_file_run("--rules", DEFAULT_RULES, "--metrics",
+                                            f"127.0.0.1:{free_port()}")
         self.assert_switched(proc.pid, NOBODY.pw_uid, NOBODY.pw_gid)
         out, stats = self.finish(proc, writer)
         self.assertEqual(stats["alerts"], 1)  # the sample's one marking, found after the switch
@@ -134,18 +150,23 @@ class privileges(unittest.TestCase):
         proc = subprocess.Popen(
             [setpriv, "--reuid", "nobody", "--regid", "nogroup", "--clear-groups",
              "--inh-caps", "+net_raw", "--ambient-caps", "+net_raw",
-             BINARY, "-i", "lo", "-f", f"udp port {port}", "--flows", "-", "--workers", "1",
-             "--immediate"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             BINARY, "-i", "lo", "-f", f"udp port {port}", "--flows", "-", "--workers", "2",
+             "--immediate", "--rules", DEFAULT_RULES, "--metrics", f"127.0.0.1:{free_port()}"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             # Capabilities are there at exec (to open the socket) and gone once it is open.
             self.assertTrue(wait_for(lambda: proc.poll() is not None or
                                      int(process_status(proc.pid)["CapEff"], 16) == 0))
             if proc.poll() is not None:
                 self.fail(f"egressmon exited: {proc.communicate()[1]}")
-            st = process_status(proc.pid)
-            self.assertEqual(int(st["CapPrm"], 16), 0)
-            self.assertEqual(int(st["CapAmb"], 16), 0)
-            self.assertEqual(st["NoNewPrivs"], "1")
+            # main, 2 workers, 2 sink exporters, the reloader, the metrics server's threads
+            self.assertTrue(wait_for(lambda: len(thread_statuses(proc.pid)) >= 7))
+            threads = thread_statuses(proc.pid)
+            for st in threads:
+                self.assertEqual(int(st["CapEff"], 16), 0, st)
+                self.assertEqual(int(st["CapPrm"], 16), 0, st)
+                self.assertEqual(int(st["CapAmb"], 16), 0, st)
+                self.assertEqual(st["NoNewPrivs"], "1", st)
             time.sleep(0.3)
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
                 s.sendto(b"seen without capabilities", ("127.0.0.1", port))
@@ -157,6 +178,8 @@ class privileges(unittest.TestCase):
         self.assertEqual(len([r for r in flow_records(out) if r.get("dest_port") == port]), 1)
 
     def test_unprivileged_user_cannot_switch_to_another(self):
+        if not shutil.which("setpriv"):
+            self.skipTest("setpriv (util-linux) is not installed")
         proc = subprocess.run(["setpriv", "--reuid", "nobody", "--regid", "nogroup",
                                "--clear-groups", BINARY, "-r", SAMPLE, "--user", "daemon"],
                               capture_output=True, text=True)

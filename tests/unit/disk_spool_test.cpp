@@ -494,3 +494,47 @@ TEST_F(DiskSpoolTest, KeyOrPayloadBeyondTheFormatBoundsIsRefusedAndCounted) {
 }
 
 } // namespace
+
+// The spool directory belongs to the unprivileged run-as user, but the next start opens it as
+// root: links planted in it must not steer root into other files.
+TEST_F(DiskSpoolTest, PlantedLinksAreNeverFollowed) {
+    { DiskSpool::open(config()); }
+    const std::string victim = root_ + "/victim";
+    std::ofstream(victim) << "precious, not spool data\n";
+    const auto victim_bytes = fs::file_size(victim);
+    const auto victim_intact = [&] {
+        std::ifstream in(victim);
+        std::string text;
+        std::getline(in, text);
+        return fs::file_size(victim) == victim_bytes && text == "precious, not spool data";
+    };
+    // A segment name pointing elsewhere: recovery would otherwise take the victim for a segment
+    // with a torn tail and truncate it. The start is refused instead.
+    fs::create_symlink(victim, dir_ + "/00000000000000000005.seg");
+    try {
+        DiskSpool::open(config());
+        ADD_FAILURE() << "a spool with a planted segment link was opened";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("symbolic link"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(victim_intact());
+    fs::remove(dir_ + "/00000000000000000005.seg");
+    // A cursor that is a link: the start is refused rather than the link followed.
+    fs::remove(dir_ + "/cursor");
+    fs::create_symlink(victim, dir_ + "/cursor");
+    EXPECT_THROW(DiskSpool::open(config()), std::runtime_error);
+    EXPECT_TRUE(victim_intact());
+}
+
+TEST_F(DiskSpoolTest, SpoolDirectoryThatIsALinkIsRefused) {
+    const std::string real = root_ + "/real";
+    fs::create_directories(real);
+    fs::create_directories(fs::path(dir_).parent_path());
+    fs::create_symlink(real, dir_);
+    try {
+        DiskSpool::open(config());
+        FAIL() << "a symlinked spool directory was opened";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("is a symbolic link"), std::string::npos) << e.what();
+    }
+}
