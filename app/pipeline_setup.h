@@ -43,6 +43,7 @@ inline exporting::SinkOptions sinkOptions(const Options& o, bool lossless, bool 
     exporting::SinkOptions so;
     so.producers = o.workers;
     so.lossless = lossless || alerts;
+    so.stop = &stopRequested(); // a stalled output may hold a stopping worker 5 s, not forever
     so.kafka = o.kafka;
     so.kafka.use_spool = alerts;
     so.kafka.sensor_name = o.sensor_name;

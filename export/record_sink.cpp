@@ -21,6 +21,7 @@ std::unique_ptr<RecordSink> RecordSink::open(const std::string& spec, const Sink
 RecordSink::RecordSink(std::string spec, std::unique_ptr<RecordWriter> writer,
                        const SinkOptions& options)
     : spec_(std::move(spec)), writer_(std::move(writer)), lossless_(options.lossless),
+      stop_requested_(options.stop), stop_wait_(options.stop_wait),
       ring_dropped_by_producer_(new OwnedCounter[options.producers]) {
     for (unsigned i = 0; i < options.producers; ++i)
         rings_.push_back(std::make_unique<core::SpscRing<SinkRecord>>(options.ring_capacity));
@@ -36,12 +37,26 @@ RecordSink::~RecordSink() {
 
 void RecordSink::publish(unsigned producer, SinkRecord&& record) noexcept {
     auto& ring = *rings_[producer];
+    unsigned spins = 0;
+    std::chrono::steady_clock::time_point give_up{};
     while (!ring.tryPush(record)) {
         if (!lossless_.load(std::memory_order_relaxed)) {
             ring_dropped_by_producer_[producer].add();
             return;
         }
-        std::this_thread::yield();
+        if (stop_requested_ && stop_requested_->load(std::memory_order_relaxed)) {
+            const auto now = std::chrono::steady_clock::now();
+            if (give_up == std::chrono::steady_clock::time_point{}) {
+                give_up = now + stop_wait_;
+            } else if (now >= give_up) {
+                ring_dropped_by_producer_[producer].add();
+                return;
+            }
+        }
+        if (++spins < 64)
+            std::this_thread::yield();
+        else
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
 }
 

@@ -9,6 +9,7 @@
 // sink drops the record and counts it (live flow records: capture must go on).
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,6 +25,11 @@ struct SinkOptions {
     unsigned producers = 1;
     bool lossless = false;
     size_t ring_capacity = 16384;
+    // Set when the run is to stop. A producer waiting on a full ring of a lossless sink gives
+    // up after `stop_wait` of it (the record is dropped and counted): an output that stalled
+    // (a stdout nobody reads) must not keep a stopping sensor from finishing.
+    const std::atomic<bool>* stop = nullptr;
+    std::chrono::milliseconds stop_wait{5000};
     KafkaSinkConfig kafka; // for kafka:// specs only
 };
 
@@ -61,6 +67,8 @@ class RecordSink {
     std::string spec_;
     std::unique_ptr<RecordWriter> writer_;
     std::atomic<bool> lossless_;
+    const std::atomic<bool>* stop_requested_;
+    std::chrono::milliseconds stop_wait_;
     std::vector<std::unique_ptr<core::SpscRing<SinkRecord>>> rings_;
     std::unique_ptr<OwnedCounter[]> ring_dropped_by_producer_; // each written by its producer
     std::atomic<bool> stop_{false};

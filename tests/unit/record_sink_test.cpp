@@ -1,3 +1,5 @@
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -66,6 +68,49 @@ TEST(RecordSink, FullRingDropsAndCountsInsteadOfWaiting) {
     EXPECT_GT(c.ring_dropped, 0u);                 // a 2-slot ring cannot keep up
     EXPECT_EQ(countLines(path), c.written);
     std::remove(path.c_str());
+}
+
+TEST(RecordSink, StalledOutputHoldsAWaitingProducerOnlyUntilTheStopGraceEnds) {
+    // The sink writes into a pipe that nobody reads: the exporter blocks, the 2-slot ring fills,
+    // and a lossless producer waits. Once a stop is requested it waits stop_wait more, then
+    // drops and counts the record instead of holding the sensor forever.
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    std::atomic<bool> stop{false};
+    SinkOptions o = options(1, /*lossless=*/true, /*ring_capacity=*/2);
+    o.stop = &stop;
+    o.stop_wait = std::chrono::milliseconds(200);
+    auto sink = RecordSink::open("/dev/fd/" + std::to_string(fds[1]), o);
+    const std::string big(70000, 'z'); // more than the pipe's 64 KiB buffer
+    std::atomic<int> published{0};
+    std::thread producer([&] {
+        for (int i = 0; i < 8; ++i) {
+            sink->publish(0, SinkRecord{big + "\n", 0, 0});
+            ++published;
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_LT(published.load(), 8); // waiting, not dropping, while no stop is requested
+    EXPECT_EQ(sink->counters().ring_dropped, 0u);
+    const auto stop_at = std::chrono::steady_clock::now();
+    stop = true;
+    producer.join();
+    const auto waited = std::chrono::steady_clock::now() - stop_at;
+    EXPECT_GE(waited, std::chrono::milliseconds(150));
+    EXPECT_LT(waited, std::chrono::seconds(3));
+    EXPECT_GT(sink->counters().ring_dropped, 0u);
+    // Let the exporter finish: read the pipe dry in the background while the sink closes.
+    std::thread reader([&] {
+        char buf[65536];
+        while (read(fds[0], buf, sizeof buf) > 0) {
+        }
+    });
+    sink->close();
+    close(fds[1]);
+    reader.join();
+    close(fds[0]);
+    const auto c = sink->counters();
+    EXPECT_EQ(c.written + c.ring_dropped + c.write_failed, 8u); // every record accounted for
 }
 
 TEST(RecordSink, WriteFailureCountsEveryLostRecord) {
