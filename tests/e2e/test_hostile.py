@@ -624,7 +624,7 @@ class bad_input(unittest.TestCase):
             ("http:\n  max-part-header-bytes: 1023\n", 2),
             ("http:\n  max-trailer-bytes: 16777217\n", 2),
             ("http:\n  max-pending-requests: 0\n", 2),
-            ("http:\n  max-pending-requests: 65537\n", 2),
+            ("http:\n  max-pending-requests: 1025\n", 2),
             ("reassembly:\n  max-ahead-bytes: 65535\n", 2),
             ("reassembly:\n  max-ahead-bytes: 1073741825\n", 2),
         ]
