@@ -49,6 +49,12 @@ def comparable_flow(rec):
     return json.dumps(keep, sort_keys=True)
 
 
+def softnet_drops():
+    """Packets dropped at the per-CPU input backlog, all CPUs (second column, hex)."""
+    with open("/proc/net/softnet_stat") as f:
+        return sum(int(line.split()[1], 16) for line in f if line.strip())
+
+
 class live_netns(unittest.TestCase):
     def setUp(self):
         if os.geteuid() != 0:
@@ -56,7 +62,8 @@ class live_netns(unittest.TestCase):
         for tool in ("ip", "tcpdump", "curl"):
             if not shutil.which(tool):
                 self.skipTest(f"{tool} is not installed")
-        tag = str(os.getpid() % 100000)
+        self.remove_stale_namespaces()
+        tag = str(os.getpid())  # veth names stay within 15 characters (pid_max < 10^7)
         self.ns_in, self.ns_out = "emin" + tag, "emout" + tag
         self.veth_in, self.veth_out = "emvi" + tag, "emvo" + tag
         self.tmp = tempfile.mkdtemp()
@@ -67,6 +74,19 @@ class live_netns(unittest.TestCase):
             self.make_network()
         except subprocess.CalledProcessError as e:
             self.skipTest(f"cannot build the test network here: {e.stderr.strip()}")
+
+    @staticmethod
+    def remove_stale_namespaces():
+        """Namespaces an earlier run left behind when it was killed (a ctest timeout skips
+        cleanup): their name carries the test process's pid, which no longer exists."""
+        listing = sh("ip", "netns", "list", check=False).stdout
+        for line in listing.splitlines():
+            name = line.split()[0] if line.strip() else ""
+            for prefix in ("emin", "emout"):
+                tag = name[len(prefix):]
+                if name.startswith(prefix) and tag.isdigit() and \
+                        not os.path.exists(f"/proc/{tag}"):
+                    sh("ip", "netns", "del", name, check=False)
 
     def make_network(self):
         sh("ip", "netns", "add", self.ns_in)
@@ -218,6 +238,7 @@ class live_netns(unittest.TestCase):
         self.wait_until("egressmon to start capturing",
                         lambda: sensor.poll() is not None or self.uid_of(sensor.pid) != 0)
         self.assertIsNone(sensor.poll())
+        backlog_drops_before = softnet_drops()
         os.kill(sensor.pid, signal.SIGSTOP)
         try:
             sh("ip", "netns", "exec", self.ns_out, sys.executable, PEERS, "flood",
@@ -237,7 +258,12 @@ class live_netns(unittest.TestCase):
         print(f"\nflood of {flood} frames into a stopped sensor with a 1 MiB buffer: "
               f"{stats['packets']} captured, {drops} kernel drops", file=sys.stderr)
         self.assertGreater(drops, flood // 2)  # the buffer holds a few thousand such frames
-        self.assertEqual(stats["packets"] + drops, flood)
+        # Frames the kernel dropped before any socket saw them (the per-CPU input backlog of
+        # the veth, counted host-wide in /proc/net/softnet_stat) are nobody's to count; on a
+        # loaded machine a few may be. Everything else is accounted for, exactly.
+        backlog = softnet_drops() - backlog_drops_before
+        self.assertLessEqual(stats["packets"] + drops, flood)
+        self.assertGreaterEqual(stats["packets"] + drops, flood - backlog)
         self.assertEqual(metric_drops, drops)
         self.assertEqual(stats["flows"], stats["packets"])  # each captured frame a new flow
 
