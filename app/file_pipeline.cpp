@@ -21,6 +21,7 @@
 #include "capture/pcap_handle.h"
 #include "core/flow_key.h"
 #include "core/packet_batch.h"
+#include "core/spin_backoff.h"
 #include "core/spsc_ring.h"
 
 namespace egressmon::app {
@@ -41,18 +42,11 @@ struct WorkerLane {
     std::atomic<bool> input_done{false};
 };
 
-void backoff(unsigned& spins) {
-    if (++spins < 64)
-        std::this_thread::yield();
-    else
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
-}
-
 core::PacketBatch* takeEmptyBatch(WorkerLane& lane) {
     unsigned spins = 0;
     for (;;) {
         if (auto b = lane.empty.tryPop()) return *b;
-        backoff(spins);
+        core::spinBackoff(spins);
     }
 }
 
@@ -62,7 +56,7 @@ void sendBatch(WorkerLane& lane, uint64_t reader_time_us) {
     lane.last_sent_time_us = reader_time_us;
     unsigned spins = 0;
     while (!lane.full.tryPush(b))
-        backoff(spins);
+        core::spinBackoff(spins);
     lane.filling = nullptr;
 }
 
@@ -84,7 +78,7 @@ void workerLoop(Worker& worker, WorkerLane& lane) {
         // Check the flag first, then the ring again: the reader pushes before it sets the flag.
         if (lane.input_done.load(std::memory_order_acquire) && lane.full.emptyApprox()) break;
         worker.publishStatsIfDue(); // idle (a paused pipe): keep the metrics current
-        backoff(spins);
+        core::spinBackoff(spins);
     }
     worker.flushAllFlows();
     worker.publishStatsIfDue(/*force=*/true);

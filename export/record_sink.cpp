@@ -3,6 +3,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "core/spin_backoff.h"
 #include "export/file_record_writer.h"
 #include "export/kafka_record_writer.h"
 
@@ -53,10 +54,7 @@ void RecordSink::publish(unsigned producer, SinkRecord&& record) noexcept {
                 return;
             }
         }
-        if (++spins < 64)
-            std::this_thread::yield();
-        else
-            std::this_thread::sleep_for(std::chrono::microseconds(50));
+        core::spinBackoff(spins);
     }
 }
 
