@@ -1,9 +1,6 @@
 #include "options.h"
 
-#include <cerrno>
 #include <charconv>
-#include <cstring>
-#include <fcntl.h>
 #include <map>
 #include <thread>
 #include <unistd.h>
@@ -245,29 +242,14 @@ void collectYaml(const YAML::Node& map, const std::string& prefix, const std::st
 // The configuration decides what is inspected and where alerts go, so like the rule files it
 // must not be writable by other users.
 std::string readConfigFile(const std::string& path) {
-    const auto cannot = [&] {
-        return UsageError("cannot read config file '" + path + "': " + std::strerror(errno));
-    };
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw cannot();
-    struct FdCloser {
-        int fd;
-        ~FdCloser() { ::close(fd); }
-    } closer{fd};
-    std::string text;
-    char buf[65536];
-    for (;;) {
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n == 0) break;
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw cannot();
-        }
-        text.append(buf, static_cast<size_t>(n));
+    std::string text, why;
+    switch (core::readTrustedFile(path, text, why)) {
+    case core::TrustedRead::kOk: return text;
+    case core::TrustedRead::kUnreadable:
+        throw UsageError("cannot read config file '" + path + "': " + why);
+    case core::TrustedRead::kUntrusted: break;
     }
-    if (const std::string why = core::whyFileIsUntrusted(fd, path); !why.empty())
-        throw UsageError("refusing config file '" + path + "': " + why);
-    return text;
+    throw UsageError("refusing config file '" + path + "': " + why);
 }
 
 std::vector<Setting> loadConfigFile(const std::string& path) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,6 +55,35 @@ std::string whyFileIsUntrusted(int fd, const std::string& path) {
         dir = dir.parent_path();
     }
     return "";
+}
+
+TrustedRead readTrustedFile(const std::string& path, std::string& text, std::string& why) {
+    text.clear();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        why = std::strerror(errno);
+        return TrustedRead::kUnreadable;
+    }
+    TrustedRead result = TrustedRead::kOk;
+    char buf[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n == 0) break;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) { // a directory fails here, as unreadable, before any trust check
+            why = std::strerror(errno);
+            result = TrustedRead::kUnreadable;
+            break;
+        }
+        text.append(buf, static_cast<size_t>(n));
+    }
+    if (result == TrustedRead::kOk) {
+        why = whyFileIsUntrusted(fd, path);
+        if (!why.empty()) result = TrustedRead::kUntrusted;
+    }
+    ::close(fd);
+    if (result != TrustedRead::kOk) text.clear();
+    return result;
 }
 
 std::string whyDirectoryIsUntrusted(int dir_fd) {

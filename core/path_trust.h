@@ -14,6 +14,12 @@ namespace egressmon::core {
 // sticky and owned by root, as /tmp: then others cannot replace what is in it).
 std::string whyFileIsUntrusted(int fd, const std::string& path);
 
+// Reads all of a file that steers the sensor (a rule file, the configuration) and then checks
+// it as whyFileIsUntrusted does. kUnreadable: `why` is the system's error text; kUntrusted: the
+// reason the file is refused. `text` holds the bytes only on kOk.
+enum class TrustedRead { kOk, kUnreadable, kUntrusted };
+TrustedRead readTrustedFile(const std::string& path, std::string& text, std::string& why);
+
 // `dir_fd` is an open directory. Untrusted: writable by every user, sticky bit or not (others
 // could still add files of their own).
 std::string whyDirectoryIsUntrusted(int dir_fd);

@@ -4,12 +4,8 @@
 #include "rule_loader.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
-#include <cstdio>
-#include <cstring>
 #include <initializer_list>
-#include <memory>
 #include <optional>
 #include <set>
 
@@ -215,28 +211,17 @@ class FileParser {
     std::vector<Rule>& out_;
 };
 
-struct FileCloser {
-    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-};
-
 } // namespace
 
 std::string readRuleFile(const std::string& path) {
-    const auto cannot = [&] {
-        return RuleError("cannot read rule file '" + path + "': " + std::strerror(errno));
-    };
-    const std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
-    if (!f) throw cannot();
-    std::string text;
-    char buf[65536];
-    size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0)
-        text.append(buf, n);
-    if (std::ferror(f.get())) throw cannot();
-    // Checked on the file just read (a directory already failed above, as unreadable).
-    if (const std::string why = core::whyFileIsUntrusted(fileno(f.get()), path); !why.empty())
-        throw RuleError("refusing rule file '" + path + "': " + why);
-    return text;
+    std::string text, why;
+    switch (core::readTrustedFile(path, text, why)) {
+    case core::TrustedRead::kOk: return text;
+    case core::TrustedRead::kUnreadable:
+        throw RuleError("cannot read rule file '" + path + "': " + why);
+    case core::TrustedRead::kUntrusted: break;
+    }
+    throw RuleError("refusing rule file '" + path + "': " + why);
 }
 
 void parseRuleText(const std::string& text, const std::string& file, std::vector<Rule>& out) {
