@@ -1,8 +1,6 @@
 #include "http_multipart.h"
 
-#include <algorithm>
-#include <cstring>
-
+#include "content_run.h"
 #include "http_message_parser.h"
 
 namespace egressmon::dpi {
@@ -36,28 +34,6 @@ void MultipartParser::releaseHeld(bool emitting, MultipartHandler& h) {
     matched_ = 0;
 }
 
-size_t MultipartParser::contentRun(const uint8_t* data, size_t from, size_t len) const {
-    size_t pos = from;
-    while (pos < len) {
-        const auto* lf = static_cast<const uint8_t*>(std::memchr(data + pos, '\n', len - pos));
-        if (!lf) {
-            // No line break left: all content, but a CR at the very end may be half of one.
-            return len > from && data[len - 1] == '\r' ? len - 1 : len;
-        }
-        const size_t k = static_cast<size_t>(lf - data);
-        // What follows the LF in this chunk, compared with the rest of the delimiter: a
-        // mismatch makes the line break content; a match, or too few bytes to tell, stops here.
-        const size_t follow = std::min(len - (k + 1), delim_.size() - 1);
-        if (follow == delim_.size() - 1 &&
-            std::memcmp(data + k + 1, delim_.data() + 1, follow) != 0) {
-            pos = k + 1;
-            continue;
-        }
-        return k > from && data[k - 1] == '\r' ? k - 1 : k;
-    }
-    return len;
-}
-
 size_t MultipartParser::matchDelimiter(const uint8_t* data, size_t len, bool emitting,
                                        MultipartHandler& h, bool& found) {
     found = false;
@@ -67,7 +43,7 @@ size_t MultipartParser::matchDelimiter(const uint8_t* data, size_t len, bool emi
             // Fast path: everything up to a line break that could begin the delimiter (or up to
             // a CR the next chunk may complete) is content, emitted in one piece rather than
             // line by line; the per-byte path below then decides that line break.
-            const size_t stop = contentRun(data, i, len);
+            const size_t stop = contentRunBefore(data, i, len, std::string_view(delim_).substr(1));
             if (stop > i) {
                 releaseHeld(emitting, h);
                 if (emitting) emit(data + i, stop - i, h);

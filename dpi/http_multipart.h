@@ -60,9 +60,6 @@ class MultipartParser {
     // nothing this parser uses.
     static constexpr size_t kMaxHeaderLine = 1024;
 
-    // End of the content run starting at `from`: the first line break that could begin the
-    // delimiter (at its CR, if any), or a trailing CR, or len.
-    size_t contentRun(const uint8_t* data, size_t from, size_t len) const;
     size_t matchDelimiter(const uint8_t* data, size_t len, bool emit, MultipartHandler& h,
                           bool& found);
     void emit(const uint8_t* data, size_t len, MultipartHandler& h);

@@ -165,22 +165,6 @@ void MimeParser::delimiter(size_t frame, bool closing, MimeHandler& h) {
     header_overflow_ = false;
 }
 
-size_t MimeParser::contentRun(const uint8_t* data, size_t from, size_t len) {
-    size_t pos = from;
-    while (pos < len) {
-        const auto* lf = static_cast<const uint8_t*>(std::memchr(data + pos, '\n', len - pos));
-        if (!lf) return len > from && data[len - 1] == '\r' ? len - 1 : len;
-        const size_t k = static_cast<size_t>(lf - data);
-        // Two bytes after the line break tell whether the next line may be a delimiter.
-        if (k + 2 < len && !(data[k + 1] == '-' && data[k + 2] == '-')) {
-            pos = k + 1;
-            continue;
-        }
-        return k > from && data[k - 1] == '\r' ? k - 1 : k;
-    }
-    return len;
-}
-
 size_t MimeParser::feedBody(const uint8_t* data, size_t len, MimeHandler& h) {
     size_t i = 0;
     while (i < len) {
@@ -210,7 +194,7 @@ size_t MimeParser::feedBody(const uint8_t* data, size_t len, MimeHandler& h) {
         // Fast path: lines whose successor cannot be a delimiter (every delimiter line starts
         // with "--") are content together with their line breaks, decoded in one piece rather
         // than line by line; the per-byte path below takes the line break that may end the part.
-        const size_t stop = contentRun(data, i, len);
+        const size_t stop = contentRunBefore(data, i, len, "--");
         if (stop > i) {
             if (cr_held_) content(kCrLf, 1, h);
             cr_held_ = false;

@@ -22,6 +22,7 @@
 
 #include "content_base64.h"
 #include "content_quoted_printable.h"
+#include "content_run.h"
 #include "line_bound.h"
 #include "mime_header.h"
 
@@ -66,9 +67,6 @@ class MimeParser {
     enum class Line : uint8_t { Start, Inside, DelimTail, DelimDash, Rest };
 
     size_t feedHeaders(const uint8_t* data, size_t len, MimeHandler& h);
-    // End of the content run starting at `from`: the first line break whose next line may be a
-    // delimiter (at its CR, if any), a trailing CR, or len.
-    static size_t contentRun(const uint8_t* data, size_t from, size_t len);
     size_t feedBody(const uint8_t* data, size_t len, MimeHandler& h);
     void headerLine(MimeHandler& h);
     void endHeaders();
