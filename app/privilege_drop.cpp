@@ -88,11 +88,6 @@ void handOver(const std::string& dir, uid_t uid, gid_t gid) {
         throw UsageError("cannot hand '" + failed + "' to the run-as user: " + errnoText());
 }
 
-void setNoNewPrivileges() {
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        throw UsageError("cannot set no_new_privs: " + errnoText());
-}
-
 bool hasAnyCapability() {
     __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
     __user_cap_data_struct data[2]{};
@@ -143,7 +138,8 @@ std::vector<std::string> directoriesKeptWritable(const Options& o) {
 }
 
 void forbidPrivilegeGain() {
-    setNoNewPrivileges();
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        throw UsageError("cannot set no_new_privs: " + errnoText());
 }
 
 void dropCapabilitiesBeforeThreads() {
