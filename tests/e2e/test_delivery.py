@@ -28,6 +28,7 @@ from test_e2e import (BINARY, DEFAULT_RULES, SCHEMA, SOURCE, SYSTEM_PYTHON,  # n
                       assert_valid_eve, dlp_cases)
 from kafka_broker import KafkaBroker  # noqa: E402
 from server_process import free_port  # noqa: E402
+from metrics_text import metric, parse_metrics  # noqa: E402
 from prometheus_server import PrometheusServer  # noqa: E402
 import pcap_stream  # noqa: E402
 
@@ -70,20 +71,7 @@ def by_alert_id(records):
 def scrape(port):
     """{(name, frozenset(labels)): value} from egressmon's /metrics."""
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    values = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        series, value = line.rsplit(" ", 1)
-        name, _, labels = series.partition("{")
-        pairs = frozenset(tuple(p.split("=", 1)) for p in labels.rstrip("}").split(",") if p)
-        values[(name, frozenset((k, v.strip('"')) for k, v in pairs))] = float(value)
-    return values
-
-
-def metric(values, name, **labels):
-    want = set(labels.items())
-    return sum(v for (n, ls), v in values.items() if n == name and want <= set(ls))
+    return parse_metrics(text)
 
 
 def wait_until(what, predicate, timeout=60, interval=0.25):

@@ -17,7 +17,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -26,17 +25,14 @@ import time
 import unittest
 import zlib
 
-BINARY = os.environ.get("EGRESSMON", "egressmon")
-SOURCE = os.environ.get("EGRESSMON_SOURCE_DIR",
-                        os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..")))
-SAMPLE = os.path.join(SOURCE, "samples", "sample.pcap")
-DEFAULT_RULES = os.path.join(SOURCE, "rules", "default.yaml")
+from test_e2e import BINARY, DEFAULT_RULES, SAMPLE, assert_usage_error  # noqa: E402
+from metrics_text import by_label, parse_metrics  # noqa: E402
+from server_process import free_port  # noqa: E402
+
 SANITIZED = (os.environ.get("EGRESSMON_SANITIZED", "").upper() in ("1", "ON", "TRUE", "YES")
              or "asan" in BINARY)
 
-sys.path.insert(0, os.path.join(SOURCE, "tests", "gen"))
-import hostile_cases  # noqa: E402
-from test_e2e import assert_usage_error  # noqa: E402
+import hostile_cases  # noqa: E402  (tests/gen is on the path: test_e2e puts it there)
 
 MIB = 1 << 20
 # What egressmon needs before it holds any flow: code, Hyperscan database of the default rules,
@@ -90,22 +86,6 @@ def last_json(stderr):
     return json.loads(stderr.strip().splitlines()[-1])
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def scrape_limit_hits(text):
-    """{limit: value} from a Prometheus exposition."""
-    hits = {}
-    for line in text.splitlines():
-        if line.startswith('egressmon_limit_hits_total{limit="'):
-            label, value = line.split('"')[1], line.rsplit(" ", 1)[1]
-            hits[label] = float(value)
-    return hits
-
-
 def with_metrics(test, args, timeout):
     """Runs egressmon on a capture read from a FIFO that stays open until the metrics were
     scraped after the whole capture was processed, so the scrape sees the final counters;
@@ -152,7 +132,7 @@ def with_metrics(test, args, timeout):
         test.assertEqual(proc.returncode, 0, err)
         with open(out_path) as f:
             stdout = f.read()
-    return last_json(err), scrape_limit_hits(text), stdout
+    return last_json(err), by_label(parse_metrics(text), "egressmon_limit_hits_total", "limit"), stdout
 
 
 def hostile_frames(path):

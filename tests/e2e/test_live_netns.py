@@ -16,6 +16,7 @@ import tempfile
 import time
 import unittest
 
+from metrics_text import by_label, parse_metrics
 from test_e2e import BINARY, DEFAULT_RULES, SOURCE, flow_records
 
 INSIDE, OUTSIDE = "10.1.0.10", "203.0.113.10"
@@ -270,14 +271,8 @@ class live_netns(unittest.TestCase):
     def scrape(self, family):
         """One counter family by source, scraped inside the namespace."""
         text = self.inside("curl", "-sS", f"http://127.0.0.1:{METRICS_PORT}/metrics").stdout
-        prefix = family + "{"
-        out = {}
-        for line in text.splitlines():
-            if line.startswith(prefix):
-                labels, value = line[len(prefix):].split("} ")
-                source = dict(kv.split("=") for kv in labels.split(","))["source"].strip('"')
-                out[source] = int(float(value))
-        return out
+        return {source: int(v) for source, v in
+                by_label(parse_metrics(text), family, "source").items()}
 
     def packets_per_fanout_member(self):
         return self.scrape("egressmon_capture_packets_total")
