@@ -7,10 +7,11 @@
 
 The HTTP server takes uploads (POST/PUT, Content-Length or chunked) and answers GET /download
 with a marked document (ingress: must not alert as egress). The SMTP server speaks just enough
-ESMTP for Python's smtplib. Standard library only.
+ESMTP for Python's smtplib. Standard library, plus the generator's checksum (tests/gen).
 """
 
 import http.server
+import os
 import smtplib
 import socket
 import socketserver
@@ -18,6 +19,9 @@ import struct
 import sys
 import threading
 from email.message import EmailMessage
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "gen"))
+from pcapgen.checksum import internet_checksum  # noqa: E402
 
 DOWNLOAD = b"quarterly report, TOP SECRET, handle via official channels only\n" * 4
 
@@ -105,12 +109,6 @@ def send_mail(addr, smtp_port):
         s.send_message(msg)
 
 
-def ipv4_checksum(header):
-    total = sum(struct.unpack("!10H", header))
-    total = (total >> 16) + (total & 0xFFFF)
-    return ~(total + (total >> 16)) & 0xFFFF
-
-
 def flood(iface, src, dst, count):
     """64-byte Ethernet frames, UDP to port 9 (discard), one new flow per frame (the source port
     and the low source address byte vary). UDP checksum 0: optional over IPv4."""
@@ -123,7 +121,7 @@ def flood(iface, src, dst, count):
         src_ip = src_base + bytes([1 + i % 250])
         ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + len(payload), i & 0xFFFF, 0, 64, 17,
                          0, src_ip, dst_ip)
-        ip = ip[:10] + struct.pack("!H", ipv4_checksum(ip)) + ip[12:]
+        ip = ip[:10] + struct.pack("!H", internet_checksum(ip)) + ip[12:]
         udp = struct.pack("!HHHH", 1024 + (i // 250) % 60000, 9, 8 + len(payload), 0)
         frame = eth + ip + udp + payload
         out.send(frame + b"\0" * (64 - len(frame)))
