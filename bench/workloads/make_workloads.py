@@ -223,7 +223,8 @@ def main():
         else:
             inputs = [[os.path.basename(p), os.path.getsize(p)] for p in paths]
             out.make("shared-merged.pcap", {"version": GENERATOR_VERSION, "inputs": inputs,
-                      "source": _source_digest("merge_captures.py")},
+                      "source": _source_digest(
+                          "merge_captures.py", "../../tests/gen/pcapgen/capture_reader.py")},
                      lambda tmp: merge_captures.merge(paths, tmp))
 
 

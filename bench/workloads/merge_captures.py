@@ -15,90 +15,14 @@ are truncated); captured and original lengths are kept as they are.
 
 import os
 import struct
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "gen"))
+from pcapgen.capture_reader import read_capture  # noqa: E402
 
 LINKTYPE_ETHERNET = 1
 GAP_US = 3600 * 1_000_000
-
-
-def _classic(data):
-    """(linktypes, [(ts_us, orig_len, frame)]) of a classic pcap file."""
-    magic = data[:4]
-    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        e = "<"
-    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        e = ">"
-    else:
-        raise ValueError("not a pcap file")
-    nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
-    linktype = struct.unpack(e + "I", data[20:24])[0] & 0x0FFFFFFF
-    rec = struct.Struct(e + "IIII")
-    out, pos = [], 24
-    while pos + 16 <= len(data):
-        sec, frac, caplen, orig = rec.unpack_from(data, pos)
-        pos += 16
-        frame = data[pos:pos + caplen]
-        if len(frame) < caplen:
-            break  # truncated last record
-        pos += caplen
-        out.append((sec * 1_000_000 + (frac // 1000 if nano else frac), orig, frame))
-    return [linktype], out
-
-
-def _pcapng(data):
-    """(linktypes, [(ts_us, orig_len, frame)]) of a pcapng file (EPB, SPB and obsolete PB)."""
-    out, links, pos = [], [], 0
-    e = "<"
-    ifaces = []  # per section: (linktype, ticks per second, snaplen)
-    last_ts = 0
-    while pos + 12 <= len(data):
-        btype_raw = data[pos:pos + 4]
-        if btype_raw == b"\x0a\x0d\x0d\x0a":
-            bom = data[pos + 8:pos + 12]
-            e = "<" if bom == b"\x4d\x3c\x2b\x1a" else ">"
-            ifaces = []
-        btype, blen = struct.unpack_from(e + "II", data, pos)
-        if blen < 12 or pos + blen > len(data):
-            break
-        body = data[pos + 8:pos + blen - 4]
-        if btype == 1:  # Interface Description Block
-            linktype, _, snaplen = struct.unpack_from(e + "HHI", body, 0)
-            tsres = 1_000_000
-            opos = 8
-            while opos + 4 <= len(body):
-                code, olen = struct.unpack_from(e + "HH", body, opos)
-                if code == 0:
-                    break
-                if code == 9 and olen >= 1:
-                    v = body[opos + 4]
-                    tsres = 2 ** (v & 0x7F) if v & 0x80 else 10 ** v
-                opos += 4 + (olen + 3) // 4 * 4
-            ifaces.append((linktype, tsres, snaplen))
-            links.append(linktype)
-        elif btype == 6:  # Enhanced Packet Block
-            iface, hi, lo, caplen, orig = struct.unpack_from(e + "IIIII", body, 0)
-            ticks = (hi << 32) | lo
-            ts = ticks * 1_000_000 // ifaces[iface][1]
-            last_ts = ts
-            out.append((ts, orig, body[20:20 + caplen]))
-        elif btype == 3:  # Simple Packet Block: no timestamp, no captured length
-            orig = struct.unpack_from(e + "I", body, 0)[0]
-            snap = ifaces[0][2] or orig
-            out.append((last_ts, orig, body[4:4 + min(orig, snap)]))
-        elif btype == 2:  # obsolete Packet Block
-            iface, _, hi, lo, caplen, orig = struct.unpack_from(e + "HHIIII", body, 0)
-            ts = ((hi << 32) | lo) * 1_000_000 // ifaces[iface][1]
-            last_ts = ts
-            out.append((ts, orig, body[20:20 + caplen]))
-        pos += blen
-    return links, out
-
-
-def read_capture(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:4] == b"\x0a\x0d\x0d\x0a":
-        return _pcapng(data)
-    return _classic(data)
 
 
 def merge(paths, out_path):
@@ -119,7 +43,7 @@ def merge(paths, out_path):
             first_ts = pkts[0][0]
         cur = pkts[0][0] if end is None else end + GAP_US
         prev = pkts[0][0]
-        for ts, orig, frame in pkts:
+        for ts, orig, frame, _ in pkts:
             delta = ts - prev
             prev = ts
             if delta > GAP_US or delta < -GAP_US:

@@ -32,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 SHARED_PCAPS = os.path.normpath(os.path.join(ROOT, "..", "shared", "pcaps", "ndpi"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "gen"))
+from pcapgen import capture_reader  # noqa: E402
 
 MAX_SEEDS = 200
 MAX_SEED = 64 * 1024
@@ -80,56 +81,10 @@ class Corpus:
 Frame = Tuple[int, bytes]  # (link type, frame bytes)
 
 
-def read_pcap(data: bytes) -> Iterator[Frame]:
-    """Classic pcap, either byte order, microsecond or nanosecond stamps."""
-    magic = data[:4]
-    endian = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-    linktype = struct.unpack(endian + "I", data[20:24])[0] & 0x0FFFFFFF
-    pos = 24
-    while pos + 16 <= len(data):
-        caplen = struct.unpack(endian + "I", data[pos + 8:pos + 12])[0]
-        pos += 16
-        if caplen > len(data) - pos:
-            return
-        yield linktype, data[pos:pos + caplen]
-        pos += caplen
-
-
-def read_pcapng(data: bytes) -> Iterator[Frame]:
-    """pcapng: interface descriptions, enhanced and simple packet blocks."""
-    endian = "<"
-    linktypes: List[int] = []
-    pos = 0
-    while pos + 12 <= len(data):
-        block_type, length = struct.unpack(endian + "II", data[pos:pos + 8])
-        if block_type == 0x0A0D0D0A:  # section header: its byte-order magic decides
-            endian = "<" if data[pos + 8:pos + 12] == b"\x4d\x3c\x2b\x1a" else ">"
-            block_type, length = struct.unpack(endian + "II", data[pos:pos + 8])
-            linktypes = []
-        if length < 12 or pos + length > len(data):
-            return
-        body = data[pos + 8:pos + length - 4]
-        if block_type == 1 and len(body) >= 2:
-            linktypes.append(struct.unpack(endian + "H", body[:2])[0])
-        elif block_type == 6 and len(body) >= 20:
-            interface, _, _, caplen = struct.unpack(endian + "IIII", body[:16])
-            if interface < len(linktypes):
-                yield linktypes[interface], body[20:20 + caplen]
-        elif block_type == 3 and len(body) >= 4 and linktypes:
-            yield linktypes[0], body[4:]
-        pos += length
-
-
 def read_capture(path: str) -> List[Frame]:
-    with open(path, "rb") as f:
-        data = f.read()
-    reader = read_pcapng if data[:4] == b"\x0a\x0d\x0d\x0a" else read_pcap
-    frames = []
-    for frame in reader(data):
-        frames.append(frame)
-        if len(frames) >= MAX_FRAMES_PER_CAPTURE:
-            break
-    return frames
+    """The first MAX_FRAMES_PER_CAPTURE frames of a capture, each with its link type."""
+    _, records = capture_reader.read_capture(path)
+    return [(r.linktype, r.frame) for r in records[:MAX_FRAMES_PER_CAPTURE]]
 
 
 def generated_captures() -> List[List[Frame]]:
