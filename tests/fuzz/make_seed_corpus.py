@@ -349,8 +349,8 @@ TEXT = (b"Project Aurora - TOP SECRET - do not distribute\r\n"
 
 
 def add_synthetic(corpus: Corpus) -> None:
-    for compressed in (gzip.compress(TEXT), zlib.compress(TEXT),
-                       zlib.compress(TEXT)[2:-4], gzip.compress(b"\0" * 60000)):
+    for compressed in (gzip.compress(TEXT, mtime=0), zlib.compress(TEXT),
+                       zlib.compress(TEXT)[2:-4], gzip.compress(b"\0" * 60000, mtime=0)):
         gz = compressed[:2] == b"\x1f\x8b"
         corpus.add("inflater_fuzz", (b"\x00" if gz else b"\x01") + SPLIT_SEED + compressed)
     b64 = base64.encodebytes(TEXT)
@@ -373,7 +373,7 @@ def add_synthetic(corpus: Corpus) -> None:
                  b"\r\n--XyZ--\r\n")
     corpus.add("multipart_fuzz", b"\x03XyZ\x00" + SPLIT_SEED + part_body)
 
-    gz = gzip.compress(TEXT)
+    gz = gzip.compress(TEXT, mtime=0)
     requests = [
         b"POST /up?x=%2F+y HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
         b"Content-Encoding: gzip\r\n\r\n" + b"%x\r\n" % len(gz) + gz + b"\r\n0\r\n\r\n",
