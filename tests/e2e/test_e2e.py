@@ -76,6 +76,24 @@ def start_live(test, *args):
     return proc
 
 
+def process_status(pid):
+    """The Uid/Gid/Groups/Cap*/NoNewPrivs lines of /proc/PID/status as a dict of strings."""
+    with open(f"/proc/{pid}/status") as f:
+        fields = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+    return {k: fields.get(k, "").strip() for k in
+            ("Uid", "Gid", "Groups", "CapEff", "CapPrm", "CapInh", "CapAmb", "NoNewPrivs")}
+
+
+def wait_for(predicate, timeout=10.0):
+    """Polls `predicate` every 50 ms; whether it held before `timeout` seconds passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def tuple_of(rec):
     return (rec["proto"], rec["src_ip"], rec["src_port"], rec["dest_ip"], rec["dest_port"])
 

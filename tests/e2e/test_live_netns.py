@@ -17,7 +17,7 @@ import time
 import unittest
 
 from metrics_text import by_label, parse_metrics
-from test_e2e import BINARY, DEFAULT_RULES, SOURCE, flow_records
+from test_e2e import BINARY, DEFAULT_RULES, SOURCE, flow_records, process_status, wait_for
 
 INSIDE, OUTSIDE = "10.1.0.10", "203.0.113.10"
 HTTP_PORT, SMTP_PORT, METRICS_PORT = 80, 25, 9187  # the namespaces are the test's own
@@ -128,12 +128,8 @@ class live_netns(unittest.TestCase):
         return os.path.join(self.tmp, name)
 
     def wait_until(self, what, predicate, timeout=15):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(0.05)
-        self.fail(f"timed out waiting for {what}")
+        if not wait_for(predicate, timeout):
+            self.fail(f"timed out waiting for {what}")
 
     def make_traffic(self):
         """Uploads in each HTTP framing the decoders handle, a mail, and a download."""
@@ -279,12 +275,7 @@ class live_netns(unittest.TestCase):
 
     @staticmethod
     def uid_of(pid):
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("Uid:"):
-                    return int(line.split()[2])  # effective
-        return -1
-
+        return int(process_status(pid)["Uid"].split()[1])  # effective
 
 if __name__ == "__main__":
     unittest.main()

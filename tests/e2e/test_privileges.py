@@ -16,19 +16,12 @@ import time
 import unittest
 
 from server_process import free_port
-from test_e2e import BINARY, DEFAULT_RULES, SAMPLE, assert_usage_error, flow_records, run
+from test_e2e import (BINARY, DEFAULT_RULES, SAMPLE, assert_usage_error, flow_records,
+                      process_status, run, wait_for)
 
 NOBODY = pwd.getpwnam("nobody")
 KAFKA_UNDER_TSAN = ("librdkafka starts its threads with C11 thrd_create, which GCC 12's "
                     "ThreadSanitizer does not intercept: it crashes in TSan's allocator")
-
-
-def process_status(pid):
-    """The Uid/Gid/Groups/Cap*/NoNewPrivs lines of /proc/PID/status as a dict of strings."""
-    with open(f"/proc/{pid}/status") as f:
-        fields = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
-    return {k: fields.get(k, "").strip() for k in
-            ("Uid", "Gid", "Groups", "CapEff", "CapPrm", "CapInh", "CapAmb", "NoNewPrivs")}
 
 
 def thread_statuses(pid):
@@ -41,15 +34,6 @@ def thread_statuses(pid):
         except FileNotFoundError:
             pass  # the thread ended meanwhile
     return out
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 class privileges(unittest.TestCase):
