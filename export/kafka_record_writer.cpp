@@ -107,15 +107,15 @@ KafkaRecordWriter::~KafkaRecordWriter() {
     producer_.reset(); // before the spool and counters its callbacks use
 }
 
-void KafkaRecordWriter::logOnce(const std::string& what) noexcept {
+void KafkaRecordWriter::logOnce(WarningChannel& channel, const std::string& what) noexcept {
     // librdkafka repeats its errors while a broker is away; one line per 10 s is enough, the
     // counters and metrics carry the rest.
     const auto now = std::chrono::steady_clock::now();
-    if (what == last_logged_ && now - last_log_ < std::chrono::seconds(10)) return;
-    if (now - last_log_ < std::chrono::seconds(1)) return;
-    last_log_ = now;
+    if (what == channel.last_text && now - channel.last < std::chrono::seconds(10)) return;
+    if (now - channel.last < std::chrono::seconds(1)) return;
+    channel.last = now;
     try {
-        last_logged_ = what;
+        channel.last_text = what;
     } catch (const std::bad_alloc&) {
     }
     std::fprintf(stderr, "egressmon: warning: %s\n", what.c_str());
@@ -167,15 +167,9 @@ void KafkaRecordWriter::keepUndelivered(const std::string& key, const std::strin
         spooled_.add();
     } else {
         spool_append_failed_.add();
-        const auto now = std::chrono::steady_clock::now();
-        if (!loss_logged_ || now - last_loss_log_ >= std::chrono::seconds(10)) {
-            loss_logged_ = true;
-            last_loss_log_ = now;
-            std::fprintf(stderr,
-                         "egressmon: warning: kafka spool %s refuses alerts (full, or failing): "
-                         "alerts are being dropped (see the spool metrics)\n",
-                         config_.spool.dir.c_str());
-        }
+        logOnce(loss_warnings_, "kafka spool " + config_.spool.dir +
+                                    " refuses alerts (full, or failing): alerts are being "
+                                    "dropped (see the spool metrics)");
     }
 }
 

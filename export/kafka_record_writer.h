@@ -71,7 +71,14 @@ class KafkaRecordWriter final : public RecordWriter,
     void replaceFailedProducer() noexcept;
     void purgeAndCollect() noexcept;
     bool spoolHasWork() const noexcept { return spool_ && !spool_->empty(); }
-    void logOnce(const std::string& what) noexcept;
+    // One stream of stderr warnings: the same text at most once per 10 s, any text at most once a
+    // second.
+    struct WarningChannel {
+        std::chrono::steady_clock::time_point last{};
+        std::string last_text;
+    };
+    void logOnce(const std::string& what) noexcept { logOnce(warnings_, what); }
+    void logOnce(WarningChannel& channel, const std::string& what) noexcept;
 
     KafkaTarget target_;
     KafkaSinkConfig config_;
@@ -100,12 +107,11 @@ class KafkaRecordWriter final : public RecordWriter,
     // Grows after successes, back to 1 (a probe) after a failure.
     size_t replay_batch_size_ = 64;
     std::chrono::steady_clock::time_point next_replay_{};
-    std::chrono::steady_clock::time_point last_log_{};
-    std::string last_logged_;
-    // Alerts lost to the spool are said on their own clock: logOnce's one-line-per-second
-    // throttle would let a broker warning printed just before swallow it for a whole short run.
-    std::chrono::steady_clock::time_point last_loss_log_{};
-    bool loss_logged_ = false;
+    // stderr warnings, each channel throttled on its own (see logOnce). Alerts lost to the spool
+    // have a channel of their own: a broker warning printed just before must not swallow that
+    // one for a whole short run.
+    WarningChannel warnings_;
+    WarningChannel loss_warnings_;
 
     OwnedCounter delivered_;
     OwnedCounter delivery_failed_;
