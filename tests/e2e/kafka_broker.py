@@ -131,7 +131,13 @@ class KafkaBroker(ServerProcess):
     @staticmethod
     def _cluster_id():
         # What `StorageTool random-uuid` prints: 16 random bytes, base64url, no padding.
-        return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        # Like Kafka's own Uuid.randomUuid(), draw again when the text starts with '-':
+        # the storage tool's argument parser reads such an id as an option, and the
+        # format step then fails (one run in 64).
+        while True:
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            if not cluster_id.startswith("-"):
+                return cluster_id
 
     def _write_config(self):
         props = {
