@@ -13,11 +13,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 from metrics_text import by_label, parse_metrics
 from test_e2e import BINARY, DEFAULT_RULES, SOURCE, flow_records, process_status, wait_for
+from pcapgen.capture_reader import read_capture  # noqa: E402 (test_e2e puts tests/gen on the path)
 
 INSIDE, OUTSIDE = "10.1.0.10", "203.0.113.10"
 HTTP_PORT, SMTP_PORT, METRICS_PORT = 80, 25, 9187  # the namespaces are the test's own
@@ -122,7 +122,10 @@ class live_netns(unittest.TestCase):
         return p
 
     def inside(self, *args):
-        return sh("ip", "netns", "exec", self.ns_in, *args, timeout=60)
+        """A client command in the inside namespace; a failure shows what the command said."""
+        done = sh("ip", "netns", "exec", self.ns_in, *args, check=False, timeout=60)
+        self.assertEqual(done.returncode, 0, f"{' '.join(args)}:\n{done.stderr}")
+        return done
 
     def path(self, name):
         return os.path.join(self.tmp, name)
@@ -179,8 +182,7 @@ class live_netns(unittest.TestCase):
         self.assertIsNone(sensor.poll(), sensor.stderr.read() if sensor.poll() else "")
 
         self.make_traffic()
-        time.sleep(1.5)  # the last FINs and ACKs reach both captures, the lanes publish
-        per_lane = self.packets_per_fanout_member()
+        per_lane = self.wait_until_both_captures_hold_everything(pcap)
         sensor.send_signal(signal.SIGTERM)
         _, err = sensor.communicate(timeout=60)
         self.assertEqual(sensor.returncode, 0, err)
@@ -263,6 +265,30 @@ class live_netns(unittest.TestCase):
         self.assertGreaterEqual(stats["packets"] + drops, flood - backlog)
         self.assertEqual(metric_drops, drops)
         self.assertEqual(stats["flows"], stats["packets"])  # each captured frame a new flow
+
+    def wait_until_both_captures_hold_everything(self, pcap):
+        """Stopping either capture while a packet is still on its way would give them different
+        traffic (a slow server's last FIN, seen by tcpdump only). So: wait until no connection
+        is left open in either namespace (every FIN and ACK has then crossed the veth, past both
+        packet sockets), then until egressmon's published packet count equals the records in
+        tcpdump's file and stays so. Returns the packets per fanout member."""
+        open_states = ("state", "established", "state", "syn-sent", "state", "syn-recv",
+                       "state", "fin-wait-1", "state", "fin-wait-2", "state", "close-wait",
+                       "state", "last-ack", "state", "closing")
+        self.wait_until("every connection to close", lambda: all(
+            not sh("ip", "netns", "exec", ns, "ss", "-Htn", *open_states).stdout.strip()
+            for ns in (self.ns_in, self.ns_out)), timeout=30)
+        agreed = []
+
+        def counts_agree():
+            per_lane = self.packets_per_fanout_member()
+            in_file = len(read_capture(pcap)[1])
+            agreed.append((sum(per_lane.values()), in_file, per_lane))
+            return len(agreed) >= 2 and agreed[-1][:2] == agreed[-2][:2] and \
+                agreed[-1][0] == agreed[-1][1]
+        if not wait_for(counts_agree, timeout=30):
+            self.fail(f"egressmon's and tcpdump's packet counts never agreed: {agreed[-3:]}")
+        return agreed[-1][2]
 
     def scrape(self, family):
         """One counter family by source, scraped inside the namespace."""
