@@ -242,14 +242,7 @@ void collectYaml(const YAML::Node& map, const std::string& prefix, const std::st
 // The configuration decides what is inspected and where alerts go, so like the rule files it
 // must not be writable by other users.
 std::string readConfigFile(const std::string& path) {
-    std::string text, why;
-    switch (core::readTrustedFile(path, text, why)) {
-    case core::TrustedRead::kOk: return text;
-    case core::TrustedRead::kUnreadable:
-        throw UsageError("cannot read config file '" + path + "': " + why);
-    case core::TrustedRead::kUntrusted: break;
-    }
-    throw UsageError("refusing config file '" + path + "': " + why);
+    return core::readTrustedFileOrThrow<UsageError>(path, "config file");
 }
 
 std::vector<Setting> loadConfigFile(const std::string& path) {

@@ -57,33 +57,33 @@ std::string whyFileIsUntrusted(int fd, const std::string& path) {
     return "";
 }
 
-TrustedRead readTrustedFile(const std::string& path, std::string& text, std::string& why) {
+std::string readTrustedFile(const std::string& path, std::string_view what, std::string& text) {
     text.clear();
+    const auto cannotRead = [&] {
+        return std::string("cannot read ").append(what).append(" '" + path + "': ") +
+               std::strerror(errno);
+    };
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        why = std::strerror(errno);
-        return TrustedRead::kUnreadable;
-    }
-    TrustedRead result = TrustedRead::kOk;
+    if (fd < 0) return cannotRead();
+    std::string error;
     char buf[65536];
     for (;;) {
         const ssize_t n = ::read(fd, buf, sizeof buf);
         if (n == 0) break;
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) { // a directory fails here, as unreadable, before any trust check
-            why = std::strerror(errno);
-            result = TrustedRead::kUnreadable;
+            error = cannotRead();
             break;
         }
         text.append(buf, static_cast<size_t>(n));
     }
-    if (result == TrustedRead::kOk) {
-        why = whyFileIsUntrusted(fd, path);
-        if (!why.empty()) result = TrustedRead::kUntrusted;
+    if (error.empty()) {
+        if (const std::string why = whyFileIsUntrusted(fd, path); !why.empty())
+            error = std::string("refusing ").append(what).append(" '" + path + "': ") + why;
     }
     ::close(fd);
-    if (result != TrustedRead::kOk) text.clear();
-    return result;
+    if (!error.empty()) text.clear();
+    return error;
 }
 
 std::string whyDirectoryIsUntrusted(int dir_fd) {

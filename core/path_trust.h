@@ -5,6 +5,7 @@
 // only; the answers are reasons for an error message, empty when the path is trusted.
 
 #include <string>
+#include <string_view>
 
 namespace egressmon::core {
 
@@ -14,11 +15,20 @@ namespace egressmon::core {
 // sticky and owned by root, as /tmp: then others cannot replace what is in it).
 std::string whyFileIsUntrusted(int fd, const std::string& path);
 
-// Reads all of a file that steers the sensor (a rule file, the configuration) and then checks
-// it as whyFileIsUntrusted does. kUnreadable: `why` is the system's error text; kUntrusted: the
-// reason the file is refused. `text` holds the bytes only on kOk.
-enum class TrustedRead { kOk, kUnreadable, kUntrusted };
-TrustedRead readTrustedFile(const std::string& path, std::string& text, std::string& why);
+// Reads all of a file that steers the sensor (a rule file, the configuration; `what` names it
+// in messages) into `text`, then checks it as whyFileIsUntrusted does. Returns "" when the file
+// was read and is trusted, else the message: "cannot read <what> '<path>': <system error>" or
+// "refusing <what> '<path>': <reason>". `text` holds the bytes only on success.
+std::string readTrustedFile(const std::string& path, std::string_view what, std::string& text);
+
+// The same, for start-up and reload: the text, or the message as an `Error` (the caller's
+// exception type).
+template <class Error>
+std::string readTrustedFileOrThrow(const std::string& path, std::string_view what) {
+    std::string text;
+    if (std::string error = readTrustedFile(path, what, text); !error.empty()) throw Error(error);
+    return text;
+}
 
 // `dir_fd` is an open directory. Untrusted: writable by every user, sticky bit or not (others
 // could still add files of their own).

@@ -214,14 +214,7 @@ class FileParser {
 } // namespace
 
 std::string readRuleFile(const std::string& path) {
-    std::string text, why;
-    switch (core::readTrustedFile(path, text, why)) {
-    case core::TrustedRead::kOk: return text;
-    case core::TrustedRead::kUnreadable:
-        throw RuleError("cannot read rule file '" + path + "': " + why);
-    case core::TrustedRead::kUntrusted: break;
-    }
-    throw RuleError("refusing rule file '" + path + "': " + why);
+    return core::readTrustedFileOrThrow<RuleError>(path, "rule file");
 }
 
 void parseRuleText(const std::string& text, const std::string& file, std::vector<Rule>& out) {
