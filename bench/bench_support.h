@@ -142,9 +142,11 @@ class CountingSink : public dpi::DecodedLayerSink {
         bytes += len;
         if (len) last = data[len - 1];
     }
+    void layerGap(dpi::LayerId, uint64_t missing) noexcept override { gap_bytes += missing; }
     void endLayer(dpi::LayerId) noexcept override {}
 
     uint64_t layers = 0;
+    uint64_t gap_bytes = 0;
     uint64_t bytes = 0;
     uint8_t last = 0;
 

@@ -21,6 +21,9 @@ class DecodedLayerSink {
     // Returns kNoLayer when the sink cannot take another layer (then data/end are no-ops).
     virtual LayerId beginLayer(const char* name) noexcept = 0;
     virtual void layerData(LayerId id, const uint8_t* data, uint32_t len) noexcept = 0;
+    // `missing` bytes of the layer were lost (a hole in the stream under it): the layer goes on
+    // after them, and nothing may match across the hole. Offsets count the missing bytes.
+    virtual void layerGap(LayerId id, uint64_t missing) noexcept = 0;
     virtual void endLayer(LayerId id) noexcept = 0;
 };
 
@@ -30,8 +33,9 @@ class StreamDecoder {
   public:
     virtual ~StreamDecoder() = default;
     virtual void onData(const uint8_t* data, uint32_t len, DecodedLayerSink& sink) noexcept = 0;
-    // Bytes were lost: framing can no longer be trusted; open layers end, decoding stops.
-    virtual void onGap(DecodedLayerSink& sink) noexcept = 0;
+    // `missing` (> 0) bytes of the stream were lost. The decoder resynchronises where its
+    // framing allows (a known body length, the next message or MIME boundary), else it stops.
+    virtual void onGap(uint64_t missing, DecodedLayerSink& sink) noexcept = 0;
     // End of the direction: what the connection's close delimits ends; open layers end.
     virtual void onEnd(DecodedLayerSink& sink) noexcept = 0;
     // Decoding gave up (not the protocol after all, a bound, a gap): onData does nothing more.

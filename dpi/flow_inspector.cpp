@@ -74,6 +74,11 @@ struct LayerTable final : DecodedLayerSink {
         }
         ctx->scan(slots[id - 1], data, len);
     }
+    void layerGap(LayerId id, uint64_t missing) noexcept override {
+        if (!ctx || id == kNoLayer || !used[id - 1]) return;
+        flushGathered(id - 1); // what came before the hole is scanned before it
+        ctx->gap(slots[id - 1], missing);
+    }
     void flushGathered(uint32_t slot) noexcept {
         std::string& gathered = ctx->gatherBuffer(slot);
         if (gathered.empty()) return;
@@ -245,7 +250,7 @@ struct DirectionConsumer final : core::StreamConsumer {
     void onGap(uint64_t missing) noexcept override {
         if (dir.depth_reached) return;
         ctx.gap(dir.raw, missing);
-        if (dir.decoder) dir.decoder->onGap(*dir.layers);
+        if (dir.decoder) dir.decoder->onGap(missing, *dir.layers);
         pastDepth();
     }
     // End of the direction: a close-delimited body ends, every decoded layer is closed.

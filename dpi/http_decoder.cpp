@@ -232,7 +232,7 @@ void HttpDecoder::onData(const uint8_t* data, uint32_t len, DecodedLayerSink& si
     }
 }
 
-void HttpDecoder::onGap(DecodedLayerSink& sink) noexcept {
+void HttpDecoder::onGap(uint64_t /*missing*/, DecodedLayerSink& sink) noexcept {
     try {
         impl_->stop(sink, &impl_->counters_.gaps);
     } catch (...) {

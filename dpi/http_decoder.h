@@ -91,7 +91,7 @@ class HttpDecoder final : public StreamDecoder {
 
     void onData(const uint8_t* data, uint32_t len, DecodedLayerSink& sink) noexcept override;
     // Bytes were lost: HTTP framing can no longer be trusted; ends open layers and stops.
-    void onGap(DecodedLayerSink& sink) noexcept override;
+    void onGap(uint64_t missing, DecodedLayerSink& sink) noexcept override;
     // End of the direction (FIN/RST/flow end): a body delimited by the connection close ends
     // here; open layers are ended.
     void onEnd(DecodedLayerSink& sink) noexcept override;

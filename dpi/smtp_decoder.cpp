@@ -277,7 +277,7 @@ void SmtpDecoder::onData(const uint8_t* data, uint32_t len, DecodedLayerSink& si
     }
 }
 
-void SmtpDecoder::onGap(DecodedLayerSink& sink) noexcept {
+void SmtpDecoder::onGap(uint64_t /*missing*/, DecodedLayerSink& sink) noexcept {
     if (impl_->state == Impl::State::Stopped) return;
     impl_->sink = &sink;
     impl_->stop(impl_->counters.gaps);

@@ -57,7 +57,7 @@ class SmtpDecoder final : public StreamDecoder {
     SmtpDecoder& operator=(const SmtpDecoder&) = delete;
 
     void onData(const uint8_t* data, uint32_t len, DecodedLayerSink& sink) noexcept override;
-    void onGap(DecodedLayerSink& sink) noexcept override;
+    void onGap(uint64_t missing, DecodedLayerSink& sink) noexcept override;
     void onEnd(DecodedLayerSink& sink) noexcept override;
     bool stopped() const noexcept override;
 

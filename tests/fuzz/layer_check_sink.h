@@ -44,6 +44,11 @@ class LayerCheckSink final : public dpi::DecodedLayerSink {
             bytes.append(reinterpret_cast<const char*>(data),
                          std::min<size_t>(len, kMaxKept - bytes.size()));
     }
+    void layerGap(dpi::LayerId id, uint64_t missing) noexcept override {
+        if (id == dpi::kNoLayer) return;
+        if (open_.find(id) == open_.end() || missing == 0) std::abort(); // gap in no open layer
+        layers_[open_[id]].second += "<gap>";
+    }
     void endLayer(dpi::LayerId id) noexcept override {
         if (id == dpi::kNoLayer) return;
         if (open_.erase(id) != 1) std::abort(); // ended twice, or never begun
@@ -97,7 +102,7 @@ void checkGapAndRefusal(MakeDecoder&& make, std::span<const uint8_t> stream, uin
     const size_t cut = gap ? std::min<size_t>(gap_at, stream.size()) : stream.size();
     decoder.onData(stream.data(), static_cast<uint32_t>(cut), sink);
     if (gap) {
-        decoder.onGap(sink);
+        decoder.onGap(1, sink);
         if (sink.openCount() != 0 || !decoder.stopped()) std::abort();
     }
     decoder.onData(stream.data() + cut, static_cast<uint32_t>(stream.size() - cut), sink);

@@ -313,7 +313,7 @@ TEST(HttpDecoder, GapEndsLayersAndStops) {
     const std::string in = "POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\npart";
     d.onData(test::u8(in), static_cast<uint32_t>(in.size()), sink);
     EXPECT_EQ(sink.openCount(), 1u);
-    d.onGap(sink);
+    d.onGap(1, sink);
     EXPECT_EQ(sink.openCount(), 0u);
     EXPECT_TRUE(d.stopped());
     EXPECT_EQ(c.gaps, 1u);

@@ -35,6 +35,11 @@ class RecordingSink : public DecodedLayerSink {
         if (it != open_.end())
             layers[it->second].second.append(reinterpret_cast<const char*>(data), len);
     }
+    void layerGap(LayerId id, uint64_t missing) noexcept override {
+        auto it = open_.find(id);
+        EXPECT_NE(it, open_.end()) << "gap in a layer not open";
+        if (it != open_.end()) layers[it->second].second += "<gap " + std::to_string(missing) + ">";
+    }
     void endLayer(LayerId id) noexcept override {
         EXPECT_EQ(open_.erase(id), 1u) << "end of a layer not open";
     }

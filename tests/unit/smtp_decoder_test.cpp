@@ -221,7 +221,7 @@ TEST(SmtpDecoder, GapEndsLayersAndStops) {
                            "--b\r\n\r\npart text";
     d.onData(test::u8(in), static_cast<uint32_t>(in.size()), sink);
     EXPECT_EQ(sink.openCount(), 2u);
-    d.onGap(sink);
+    d.onGap(1, sink);
     EXPECT_EQ(sink.openCount(), 0u);
     EXPECT_EQ(counters.gaps, 1u);
     EXPECT_TRUE(d.stopped());
