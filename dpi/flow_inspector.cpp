@@ -325,13 +325,14 @@ void FlowInspector::switchRules(std::shared_ptr<const rules::RuleSet> rules,
         }
         std::vector<uint32_t> alerted;
         for (uint32_t old : st->alerted_rules)
-            if (moved[old] >= 0) alerted.push_back(static_cast<uint32_t>(moved[old]));
+            if (old < moved.size() && moved[old] >= 0)
+                alerted.push_back(static_cast<uint32_t>(moved[old]));
         st->alerted_rules = std::move(alerted);
         std::vector<PendingMatch> pending;
         // Matches made under the old rules still alert (with the policy that matched); those
         // whose rule is gone just no longer deduplicate against future matches.
         for (PendingMatch& pm : st->pending) {
-            pm.rule_index = pm.rule_index == PendingMatch::kRuleGone || moved[pm.rule_index] < 0
+            pm.rule_index = pm.rule_index >= moved.size() || moved[pm.rule_index] < 0
                                 ? PendingMatch::kRuleGone
                                 : static_cast<uint32_t>(moved[pm.rule_index]);
             pending.push_back(std::move(pm));
@@ -455,8 +456,12 @@ bool FlowInspector::protocolAllows(const core::Flow& flow,
 
 void FlowInspector::settlePending(core::Flow& flow, FlowInspection& st, AlertSink& sink) noexcept {
     for (PendingMatch& pm : st.pending) {
-        if (std::find(st.alerted_rules.begin(), st.alerted_rules.end(), pm.rule_index) !=
-            st.alerted_rules.end()) {
+        // A match whose rule a reload removed still alerts (under the policy that made it),
+        // but has no index to deduplicate on: the rule cannot match again anyway. Its marker
+        // never enters alerted_rules, which holds indices into the current rule set only.
+        const bool rule_gone = pm.rule_index == PendingMatch::kRuleGone;
+        if (!rule_gone && std::find(st.alerted_rules.begin(), st.alerted_rules.end(),
+                                    pm.rule_index) != st.alerted_rules.end()) {
             ++counters_.repeat_matches;
             continue;
         }
@@ -465,7 +470,7 @@ void FlowInspector::settlePending(core::Flow& flow, FlowInspection& st, AlertSin
             continue;
         }
         try {
-            st.alerted_rules.push_back(pm.rule_index);
+            if (!rule_gone) st.alerted_rules.push_back(pm.rule_index);
         } catch (const std::bad_alloc&) {
         }
         ++flow.alerts;
