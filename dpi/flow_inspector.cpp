@@ -394,7 +394,6 @@ void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_se
             if (dir.reassembler)
                 dir.reassembler->onSegment(p.tcp_seq, payload, p.payload_len, p.tcp_flags,
                                            consumer);
-            acknowledge(flow, *st, p, !to_server, sink);
         } else if (p.payload_len > 0) {
             // Each datagram is its own layer instance: offsets restart, nothing spans two.
             dir.raw.offset = 0;
@@ -407,6 +406,10 @@ void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_se
             ctx.gap(dir.raw, 0); // flush end-anchored matches of this datagram
         }
     }
+    // The ACK tells what the other side received, whether or not any rule inspects this
+    // packet's own direction: with egress-only rules the receiver's ACKs travel in a direction
+    // nothing inspects, and they are what gives up a hole that mirror-port loss left upstream.
+    if (tcp) acknowledge(flow, *st, p, !to_server, sink);
     // Between datagrams a UDP flow needs state only to remember what it alerted on or what
     // waits for classification; without either it goes (~550 bytes per flow: most UDP flows
     // are DNS lookups that never alert) and is built again for the next datagram.
