@@ -149,6 +149,8 @@ void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, Worke
                         {"validator_unavailable", c.inspection.validator_unavailable},
                         {"protocol_filtered", c.inspection.protocol_filtered},
                         {"pending_overflow", c.inspection.pending_overflow},
+                        {"layer_refused", c.inspection.layers_refused},
+                        {"layer_byte_refused", c.inspection.layer_bytes_refused},
                         {"matcher_error", c.matcher_errors},
                         {"classifier_alloc_failure", c.classifier.alloc_failures}});
 
@@ -198,6 +200,7 @@ void addLimitHits(std::vector<MetricFamily>& out, const WorkerStats& w, const Ca
          {"defrag.timeout", cap.defrag.timed_out},
          {"defrag.max-fragments", cap.defrag.too_many_fragments},
          {"inspection-depth", c.inspection.depth_exceeded},
+         {"inspection-max-layers", c.inspection.layers_refused},
          {"reassembly.max-buffered-bytes", c.reassembly.depth_exceeded},
          {"reassembly.max-segments", c.reassembly.segments_exceeded},
          {"reassembly.memcap", c.reassembly.budget_exceeded},

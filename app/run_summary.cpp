@@ -108,6 +108,8 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("validator_unavailable", in.validator_unavailable);
     w.field("protocol_filtered", in.protocol_filtered);
     w.field("pending_overflow", in.pending_overflow);
+    w.field("layers_refused", in.layers_refused);
+    w.field("layer_bytes_refused", in.layer_bytes_refused);
     w.field("matcher_errors", s.workers.matcher_errors);
     w.field("scan_calls", s.workers.scan_calls);
     w.field("streams_opened", s.workers.streams_opened);

@@ -42,23 +42,33 @@ struct PendingMatch {
 // The decoded layers open in one direction (a body and the part inside it...): each is its own
 // layer instance with its own stream. Bound to a ScanContext only while a decoder runs.
 struct LayerTable final : DecodedLayerSink {
-    static constexpr uint32_t kMaxLayers = 4; // FlowInspector::layer_gather_ has one per slot
-    LayerScanner slots[kMaxLayers];
-    bool used[kMaxLayers] = {};
+    // At most InspectionConfig::max_open_layers at once (FlowInspector::layer_gather_ has one
+    // buffer per slot). Allocated with the direction's decoder; may throw (caller catches).
+    explicit LayerTable(uint32_t max_open) : slots(max_open), used(max_open, false) {}
+    std::vector<LayerScanner> slots;
+    std::vector<bool> used;
     ScanContext* ctx = nullptr;
 
     LayerId beginLayer(const char* name) noexcept override {
-        for (uint32_t i = 0; i < kMaxLayers; ++i) {
+        for (uint32_t i = 0; i < slots.size(); ++i) {
             if (used[i]) continue;
             used[i] = true;
             slots[i] = LayerScanner{};
             slots[i].name = name;
             return i + 1;
         }
-        return kNoLayer; // more nesting than we track: the raw stream still covers the bytes
+        // More nesting than configured: the raw stream still covers bytes passed through
+        // unchanged, but what this layer would decode is not scanned, so it is counted.
+        if (ctx) ctx->countRefusedLayer();
+        return kNoLayer;
     }
     void layerData(LayerId id, const uint8_t* data, uint32_t len) noexcept override {
-        if (!ctx || id == kNoLayer || !used[id - 1]) return;
+        if (!ctx) return;
+        if (id == kNoLayer) {
+            ctx->countRefusedBytes(len);
+            return;
+        }
+        if (!used[id - 1]) return;
         noteCoverage(data, len);
         // Decoders hand their output over in small pieces (a chunk, a MIME line, a base64
         // line...). Inside a raw chunk the pieces are gathered and scanned in one call per
@@ -88,7 +98,7 @@ struct LayerTable final : DecodedLayerSink {
     }
     void flushAllGathered() noexcept {
         if (!ctx) return;
-        for (uint32_t i = 0; i < kMaxLayers; ++i)
+        for (uint32_t i = 0; i < slots.size(); ++i)
             if (used[i]) flushGathered(i);
     }
 
@@ -139,7 +149,7 @@ struct LayerTable final : DecodedLayerSink {
         used[id - 1] = false;
     }
     void endAll() noexcept {
-        for (uint32_t i = 0; i < kMaxLayers; ++i)
+        for (uint32_t i = 0; i < slots.size(); ++i)
             if (used[i]) endLayer(i + 1);
     }
 };
@@ -223,8 +233,11 @@ struct DirectionConsumer final : core::StreamConsumer {
         else if (to_server && startsSmtpSession(first))
             decoder.reset(new (std::nothrow) SmtpDecoder(config.smtp, smtp_counters));
         if (!decoder) return;
-        dir.layers.reset(new (std::nothrow) LayerTable{});
-        if (!dir.layers) return;
+        try {
+            dir.layers = std::make_unique<LayerTable>(config.max_open_layers);
+        } catch (const std::bad_alloc&) {
+            return; // no decoder then: the raw stream is still scanned
+        }
         dir.layers->ctx = &ctx;
         dir.decoder = std::move(decoder);
     }
@@ -264,6 +277,7 @@ FlowInspector::FlowInspector(InspectionConfig config, std::shared_ptr<const rule
                              const std::function<int(const std::string&)>& protocol_id)
     : config_(config), protocol_id_(protocol_id), matcher_(rules) {
     budget_.max_bytes = config_.reassembly_budget_bytes;
+    layer_gather_.resize(config_.max_open_layers);
     adopt(std::move(rules));
 }
 

@@ -35,8 +35,9 @@ struct InspectionConfig {
     uint64_t max_depth_bytes = 64ull << 20;          // inspected per flow direction
     uint32_t context_width = 0;                      // payload bytes allowed in a snippet
     uint32_t max_pending_alerts = 32;                // per flow, waiting for classification
-    SmtpDecoderLimits smtp;                          // line, header and MIME nesting bounds
-    HttpDecoderLimits http;                          // header and decompression bounds
+    uint32_t max_open_layers = 4; // decoded layers open at once per direction (1..64)
+    SmtpDecoderLimits smtp;       // line, header and MIME nesting bounds
+    HttpDecoderLimits http;       // header and decompression bounds
 };
 
 struct InspectionCounters {
@@ -48,12 +49,15 @@ struct InspectionCounters {
     uint64_t validator_unavailable = 0; // matched text no longer in the history window
     uint64_t protocol_filtered = 0;     // rule's protocols did not include the flow's
     uint64_t pending_overflow = 0;      // matches dropped: too many waiting for classification
+    uint64_t layers_refused = 0;        // decoded layers not opened: max_open_layers were open
+    uint64_t layer_bytes_refused = 0;   // decoded bytes of refused layers, not scanned
     InspectionCounters& operator+=(const InspectionCounters& o) {
         bytes_inspected += o.bytes_inspected, depth_exceeded += o.depth_exceeded;
         alerts += o.alerts, repeat_matches += o.repeat_matches;
         validator_rejected += o.validator_rejected;
         validator_unavailable += o.validator_unavailable;
         protocol_filtered += o.protocol_filtered, pending_overflow += o.pending_overflow;
+        layers_refused += o.layers_refused, layer_bytes_refused += o.layer_bytes_refused;
         return *this;
     }
 };
@@ -116,7 +120,7 @@ class FlowInspector {
     rules::StreamMatcher matcher_;
     // Decoded-layer bytes of the raw chunk being processed, per layer slot (see LayerTable):
     // worker-wide, so no flow holds a buffer of its own.
-    std::array<std::string, 4> layer_gather_;
+    std::vector<std::string> layer_gather_; // one per layer slot (max_open_layers)
     std::vector<RuleScope> scopes_;
     std::vector<uint32_t> pattern_lengths_;     // encoded keyword length per pattern (0: regex)
     bool rules_for_[3] = {false, false, false}; // some rule applies to egress/ingress/any bytes

@@ -35,7 +35,8 @@ void HttpBodyDecoder::emit(Layer& layer, const char* name, const uint8_t* data, 
         layer.begun = true;
         layer.id = sink_->beginLayer(name);
     }
-    if (layer.id != kNoLayer) sink_->layerData(layer.id, data, static_cast<uint32_t>(len));
+    // A refused layer's bytes still go to the sink, which counts what it could not scan.
+    sink_->layerData(layer.id, data, static_cast<uint32_t>(len));
 }
 
 void HttpBodyDecoder::end(Layer& layer) {

@@ -112,10 +112,9 @@ void HttpDecoder::Impl::emitDecodedTarget(std::string_view target, DecodedLayerS
     decoder.decode(reinterpret_cast<const uint8_t*>(target.data()), target.size(), out);
     decoder.finish(out);
     const LayerId id = sink.beginLayer("http.request.uri.decoded");
-    if (id == kNoLayer) return;
     sink.layerData(id, reinterpret_cast<const uint8_t*>(out.data()),
-                   static_cast<uint32_t>(out.size()));
-    sink.endLayer(id);
+                   static_cast<uint32_t>(out.size())); // counted by the sink if refused
+    if (id != kNoLayer) sink.endLayer(id);
 }
 
 namespace {

@@ -64,6 +64,14 @@ void ScanContext::gap(LayerScanner& layer, uint64_t missing) noexcept {
     current = nullptr;
 }
 
+void ScanContext::countRefusedLayer() noexcept {
+    ++inspector.counters_.layers_refused;
+}
+
+void ScanContext::countRefusedBytes(uint32_t len) noexcept {
+    inspector.counters_.layer_bytes_refused += len;
+}
+
 std::string& ScanContext::gatherBuffer(uint32_t slot) noexcept {
     return inspector.layer_gather_[slot];
 }

@@ -54,6 +54,11 @@ struct ScanContext final : rules::MatchHandler {
 
     bool onMatch(const rules::MatchEvent& event) noexcept override;
 
+    // A decoder's layer could not be opened (too many open): counted, as are its bytes, which
+    // no layer scans.
+    void countRefusedLayer() noexcept;
+    void countRefusedBytes(uint32_t len) noexcept;
+
     // The worker's buffer for gathering decoded-layer slot `slot`'s pieces of one raw chunk.
     std::string& gatherBuffer(uint32_t slot) noexcept;
 
