@@ -50,7 +50,11 @@ class Baselines:
             return f.read()
 
     def read(self, case: str) -> Records:
-        return json.loads(self.stored_text(case))
+        try:
+            return json.loads(self.stored_text(case))
+        except ValueError as e:  # a hand edit gone wrong: say which file
+            raise ValueError(f"{self.path(case)}: not JSON ({e}); fix it or rewrite it with "
+                             f"{self.update_command}") from e
 
     def verify(self, runs: Dict[str, Dict[str, Records]]) -> List[str]:
         """Compares every run ({label: {case: records}}, e.g. one per worker count) with the
@@ -100,9 +104,10 @@ class Baselines:
 
 def diff_of(expected: Records, actual: Records, expected_name: str, actual_name: str) -> List[str]:
     """A unified diff of two record lists in their stored form; empty when they are equal."""
-    if render(expected) == render(actual):
+    expected_text, actual_text = render(expected), render(actual)
+    if expected_text == actual_text:
         return []
-    lines = difflib.unified_diff(render(expected).splitlines(keepends=True),
-                                 render(actual).splitlines(keepends=True),
+    lines = difflib.unified_diff(expected_text.splitlines(keepends=True),
+                                 actual_text.splitlines(keepends=True),
                                  fromfile=expected_name, tofile=actual_name)
     return ["".join(lines)]
