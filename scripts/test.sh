@@ -21,10 +21,11 @@ ctest --test-dir build --output-on-failure -j "$jobs"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEGRESSMON_SANITIZE=ON \
       -DEGRESSMON_WERROR=ON -DEGRESSMON_BUILD_BENCH=OFF
 cmake --build build-asan -j "$jobs"
-# Everything again on the sanitized binary, except the pure-Python tests (the generator's, and
-# the Kafka/Prometheus fixtures' own check), which run no egressmon code.
+# Everything again on the sanitized binary, except the pure-Python tests (the generator's, the
+# Kafka/Prometheus fixtures' own check and golden.py's), which run no egressmon code.
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j "$jobs" -E '^(gen\.|e2e\.servers$)'
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" \
+    -E '^(gen\.|e2e\.servers$|e2e\.golden$)'
 
 # ThreadSanitizer over the same suite: workers, reader, exporter, reloader and metrics threads.
 # Not the Kafka tests: Debian's librdkafka starts its threads with C11 thrd_create, which GCC 12's
@@ -36,7 +37,7 @@ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEGRESSMON_
 cmake --build build-tsan -j "$jobs"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     ctest --test-dir build-tsan --output-on-failure -j "$jobs" \
-    -E '^(gen\.|e2e\.servers$|e2e\.kafka_delivery$|KafkaRecordWriter\.|e2e\.floods$|e2e\.bad_input$)'
+    -E '^(gen\.|e2e\.servers$|e2e\.golden$|e2e\.kafka_delivery$|KafkaRecordWriter\.|e2e\.floods$|e2e\.bad_input$)'
 
 # Last, libFuzzer: every target of tests/fuzz for 20 s, two at a time, after replaying the
 # crash inputs kept in tests/fuzz/regressions (Clang + ASan + UBSan build in build-fuzz).

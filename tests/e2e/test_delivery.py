@@ -24,8 +24,8 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from test_e2e import (BINARY, DEFAULT_RULES, SCHEMA, SOURCE, SYSTEM_PYTHON,  # noqa: E402
-                      assert_valid_eve, dlp_cases)
+from test_e2e import (BINARY, DEFAULT_RULES, DLP_BASELINES, SCHEMA, SOURCE,  # noqa: E402
+                      SYSTEM_PYTHON, assert_valid_eve, dlp_cases)
 from kafka_broker import KafkaBroker  # noqa: E402
 from server_process import free_port  # noqa: E402
 from metrics_text import metric, parse_metrics  # noqa: E402
@@ -93,8 +93,8 @@ class GoldenStream:
 
     def __init__(self, tmp):
         cases_dir = os.path.join(tmp, "cases")
-        self.expected_by_case = dlp_cases.write_cases(cases_dir)
-        paths = [os.path.join(cases_dir, c + ".pcap") for c in self.expected_by_case]
+        self.cases = dlp_cases.write_cases(cases_dir)
+        paths = [os.path.join(cases_dir, c + ".pcap") for c in self.cases]
         self.header, self.phases = pcap_stream.spaced_cases(paths)
         self.closing = pcap_stream.closing_frame(self.phases)
         self.pcap = os.path.join(tmp, "golden-stream.pcap")
@@ -109,7 +109,7 @@ class GoldenStream:
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr
         self.alerts = jsonl(self.jsonl)
-        expected_count = sum(len(a) for a in self.expected_by_case.values())
+        expected_count = sum(len(DLP_BASELINES.read(c)) for c in self.cases)
         assert len(self.alerts) == expected_count, (len(self.alerts), expected_count)
         self.alert_ids = set(by_alert_id(self.alerts))
         assert len(self.alert_ids) == len(self.alerts)

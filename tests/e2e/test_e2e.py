@@ -27,8 +27,11 @@ from pcapgen.link import EthernetFraming  # noqa: E402
 from pcapgen.datagrams import UdpFlow  # noqa: E402
 from pcapgen.pcap import Capture, utc_microseconds  # noqa: E402
 import dlp_cases  # noqa: E402
+import golden  # noqa: E402 (beside this file; unittest runs in tests/e2e)
 
 DEFAULT_RULES = os.path.join(SOURCE, "rules", "default.yaml")
+DLP_BASELINES = golden.Baselines(os.path.join(SOURCE, "tests", "golden", "dlp_cases"),
+                                 "e2e.dlp_golden")
 
 # What nDPI 4.2 says for each flow of the bundled sample (samples/README.md).
 SAMPLE_FLOWS = {
@@ -318,13 +321,15 @@ def normalised_alert(rec):
 
 
 class dlp_golden(unittest.TestCase):
-    """Generated captures with known ground truth (tests/gen/dlp_cases.py): exactly the expected
-    alerts (no misses, no false positives, no duplicates), with 1 and with 2 workers."""
+    """Generated captures with known ground truth (tests/gen/dlp_cases.py): exactly the alerts
+    stored in tests/golden/dlp_cases/ (no misses, no false positives, no duplicates), with 1 and
+    with 2 workers. EGRESSMON_UPDATE_GOLDEN=1 rewrites those files from the 1-worker output
+    instead (tests/golden/README.md)."""
 
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        cls.expected = dlp_cases.write_cases(cls.tmp.name)
+        cls.cases = dlp_cases.write_cases(cls.tmp.name)
 
     @classmethod
     def tearDownClass(cls):
@@ -338,21 +343,17 @@ class dlp_golden(unittest.TestCase):
         return [normalised_alert(r) for r in flow_records(text)]
 
     def test_every_case_gives_exactly_its_alerts(self):
-        report = []
-        for workers in ("1", "2"):
-            for case, expected in self.expected.items():
-                got = self.alerts_for(case, workers)
-                key = lambda a: json.dumps(a, sort_keys=True)
-                if sorted(got, key=key) != sorted(expected, key=key):
-                    report.append(f"{case} (--workers {workers}):\n  expected {expected}\n"
-                                  f"  got      {got}")
-        self.assertEqual(report, [], "\n".join(report))
+        runs = {f"--workers {workers}": {c: self.alerts_for(c, workers) for c in self.cases}
+                for workers in ("1", "2")}
+        report = DLP_BASELINES.verify(runs)
+        if report:
+            self.fail("\n".join(report))
 
     @unittest.skipUnless(os.path.exists(SCHEMA) and os.path.exists(SYSTEM_PYTHON),
                          "needs ../shared/schemas and Debian's python3")
     def test_alert_records_validate_against_the_eve_schema(self):
         out = os.path.join(self.tmp.name, "alerts.json")
-        for case in self.expected:
+        for case in self.cases:
             self.alerts_for(case, "1", out_path=out)  # appends
         assert_valid_eve(self, out)
 

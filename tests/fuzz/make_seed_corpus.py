@@ -93,7 +93,7 @@ def generated_captures() -> List[List[Frame]]:
     import make_sample
 
     captures = [make_sample.build_sample()]
-    captures += [build()[0] for build in dlp_cases.CASES.values()]
+    captures += [build() for build in dlp_cases.CASES.values()]
     return [[(c.linktype, frame) for _, frame in c.records] for c in captures]
 
 

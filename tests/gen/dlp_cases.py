@@ -1,16 +1,18 @@
 """Captures with known DLP ground truth for egressmon's golden tests.
 
-Each case is one small capture and the alerts ``rules/default.yaml`` must raise on it: no more,
-no fewer. Raw-stream cases travel on TCP/UDP port 7000, which nDPI leaves Unknown; HTTP cases on
-port 80 and SMTP cases on port 25, where the marking is hidden by chunking, compression,
-percent-, base64- or quoted-printable encoding so only the decoded layer can reveal it.
+Each case is one small capture on which ``rules/default.yaml`` must raise exactly the alerts its
+docstring describes: no more, no fewer. Those alerts, field by field, are stored as the case's
+baseline ``tests/golden/dlp_cases/<case>.json`` (tests/golden/README.md), which the e2e test
+``dlp_golden`` compares with egressmon's output. Raw-stream cases travel on TCP/UDP port 7000,
+which nDPI leaves Unknown; HTTP cases on port 80 and SMTP cases on port 25, where the marking is
+hidden by chunking, compression, percent-, base64- or quoted-printable encoding so only the
+decoded layer can reveal it.
 
-    python3 tests/gen/dlp_cases.py OUTDIR   # writes OUTDIR/<case>.pcap and OUTDIR/expected.json
+    python3 tests/gen/dlp_cases.py OUTDIR   # writes OUTDIR/<case>.pcap
 """
 
 import base64
 import gzip
-import json
 import os
 import sys
 from typing import Callable, Dict, List
@@ -34,13 +36,6 @@ def framing(vlans=()):
     return EthernetFraming("02:00:00:00:00:01", "02:00:00:00:00:02", vlans)
 
 
-def expect(sid, src, sport, dst, dport, to_server, encoding, offset, layer="tcp.stream"):
-    """One expected alert, in the fields the golden test compares."""
-    return {"signature_id": sid, "src": f"{src}:{sport}", "dest": f"{dst}:{dport}",
-            "direction": "to_server" if to_server else "to_client", "dlp_direction": "egress",
-            "encoding": encoding, "layer": layer, "offset": offset}
-
-
 def tcp_case(data: bytes, *, client=(INSIDE, 40000), server=(OUTSIDE, PORT), from_client=True,
              split=None, order=None, handshake=True, vlans=(), drop_segment=None) -> Capture:
     """One TCP connection carrying ``data`` one way; ``drop_segment`` leaves a hole."""
@@ -57,107 +52,110 @@ def tcp_case(data: bytes, *, client=(INSIDE, 40000), server=(OUTSIDE, PORT), fro
 
 
 def case_split_keyword():
+    """One TOP SECRET alert (1000) at the marking, though "TOP " and "SECRET" arrive in two
+    segments."""
     data = b"report follows: TOP SECRET, handle accordingly"
     cut = data.index(MARK) + 4  # "TOP " | "SECRET"
-    return (tcp_case(data, split=[cut]),
-            [expect(1000, INSIDE, 40000, OUTSIDE, PORT, True, "utf-8", data.index(MARK))])
+    return tcp_case(data, split=[cut])
 
 
 def case_out_of_order_and_duplicated():
+    """One alert (1000) at offset 30: segments come out of order and two of them twice, and the
+    marking is matched once, in stream order."""
     data = b"0123456789" * 3 + b"TOP SECRET" + b"abcdefghij" * 3
-    return (tcp_case(data, split=[15, 32, 50], order=[2, 0, 3, 1, 2, 0]),
-            [expect(1000, INSIDE, 40000, OUTSIDE, PORT, True, "utf-8", data.index(MARK))])
+    return tcp_case(data, split=[15, 32, 50], order=[2, 0, 3, 1, 2, 0])
 
 
 def case_gb18030():
+    """One Chinese-marking alert (1010) in the GB18030 encoding, at the offset of 绝密 in the
+    GB18030 bytes."""
     data = "报告：绝密文件，不得外传".encode("gb18030")
-    return (tcp_case(data),
-            [expect(1010, INSIDE, 40000, OUTSIDE, PORT, True, "gb18030",
-                    data.index("绝密".encode("gb18030")))])
+    return tcp_case(data)
 
 
-def case_utf16(encoding, name):
-    def build():
-        data = "memo: TOP SECRET plans".encode(encoding)
-        return (tcp_case(data),
-                [expect(1000, INSIDE, 40000, OUTSIDE, PORT, True, name,
-                        data.index("TOP SECRET".encode(encoding)))])
-    return build
+def utf16_case(encoding):
+    """TOP SECRET in UTF-16 text: one alert (1000) naming the encoding, at the offset of the
+    marking's UTF-16 bytes."""
+    return tcp_case("memo: TOP SECRET plans".encode(encoding))
+
+
+def case_utf16le():
+    """See utf16_case: encoding utf-16le."""
+    return utf16_case("utf-16-le")
+
+
+def case_utf16be():
+    """See utf16_case: encoding utf-16be."""
+    return utf16_case("utf-16-be")
 
 
 def case_ingress_is_not_egress():
-    # An outside server sends the marking to an inside client: not egress, no alert.
-    return tcp_case(b"here is the TOP SECRET file", from_client=False), []
+    """No alert: an outside server sends the marking to an inside client, which is ingress."""
+    return tcp_case(b"here is the TOP SECRET file", from_client=False)
 
 
 def case_egress_from_inside_server():
-    # An outside client downloads from an inside server: the server's reply is egress.
+    """One alert (1000), to_client: an outside client downloads from an inside server, so the
+    server's reply is egress."""
     data = b"HTTP-ish reply carrying TOP SECRET data"
-    cap = tcp_case(data, client=(OUTSIDE_CLIENT, 51000), server=(INSIDE_SERVER, PORT),
-                   from_client=False)
-    return cap, [expect(1000, INSIDE_SERVER, PORT, OUTSIDE_CLIENT, 51000, False, "utf-8",
-                        data.index(MARK))]
+    return tcp_case(data, client=(OUTSIDE_CLIENT, 51000), server=(INSIDE_SERVER, PORT),
+                    from_client=False)
 
 
 def case_internal_only():
-    return tcp_case(b"internal TOP SECRET memo", client=(INSIDE, 40000),
-                    server=(INSIDE2, PORT)), []
+    """No alert: both ends are inside, so nothing leaves."""
+    return tcp_case(b"internal TOP SECRET memo", client=(INSIDE, 40000), server=(INSIDE2, PORT))
 
 
 def case_card_numbers():
-    data = b"valid 4111 1111 1111 1111 and invalid 4111 1111 1111 1112 numbers"
-    return (tcp_case(data),
-            [expect(1200, INSIDE, 40000, OUTSIDE, PORT, True, "utf-8",
-                    data.index(b"4111 1111 1111 1111"))])
+    """One card alert (1200) at the Luhn-valid number; the invalid one next to it is ignored."""
+    return tcp_case(b"valid 4111 1111 1111 1111 and invalid 4111 1111 1111 1112 numbers")
 
 
 def case_invalid_card_only():
-    return tcp_case(b"order 4111 1111 1111 1112 and date 20261124100003"), []
+    """No alert: a Luhn-invalid card number and a 14-digit date-like number."""
+    return tcp_case(b"order 4111 1111 1111 1112 and date 20261124100003")
 
 
 def case_chinese_id():
-    data = "身份证号 11010519491231002X".encode("utf-8")
-    return (tcp_case(data),
-            [expect(1300, INSIDE, 40000, OUTSIDE, PORT, True, "utf-8",
-                    data.index(b"11010519491231002X"))])
+    """One resident-identity-number alert (1300) at the number, whose check digit is X."""
+    return tcp_case("身份证号 11010519491231002X".encode("utf-8"))
 
 
 def case_midstream_pickup():
-    data = b"already talking... TOP SECRET"
-    return (tcp_case(data, handshake=False),
-            [expect(1000, INSIDE, 40000, OUTSIDE, PORT, True, "utf-8", data.index(MARK))])
+    """One alert (1000): the capture starts after the handshake and the stream is still
+    inspected."""
+    return tcp_case(b"already talking... TOP SECRET", handshake=False)
 
 
 def case_ipv6():
-    data = b"v6 payload TOP SECRET"
-    return (tcp_case(data, client=("fd00:10:1::20", 40000), server=("2001:db8::10", PORT)),
-            [expect(1000, "fd00:10:1::20", 40000, "2001:db8::10", PORT, True, "utf-8",
-                    data.index(MARK))])
+    """One alert (1000) on an IPv6 connection, addresses as they are in the capture."""
+    return tcp_case(b"v6 payload TOP SECRET", client=("fd00:10:1::20", 40000),
+                    server=("2001:db8::10", PORT))
 
 
 def case_vlan():
-    data = b"tagged TOP SECRET"
-    return (tcp_case(data, vlans=(30,)),
-            [expect(1000, INSIDE, 40000, OUTSIDE, PORT, True, "utf-8", data.index(MARK))])
+    """One alert (1000) on a VLAN-tagged connection."""
+    return tcp_case(b"tagged TOP SECRET", vlans=(30,))
 
 
 def case_gap_is_never_matched_across():
-    # "TOP SEC" | "RET ..." is lost | then a whole marking after the hole.
+    """One alert (1000), for the whole marking after the hole: "TOP SEC" | "RET ..." is lost |
+    "later TOP SECRET". The halves around the lost segment must not join into a match, and
+    stream offsets count the lost bytes."""
     seg1, seg2, seg3 = b"first TOP SEC", b"RET lost bytes ", b"later TOP SECRET"
-    data = seg1 + seg2 + seg3
-    cap = tcp_case(data, split=[len(seg1), len(seg1) + len(seg2)], drop_segment=1)
-    return cap, [expect(1000, INSIDE, 40000, OUTSIDE, PORT, True, "utf-8",
-                        len(seg1) + len(seg2) + seg3.index(MARK))]
+    return tcp_case(seg1 + seg2 + seg3, split=[len(seg1), len(seg1) + len(seg2)], drop_segment=1)
 
 
 def case_udp_fragments():
+    """One alert (1000) in layer udp.datagram at offset 1470: the marking straddles the first
+    IP fragment boundary of a 3000-byte datagram, so it is found only after reassembly."""
     payload = bytearray(b"x" * 3000)
-    at = 1470  # the marking straddles the first fragment boundary
+    at = 1470
     payload[at:at + len(MARK)] = MARK
     cap = Capture(1, START)
     UdpFlow(cap, framing(), (INSIDE, 5555), (OUTSIDE, PORT)).send(bytes(payload), mtu=1500)
-    return cap, [expect(1000, INSIDE, 5555, OUTSIDE, PORT, True, "utf-8", at,
-                        layer="udp.datagram")]
+    return cap
 
 
 HTTP_SERVER = ("203.0.113.80", 80)
@@ -187,80 +185,80 @@ def http_case(request, response=b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
     return cap
 
 
-def body_alert(layer, offset, *, to_server=True, client=(INSIDE, 41000), server=HTTP_SERVER):
-    src, dst = (client, server) if to_server else (server, client)
-    return expect(1000, src[0], src[1], dst[0], dst[1], to_server, "utf-8", offset, layer=layer)
-
-
 SECRET_TEXT = b"quarterly plan - TOP SECRET - do not forward"
 
 
 def case_http_plain_body():
-    return (http_case(http_request("POST", "/upload", SECRET_TEXT)),
-            [body_alert("http.request.body", SECRET_TEXT.index(MARK))])
+    """One alert (1000) in layer http.request.body, at the marking's offset in the body."""
+    return http_case(http_request("POST", "/upload", SECRET_TEXT))
 
 
 def case_http_chunked_split_marking():
+    """One alert (1000) in http.request.body at the marking's offset in the de-chunked body:
+    the marking straddles the two chunks."""
     body = SECRET_TEXT
-    req = http_request("POST", "/upload", chunked(body, body.index(MARK) + 5),
-                       ["Transfer-Encoding: chunked"])
-    return http_case(req), [body_alert("http.request.body", body.index(MARK))]
+    return http_case(http_request("POST", "/upload", chunked(body, body.index(MARK) + 5),
+                                  ["Transfer-Encoding: chunked"]))
 
 
 def case_http_gzip_body():
-    req = http_request("POST", "/upload", gzip.compress(SECRET_TEXT, mtime=0),
-                       ["Content-Encoding: gzip"])
-    return http_case(req), [body_alert("http.request.body.gzip", SECRET_TEXT.index(MARK))]
+    """One alert (1000) in http.request.body.gzip, at the marking's offset in the inflated
+    body."""
+    return http_case(http_request("POST", "/upload", gzip.compress(SECRET_TEXT, mtime=0),
+                                  ["Content-Encoding: gzip"]))
 
 
 def case_http_chunked_gzip_body():
+    """One alert (1000) in http.request.body.gzip, only at the first of the twenty markings:
+    the gzip stream is cut in half by chunking."""
     packed = gzip.compress(SECRET_TEXT * 20, mtime=0)
-    req = http_request("POST", "/upload", chunked(packed, len(packed) // 2),
-                       ["Transfer-Encoding: chunked", "Content-Encoding: gzip"])
-    return http_case(req), [body_alert("http.request.body.gzip", SECRET_TEXT.index(MARK))]
+    return http_case(http_request("POST", "/upload", chunked(packed, len(packed) // 2),
+                                  ["Transfer-Encoding: chunked", "Content-Encoding: gzip"]))
 
 
 def case_http_form_urlencoded():
+    """One alert (1000) in http.request.body.form, at the marking's offset in the
+    percent-decoded body "title=plan&note=TOP SECRET draft"."""
     body = b"title=plan&note=TOP%20SECRET+draft"
-    req = http_request("POST", "/form", body,
-                       ["Content-Type: application/x-www-form-urlencoded"])
-    decoded = b"title=plan&note=TOP SECRET draft"
-    return http_case(req), [body_alert("http.request.body.form", decoded.index(MARK))]
+    return http_case(http_request("POST", "/form", body,
+                                  ["Content-Type: application/x-www-form-urlencoded"]))
 
 
 def case_http_query_string():
-    req = http_request("GET", "/search?q=TOP+SECRET&x=%41")
-    decoded = b"/search?q=TOP SECRET&x=A"
-    return http_case(req), [body_alert("http.request.uri.decoded", decoded.index(MARK))]
+    """One alert (1000) in http.request.uri.decoded, at the marking's offset in the decoded
+    target "/search?q=TOP SECRET&x=A"."""
+    return http_case(http_request("GET", "/search?q=TOP+SECRET&x=%41"))
 
 
 def case_http_multipart_base64_part():
+    """One alert (1000) in http.request.body.multipart, at the marking's offset in the decoded
+    content of the base64 form-data part."""
     content = b"attachment text: TOP SECRET inside"
     boundary = "XyZ123"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n"
             "Content-Transfer-Encoding: base64\r\n\r\n").encode() + \
         base64.b64encode(content) + f"\r\n--{boundary}--\r\n".encode()
-    req = http_request("POST", "/upload", body,
-                       [f"Content-Type: multipart/form-data; boundary={boundary}"])
-    return http_case(req), [body_alert("http.request.body.multipart", content.index(MARK))]
+    return http_case(http_request("POST", "/upload", body,
+                                  [f"Content-Type: multipart/form-data; boundary={boundary}"]))
 
 
 def case_http_gzip_response_from_inside_server():
-    client, server = (OUTSIDE_CLIENT, 52000), (INSIDE_SERVER, 80)
+    """One alert (1000), to_client, in http.response.body.gzip: an inside server sends the
+    marking gzip-compressed to an outside client, so the response is egress."""
     packed = gzip.compress(SECRET_TEXT, mtime=0)
     resp = (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
             % len(packed)) + packed
-    return (http_case(http_request("GET", "/report"), resp, client=client, server=server),
-            [body_alert("http.response.body.gzip", SECRET_TEXT.index(MARK), to_server=False,
-                        client=client, server=server)])
+    return http_case(http_request("GET", "/report"), resp, client=(OUTSIDE_CLIENT, 52000),
+                     server=(INSIDE_SERVER, 80))
 
 
 def case_http_pipelined_second_request():
+    """One alert (1000) in http.request.body.gzip, offset within the second request's inflated
+    body: two pipelined requests, the first harmless."""
     first = http_request("POST", "/a", b"harmless")
     packed = gzip.compress(SECRET_TEXT, mtime=0)
     second = http_request("POST", "/b", packed, ["Content-Encoding: gzip"])
-    return (http_case(first + second),
-            [body_alert("http.request.body.gzip", SECRET_TEXT.index(MARK))])
+    return http_case(first + second)
 
 
 MAIL_CLIENT, MAIL_SERVER = (INSIDE, 42000), ("198.51.100.25", 25)
@@ -277,20 +275,18 @@ def smtp_case(message: bytes):
     return cap
 
 
-def mail_alert(layer, offset):
-    return expect(1000, MAIL_CLIENT[0], MAIL_CLIENT[1], MAIL_SERVER[0], MAIL_SERVER[1], True,
-                  "utf-8", offset, layer=layer)
-
-
 MAIL_HEAD = b"From: alice@corp.example\r\nTo: bob@example.org\r\nSubject: plan\r\n"
 
 
 def case_smtp_plain_message():
+    """One alert (1000) in layer smtp.data, at the marking's offset in the message."""
     message = MAIL_HEAD + b"\r\nThe plan is TOP SECRET.\r\n.hidden line\r\n"
-    return smtp_case(message), [mail_alert("smtp.data", message.index(MARK))]
+    return smtp_case(message)
 
 
 def case_smtp_base64_attachment():
+    """One alert (1000) in smtp.mime.base64, at the marking's offset in the decoded attachment
+    of a multipart/mixed message."""
     content = b"attached report: TOP SECRET numbers"
     message = (MAIL_HEAD + b"MIME-Version: 1.0\r\n"
                b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
@@ -298,73 +294,42 @@ def case_smtp_base64_attachment():
                b"--b1\r\nContent-Type: application/octet-stream\r\n"
                b"Content-Transfer-Encoding: base64\r\n\r\n" +
                base64.encodebytes(content).replace(b"\n", b"\r\n") + b"--b1--\r\n")
-    return smtp_case(message), [mail_alert("smtp.mime.base64", content.index(MARK))]
+    return smtp_case(message)
 
 
 def case_smtp_quoted_printable_soft_break():
-    decoded = b"the plan is TOP SECRET, caf\xc3\xa9 at noon"
+    """One alert (1000) in smtp.mime.qp, at the marking's offset in the decoded text "the plan
+    is TOP SECRET, café at noon": a soft line break splits the marking on the wire."""
     qp = b"the plan is TOP SEC=\r\nRET, caf=C3=A9 at noon"
     message = (MAIL_HEAD + b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
                b"Content-Transfer-Encoding: quoted-printable\r\n\r\n" + qp + b"\r\n")
-    return smtp_case(message), [mail_alert("smtp.mime.qp", decoded.index(MARK))]
+    return smtp_case(message)
 
 
 def case_http_deep_body():
-    # A 3 MiB upload whose marking sits near the end: well inside the default inspection depth.
+    """One alert (1000) in http.request.body at offset 3 MiB - 1000: a 3 MiB upload whose
+    marking sits near the end, well inside the default inspection depth."""
     body = bytearray(b"0123456789abcdef" * (3 * 65536))
     at = len(body) - 1000
     body[at:at + len(MARK)] = MARK
-    return (http_case(http_request("POST", "/big", bytes(body))),
-            [body_alert("http.request.body", at)])
+    return http_case(http_request("POST", "/big", bytes(body)))
 
 
-CASES: Dict[str, Callable] = {
-    "http_deep_body": case_http_deep_body,
-    "smtp_plain_message": case_smtp_plain_message,
-    "smtp_base64_attachment": case_smtp_base64_attachment,
-    "smtp_quoted_printable_soft_break": case_smtp_quoted_printable_soft_break,
-    "http_plain_body": case_http_plain_body,
-    "http_chunked_split_marking": case_http_chunked_split_marking,
-    "http_gzip_body": case_http_gzip_body,
-    "http_chunked_gzip_body": case_http_chunked_gzip_body,
-    "http_form_urlencoded": case_http_form_urlencoded,
-    "http_query_string": case_http_query_string,
-    "http_multipart_base64_part": case_http_multipart_base64_part,
-    "http_gzip_response_from_inside_server": case_http_gzip_response_from_inside_server,
-    "http_pipelined_second_request": case_http_pipelined_second_request,
-    "split_keyword": case_split_keyword,
-    "out_of_order_and_duplicated": case_out_of_order_and_duplicated,
-    "gb18030": case_gb18030,
-    "utf16le": case_utf16("utf-16-le", "utf-16le"),
-    "utf16be": case_utf16("utf-16-be", "utf-16be"),
-    "ingress_is_not_egress": case_ingress_is_not_egress,
-    "egress_from_inside_server": case_egress_from_inside_server,
-    "internal_only": case_internal_only,
-    "card_numbers": case_card_numbers,
-    "invalid_card_only": case_invalid_card_only,
-    "chinese_id": case_chinese_id,
-    "midstream_pickup": case_midstream_pickup,
-    "ipv6": case_ipv6,
-    "vlan": case_vlan,
-    "gap_is_never_matched_across": case_gap_is_never_matched_across,
-    "udp_fragments": case_udp_fragments,
-}
+# Every case_<name> function above is the case <name>, in the order defined, so adding a case
+# is one function here and its baseline file tests/golden/dlp_cases/<name>.json.
+CASES: Dict[str, Callable[[], Capture]] = {
+    name[len("case_"):]: build for name, build in list(globals().items())
+    if name.startswith("case_") and callable(build)}
 
 
-def write_cases(outdir: str) -> Dict[str, List[dict]]:
-    """Writes every case's capture; returns {case: expected alerts}."""
+def write_cases(outdir: str) -> List[str]:
+    """Writes every case's capture as OUTDIR/<case>.pcap; returns the case names."""
     os.makedirs(outdir, exist_ok=True)
-    expected = {}
     for name, build in CASES.items():
-        capture, alerts = build()
-        capture.save(os.path.join(outdir, name + ".pcap"))
-        expected[name] = alerts
-    return expected
+        build().save(os.path.join(outdir, name + ".pcap"))
+    return list(CASES)
 
 
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else "dlp-cases"
-    truth = write_cases(out)
-    with open(os.path.join(out, "expected.json"), "w") as f:
-        json.dump(truth, f, indent=1, ensure_ascii=False)
-    print(f"wrote {len(truth)} cases to {out}")
+    print(f"wrote {len(write_cases(out))} cases to {out}")
