@@ -32,7 +32,8 @@ from server_process import free_port  # noqa: E402
 SANITIZED = (os.environ.get("EGRESSMON_SANITIZED", "").upper() in ("1", "ON", "TRUE", "YES")
              or "asan" in BINARY)
 
-import hostile_cases  # noqa: E402  (tests/gen is on the path: test_e2e puts it there)
+import dlp_cases  # noqa: E402  (tests/gen is on the path: test_e2e puts it there)
+import hostile_cases  # noqa: E402
 
 MIB = 1 << 20
 # What egressmon needs before it holds any flow: code, Hyperscan database of the default rules,
@@ -432,6 +433,28 @@ class floods(unittest.TestCase):
             self.assertEqual(hits[key], 1, key)
         self.assertEqual(sorted((a["src_ip"], a["src_port"]) for a in records(out)), clients)
 
+    def test_decoded_layers_past_the_bound_are_refused_and_counted(self):
+        # Bound: inspection-max-layers 1. A multipart upload opens the body's layer and, inside
+        # it, the base64 part's: at the default (4) the part is decoded and alerts there; at 1
+        # the part's layer is refused, counted with the decoded bytes it would have carried,
+        # and the marking, visible only decoded, raises nothing.
+        pcap = self.path("multipart.pcap")
+        dlp_cases.case_http_multipart_base64_part().save(pcap)
+        rc, out, err, _, _ = run_measured(["-r", pcap, "--rules", DEFAULT_RULES, "--stats"], 60)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([a["alert"]["context"]["dlp"]["layer"] for a in records(out)],
+                         ["http.request.body.multipart"])
+        self.assertEqual(last_json(err)["inspection"]["layers_refused"], 0)
+
+        stats, hits, out = with_metrics(
+            self, ["-r", pcap, "--rules", DEFAULT_RULES, "-c",
+                   self.config("inspection-max-layers: 1\n")], 60)
+        self.assertEqual(records(out), [])
+        self.assertEqual(stats["inspection"]["layers_refused"], 1)
+        self.assertEqual(stats["inspection"]["layer_bytes_refused"],
+                         len(b"attachment text: TOP SECRET inside"))
+        self.assertEqual(hits["inspection-max-layers"], 1)
+
     def test_segments_past_the_look_ahead_window_are_dropped_and_counted(self):
         # Bound: reassembly.max-ahead-bytes 65536. 70 segments of 1000 bytes arrive in reverse
         # order, so each is k * 1000 bytes ahead of the delivered point: the four starting past
@@ -606,6 +629,7 @@ class bad_input(unittest.TestCase):
             ("http:\n  max-pending-requests: 0\n", 2),
             ("http:\n  max-pending-requests: 1025\n", 2),
             ("reassembly:\n  max-ahead-bytes: 65535\n", 2),
+            ("inspection-max-layers: 0\n", 1), ("inspection-max-layers: 65\n", 1),
             ("reassembly:\n  max-ahead-bytes: 1073741825\n", 2),
         ]
         for text, line in cases:
