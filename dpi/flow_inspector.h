@@ -1,66 +1,31 @@
 #pragma once
-// Content inspection of a worker's flows: TCP reassembly per direction, UDP datagram by
-// datagram, Hyperscan streaming match on the raw bytes, rule scoping (direction of the bytes
-// relative to --home-net, nDPI protocol, validators), one alert per (flow, rule).
+// The packet side of content inspection: what turns a worker's packets into the bytes, gaps and
+// ends an InspectionSession (dpi/inspect/inspection_session.h) takes. Per flow: TCP reassembly
+// per direction (the receiver's ACKs give up holes the capture missed), UDP datagram by
+// datagram, and one session for both directions. A session's alert waits here (bounded) until
+// nDPI has classified the flow, so it can honour the rule's protocols and name the flow's
+// protocol; then it goes to the AlertSink with its flow.
 //
-// Call flow per packet: Worker -> FlowInspector::onPacket -> TcpReassembler -> DirectionConsumer
-// ::onData -> StreamMatcher::scan -> onMatch -> scope checks -> AlertSink::onAlert.
-// A match waits (bounded) until nDPI has classified the flow, so the alert can honour the rule's
-// protocols and name the flow's protocol.
+// Call flow per packet: Worker -> FlowInspector::onPacket -> TcpReassembler -> SessionFeeder ->
+// InspectionSession::data / gap -> (match) FlowOutput::offer -> AlertSink::onAlert.
 //
 // Thread: one instance per worker; per-flow state hangs off core::Flow::inspection and is
 // freed by onFlowEnd. Construction may throw (start-up); the rest is noexcept.
 
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "core/alert.h"
 #include "core/flow.h"
 #include "core/flow_table.h"
 #include "core/packet.h"
 #include "core/tcp_reassembler.h"
-#include "http_decoder.h"
-#include "rules/stream_matcher.h"
-#include "smtp_decoder.h"
+#include "dpi/inspect/inspection_engine.h"
+#include "dpi/inspect/inspection_types.h"
 
 namespace egressmon::dpi {
-
-struct InspectionConfig {
-    core::ReassemblyConfig reassembly;
-    uint64_t reassembly_budget_bytes = 256ull << 20; // out-of-order bytes, whole worker
-    uint64_t max_depth_bytes = 64ull << 20;          // inspected per flow direction
-    uint32_t context_width = 0;                      // payload bytes allowed in a snippet
-    uint32_t max_pending_alerts = 32;                // per flow, waiting for classification
-    uint32_t max_open_layers = 4; // decoded layers open at once per direction (1..64)
-    SmtpDecoderLimits smtp;       // line, header and MIME nesting bounds
-    HttpDecoderLimits http;       // header and decompression bounds
-};
-
-struct InspectionCounters {
-    uint64_t bytes_inspected = 0;
-    uint64_t depth_exceeded = 0; // flow directions cut at max_depth_bytes
-    uint64_t alerts = 0;
-    uint64_t repeat_matches = 0;        // later matches of an already alerted (flow, rule)
-    uint64_t validator_rejected = 0;    // matched text failed Luhn / GB 11643
-    uint64_t validator_unavailable = 0; // matched text no longer in the history window
-    uint64_t protocol_filtered = 0;     // rule's protocols did not include the flow's
-    uint64_t pending_overflow = 0;      // matches dropped: too many waiting for classification
-    uint64_t layers_refused = 0;        // decoded layers not opened: max_open_layers were open
-    uint64_t layer_bytes_refused = 0;   // decoded bytes of refused layers, not scanned
-    InspectionCounters& operator+=(const InspectionCounters& o) {
-        bytes_inspected += o.bytes_inspected, depth_exceeded += o.depth_exceeded;
-        alerts += o.alerts, repeat_matches += o.repeat_matches;
-        validator_rejected += o.validator_rejected;
-        validator_unavailable += o.validator_unavailable;
-        protocol_filtered += o.protocol_filtered, pending_overflow += o.pending_overflow;
-        layers_refused += o.layers_refused, layer_bytes_refused += o.layer_bytes_refused;
-        return *this;
-    }
-};
 
 class AlertSink {
   public:
@@ -69,11 +34,10 @@ class AlertSink {
 };
 
 struct FlowInspection; // per-flow state (flow_inspector.cpp)
-struct ScanContext;    // one scan call's scope (layer_scan.h)
 
 class FlowInspector {
   public:
-    // `protocol_ids` resolves a rule's nDPI protocol name to nDPI ids (-1 unknown); the caller
+    // `protocol_id` resolves a rule's nDPI protocol name to nDPI ids (-1 unknown); the caller
     // already rejected unknown names at rule load.
     FlowInspector(InspectionConfig config, std::shared_ptr<const rules::RuleSet> rules,
                   const std::function<int(const std::string&)>& protocol_id);
@@ -82,52 +46,35 @@ class FlowInspector {
     // After the packet was counted on the flow and shown to the classifier.
     void onPacket(core::Flow& flow, const core::Packet& packet, bool to_server,
                   AlertSink& sink) noexcept;
-    // The flow ends (classification already finished): drain reassembly, close streams, settle
-    // waiting matches, free the flow's state.
+    // The flow ends (classification already finished): drain reassembly, end the session,
+    // settle waiting matches, free the flow's state.
     void onFlowEnd(core::Flow& flow, AlertSink& sink) noexcept;
 
     // Hot reload, on the worker between batches: everything for `rules` is built first (throws,
     // leaving the old rules in force, if that fails); then every live flow of `table` moves to
-    // it: its streams are closed (a match spanning the switch is lost; one ending exactly at it,
-    // "$"-anchored, too) and reopen on the next byte against the new database, and the rules it
-    // already alerted on or is waiting to alert on carry over by signature id.
+    // it: its session's streams are closed (a match spanning the switch is lost; one ending
+    // exactly at it, "$"-anchored, too) and reopen on the next byte against the new database,
+    // and the rules it already alerted on or is waiting to alert on carry over by signature id.
     void switchRules(std::shared_ptr<const rules::RuleSet> rules, core::FlowTable& table);
 
-    const InspectionCounters& counters() const noexcept { return counters_; }
+    const InspectionCounters& counters() const noexcept { return engine_.counters(); }
     const core::ReassemblyBudget& reassembly() const noexcept { return budget_; }
-    const rules::StreamMatcher& matcher() const noexcept { return matcher_; }
-    const HttpDecoderCounters& http() const noexcept { return http_counters_; }
-    const SmtpDecoderCounters& smtp() const noexcept { return smtp_counters_; }
+    const rules::StreamMatcher& matcher() const noexcept { return engine_.matcher(); }
+    const HttpDecoderCounters& http() const noexcept { return engine_.http(); }
+    const SmtpDecoderCounters& smtp() const noexcept { return engine_.smtp(); }
 
   private:
-    friend struct ScanContext;
-    void handleMatch(ScanContext& context, const rules::MatchEvent& event) noexcept;
-    struct RuleScope {
-        std::vector<int> protocol_ids; // empty: any protocol
-    };
-
+    friend struct FlowOutput;
     FlowInspection* stateFor(core::Flow& flow) noexcept;
-    bool appliesTo(core::NetRelation bytes_relation) const noexcept;
-    void adopt(std::shared_ptr<const rules::RuleSet> rules);
     void acknowledge(core::Flow& flow, FlowInspection& st, const core::Packet& p,
                      bool data_to_server, AlertSink& sink) noexcept;
     void settlePending(core::Flow& flow, FlowInspection& st, AlertSink& sink) noexcept;
     bool protocolAllows(const core::Flow& flow,
                         const std::vector<int>& protocol_ids) const noexcept;
+    void deliver(core::Flow& flow, core::Alert&& alert, AlertSink& sink) noexcept;
 
-    InspectionConfig config_;
-    std::function<int(const std::string&)> protocol_id_;
-    rules::StreamMatcher matcher_;
-    // Decoded-layer bytes of the raw chunk being processed, per layer slot (see LayerTable):
-    // worker-wide, so no flow holds a buffer of its own.
-    std::vector<std::string> layer_gather_; // one per layer slot (max_open_layers)
-    std::vector<RuleScope> scopes_;
-    std::vector<uint32_t> pattern_lengths_;     // encoded keyword length per pattern (0: regex)
-    bool rules_for_[3] = {false, false, false}; // some rule applies to egress/ingress/any bytes
+    InspectionEngine engine_;
     core::ReassemblyBudget budget_;
-    HttpDecoderCounters http_counters_;
-    SmtpDecoderCounters smtp_counters_;
-    InspectionCounters counters_;
 };
 
 } // namespace egressmon::dpi

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include "flow_inspector.h"
+#include "inspection_engine.h"
+#include "inspection_session.h"
 
 namespace egressmon::dpi {
 
@@ -37,7 +38,7 @@ void ScanContext::keepTail(LayerScanner& layer, const uint8_t* data, uint32_t le
 
 void ScanContext::scan(LayerScanner& layer, const uint8_t* data, uint32_t len) noexcept {
     if (len == 0) return;
-    rules::StreamMatcher& matcher = inspector.matcher_;
+    rules::StreamMatcher& matcher = engine.matcher();
     if (!layer.stream) {
         layer.stream = matcher.open();
         layer.stream_start = layer.offset;
@@ -46,7 +47,7 @@ void ScanContext::scan(LayerScanner& layer, const uint8_t* data, uint32_t len) n
     chunk_ = data, chunk_len_ = len, chunk_start_ = layer.offset;
     matcher.scan(layer.stream, data, len, layer.stream_start, *this);
     handleDeferred();
-    inspector.counters_.bytes_inspected += len;
+    engine.counters().bytes_inspected += len;
     layer.offset += len;
     keepTail(layer, data, len);
     chunk_ = nullptr, chunk_len_ = 0, chunk_start_ = layer.offset;
@@ -56,24 +57,12 @@ void ScanContext::scan(LayerScanner& layer, const uint8_t* data, uint32_t len) n
 void ScanContext::gap(LayerScanner& layer, uint64_t missing) noexcept {
     current = &layer;
     chunk_ = nullptr, chunk_len_ = 0, chunk_start_ = layer.offset;
-    inspector.matcher_.reset(layer.stream, layer.stream_start, *this);
+    engine.matcher().reset(layer.stream, layer.stream_start, *this);
     handleDeferred();
     layer.offset += missing;
     layer.stream_start = layer.offset;
     layer.tail.clear();
     current = nullptr;
-}
-
-void ScanContext::countRefusedLayer() noexcept {
-    ++inspector.counters_.layers_refused;
-}
-
-void ScanContext::countRefusedBytes(uint32_t len) noexcept {
-    inspector.counters_.layer_bytes_refused += len;
-}
-
-std::string& ScanContext::gatherBuffer(uint32_t slot) noexcept {
-    return inspector.layer_gather_[slot];
 }
 
 void ScanContext::skip(LayerScanner& layer, uint64_t n) noexcept {
@@ -89,13 +78,13 @@ void ScanContext::skip(LayerScanner& layer, uint64_t n) noexcept {
 void ScanContext::close(LayerScanner& layer) noexcept {
     current = &layer;
     chunk_ = nullptr, chunk_len_ = 0, chunk_start_ = layer.offset;
-    inspector.matcher_.close(layer.stream, layer.stream_start, *this);
+    engine.matcher().close(layer.stream, layer.stream_start, *this);
     handleDeferred();
     current = nullptr;
 }
 
 bool ScanContext::onMatch(const rules::MatchEvent& event) noexcept {
-    const auto& pattern = inspector.matcher_.ruleSet().patterns()[event.pattern_id];
+    const auto& pattern = engine.matcher().ruleSet().patterns()[event.pattern_id];
     const bool utf16 = pattern.encoding == rules::Encoding::kUtf16Be ||
                        pattern.encoding == rules::Encoding::kUtf16Le;
     if (utf16 && deferred_utf16_.size() < 64) {
@@ -105,19 +94,19 @@ bool ScanContext::onMatch(const rules::MatchEvent& event) noexcept {
         } catch (const std::bad_alloc&) {
         }
     }
-    inspector.handleMatch(*this, event);
+    session.handleMatch(*this, event);
     return true;
 }
 
 void ScanContext::handleDeferred() noexcept {
     const auto start_is_odd = [&](const rules::MatchEvent& e) {
-        return ((e.to - inspector.pattern_lengths_[e.pattern_id]) & 1) != 0;
+        return ((e.to - engine.patternLength(e.pattern_id)) & 1) != 0;
     };
     std::stable_sort(
         deferred_utf16_.begin(), deferred_utf16_.end(),
         [&](const auto& a, const auto& b) { return !start_is_odd(a) && start_is_odd(b); });
     for (const rules::MatchEvent& e : deferred_utf16_)
-        inspector.handleMatch(*this, e);
+        session.handleMatch(*this, e);
     deferred_utf16_.clear();
 }
 

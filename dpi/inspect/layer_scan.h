@@ -1,22 +1,22 @@
 #pragma once
-// Internal to dpi/: matching the bytes of one layer instance (a direction's raw stream, one
-// UDP datagram, one decoded HTTP body...) and turning Hyperscan's reports into calls of
-// FlowInspector::handleMatch with everything a match needs (where, when, which bytes).
+// Internal to the inspection session: matching the bytes of one layer instance (a direction's
+// raw stream, one UDP datagram, one decoded HTTP body...) and turning Hyperscan's reports into
+// calls of InspectionSession::handleMatch with everything a match needs (where, when, which
+// bytes).
 //
-// Thread: the worker owning the flow. noexcept.
+// Thread: the worker owning the session. noexcept.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "core/flow.h"
 #include "rules/stream_matcher.h"
 
 namespace egressmon::dpi {
 
-class FlowInspector;
-class AlertSink;
-struct FlowInspection;
+class InspectionEngine;
+class InspectionSession;
+class SessionOutput;
 
 // One layer instance: its stream and the bytes kept for validators and snippets.
 struct LayerScanner {
@@ -27,20 +27,19 @@ struct LayerScanner {
     std::string tail;          // the last bytes before the current chunk (kHistoryBytes)
 };
 
-// The scope of one scan call (a packet's worth of bytes of one flow direction).
+// The scope of one scan call (one delivery of bytes to one direction of a session).
 struct ScanContext final : rules::MatchHandler {
     static constexpr uint32_t kHistoryBytes = 512;
 
-    FlowInspector& inspector;
-    core::Flow& flow;
-    FlowInspection& state;
-    bool to_server;
-    uint64_t ts_us; // capture time of the packet that delivered these bytes
-    AlertSink& sink;
+    InspectionEngine& engine;
+    InspectionSession& session;
+    bool to_server; // the direction: bytes the client sent
+    uint64_t ts_us; // capture (or receive) time of the bytes
+    SessionOutput& output;
 
-    ScanContext(FlowInspector& i, core::Flow& f, FlowInspection& s, bool ts, uint64_t t,
-                AlertSink& a) noexcept
-        : inspector(i), flow(f), state(s), to_server(ts), ts_us(t), sink(a) {}
+    ScanContext(InspectionEngine& e, InspectionSession& s, bool ts, uint64_t t,
+                SessionOutput& o) noexcept
+        : engine(e), session(s), to_server(ts), ts_us(t), output(o) {}
 
     // The next `len` bytes of the layer.
     void scan(LayerScanner& layer, const uint8_t* data, uint32_t len) noexcept;
@@ -53,14 +52,6 @@ struct ScanContext final : rules::MatchHandler {
     void close(LayerScanner& layer) noexcept;
 
     bool onMatch(const rules::MatchEvent& event) noexcept override;
-
-    // A decoder's layer could not be opened (too many open): counted, as are its bytes, which
-    // no layer scans.
-    void countRefusedLayer() noexcept;
-    void countRefusedBytes(uint32_t len) noexcept;
-
-    // The worker's buffer for gathering decoded-layer slot `slot`'s pieces of one raw chunk.
-    std::string& gatherBuffer(uint32_t slot) noexcept;
 
     // While a match is being handled: the layer, and the bytes still held around it.
     const LayerScanner* current = nullptr;

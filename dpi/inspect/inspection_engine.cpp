@@ -1,0 +1,67 @@
+#include "inspection_engine.h"
+
+#include <algorithm>
+#include <iterator>
+#include <unordered_map>
+
+#include "rules/keyword_encoding.h"
+
+namespace egressmon::dpi {
+
+InspectionEngine::InspectionEngine(const InspectionConfig& config,
+                                   std::shared_ptr<const rules::RuleSet> rules,
+                                   std::function<int(const std::string&)> protocol_id)
+    : config_(config), protocol_id_(std::move(protocol_id)), matcher_(rules),
+      layer_gather_(config.max_open_layers) {
+    adopt(std::move(rules));
+}
+
+std::vector<int64_t> InspectionEngine::adopt(std::shared_ptr<const rules::RuleSet> rules) {
+    // Old rule index -> new one, by signature id (indices differ between rule sets).
+    std::unordered_map<uint32_t, uint32_t> new_index;
+    for (uint32_t i = 0; i < rules->rules().size(); ++i)
+        new_index[rules->rules()[i].id] = i;
+    std::vector<int64_t> moved;
+    for (const rules::Rule& r : matcher_.ruleSet().rules()) {
+        const auto it = new_index.find(r.id);
+        moved.push_back(it == new_index.end() ? -1 : it->second);
+    }
+
+    rules::StreamMatcher matcher(rules);
+    std::vector<std::vector<int>> protocol_ids;
+    std::vector<uint32_t> lengths;
+    bool rules_for[3] = {false, false, false};
+    for (const rules::Rule& r : rules->rules()) {
+        std::vector<int> ids;
+        for (const std::string& name : r.protocols)
+            ids.push_back(protocol_id_(name));
+        protocol_ids.push_back(std::move(ids));
+        rules_for[static_cast<size_t>(r.direction)] = true;
+    }
+    for (const rules::PatternInfo& p : rules->patterns()) {
+        // Without start-of-match, a keyword's start is its end minus its encoded length.
+        lengths.push_back(
+            p.is_regex ? 0
+                       : static_cast<uint32_t>(rules::encodeKeyword(p.text, p.encoding).size()));
+    }
+    matcher_ = std::move(matcher);
+    protocol_ids_ = std::move(protocol_ids);
+    pattern_lengths_ = std::move(lengths);
+    std::copy(std::begin(rules_for), std::end(rules_for), rules_for_);
+    // Keywords report once per stream: a match dropped for want of a pending slot would be lost
+    // for good, so there is always room for one per rule.
+    config_.max_pending_alerts = std::max<uint32_t>(config_.max_pending_alerts,
+                                                    static_cast<uint32_t>(rules->rules().size()));
+    return moved;
+}
+
+bool InspectionEngine::appliesTo(core::NetRelation r) const noexcept {
+    if (rules_for_[static_cast<size_t>(rules::RuleDirection::kAny)]) return true;
+    if (r == core::NetRelation::kEgress)
+        return rules_for_[static_cast<size_t>(rules::RuleDirection::kEgress)];
+    if (r == core::NetRelation::kIngress)
+        return rules_for_[static_cast<size_t>(rules::RuleDirection::kIngress)];
+    return false;
+}
+
+} // namespace egressmon::dpi

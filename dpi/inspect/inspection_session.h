@@ -1,0 +1,113 @@
+#pragma once
+// One inspection session: the content of one flow (both directions) or of one proxied
+// transaction, given as bytes, gaps and ends, and turned into alerts. Nothing here knows
+// packets or flows: the packet adapter (dpi/flow_inspector.h) reassembles TCP, cuts UDP into
+// datagrams and waits for nDPI in front of it; an ICAP transaction can feed a session directly.
+//
+// Per direction the session scans the raw bytes (its "raw layer": tcp.stream, udp.datagram...)
+// and, when the direction's first bytes are HTTP or an SMTP client's, decodes them into layers
+// that are scanned too. A match becomes an alert offered to the SessionOutput, which may deliver
+// it, hold it (the packet adapter, until nDPI has classified the flow) or refuse it; the session
+// keeps the rules it alerted on so each rule alerts at most once per session.
+//
+// Thread: the owner of the session's engine (one worker). Everything is noexcept; memory is
+// bounded by the engine's configuration.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/alert.h"
+#include "core/flow.h"
+#include "dpi/http_decoder.h"
+#include "dpi/inspect/layer_scan.h"
+
+namespace egressmon::dpi {
+
+class InspectionEngine;
+struct LayerTable;
+class StreamDecoder;
+
+// A session's two directions: the bytes its client sends, and those its server sends.
+enum class Direction : uint8_t { kToServer = 0, kToClient = 1 };
+
+// What a session is told once, at its start.
+struct SessionScope {
+    // Where each direction's bytes go, relative to --home-net ([0] to the server, [1] to the
+    // client): rules with a direction see only the bytes that suit them.
+    core::NetRelation bytes_relation[2] = {core::NetRelation::kExternal,
+                                           core::NetRelation::kExternal};
+    const char* raw_layer = "tcp.stream"; // the layer name of the undecoded bytes
+};
+
+// Where a session's alerts go.
+class SessionOutput {
+  public:
+    enum class Verdict : uint8_t {
+        kDelivered, // the alert left: the rule will not alert again in this session
+        kHeld,      // kept to decide later (releaseRule() if it is refused then)
+        kRefused,   // not an alert after all (out of scope, no room): a later match may be
+    };
+    virtual ~SessionOutput() = default;
+    virtual Verdict offer(uint32_t rule_index, core::Alert&& alert) noexcept = 0;
+};
+
+class InspectionSession {
+  public:
+    InspectionSession(InspectionEngine& engine, const SessionScope& scope) noexcept;
+    ~InspectionSession();
+    InspectionSession(const InspectionSession&) = delete;
+    InspectionSession& operator=(const InspectionSession&) = delete;
+
+    // Some rule applies to this direction's bytes and its inspection depth is not reached: the
+    // caller may skip delivering bytes otherwise.
+    bool wants(Direction d) const noexcept;
+
+    // The next bytes of a direction's stream, captured (or received) at ts_us.
+    void data(Direction d, const uint8_t* bytes, uint32_t len, uint64_t ts_us,
+              SessionOutput& out) noexcept;
+    // `missing` bytes of a direction's stream are lost: nothing matches across them, and
+    // decoders resynchronise after them where they can.
+    void gap(Direction d, uint64_t missing, uint64_t ts_us, SessionOutput& out) noexcept;
+    // One self-contained message of a direction (a UDP datagram): its own raw layer instance,
+    // offsets from 0, nothing spanning two.
+    void datagram(Direction d, const uint8_t* bytes, uint32_t len, uint64_t ts_us,
+                  SessionOutput& out) noexcept;
+    // The end of both directions: bodies delimited by the close end, every layer closes, end-
+    // anchored matches report.
+    void end(uint64_t ts_us, SessionOutput& out) noexcept;
+
+    // A match the output held was refused in the end: the rule may alert on a later match.
+    void releaseRule(uint32_t rule_index) noexcept;
+    // The engine adopted new rules (`moved`: old rule index -> new, -1 gone): streams close
+    // (reopening on the next byte against the new database; a match spanning the switch is
+    // lost) and the rules already alerted on carry over by signature id.
+    void rebase(const std::vector<int64_t>& moved) noexcept;
+    // Some rule has alerted (or waits to): the session must be kept to deduplicate.
+    bool hasAlerted() const noexcept { return !alerted_rules_.empty(); }
+
+  private:
+    friend struct ScanContext;
+    friend struct LayerTable;
+    struct DirectionState {
+        LayerScanner raw;
+        std::unique_ptr<StreamDecoder> decoder; // HTTP or SMTP, chosen by the first bytes
+        std::unique_ptr<LayerTable> layers;     // the decoder's output, allocated with it
+        bool active = false;                    // some rule applies to these bytes
+        bool depth_reached = false;
+    };
+
+    void handleMatch(ScanContext& ctx, const rules::MatchEvent& event) noexcept;
+    bool pastDepth(DirectionState& dir) noexcept;
+    void startDecoder(Direction d, ScanContext& ctx, const uint8_t* data, uint32_t len) noexcept;
+    void scanRaw(DirectionState& dir, ScanContext& ctx, const uint8_t* data, uint32_t len) noexcept;
+    void finishDirection(Direction d, uint64_t ts_us, SessionOutput& out) noexcept;
+
+    InspectionEngine& engine_;
+    SessionScope scope_;
+    DirectionState dir_[2];
+    HttpPairing http_pairing_;
+    std::vector<uint32_t> alerted_rules_; // delivered or held, by current rule index
+};
+
+} // namespace egressmon::dpi

@@ -1,0 +1,137 @@
+#pragma once
+// Internal to the inspection session: the decoded layers open in one direction of a session, as
+// the DecodedLayerSink its decoder writes into. Each layer instance is scanned as its own stream;
+// pieces a decoder hands over inside one raw chunk are gathered and scanned in one call; the
+// stretches of the raw chunk a layer passed on unchanged are noted so the raw scan can skip them.
+//
+// Thread: the worker owning the session. noexcept except the constructor (allocates).
+
+#include <algorithm>
+#include <cstdint>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dpi/decoded_layer_sink.h"
+#include "dpi/inspect/inspection_engine.h"
+#include "dpi/inspect/layer_scan.h"
+
+namespace egressmon::dpi {
+
+// The decoded layers open in one direction (a body and the part inside it...): each is its own
+// layer instance with its own stream. Bound to a ScanContext only while a decoder runs.
+struct LayerTable final : DecodedLayerSink {
+    // At most InspectionConfig::max_open_layers at once (the engine has one gather buffer per
+    // slot). Allocated with the direction's decoder; may throw (caller catches).
+    explicit LayerTable(uint32_t max_open) : slots(max_open), used(max_open, false) {}
+    std::vector<LayerScanner> slots;
+    std::vector<bool> used;
+    ScanContext* ctx = nullptr;
+
+    LayerId beginLayer(const char* name) noexcept override {
+        for (uint32_t i = 0; i < slots.size(); ++i) {
+            if (used[i]) continue;
+            used[i] = true;
+            slots[i] = LayerScanner{};
+            slots[i].name = name;
+            return i + 1;
+        }
+        // More nesting than configured: the raw stream still covers bytes passed through
+        // unchanged, but what this layer would decode is not scanned, so it is counted.
+        if (ctx) ++ctx->engine.counters().layers_refused;
+        return kNoLayer;
+    }
+    void layerData(LayerId id, const uint8_t* data, uint32_t len) noexcept override {
+        if (!ctx) return;
+        if (id == kNoLayer) {
+            ctx->engine.counters().layer_bytes_refused += len;
+            return;
+        }
+        if (!used[id - 1]) return;
+        noteCoverage(data, len);
+        // Decoders hand their output over in small pieces (a chunk, a MIME line, a base64
+        // line...). Inside a raw chunk the pieces are gathered and scanned in one call per
+        // layer at the end of the chunk: each Hyperscan call has a fixed cost.
+        if (raw_begin) {
+            std::string& gathered = ctx->engine.gatherBuffer(id - 1);
+            try {
+                gathered.append(reinterpret_cast<const char*>(data), len);
+                return;
+            } catch (const std::bad_alloc&) {
+                flushGathered(id - 1); // keep the order, then scan this piece as it is
+            }
+        }
+        ctx->scan(slots[id - 1], data, len);
+    }
+    void layerGap(LayerId id, uint64_t missing) noexcept override {
+        if (!ctx || id == kNoLayer || !used[id - 1]) return;
+        flushGathered(id - 1); // what came before the hole is scanned before it
+        ctx->gap(slots[id - 1], missing);
+    }
+    void flushGathered(uint32_t slot) noexcept {
+        std::string& gathered = ctx->engine.gatherBuffer(slot);
+        if (gathered.empty()) return;
+        ctx->scan(slots[slot], reinterpret_cast<const uint8_t*>(gathered.data()),
+                  static_cast<uint32_t>(gathered.size()));
+        gathered.clear();
+    }
+    void flushAllGathered() noexcept {
+        if (!ctx) return;
+        for (uint32_t i = 0; i < slots.size(); ++i)
+            if (used[i]) flushGathered(i);
+    }
+
+    // The raw chunk the decoders are working through, and the stretches of it they passed on
+    // unchanged (an identity or de-chunked body points into the raw bytes): those stretches
+    // were just scanned as a decoded layer and need no second scan as raw bytes.
+    const uint8_t* raw_begin = nullptr;
+    const uint8_t* raw_end = nullptr;
+    static constexpr uint32_t kMaxCovered = 16;
+    std::pair<uint32_t, uint32_t> covered[kMaxCovered]; // [from, to) offsets in the raw chunk
+    uint32_t covered_count = 0;
+    bool covered_overflow = false; // too many stretches to track: scan the raw chunk whole
+
+    void beginRawChunk(const uint8_t* data, uint32_t len) noexcept {
+        raw_begin = data, raw_end = data + len;
+        covered_count = 0, covered_overflow = false;
+    }
+    void endRawChunk() noexcept { raw_begin = raw_end = nullptr; }
+    void noteCoverage(const uint8_t* data, uint32_t len) noexcept {
+        if (!raw_begin || data < raw_begin || data + len > raw_end || len == 0) return;
+        if (covered_count == kMaxCovered) {
+            covered_overflow = true;
+            return;
+        }
+        const auto from = static_cast<uint32_t>(data - raw_begin);
+        covered[covered_count++] = {from, from + len};
+    }
+    // The covered stretches sorted and merged; returns how many.
+    uint32_t mergedCoverage() noexcept {
+        if (covered_overflow) return 0;
+        std::sort(covered, covered + covered_count);
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < covered_count; ++i) {
+            if (n > 0 && covered[i].first <= covered[n - 1].second)
+                covered[n - 1].second = std::max(covered[n - 1].second, covered[i].second);
+            else
+                covered[n++] = covered[i];
+        }
+        return covered_count = n;
+    }
+    void endLayer(LayerId id) noexcept override {
+        if (id == kNoLayer || !used[id - 1]) return;
+        if (ctx) {
+            flushGathered(id - 1);
+            ctx->close(slots[id - 1]);
+        }
+        slots[id - 1] = LayerScanner{};
+        used[id - 1] = false;
+    }
+    void endAll() noexcept {
+        for (uint32_t i = 0; i < slots.size(); ++i)
+            if (used[i]) endLayer(i + 1);
+    }
+};
+
+} // namespace egressmon::dpi

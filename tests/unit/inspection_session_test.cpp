@@ -1,0 +1,165 @@
+// An inspection session driven directly with bytes, gaps and ends, without packets or flows:
+// what an ICAP transaction or any other non-packet input relies on.
+
+#include <gtest/gtest.h>
+
+#include "dpi/inspect/inspection_engine.h"
+#include "dpi/inspect/inspection_session.h"
+#include "inspector_harness.h"
+
+namespace egressmon::testing {
+namespace {
+
+using dpi::Direction;
+using dpi::SessionOutput;
+
+// Records what the session offers; answers with a verdict the test chooses.
+class RecordingOutput final : public SessionOutput {
+  public:
+    Verdict offer(uint32_t rule_index, core::Alert&& alert) noexcept override {
+        offered.push_back({rule_index, std::move(alert)});
+        return verdict;
+    }
+    std::vector<std::pair<uint32_t, core::Alert>> offered;
+    Verdict verdict = Verdict::kDelivered;
+};
+
+struct SessionFixture : ::testing::Test {
+    explicit SessionFixture(std::vector<rules::Rule> rules = {keywordRule(1, {"TOP SECRET"})})
+        : engine(dpi::InspectionConfig{}, ruleSet(std::move(rules), "v1"),
+                 [](const std::string&) { return -1; }) {}
+    dpi::SessionScope egressFromClient() {
+        dpi::SessionScope scope;
+        scope.bytes_relation[0] = core::NetRelation::kEgress;
+        scope.bytes_relation[1] = core::NetRelation::kIngress;
+        scope.raw_layer = "icap.request";
+        return scope;
+    }
+    // A keyword reports once per stream: datagrams, each a stream of its own, let a test match
+    // the same rule again.
+    void datagram(dpi::InspectionSession& s, std::string_view bytes) {
+        s.datagram(Direction::kToServer, reinterpret_cast<const uint8_t*>(bytes.data()),
+                   static_cast<uint32_t>(bytes.size()), ++clock, out);
+    }
+    void send(dpi::InspectionSession& s, Direction d, std::string_view bytes) {
+        s.data(d, reinterpret_cast<const uint8_t*>(bytes.data()),
+               static_cast<uint32_t>(bytes.size()), ++clock, out);
+    }
+    dpi::InspectionEngine engine;
+    RecordingOutput out;
+    uint64_t clock = 0;
+};
+
+TEST_F(SessionFixture, KeywordSplitAcrossDeliveriesAlertsOnceWithItsLayerAndOffset) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    send(s, Direction::kToServer, "report: TOP ");
+    send(s, Direction::kToServer, "SECRET, and TOP SECRET again");
+    s.end(clock, out);
+    ASSERT_EQ(out.offered.size(), 1u);
+    EXPECT_EQ(out.offered[0].first, 0u); // rule index
+    const core::Alert& a = out.offered[0].second;
+    EXPECT_EQ(a.signature_id, 1u);
+    EXPECT_EQ(a.layer, "icap.request");
+    EXPECT_EQ(a.offset, 8u);
+    EXPECT_EQ(a.direction, "egress");
+    EXPECT_TRUE(a.to_server);
+}
+
+TEST_F(SessionFixture, NothingMatchesAcrossAGap) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    send(s, Direction::kToServer, "report: TOP ");
+    s.gap(Direction::kToServer, 100, clock, out);
+    send(s, Direction::kToServer, "SECRET");
+    s.end(clock, out);
+    EXPECT_TRUE(out.offered.empty());
+}
+
+TEST_F(SessionFixture, BytesOfTheWrongDirectionAreNotInspected) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    EXPECT_TRUE(s.wants(Direction::kToServer));
+    EXPECT_FALSE(s.wants(Direction::kToClient)); // ingress: no egress rule applies
+    send(s, Direction::kToClient, "TOP SECRET");
+    s.end(clock, out);
+    EXPECT_TRUE(out.offered.empty());
+}
+
+TEST_F(SessionFixture, DecodedHttpBodyIsMatchedInItsLayer) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    send(s, Direction::kToServer,
+         "POST /f HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+         "Content-Length: 17\r\n\r\nnote=TOP%20SECRET");
+    s.end(clock, out);
+    ASSERT_EQ(out.offered.size(), 1u);
+    EXPECT_EQ(out.offered[0].second.layer, "http.request.body.form");
+    EXPECT_EQ(out.offered[0].second.offset, 5u);
+}
+
+TEST_F(SessionFixture, RefusedAlertLetsALaterMatchBeOffered) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    out.verdict = SessionOutput::Verdict::kRefused;
+    datagram(s, "TOP SECRET");
+    out.verdict = SessionOutput::Verdict::kDelivered;
+    datagram(s, "TOP SECRET");
+    datagram(s, "TOP SECRET");
+    EXPECT_EQ(out.offered.size(), 2u); // refused, then delivered; the third is a repeat
+    EXPECT_EQ(engine.counters().repeat_matches, 1u);
+    EXPECT_TRUE(s.hasAlerted());
+}
+
+TEST_F(SessionFixture, HeldAlertReleasedLetsTheRuleMatchAgain) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    out.verdict = SessionOutput::Verdict::kHeld;
+    datagram(s, "TOP SECRET");
+    datagram(s, "TOP SECRET");
+    EXPECT_EQ(out.offered.size(), 1u); // held counts as alerted until released
+    s.releaseRule(0);
+    EXPECT_FALSE(s.hasAlerted());
+    datagram(s, "TOP SECRET");
+    EXPECT_EQ(out.offered.size(), 2u);
+}
+
+TEST_F(SessionFixture, EachDatagramIsItsOwnLayerInstance) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    const std::string first = "xxTOP ", second = "SECRET";
+    s.datagram(Direction::kToServer, reinterpret_cast<const uint8_t*>(first.data()), 6, 1, out);
+    s.datagram(Direction::kToServer, reinterpret_cast<const uint8_t*>(second.data()), 6, 2, out);
+    EXPECT_TRUE(out.offered.empty()); // nothing spans two datagrams
+    const std::string whole = "xxTOP SECRET";
+    s.datagram(Direction::kToServer, reinterpret_cast<const uint8_t*>(whole.data()), 12, 3, out);
+    ASSERT_EQ(out.offered.size(), 1u);
+    EXPECT_EQ(out.offered[0].second.offset, 2u); // offsets restart with each datagram
+}
+
+TEST_F(SessionFixture, RebaseKeepsAlertedRulesBySignatureIdAndDropsRemovedOnes) {
+    engine.adopt(ruleSet({keywordRule(1, {"TOP SECRET"}), keywordRule(2, {"CONFIDENTIAL"})}, "v2"));
+    dpi::InspectionSession s(engine, egressFromClient());
+    send(s, Direction::kToServer, "TOP SECRET CONFIDENTIAL ");
+    ASSERT_EQ(out.offered.size(), 2u);
+    // v3 drops rule 1 and puts rule 2 first.
+    s.rebase(
+        engine.adopt(ruleSet({keywordRule(2, {"CONFIDENTIAL"}), keywordRule(3, {"x"})}, "v3")));
+    send(s, Direction::kToServer, "CONFIDENTIAL ");
+    EXPECT_EQ(out.offered.size(), 2u); // rule 2 stays alerted across the switch
+    EXPECT_EQ(engine.counters().repeat_matches, 1u);
+    s.end(clock, out);
+}
+
+TEST_F(SessionFixture, DepthBoundsWhatIsInspectedAndIsCountedOnce) {
+    dpi::InspectionConfig config;
+    config.max_depth_bytes = 16;
+    dpi::InspectionEngine shallow(config, ruleSet({keywordRule(1, {"TOP SECRET"})}, "v1"),
+                                  [](const std::string&) { return -1; });
+    dpi::InspectionSession s(shallow, egressFromClient());
+    const std::string bytes = "0123456789 TOP SECRET";
+    s.data(Direction::kToServer, reinterpret_cast<const uint8_t*>(bytes.data()),
+           static_cast<uint32_t>(bytes.size()), 1, out);
+    s.data(Direction::kToServer, reinterpret_cast<const uint8_t*>(bytes.data()), 4, 2, out);
+    s.end(3, out);
+    EXPECT_TRUE(out.offered.empty());
+    EXPECT_FALSE(s.wants(Direction::kToServer));
+    EXPECT_EQ(shallow.counters().depth_exceeded, 1u);
+    EXPECT_EQ(shallow.counters().bytes_inspected, 16u);
+}
+
+} // namespace
+} // namespace egressmon::testing
