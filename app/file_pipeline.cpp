@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <thread>
 
+#include "app/control_signals.h"
 #include "app/pipeline.h"
 #include "app/pipeline_setup.h"
 #include "app/privilege_drop.h"
@@ -127,6 +128,10 @@ RunSummary runFilePipeline(const Options& o) {
     std::vector<std::thread> threads;
     for (unsigned i = 0; i < n; ++i)
         threads.emplace_back(workerLoop, std::ref(*parts.workers[i]), std::ref(*lanes[i]));
+    // Every thread is started (with the control signals blocked): from here only this thread,
+    // the reader, takes SIGINT/SIGTERM/SIGHUP. A SIGHUP restarts a read() it interrupts, so a
+    // reload never ends a piped input; a stop interrupts it (control_signals.h).
+    acceptControlSignals();
 
     RunSummary summary;
     capture::IpDefragmenter defrag(o.defrag);

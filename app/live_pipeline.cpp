@@ -10,6 +10,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "app/control_signals.h"
 #include "app/pipeline.h"
 #include "app/pipeline_setup.h"
 #include "app/privilege_drop.h"
@@ -166,6 +167,7 @@ RunSummary runLivePipeline(const Options& o) {
     std::vector<std::thread> threads;
     for (auto& lane : lanes)
         threads.emplace_back(liveWorkerLoop, std::ref(*lane));
+    acceptControlSignals(); // the capture threads never take SIGINT/SIGTERM/SIGHUP: this one does
     for (auto& t : threads)
         t.join();
 

@@ -5,19 +5,10 @@
 #include <csignal>
 #include <iostream>
 
+#include "app/control_signals.h"
 #include "app/options.h"
 #include "app/pipeline.h"
 #include "app/privilege_drop.h"
-#include "app/rule_reloader.h"
-
-namespace {
-void onReloadSignal(int) {
-    egressmon::app::reloadRequested().store(true);
-}
-void onStopSignal(int) {
-    egressmon::app::stopRequested().store(true);
-}
-} // namespace
 
 int main(int argc, char** argv) {
     using namespace egressmon::app;
@@ -37,17 +28,9 @@ int main(int argc, char** argv) {
         return 0;
     }
 
-    struct sigaction sa {};
-    sa.sa_handler = onStopSignal;
-    // The first signal asks for a clean stop (drain, flush, report); a second one kills.
-    sa.sa_flags = SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-    struct sigaction hup {};
-    hup.sa_handler = onReloadSignal; // re-read the rule files; the running ones stay on failure
-    sigemptyset(&hup.sa_mask);
-    sigaction(SIGHUP, &hup, nullptr);
+    // SIGINT/SIGTERM/SIGHUP: handlers installed, and blocked for every thread but the main
+    // one (which takes them once the pipeline's threads are started).
+    installControlSignals();
     // A reader that goes away (`egressmon ... | head`) must not kill the sensor: the write
     // fails with EPIPE instead and the sink counts the record as dropped.
     signal(SIGPIPE, SIG_IGN);

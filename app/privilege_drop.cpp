@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "core/c_handle.h"
+
 namespace egressmon::app {
 
 namespace {
@@ -66,14 +68,14 @@ void handOver(const std::string& dir, uid_t uid, gid_t gid) {
     const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (dir_fd < 0)
         throw UsageError("cannot open '" + dir + "' to hand it to the run-as user: " + errnoText());
-    DIR* d = fdopendir(dir_fd);
+    const core::CHandle<DIR, closedir> d(fdopendir(dir_fd)); // owns dir_fd once opened
     if (!d) {
         ::close(dir_fd);
         throw UsageError("cannot list '" + dir + "': " + errnoText());
     }
     std::string failed;
     if (fchown(dir_fd, uid, gid) != 0) failed = dir;
-    while (const dirent* e = readdir(d)) {
+    while (const dirent* e = readdir(d.get())) {
         struct stat st {};
         if (fstatat(dir_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
             st.st_nlink != 1)
@@ -81,10 +83,7 @@ void handOver(const std::string& dir, uid_t uid, gid_t gid) {
         if (fchownat(dir_fd, e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0 && failed.empty())
             failed = dir + "/" + e->d_name;
     }
-    const int saved = errno;
-    closedir(d);
-    errno = saved;
-    if (!failed.empty())
+    if (!failed.empty()) // errnoText() is read before `d` is closed
         throw UsageError("cannot hand '" + failed + "' to the run-as user: " + errnoText());
 }
 

@@ -138,6 +138,20 @@ DecodeError readPppProtocol(const uint8_t* d, uint32_t caplen, uint32_t& off,
     return pppToEthertype(be16(d + off - 2), type);
 }
 
+// Cisco HDLC: address (0x0f unicast, 0x8f broadcast), control (0x00), 16-bit ethertype. The
+// control byte is not checked, as nDPI's reader does not check it.
+constexpr bool isCiscoHdlcAddress(uint8_t b) noexcept {
+    return b == 0x0f || b == 0x8f;
+}
+
+DecodeError readCiscoHdlc(const uint8_t* d, uint32_t caplen, uint32_t& off,
+                          uint32_t& type) noexcept {
+    if (caplen < 4) return DecodeError::kTruncatedLinkHeader;
+    off = 4;
+    type = be16(d + 2);
+    return DecodeError::kNone;
+}
+
 // DLT_NULL stores the BSD address family in the byte order of the machine that captured, so
 // both orders are accepted; DLT_LOOP is always network order. IPv6 is 24, 28 or 30 depending on
 // which BSD (or macOS) wrote the file.
@@ -185,22 +199,20 @@ DecodeError readLinkHeader(LinkKind kind, const uint8_t* d, uint32_t caplen, uin
         off = 4;
         return readLoopbackFamily(d, caplen, kind == LinkKind::kNull, type);
     case LinkKind::kPpp:
+        // Routers' PPP-link captures also carry Cisco HDLC frames (as nDPI's reader decodes
+        // them): a first byte of 0x0f or 0x8f, never the start of a PPP header in practice.
+        if (caplen >= 1 && isCiscoHdlcAddress(d[0])) return readCiscoHdlc(d, caplen, off, type);
         // HDLC address/control bytes are present in some captures and absent in others.
         off = (caplen >= 2 && d[0] == 0xff && d[1] == 0x03) ? 2 : 0;
         return readPppProtocol(d, caplen, off, type);
-    case LinkKind::kCiscoHdlc:
-        if (caplen < 4) return DecodeError::kTruncatedLinkHeader;
-        off = 4;
-        type = be16(d + 2);
-        return DecodeError::kNone;
+    case LinkKind::kCiscoHdlc: return readCiscoHdlc(d, caplen, off, type);
     case LinkKind::kPppSerial:
         // Despite the name this link also carries Cisco HDLC framing (address 0x0f or 0x8f,
         // ethertype at 2-3); with PPP framing (address 0xff) bytes 2-3 are a PPP protocol.
+        if (caplen >= 1 && d[0] != 0xff) return readCiscoHdlc(d, caplen, off, type);
         if (caplen < 4) return DecodeError::kTruncatedLinkHeader;
         off = 4;
-        if (d[0] == 0xff) return pppToEthertype(be16(d + 2), type);
-        type = be16(d + 2);
-        return DecodeError::kNone;
+        return pppToEthertype(be16(d + 2), type);
     case LinkKind::kUnsupported: break;
     }
     return DecodeError::kUnsupportedLinkType;

@@ -3,19 +3,15 @@
 // here throws std::runtime_error with the file or interface name and libpcap's own message.
 
 #include <cstdint>
-#include <memory>
 #include <string>
 
 #include <pcap/pcap.h>
 
+#include "core/c_handle.h"
+
 namespace egressmon::capture {
 
-struct PcapCloser {
-    void operator()(pcap_t* p) const noexcept {
-        if (p) pcap_close(p);
-    }
-};
-using PcapHandle = std::unique_ptr<pcap_t, PcapCloser>;
+using PcapHandle = core::CHandle<pcap_t, pcap_close>;
 
 // Opens a pcap or pcapng file (libpcap tells them apart by content, not name), checks its link
 // type is one PacketDecoder supports, and applies the BPF filter if given.

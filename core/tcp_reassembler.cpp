@@ -1,10 +1,13 @@
 #include "tcp_reassembler.h"
 
 #include <algorithm>
+#include <bit>
+#include <chrono>
 #include <cstring>
 #include <iterator>
 #include <new>
 
+#include "hash_mix.h"
 #include "packet.h"
 
 // Call flow of onSegment():
@@ -18,12 +21,59 @@
 //   4. Deliver the pending pieces now contiguous, then, while the direction's bound is exceeded,
 //      drop the furthest-ahead pieces. (The worker-wide budget is checked before a piece is
 //      held: over it, the piece is refused.) Holes are given up on only in onAck() and close().
+//   Every piece delivered is remembered (range, hash) in a small ring, so that a later segment
+//   wholly inside the delivered stream can still be told a conflict when it repeats exactly one
+//   of those ranges with other bytes.
 
 namespace egressmon::core {
 
 namespace {
 
 using Pending = std::map<uint64_t, std::vector<uint8_t>>;
+
+// Hash of a delivered piece: wyhash-style rounds, each multiplying two 64-bit words into 128 bits
+// and folding the halves, over three independent lanes (48 bytes per step) so that hashing keeps
+// pace with delivery; the length and a final mix64 end it. The keys are drawn per process (start
+// time, where the code was loaded) and enter every multiplication, so which byte strings collide
+// cannot be worked out from the source alone. Not cryptographic.
+__extension__ using Uint128 = unsigned __int128;
+
+struct PieceHashKeys {
+    uint64_t k[3];
+};
+
+PieceHashKeys makePieceHashKeys() noexcept {
+    const uint64_t base =
+        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+        reinterpret_cast<uintptr_t>(&makePieceHashKeys);
+    return {{mix64(base + 1), mix64(base + 2), mix64(base + 3)}};
+}
+
+const PieceHashKeys kPieceHash = makePieceHashKeys();
+
+inline uint64_t foldMultiply(uint64_t a, uint64_t b) noexcept {
+    const Uint128 r = static_cast<Uint128>(a) * b;
+    return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
+
+uint64_t hashPiece(const uint8_t* p, uint32_t n) noexcept {
+    const uint64_t* k = kPieceHash.k;
+    uint64_t a = k[0], b = k[1], c = k[2];
+    const auto step = [&](const uint8_t* q) {
+        a = foldMultiply(load64(q) ^ k[1], load64(q + 8) ^ a);
+        b = foldMultiply(load64(q + 16) ^ k[2], load64(q + 24) ^ b);
+        c = foldMultiply(load64(q + 32) ^ k[0], load64(q + 40) ^ c);
+    };
+    uint32_t i = 0;
+    for (; n - i >= 48; i += 48)
+        step(p + i);
+    if (i < n) { // zero-padded tail: the length below keeps "ab" and "ab\0" apart
+        uint8_t tail[48] = {};
+        std::memcpy(tail, p + i, n - i);
+        step(tail);
+    }
+    return mix64(a ^ std::rotl(b, 21) ^ std::rotl(c, 43) ^ n);
+}
 
 // The reassembler's mutable state for the length of one call, so the steps can be written as
 // functions without widening the class's declared interface.
@@ -34,9 +84,11 @@ struct Stream {
     uint64_t& delivered;
     Pending& pending;
     uint32_t& buffered;
+    DeliveredSegments& recent;
     StreamConsumer& consumer;
 
     void deliver(const uint8_t* data, uint32_t len) noexcept {
+        recent.remember(delivered, data, len);
         consumer.onData(data, len);
         delivered += len;
         next_seq += len;
@@ -132,7 +184,9 @@ void Stream::place(uint64_t start, const uint8_t* data, uint64_t end, uint64_t t
         }
         pos = hole_end;
     }
-    if (fresh == 0) budget.retransmitted_bytes += end - start + trimmed;
+    // Nothing new and nothing different: a plain retransmission. With different bytes it is a
+    // conflict instead (counted below), never a retransmission.
+    if (fresh == 0 && !conflict) budget.retransmitted_bytes += end - start + trimmed;
     // A segment that differs from held bytes counts as an overlap even when it brings nothing
     // new, so that overlap_conflicts stays a subset of overlaps.
     if (fresh != 0 ? overlap : conflict) ++budget.overlaps;
@@ -140,6 +194,20 @@ void Stream::place(uint64_t start, const uint8_t* data, uint64_t end, uint64_t t
 }
 
 } // namespace
+
+void DeliveredSegments::remember(uint64_t start, const uint8_t* data, uint32_t len) noexcept {
+    entries_[next_] = {static_cast<uint32_t>(start), len, hashPiece(data, len)};
+    next_ = static_cast<uint8_t>((next_ + 1) % kCount);
+}
+
+DeliveredSegments::Match DeliveredSegments::compare(uint64_t start, const uint8_t* data,
+                                                    uint32_t len) const noexcept {
+    for (const Entry& e : entries_) {
+        if (e.len == len && len != 0 && e.start == static_cast<uint32_t>(start))
+            return e.hash == hashPiece(data, len) ? Match::kSame : Match::kDifferent;
+    }
+    return Match::kUnknown;
+}
 
 TcpReassembler::~TcpReassembler() {
     budget_.bytes_held -= buffered_bytes_;
@@ -174,8 +242,16 @@ void TcpReassembler::onSegment(uint32_t seq, const uint8_t* payload, uint32_t le
     const auto delivered = static_cast<int64_t>(delivered_);
     int64_t start = delivered + diff;
     const int64_t end = start + len;
-    if (end <= delivered) {
-        budget_.retransmitted_bytes += len; // already delivered, or before the picked-up start
+    if (end <= delivered) { // already delivered, or before the picked-up start
+        // Exactly a recently delivered piece with other bytes: a conflict. Anything else cannot
+        // be compared and counts as a retransmission.
+        if (start >= 0 && recent_.compare(static_cast<uint64_t>(start), payload, len) ==
+                              DeliveredSegments::Match::kDifferent) {
+            ++budget_.overlaps;
+            ++budget_.overlap_conflicts;
+            return;
+        }
+        budget_.retransmitted_bytes += len;
         return;
     }
     int64_t trimmed = 0;
@@ -185,7 +261,7 @@ void TcpReassembler::onSegment(uint32_t seq, const uint8_t* payload, uint32_t le
         start = delivered;
     }
     seen_end_ = std::max(seen_end_, static_cast<uint64_t>(end));
-    Stream s{config_, budget_, next_seq_, delivered_, pending_, buffered_bytes_, consumer};
+    Stream s{config_, budget_, next_seq_, delivered_, pending_, buffered_bytes_, recent_, consumer};
     s.place(static_cast<uint64_t>(start), payload, static_cast<uint64_t>(end),
             static_cast<uint64_t>(trimmed));
     s.deliverContiguous();
@@ -198,13 +274,13 @@ void TcpReassembler::onAck(uint32_t ack, StreamConsumer& consumer) noexcept {
     if (diff <= 0 || diff > static_cast<int64_t>(config_.max_ahead_bytes)) return;
     const uint64_t acked = delivered_ + static_cast<uint64_t>(diff);
     // Only holes in front of data we hold: a forged ACK cannot move the stream past real bytes.
-    Stream s{config_, budget_, next_seq_, delivered_, pending_, buffered_bytes_, consumer};
+    Stream s{config_, budget_, next_seq_, delivered_, pending_, buffered_bytes_, recent_, consumer};
     while (!pending_.empty() && pending_.begin()->first < acked)
         s.skipFirstHole();
 }
 
 void TcpReassembler::close(StreamConsumer& consumer) noexcept {
-    Stream s{config_, budget_, next_seq_, delivered_, pending_, buffered_bytes_, consumer};
+    Stream s{config_, budget_, next_seq_, delivered_, pending_, buffered_bytes_, recent_, consumer};
     while (!pending_.empty())
         s.skipFirstHole();
     if (seen_end_ > delivered_) { // seen, but dropped or never completed: say it is missing

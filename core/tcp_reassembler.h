@@ -8,6 +8,19 @@
 // same sequence range; a later segment only fills holes. Overlaps with different bytes are
 // counted (evasion is visible) but cannot change what was inspected.
 //
+// What counts as a conflict (overlap_conflicts, always also an overlap; never counted as
+// retransmitted_bytes):
+//   - bytes still held (not yet delivered) that a later segment covers with other bytes: compared
+//     byte for byte;
+//   - a segment that repeats EXACTLY the sequence range of one of the last kDeliveredRecords
+//     pieces delivered in this direction (one onData call each: usually one segment) with other
+//     bytes. Delivered bytes are not kept; each such piece is remembered by its range and a
+//     64-bit hash of its bytes (16 bytes per piece, DeliveredSegments), and compared by hash.
+// Not detected (counted as retransmitted_bytes, or as an overlap without conflict): a repeat of
+// older delivered pieces, of part of a delivered piece or of a range spanning several, and the
+// already-delivered head of a segment that also brings new bytes (it is trimmed unseen). The hash
+// is seeded per process but is not cryptographic.
+//
 // Out of order: segments beyond a hole are held, each charged its bytes plus kPieceOverhead (the
 // real cost of a map node and its buffer), against max_buffered_bytes / max_segments (per
 // direction) and the worker-wide budget. Over a direction's bound, the FURTHEST-ahead pieces are
@@ -25,6 +38,8 @@
 //
 // Thread: owned by the worker that owns the flow. noexcept; memory bounded as described.
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <vector>
@@ -77,6 +92,28 @@ struct ReassemblyBudget {
     }
 };
 
+// The last few pieces delivered in one direction, each as (stream offset, length, 64-bit hash of
+// its bytes), so that a retransmission of exactly one of those ranges can be compared with what
+// was delivered without keeping the bytes. Fixed size; the oldest entry is overwritten.
+class DeliveredSegments {
+  public:
+    static constexpr size_t kCount = 4;
+    enum class Match : uint8_t { kUnknown, kSame, kDifferent };
+
+    void remember(uint64_t start, const uint8_t* data, uint32_t len) noexcept;
+    // kUnknown unless [start, start + len) is exactly a remembered piece.
+    Match compare(uint64_t start, const uint8_t* data, uint32_t len) const noexcept;
+
+  private:
+    struct Entry {
+        uint32_t start = 0; // low 32 bits of the stream offset: entries are recent
+        uint32_t len = 0;   // 0: unused
+        uint64_t hash = 0;
+    };
+    std::array<Entry, kCount> entries_{};
+    uint8_t next_ = 0; // the entry overwritten next
+};
+
 class TcpReassembler {
   public:
     TcpReassembler(const ReassemblyConfig& config, ReassemblyBudget& budget) noexcept
@@ -101,6 +138,9 @@ class TcpReassembler {
 
     // What one held piece costs beyond its payload (map node, vector header, allocator).
     static constexpr uint32_t kPieceOverhead = 96;
+    // How many delivered pieces are remembered to tell a conflicting retransmission of delivered
+    // bytes from a plain one.
+    static constexpr size_t kDeliveredRecords = DeliveredSegments::kCount;
 
     uint64_t deliveredBytes() const noexcept { return delivered_; }
     uint32_t bufferedBytes() const noexcept { return buffered_bytes_; }
@@ -116,6 +156,7 @@ class TcpReassembler {
     std::map<uint64_t, std::vector<uint8_t>> pending_;
     uint32_t buffered_bytes_ = 0; // charged: payload + kPieceOverhead per piece
     uint64_t seen_end_ = 0;       // furthest stream offset any accepted segment reached
+    DeliveredSegments recent_;    // the last pieces delivered, by range and hash
 };
 
 } // namespace egressmon::core

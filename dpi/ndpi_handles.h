@@ -1,21 +1,14 @@
 #pragma once
-// RAII owners for nDPI's C handles (stateless deleters, so the pointers stay pointer-sized).
-
-#include <memory>
+// RAII owners for nDPI's C handles (core::CHandle: pointer-sized).
 
 #include <ndpi/ndpi_api.h>
 
+#include "core/c_handle.h"
+
 namespace egressmon::dpi {
 
-template <auto Fn> struct CDeleter {
-    template <class T> void operator()(T* p) const noexcept {
-        if (p) Fn(p);
-    }
-};
-
-using NdpiModule =
-    std::unique_ptr<ndpi_detection_module_struct, CDeleter<ndpi_exit_detection_module>>;
+using NdpiModule = core::CHandle<ndpi_detection_module_struct, ndpi_exit_detection_module>;
 // ndpi_flow_free releases the flow's internal buffers and the struct itself.
-using NdpiFlow = std::unique_ptr<ndpi_flow_struct, CDeleter<ndpi_flow_free>>;
+using NdpiFlow = core::CHandle<ndpi_flow_struct, ndpi_flow_free>;
 
 } // namespace egressmon::dpi

@@ -15,7 +15,7 @@ namespace egressmon::rules {
 
 namespace {
 
-using HsCompileError = std::unique_ptr<hs_compile_error_t, HsDeleter<hs_free_compile_error>>;
+using HsCompileError = core::CHandle<hs_compile_error_t, hs_free_compile_error>;
 
 // Canonical order, so that of identical expressions the UTF-8 one is kept.
 constexpr Encoding kEncodingOrder[] = {Encoding::kUtf8, Encoding::kGb18030, Encoding::kUtf16Le,

@@ -14,6 +14,7 @@
 
 #include <hs/hs.h>
 
+#include "core/c_handle.h"
 #include "rule.h"
 
 namespace egressmon::rules {
@@ -22,13 +23,8 @@ struct RuleError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-template <auto Fn> struct HsDeleter {
-    template <class T> void operator()(T* p) const noexcept {
-        if (p) Fn(p);
-    }
-};
-using HsDatabase = std::unique_ptr<hs_database_t, HsDeleter<hs_free_database>>;
-using HsScratch = std::unique_ptr<hs_scratch_t, HsDeleter<hs_free_scratch>>;
+using HsDatabase = core::CHandle<hs_database_t, hs_free_database>;
+using HsScratch = core::CHandle<hs_scratch_t, hs_free_scratch>;
 
 // What one Hyperscan expression id stands for.
 struct PatternInfo {

@@ -28,7 +28,7 @@ class MatchHandler {
 inline void hs_close_stream_nocb(hs_stream_t* s) {
     hs_close_stream(s, nullptr, nullptr, nullptr);
 }
-using HsStream = std::unique_ptr<hs_stream_t, HsDeleter<hs_close_stream_nocb>>;
+using HsStream = core::CHandle<hs_stream_t, hs_close_stream_nocb>;
 
 class StreamMatcher {
   public:

@@ -526,6 +526,44 @@ class rule_reload(unittest.TestCase):
         self.assertEqual(stats["rules"]["reload_failures"], 1)
         self.assertEqual(stats["rules"]["policy_version"], versions[502])
 
+    def test_reload_while_reading_a_pipe_keeps_the_input(self):
+        # `tcpdump -w - | egressmon -r -`: SIGHUPs that arrive while the reader waits in read()
+        # on an idle pipe reload the rules and never end the capture.
+        with open(SAMPLE, "rb") as f:
+            data = f.read()
+        whole = run("-r", SAMPLE, "--stats", "--workers", "1")
+        self.assertEqual(whole.returncode, 0, whole.stderr)
+        packets = json.loads(whole.stderr.strip().splitlines()[-1])["packets"]
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chmod(tmp, 0o755)  # re-read as nobody when started as root
+            rules = os.path.join(tmp, "rules.yaml")
+            with open(rules, "w") as f:
+                f.write(self.RULE.format(sid=601, kw="GAMMA-MARK"))
+            proc = subprocess.Popen([BINARY, "-r", "-", "--rules", rules, "--stats",
+                                     "--workers", "2"], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            # The file header and part of the first records, then nothing: the reader blocks.
+            proc.stdin.write(data[:24 + 100])
+            proc.stdin.flush()
+            time.sleep(1.0)
+            for _ in range(4):
+                proc.send_signal(signal.SIGHUP)
+                time.sleep(0.3)
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode()
+                for f in (proc.stdin, proc.stdout, proc.stderr):
+                    f.close()
+                self.fail(f"egressmon ended its input on SIGHUP: {err}")
+            out, err = proc.communicate(input=data[24 + 100:], timeout=60)  # then end of input
+        err = err.decode()
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertNotIn("read error", err)
+        self.assertIn("rules reloaded", err)
+        stats = json.loads(err.strip().splitlines()[-1])
+        self.assertEqual(stats["packets"], packets, err)
+        self.assertEqual(stats["capture"]["read_errors"], 0, err)
+        self.assertGreaterEqual(stats["rules"]["reloads"], 1, err)
+
 
 def assert_usage_error(test, proc, *needles):
     """Bad usage or a bad file (INTERFACE.md): `proc` exited 2 with exactly one line on stderr,

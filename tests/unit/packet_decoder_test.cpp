@@ -283,6 +283,17 @@ TEST(PacketDecoder, CiscoHdlc) {
     expectV6Udp(decodeAs(DLT_C_HDLC, concat(ciscoHdlc(kEthIpv6), v6Udp())), 4);
 }
 
+// Routers' PPP-link captures also carry Cisco HDLC frames (address 0x0f unicast or 0x8f
+// broadcast, control 0, ethertype); nDPI's reader decodes them on DLT_PPP as well.
+TEST(PacketDecoder, CiscoHdlcFramingOnPppLink) {
+    expectV4Tcp(decodeAs(DLT_PPP, concat(ciscoHdlc(kEthIpv4), v4Tcp())), 4);
+    Bytes broadcast = ciscoHdlc(kEthIpv6);
+    broadcast[0] = 0x8f;
+    expectV6Udp(decodeAs(DLT_PPP, concat(broadcast, v6Udp())), 4);
+    // SLARP (0x8035) keepalives are Cisco HDLC too, and not IP.
+    expectDropped(decodeAs(DLT_PPP, concat(ciscoHdlc(0x8035), filler(18))), DecodeError::kNotIp);
+}
+
 TEST(PacketDecoder, PppSerialWithPppOrCiscoFraming) {
     expectV4Tcp(decodeAs(DLT_PPP_SERIAL, concat(ppp(kPppIpv4, true), v4Tcp())), 4);
     expectV6Udp(decodeAs(DLT_PPP_SERIAL, concat(ciscoHdlc(kEthIpv6), v6Udp())), 4);
@@ -791,6 +802,7 @@ std::vector<DropCase> dropCases() {
     add("ppp without protocol", DLT_PPP, Bytes{0xff, 0x03}, E::kTruncatedLinkHeader);
     add("ppp half protocol", DLT_PPP, Bytes{0x00}, E::kTruncatedLinkHeader);
     add("short c_hdlc", DLT_C_HDLC, Bytes{0x0f, 0, 8}, E::kTruncatedLinkHeader);
+    add("short c_hdlc on ppp", DLT_PPP, Bytes{0x8f, 0, 8}, E::kTruncatedLinkHeader);
     add("short ppp_serial", DLT_PPP_SERIAL, Bytes{0xff, 3, 0}, E::kTruncatedLinkHeader);
     add("empty raw", DLT_RAW, Bytes{}, E::kTruncatedLinkHeader);
     add("short llc", eth, concat(ethernet8023(1), Bytes{0xAA}), E::kTruncatedLinkHeader);

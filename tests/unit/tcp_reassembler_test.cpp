@@ -190,12 +190,13 @@ TEST_F(TcpReassemblerTest, OverlapDifferentBytesFirstWins) {
     EXPECT_EQ(rec_.out, "abcdEFghIJkl");
     EXPECT_EQ(budget_.overlaps, 1u);
     EXPECT_EQ(budget_.overlap_conflicts, 1u);
-    // A full copy of held bytes with different content is an overlap with conflict too.
+    // A full copy of held bytes with different content is an overlap with conflict too, and
+    // not a retransmission.
     feed(r, rec_, 20, "QR");
     feed(r, rec_, 20, "qr");
     EXPECT_EQ(budget_.overlaps, 2u);
     EXPECT_EQ(budget_.overlap_conflicts, 2u);
-    EXPECT_EQ(budget_.retransmitted_bytes, 2u);
+    EXPECT_EQ(budget_.retransmitted_bytes, 0u);
     r.close(rec_);
     EXPECT_EQ(rec_.out, "abcdEFghIJkl<GAP 8>QR");
 }
@@ -435,4 +436,81 @@ TEST_F(TcpReassemblerTest, BudgetReturnedOnDestruction) {
     }
     EXPECT_EQ(budget_.bytes_held, 0u);
     EXPECT_EQ(rec_.out, "a");
+}
+
+// A retransmission of a held (not yet delivered) range with other bytes is a conflict, not a
+// retransmission; the held bytes stay (first wins).
+TEST_F(TcpReassemblerTest, ConflictingRetransmissionOfHeldRange) {
+    TcpReassembler r(cfg_, budget_);
+    feed(r, rec_, 0, "ab");
+    feed(r, rec_, 4, "efgh"); // held behind the hole at 2
+    feed(r, rec_, 4, "EFGH");
+    EXPECT_EQ(budget_.overlaps, 1u);
+    EXPECT_EQ(budget_.overlap_conflicts, 1u);
+    EXPECT_EQ(budget_.retransmitted_bytes, 0u);
+    feed(r, rec_, 2, "cd");
+    EXPECT_EQ(rec_.out, "abcdefgh");
+}
+
+// Delivered bytes are gone, but the last few delivered segments are remembered by range and
+// hash: a retransmission of exactly such a range with other bytes is a conflict.
+TEST_F(TcpReassemblerTest, ConflictingRetransmissionOfDeliveredRange) {
+    TcpReassembler r(cfg_, budget_);
+    feed(r, rec_, 1000, "hello ");
+    feed(r, rec_, 1006, "world");
+    feed(r, rec_, 1006, "WORLD"); // the last delivered segment, other bytes
+    EXPECT_EQ(budget_.overlaps, 1u);
+    EXPECT_EQ(budget_.overlap_conflicts, 1u);
+    EXPECT_EQ(budget_.retransmitted_bytes, 0u);
+    feed(r, rec_, 1000, "HELLO "); // an older one, still remembered
+    EXPECT_EQ(budget_.overlap_conflicts, 2u);
+    EXPECT_EQ(budget_.overlaps, 2u);
+    EXPECT_EQ(budget_.retransmitted_bytes, 0u);
+    EXPECT_EQ(rec_.out, "hello world"); // first wins: nothing delivered again
+}
+
+// A held piece delivered later (when the hole before it fills) is remembered too.
+TEST_F(TcpReassemblerTest, ConflictingRetransmissionOfPieceDeliveredFromHeld) {
+    TcpReassembler r(cfg_, budget_);
+    feed(r, rec_, 0, "ab");
+    feed(r, rec_, 4, "ef");
+    feed(r, rec_, 2, "cd");
+    EXPECT_EQ(rec_.out, "abcdef");
+    feed(r, rec_, 4, "EF");
+    EXPECT_EQ(budget_.overlap_conflicts, 1u);
+    feed(r, rec_, 2, "cd"); // same bytes
+    EXPECT_EQ(budget_.overlap_conflicts, 1u);
+    EXPECT_EQ(budget_.retransmitted_bytes, 2u);
+}
+
+// Identical retransmissions of delivered and of held ranges stay retransmitted_bytes.
+TEST_F(TcpReassemblerTest, IdenticalRetransmissionIsNotAConflict) {
+    TcpReassembler r(cfg_, budget_);
+    feed(r, rec_, 0, "hello");
+    feed(r, rec_, 5, "world");
+    feed(r, rec_, 10, "!!"); // delivered
+    feed(r, rec_, 20, "held");
+    feed(r, rec_, 5, "world");
+    feed(r, rec_, 20, "held");
+    feed(r, rec_, 0, "hello");
+    EXPECT_EQ(budget_.retransmitted_bytes, 14u);
+    EXPECT_EQ(budget_.overlaps, 0u);
+    EXPECT_EQ(budget_.overlap_conflicts, 0u);
+}
+
+// What is not detected: a delivered range no longer among the last kDeliveredRecords delivered
+// segments, or a retransmission that does not match a delivered segment's range exactly.
+TEST_F(TcpReassemblerTest, DeliveredRecordIsBounded) {
+    TcpReassembler r(cfg_, budget_);
+    uint32_t seq = 0;
+    for (size_t i = 0; i <= TcpReassembler::kDeliveredRecords; ++i, seq += 4)
+        feed(r, rec_, seq, "abcd");
+    feed(r, rec_, 0, "ABCD");  // the oldest: forgotten
+    feed(r, rec_, 5, "BC");    // inside a remembered segment, not its exact range
+    feed(r, rec_, 4, "ABCDE"); // across two remembered segments
+    EXPECT_EQ(budget_.overlap_conflicts, 0u);
+    EXPECT_EQ(budget_.retransmitted_bytes, 11u);
+    feed(r, rec_, seq - 4, "ABCD"); // the newest: caught
+    EXPECT_EQ(budget_.overlap_conflicts, 1u);
+    EXPECT_LE(budget_.overlap_conflicts, budget_.overlaps);
 }
