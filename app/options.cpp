@@ -150,6 +150,8 @@ void apply(Options& o, const Setting& s) {
         o.inspection.http.max_trailer_bytes = parseNumber<uint32_t>(v, s.origin, 1024, 1u << 24);
     else if (k == "http.max-pending-requests") // one bit each per HTTP flow: at most 128 bytes
         o.inspection.http.max_pending_requests = parseNumber<uint32_t>(v, s.origin, 1, 1024);
+    else if (k == "http.max-resync-bytes") // 0: stop at a hole that loses the framing
+        o.inspection.http.max_resync_bytes = parseNumber<uint64_t>(v, s.origin, 0, 1ull << 40);
     else if (k == "smtp.max-line-bytes") // RFC 5321 lines are 1000 bytes at most
         o.inspection.smtp.max_line_bytes = parseNumber<uint32_t>(v, s.origin, 512, 1u << 20);
     else if (k == "smtp.max-header-bytes")

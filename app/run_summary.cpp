@@ -146,6 +146,9 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("part_header_too_large", h.part_header_too_large);
     w.field("trailer_too_large", h.trailer_too_large);
     w.field("pending_requests_exceeded", h.pending_requests_exceeded);
+    w.field("resyncs", h.resyncs);
+    w.field("resync_failures", h.resync_failures);
+    w.field("gap_cut_layers", h.gap_cut_layers);
     w.endObject();
 
     const auto& m = s.workers.smtp;

@@ -25,6 +25,7 @@ void HttpBodyDecoder::start(const HttpHead& head) {
     // is not parsed.
     kind_ = request_ && coding_ != ContentCoding::Unsupported ? head.kind : ContentKind::Other;
     content_open_ = kind_ != ContentKind::Other;
+    decoded_cut_ = false;
     if (kind_ == ContentKind::Form) form_.reset(PercentDecoder::Plus::Space);
     if (kind_ == ContentKind::Multipart) boundary_.assign(head.boundary);
 }
@@ -34,9 +35,19 @@ void HttpBodyDecoder::emit(Layer& layer, const char* name, const uint8_t* data, 
     if (!layer.begun) {
         layer.begun = true;
         layer.id = sink_->beginLayer(name);
+        if (layer.id != kNoLayer && layer.gap_before > 0)
+            sink_->layerGap(layer.id, layer.gap_before);
     }
     // A refused layer's bytes still go to the sink, which counts what it could not scan.
     sink_->layerData(layer.id, data, static_cast<uint32_t>(len));
+}
+
+void HttpBodyDecoder::gapLayer(Layer& layer, uint64_t missing) {
+    if (!layer.begun) {
+        layer.gap_before += missing;
+    } else if (layer.id != kNoLayer) {
+        sink_->layerGap(layer.id, missing);
+    }
 }
 
 void HttpBodyDecoder::end(Layer& layer) {
@@ -53,6 +64,7 @@ void HttpBodyDecoder::data(const uint8_t* data, size_t len, DecodedLayerSink& si
         const size_t n = std::min(kSlice, len - off);
         emit(body_layer_, bodyName(request_), p, n);
         if (coding_ == ContentCoding::Gzip || coding_ == ContentCoding::Deflate) {
+            if (decoded_cut_) continue;
             if (!inflater_) {
                 inflater_ = std::make_unique<Inflater>(
                     coding_ == ContentCoding::Gzip ? Inflater::Format::Gzip
@@ -108,6 +120,10 @@ void HttpBodyDecoder::partData(const uint8_t* data, size_t len) {
     emit(content_layer_, "http.request.body.multipart", data, len);
 }
 
+void HttpBodyDecoder::partGap(uint64_t missing) {
+    gapLayer(content_layer_, missing);
+}
+
 void HttpBodyDecoder::partEnd() {
     end(content_layer_);
 }
@@ -141,6 +157,31 @@ void HttpBodyDecoder::finish(DecodedLayerSink& sink) {
     end(body_layer_);
     inflater_.reset();
     open_ = false;
+}
+
+void HttpBodyDecoder::gap(uint64_t missing, DecodedLayerSink& sink) {
+    if (!open_ || missing == 0) return;
+    sink_ = &sink;
+    gapLayer(body_layer_, missing);
+    if (coding_ == ContentCoding::Gzip || coding_ == ContentCoding::Deflate) {
+        if (decoded_cut_) return;
+        decoded_cut_ = true;
+        // Counted when a decompressed layer was (or was still to be) decoded: not after a bomb
+        // or corrupt data already ended it.
+        if (!inflater_ || inflater_->status() == Inflater::Status::Active)
+            ++counters_.gap_cut_layers;
+        finishContent(false);
+        end(decoded_layer_);
+        inflater_.reset();
+        return;
+    }
+    if (!content_open_) return;
+    if (kind_ == ContentKind::Form) {
+        form_.reset(PercentDecoder::Plus::Space); // a held partial escape is lost with the hole
+        gapLayer(content_layer_, missing);
+    } else if (kind_ == ContentKind::Multipart && multipart_) {
+        if (multipart_->gap(missing, *this)) ++counters_.gap_cut_layers;
+    }
 }
 
 void HttpBodyDecoder::abort(DecodedLayerSink& sink) {

@@ -14,6 +14,12 @@
 // bomb or corrupt compressed data ends the decompressed layer and the content stage; the body
 // layer goes on (framing is not affected).
 //
+// A hole in the body (gap()): the body layer takes it (layerGap) and goes on. A decompressed
+// layer cannot continue across a hole: it ends (counted in gap_cut_layers) with its content
+// stage, and the rest of the body is only framed. An identity body's content stage goes on: the
+// form layer takes the gap (counted in raw body bytes); a multipart part takes it or ends, and
+// the parser resynchronises at the next boundary (MultipartParser::gap).
+//
 // Thread: owned by one HttpDecoder. Memory: the inflater (~44 KiB) only while a compressed body
 // is open; small scratch strings bounded by kSlice.
 
@@ -46,13 +52,17 @@ class HttpBodyDecoder final : InflateOutput, MultipartHandler {
     void data(const uint8_t* data, size_t len, DecodedLayerSink& sink);
     // The body ended (complete, or truncated by the end of the stream): flush and end layers.
     void finish(DecodedLayerSink& sink);
-    // Bytes were lost: end the open layers without flushing held partial escapes.
+    // `missing` bytes of the body were lost: see above. The body goes on.
+    void gap(uint64_t missing, DecodedLayerSink& sink);
+    // Decoding of the body is given up: end the open layers without flushing held partial
+    // escapes.
     void abort(DecodedLayerSink& sink);
 
   private:
     void inflated(const uint8_t* data, size_t len) override;
     void partBegin() override;
     void partData(const uint8_t* data, size_t len) override;
+    void partGap(uint64_t missing) override;
     void partEnd() override;
 
     void content(const uint8_t* data, size_t len);
@@ -62,8 +72,10 @@ class HttpBodyDecoder final : InflateOutput, MultipartHandler {
     struct Layer {
         LayerId id = kNoLayer;
         bool begun = false;
+        uint64_t gap_before = 0; // lost before the layer's first byte: told once it begins
     };
     void emit(Layer& layer, const char* name, const uint8_t* data, size_t len);
+    void gapLayer(Layer& layer, uint64_t missing);
     void end(Layer& layer);
 
     const bool request_;
@@ -75,6 +87,7 @@ class HttpBodyDecoder final : InflateOutput, MultipartHandler {
     ContentCoding coding_ = ContentCoding::Identity;
     ContentKind kind_ = ContentKind::Other;
     bool content_open_ = false; // form / multipart stage still takes bytes
+    bool decoded_cut_ = false;  // a hole ended the decompressed layer: the rest is only framed
     Layer body_layer_;
     Layer decoded_layer_;
     Layer content_layer_;

@@ -16,6 +16,31 @@ void HttpBodyFramer::start(Mode mode, uint64_t length) noexcept {
     if (mode == Mode::Length && length == 0) state_ = State::Done;
 }
 
+HttpBodyFramer::GapStep HttpBodyFramer::gap(uint64_t missing) noexcept {
+    GapStep g;
+    if (state_ != State::Data) { // chunk framing, or nothing left to frame: lost
+        g.resumes = false;
+        state_ = State::Done;
+        return g;
+    }
+    if (mode_ == Mode::UntilClose || missing < remaining_) {
+        if (mode_ != Mode::UntilClose) remaining_ -= missing;
+        g.body = missing;
+        g.resumes = true;
+        return g;
+    }
+    g.body = remaining_;
+    remaining_ = 0;
+    if (missing == g.body) { // the hole ends with the body (Length) or the chunk's data
+        g.resumes = true;
+        state_ = mode_ == Mode::Chunked ? State::ChunkDataCr : State::Done;
+        g.done = state_ == State::Done;
+        return g;
+    }
+    state_ = State::Done; // the hole runs past the body (or chunk): the framing is lost
+    return g;
+}
+
 HttpBodyFramer::Step HttpBodyFramer::step(const uint8_t* data, size_t len) noexcept {
     Step s;
     size_t i = 0;

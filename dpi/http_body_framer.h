@@ -5,7 +5,8 @@
 // input.
 //
 // Call flow: start() per body, then step() repeatedly on the unconsumed input: each call
-// consumes some bytes and returns at most one contiguous span of body bytes.
+// consumes some bytes and returns at most one contiguous span of body bytes. gap() when bytes of
+// the stream were lost: whether the framing still holds after the hole.
 
 #include <cstddef>
 #include <cstdint>
@@ -29,8 +30,19 @@ class HttpBodyFramer {
     explicit HttpBodyFramer(uint32_t max_trailer_bytes = 64 * 1024) noexcept
         : max_trailer_bytes_(max_trailer_bytes) {}
 
+    struct GapStep {
+        uint64_t body = 0;    // body bytes lost in the hole
+        bool resumes = false; // framing holds after the hole (else: lost, the body is over)
+        bool done = false;    // ... and the body ended exactly at the hole's end
+    };
+
     void start(Mode mode, uint64_t length = 0) noexcept;
     Step step(const uint8_t* data, size_t len) noexcept;
+    // `missing` (> 0) bytes were lost at this point. Inside data of a known length (Content-
+    // Length, one chunk) or a close-delimited body, the hole takes body bytes and framing goes
+    // on; a hole in chunk framing (size line, CRLF, trailers) or past a Content-Length body's
+    // end loses it: `resumes` false, and the framer is done.
+    GapStep gap(uint64_t missing) noexcept;
 
   private:
     enum class State : uint8_t {

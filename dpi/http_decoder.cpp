@@ -6,9 +6,16 @@
 //                   pairing, and the framing of the body (none / length / chunked / to close).
 //          -> Body: HttpBodyFramer strips the framing; HttpBodyDecoder emits the body layers.
 //                   When the body ends, back to Head for the next (pipelined) message.
-//   onGap  -> open layers end; stopped.      onEnd -> a body in progress ends; stopped.
+//          -> Resync: after a gap that lost the framing, lines are read (one at a time, bounded
+//                   by max_header_bytes) and dropped until one is plausibleResyncLine: it becomes
+//                   the start line in head_, back to Head. Over max_resync_bytes: stopped.
+//   onGap  -> Body: HttpBodyFramer::gap says whether the body goes on (its layers take the gap)
+//             or the framing is lost; Head or a lost body: Resync.
+//   onEnd  -> a body in progress ends; stopped.
 //
-// Any parse failure stops the direction: later bytes could not be framed reliably.
+// A parse failure stops the direction (later bytes could not be framed reliably), except for
+// the first message after a resync: its start line may have been body bytes that only looked
+// like one, so the search goes on.
 
 #include "http_decoder.h"
 
@@ -25,16 +32,22 @@
 namespace egressmon::dpi {
 
 struct HttpDecoder::Impl {
-    enum class State : uint8_t { Head, Body, Stopped };
+    enum class State : uint8_t { Head, Body, Resync, Stopped };
 
     Impl(bool requests, const HttpDecoderLimits& limits, HttpDecoderCounters& counters,
-         HttpPairing* pairing)
-        : requests_(requests), limits_(limits), counters_(counters), pairing_(pairing),
-          framer_(limits.max_trailer_bytes), body_(requests, limits_, counters) {}
+         HttpPairing* pairing, HttpDecoderMode mode)
+        : requests_(requests), decode_(mode == HttpDecoderMode::Decode), limits_(limits),
+          counters_(counters), pairing_(pairing), framer_(limits.max_trailer_bytes),
+          body_(requests, limits_, counters) {}
 
     void data(const uint8_t* data, size_t len, DecodedLayerSink& sink);
     size_t head(const uint8_t* data, size_t len, DecodedLayerSink& sink);
     size_t body(const uint8_t* data, size_t len, DecodedLayerSink& sink);
+    size_t resync(const uint8_t* data, size_t len, DecodedLayerSink& sink);
+    void gap(uint64_t missing, DecodedLayerSink& sink);
+    bool bodyGap(uint64_t missing, DecodedLayerSink& sink);
+    void enterResync(DecodedLayerSink& sink);
+    void skipLine();
     void startMessage(DecodedLayerSink& sink);
     void emitDecodedTarget(std::string_view target, DecodedLayerSink& sink);
     void pushRequest(bool head_method);
@@ -42,12 +55,19 @@ struct HttpDecoder::Impl {
     void stop(DecodedLayerSink& sink, uint64_t* counter);
 
     const bool requests_;
+    const bool decode_; // false: pairing only (no layers)
     const HttpDecoderLimits limits_;
     HttpDecoderCounters& counters_;
     HttpPairing* pairing_;
     State state_ = State::Head;
     std::string head_;      // header section so far
     size_t line_start_ = 0; // offset in head_ of the line being read
+    // Resync: the line being read (in head_) is longer than a start line may be: dropped.
+    bool line_dropped_ = false;
+    uint64_t line_len_ = 0; // Resync: bytes of the line being read
+    // Since a gap lost the framing, until a message parses: stream bytes skipped.
+    bool resyncing_ = false;
+    uint64_t resync_skipped_ = 0;
     HttpBodyFramer framer_;
     HttpBodyDecoder body_;
 };
@@ -63,8 +83,93 @@ void HttpDecoder::Impl::stop(DecodedLayerSink& sink, uint64_t* counter) {
 void HttpDecoder::Impl::data(const uint8_t* data, size_t len, DecodedLayerSink& sink) {
     size_t i = 0;
     while (i < len && state_ != State::Stopped) {
-        i += state_ == State::Head ? head(data + i, len - i, sink) : body(data + i, len - i, sink);
+        switch (state_) {
+        case State::Head: i += head(data + i, len - i, sink); break;
+        case State::Body: i += body(data + i, len - i, sink); break;
+        case State::Resync: i += resync(data + i, len - i, sink); break;
+        case State::Stopped: break;
+        }
     }
+}
+
+void HttpDecoder::Impl::enterResync(DecodedLayerSink& sink) {
+    body_.abort(sink);
+    if (!resyncing_) resync_skipped_ = 0; // a gap while still searching does not renew the bound
+    resyncing_ = true;
+    head_.clear();
+    line_start_ = 0;
+    line_dropped_ = false;
+    line_len_ = 0;
+    state_ = State::Resync;
+}
+
+// Split-invariant: whether the bound is passed depends only on the stream, not on how it was cut
+// into pieces (bytes count as skipped once their line is rejected, or known to be too long).
+size_t HttpDecoder::Impl::resync(const uint8_t* data, size_t len, DecodedLayerSink& sink) {
+    size_t i = 0;
+    while (i < len) {
+        const void* lf = std::memchr(data + i, '\n', len - i);
+        const size_t end =
+            lf ? static_cast<size_t>(static_cast<const uint8_t*>(lf) - data) + 1 : len;
+        const size_t n = end - i;
+        line_len_ += n;
+        if (!line_dropped_ && line_len_ <= limits_.max_header_bytes) {
+            head_.append(reinterpret_cast<const char*>(data + i), n);
+        } else if (!line_dropped_) { // longer than a header section may be: not a start line
+            line_dropped_ = true;
+            std::string().swap(head_);
+        }
+        i = end;
+        if (lf) {
+            std::string_view line(head_);
+            if (!line_dropped_) line.remove_suffix(1);
+            if (!line_dropped_ && plausibleResyncLine(line, requests_)) {
+                line_start_ = head_.size(); // the start line; its header fields follow
+                line_len_ = 0;
+                state_ = State::Head;
+                return i;
+            }
+            skipLine();
+        }
+        if (resync_skipped_ + (line_dropped_ ? line_len_ : 0) > limits_.max_resync_bytes) {
+            stop(sink, &counters_.resync_failures);
+            return i;
+        }
+    }
+    return i;
+}
+
+// The line being read in Resync is not a start line (rejected, or cut by a hole): skipped.
+void HttpDecoder::Impl::skipLine() {
+    resync_skipped_ += line_len_;
+    line_len_ = 0;
+    line_dropped_ = false;
+    head_.clear();
+}
+
+void HttpDecoder::Impl::gap(uint64_t missing, DecodedLayerSink& sink) {
+    if (state_ == State::Stopped || missing == 0) return;
+    ++counters_.gaps;
+    if (state_ == State::Body && bodyGap(missing, sink)) {
+        ++counters_.resyncs;
+        return;
+    }
+    if (state_ == State::Resync) { // the line being read is cut by the hole: start over
+        skipLine();
+        return;
+    }
+    enterResync(sink);
+}
+
+// The body's share of the hole goes to its layers; true when the framing holds after it.
+bool HttpDecoder::Impl::bodyGap(uint64_t missing, DecodedLayerSink& sink) {
+    const HttpBodyFramer::GapStep g = framer_.gap(missing);
+    body_.gap(g.body, sink);
+    if (g.resumes && !g.done) return true;
+    if (!g.resumes) return false;
+    body_.finish(sink); // the hole ended exactly with the body: the next message follows
+    state_ = State::Head;
+    return true;
 }
 
 size_t HttpDecoder::Impl::head(const uint8_t* data, size_t len, DecodedLayerSink& sink) {
@@ -155,15 +260,23 @@ bool HttpDecoder::Impl::popResponseIsHead() {
 void HttpDecoder::Impl::startMessage(DecodedLayerSink& sink) {
     const HttpHead h = parseHttpHead(head_, requests_);
     if (!h.ok) {
+        if (resyncing_) { // the start line was a look-alike: search on
+            enterResync(sink);
+            return;
+        }
         stop(sink, &counters_.parse_errors);
         return;
+    }
+    if (resyncing_) { // decoding goes on after the hole
+        ++counters_.resyncs;
+        resyncing_ = false;
     }
     ++counters_.messages;
     bool has_body = true;
     HttpBodyFramer::Mode mode = HttpBodyFramer::Mode::UntilClose;
     if (requests_) {
         pushRequest(h.method == "HEAD");
-        emitDecodedTarget(h.target, sink);
+        if (decode_) emitDecodedTarget(h.target, sink);
         if (h.other_transfer) { // RFC 9112 6.3: a request body of unknown length
             stop(sink, &counters_.parse_errors);
             return;
@@ -195,9 +308,9 @@ void HttpDecoder::Impl::startMessage(DecodedLayerSink& sink) {
         }
     }
     if (has_body) {
-        if (mode == HttpBodyFramer::Mode::Chunked) ++counters_.chunked_bodies;
+        if (mode == HttpBodyFramer::Mode::Chunked && decode_) ++counters_.chunked_bodies;
         framer_.start(mode, h.content_length);
-        body_.start(h);
+        if (decode_) body_.start(h);
         state_ = State::Body;
     }
     head_.clear();
@@ -217,8 +330,8 @@ size_t HttpDecoder::Impl::body(const uint8_t* data, size_t len, DecodedLayerSink
 }
 
 HttpDecoder::HttpDecoder(bool requests, const HttpDecoderLimits& limits,
-                         HttpDecoderCounters& counters, HttpPairing* pairing)
-    : impl_(std::make_unique<Impl>(requests, limits, counters, pairing)) {}
+                         HttpDecoderCounters& counters, HttpPairing* pairing, HttpDecoderMode mode)
+    : impl_(std::make_unique<Impl>(requests, limits, counters, pairing, mode)) {}
 
 HttpDecoder::~HttpDecoder() = default;
 
@@ -231,11 +344,11 @@ void HttpDecoder::onData(const uint8_t* data, uint32_t len, DecodedLayerSink& si
     }
 }
 
-void HttpDecoder::onGap(uint64_t /*missing*/, DecodedLayerSink& sink) noexcept {
+void HttpDecoder::onGap(uint64_t missing, DecodedLayerSink& sink) noexcept {
     try {
-        impl_->stop(sink, &impl_->counters_.gaps);
-    } catch (...) {
-        impl_->state_ = Impl::State::Stopped;
+        impl_->gap(missing, sink);
+    } catch (...) { // std::bad_alloc
+        impl_->stop(sink, &impl_->counters_.parse_errors);
     }
 }
 

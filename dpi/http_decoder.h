@@ -16,8 +16,25 @@
 // a body-describing header have none. A response to HEAD, 1xx, 204 and 304 has no body.
 // Bounds (each counted when hit): header section size, multipart part header and chunked
 // trailer size, decompressed bytes per body and decompression ratio (decompression bombs),
-// outstanding requests remembered for response pairing. On a gap or unparseable input the decoder
-// stops for the rest of this direction (counted); the raw stream is still matched elsewhere.
+// outstanding requests remembered for response pairing, bytes skipped to resynchronise after a
+// gap. Unparseable input stops the decoder for the rest of this direction (counted); the raw
+// stream is still matched elsewhere.
+//
+// Gaps (bytes lost under the stream, onGap): inside body data of a known length (Content-Length,
+// the current chunk's data) or a close-delimited body, the body goes on after the hole: its
+// layers take the gap (layerGap, offsets counting the missing bytes), except a decompressed
+// layer, which ends (gap_cut_layers) while the body is still framed; a multipart part takes the
+// gap or ends, the parser resuming at the next boundary. Anywhere else (a header section, chunk
+// framing, a hole running past the body's end, between messages) the decoder resynchronises:
+// it discards the stream up to a line that is a plausible start line of this direction
+// (plausibleResyncLine) and decodes from there, holding at most one line (bounded by
+// max_header_bytes). Past max_resync_bytes skipped without one it stops (resync_failures).
+// Messages lost in a hole are not known to the HEAD pairing, so a later response may be paired
+// with the wrong request.
+//
+// Pairing-only mode (HttpDecoderMode::PairingOnly, for a direction no rule inspects): request
+// heads are parsed and bodies framed only to record each request's method in HttpPairing; no
+// layer is opened, nothing is decompressed or percent-decoded.
 //
 // Thread: the worker owning the flow; noexcept; memory bounded by the limits.
 
@@ -36,6 +53,7 @@ struct HttpDecoderLimits {
     uint32_t max_part_header_bytes = 16 * 1024;    // one multipart part's headers
     uint32_t max_trailer_bytes = 64 * 1024;        // a chunked body's trailer section
     uint32_t max_pending_requests = 64;            // requests awaiting a response, per flow
+    uint64_t max_resync_bytes = 1 << 20; // stream skipped looking for a start line after a gap
 };
 
 struct HttpDecoderCounters {
@@ -49,10 +67,13 @@ struct HttpDecoderCounters {
     uint64_t ratio_exceeded = 0;        // ... of which by max_compression_ratio
     uint64_t decompression_errors = 0;  // corrupt gzip/deflate data
     uint64_t parse_errors = 0;          // not HTTP / desync: decoding stopped for the direction
-    uint64_t gaps = 0;                  // stream gap: decoding stopped for the direction
+    uint64_t gaps = 0;                  // holes in the stream seen by a decoder
     uint64_t part_header_too_large = 0; // multipart part headers over the bound: rest unparsed
     uint64_t trailer_too_large = 0;     // chunked trailers over the bound: decoding stopped
     uint64_t pending_requests_exceeded = 0; // oldest outstanding request forgotten
+    uint64_t resyncs = 0;         // decoding went on after a hole (in the body, or at a start line)
+    uint64_t resync_failures = 0; // no start line within max_resync_bytes after a hole: stopped
+    uint64_t gap_cut_layers = 0;  // decoded layers a hole ended early (gzip/deflate, base64 part)
     HttpDecoderCounters& operator+=(const HttpDecoderCounters& o) {
         messages += o.messages, bodies += o.bodies, chunked_bodies += o.chunked_bodies;
         decompressed_bodies += o.decompressed_bodies, multipart_parts += o.multipart_parts;
@@ -62,6 +83,9 @@ struct HttpDecoderCounters {
         gaps += o.gaps, part_header_too_large += o.part_header_too_large;
         trailer_too_large += o.trailer_too_large;
         pending_requests_exceeded += o.pending_requests_exceeded;
+        resyncs += o.resyncs;
+        resync_failures += o.resync_failures;
+        gap_cut_layers += o.gap_cut_layers;
         return *this;
     }
 };
@@ -79,18 +103,23 @@ struct HttpPairing {
     std::vector<uint64_t> more_bits; // ring bits 64 and up
 };
 
+// Decode: every layer above. PairingOnly: parse and frame only (see above); meant for the
+// request direction of a flow whose requests no rule inspects but whose responses are.
+enum class HttpDecoderMode : uint8_t { Decode, PairingOnly };
+
 class HttpDecoder final : public StreamDecoder {
   public:
     // `requests`: true for the client -> server direction. `pairing` is shared with the other
     // direction's decoder and must outlive both (may be null: then HEAD is not known).
     HttpDecoder(bool requests, const HttpDecoderLimits& limits, HttpDecoderCounters& counters,
-                HttpPairing* pairing);
+                HttpPairing* pairing, HttpDecoderMode mode = HttpDecoderMode::Decode);
     ~HttpDecoder() override;
     HttpDecoder(const HttpDecoder&) = delete;
     HttpDecoder& operator=(const HttpDecoder&) = delete;
 
     void onData(const uint8_t* data, uint32_t len, DecodedLayerSink& sink) noexcept override;
-    // Bytes were lost: HTTP framing can no longer be trusted; ends open layers and stops.
+    // Bytes were lost: the body goes on where its length is known, else resynchronise at the
+    // next start line (see above).
     void onGap(uint64_t missing, DecodedLayerSink& sink) noexcept override;
     // End of the direction (FIN/RST/flow end): a body delimited by the connection close ends
     // here; open layers are ended.

@@ -155,16 +155,71 @@ ContentKind parseContentType(std::string_view value, std::string_view& boundary)
     return ContentKind::Other;
 }
 
-bool startsHttpMessage(std::string_view first, bool request) {
-    const std::string_view s = first.substr(0, 24);
-    if (!request) return s.starts_with("HTTP/1.");
+namespace {
+
+// A proper prefix of `want` (NeedMore), `want` itself or longer (Yes), else No.
+SniffResult sniffLiteral(std::string_view s, std::string_view want) {
+    const size_t n = s.size() < want.size() ? s.size() : want.size();
+    if (!equalsNoCase(s.substr(0, n), want.substr(0, n))) return SniffResult::No;
+    return n < want.size() ? SniffResult::NeedMore : SniffResult::Yes;
+}
+
+bool isDigit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+SniffResult sniffStatusLine(std::string_view s) {
+    // "HTTP/1." DIGIT SP DIGIT DIGIT DIGIT
+    static constexpr std::string_view kShape = "HTTP/1.0 000";
+    for (size_t i = 0; i < kShape.size(); ++i) {
+        if (i == s.size()) return SniffResult::NeedMore;
+        const bool ok = kShape[i] == '0' ? isDigit(s[i]) : s[i] == kShape[i];
+        if (!ok) return SniffResult::No;
+    }
+    return SniffResult::Yes;
+}
+
+SniffResult sniffRequestLine(std::string_view s) {
+    constexpr size_t kMinMethod = 3, kMaxMethod = 16;
     size_t i = 0;
-    while (i < s.size() && s[i] >= 'A' && s[i] <= 'Z')
-        ++i;
-    if (i < 3 || i > 16 || i + 1 >= s.size() || s[i] != ' ') return false;
-    const char t = s[i + 1];
-    return t == '/' || t == '*' || s.substr(i + 1).starts_with("http") ||
-           s.substr(0, i) == "CONNECT";
+    while (i < s.size() && s[i] >= 'A' && s[i] <= 'Z') {
+        if (++i > kMaxMethod) return SniffResult::No;
+    }
+    if (i == s.size()) return SniffResult::NeedMore;
+    if (s[i] != ' ' || i < kMinMethod) return SniffResult::No;
+    const std::string_view method = s.substr(0, i), target = s.substr(i + 1);
+    if (target.empty()) return SniffResult::NeedMore;
+    const unsigned char t = static_cast<unsigned char>(target[0]);
+    if (method == "CONNECT") return t > 0x20 && t < 0x7f ? SniffResult::Yes : SniffResult::No;
+    if (t == '/' || t == '*') return SniffResult::Yes;
+    return sniffLiteral(target, "http");
+}
+
+constexpr std::string_view kResyncMethods[] = {
+    "GET",     "POST",   "HEAD",     "PUT",       "DELETE",     "OPTIONS", "PATCH",
+    "CONNECT", "TRACE",  "PROPFIND", "PROPPATCH", "MKCOL",      "COPY",    "MOVE",
+    "LOCK",    "UNLOCK", "REPORT",   "SEARCH",    "MKCALENDAR",
+};
+
+} // namespace
+
+SniffResult sniffHttpMessage(std::string_view prefix, bool request) {
+    const std::string_view s = prefix.substr(0, kHttpSniffBytes);
+    return request ? sniffRequestLine(s) : sniffStatusLine(s);
+}
+
+bool startsHttpMessage(std::string_view first, bool request) {
+    return sniffHttpMessage(first, request) == SniffResult::Yes;
+}
+
+bool plausibleResyncLine(std::string_view line, bool request) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    HttpHead h;
+    if (!request) return parseStatusLine(line, h);
+    if (!parseRequestLine(line, h)) return false;
+    for (std::string_view m : kResyncMethods)
+        if (h.method == m) return true;
+    return false;
 }
 
 bool plausibleStartLine(std::string_view prefix, bool request) {

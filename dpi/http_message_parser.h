@@ -3,6 +3,7 @@
 // delimited by the caller (bounded by HttpDecoderLimits::max_header_bytes). Only what framing
 // and content decoding need is extracted. Views point into the caller's buffer.
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -32,11 +33,25 @@ HttpHead parseHttpHead(std::string_view head, bool request);
 // anywhere) cannot start a request line (method token then SP) or status line ("HTTP/").
 bool plausibleStartLine(std::string_view prefix, bool request);
 
-// Whether a direction whose first bytes are `first` carries HTTP, so a decoder should follow it:
-// "HTTP/1." for responses; for requests METHOD SP request-target (origin "/...", "*", absolute
-// "http...", or CONNECT's authority), so "EHLO host" or "USER name" are not taken for HTTP.
-// Stricter than plausibleStartLine, which must accept any prefix of a request line.
+// Whether a direction whose first bytes are `prefix` carries HTTP, so a decoder should follow it.
+// Yes once the prefix starts a message: for responses "HTTP/1.x NNN" (x, N digits); for requests
+// METHOD SP request-target, the method 3 to 16 upper-case letters, the target origin ("/..."),
+// "*", absolute ("http...", any case) or, for CONNECT, an authority, so "EHLO host" or
+// "USER name" are not taken for HTTP. NeedMore while the prefix is a proper prefix of such a start
+// ("P", "PO", "HTTP/1."), No as soon as it cannot be one (binary input: at its first byte). Reads
+// at most kHttpSniffBytes bytes and never says NeedMore for a prefix that long, so a caller holds
+// at most that many bytes before deciding.
+enum class SniffResult : uint8_t { No, Yes, NeedMore };
+inline constexpr size_t kHttpSniffBytes = 24;
+SniffResult sniffHttpMessage(std::string_view prefix, bool request);
+// sniffHttpMessage(first, request) == Yes: for callers that decide on the first bytes alone.
 bool startsHttpMessage(std::string_view first, bool request);
+
+// Whether a whole line (without its LF; a CR before it allowed) is a start line this direction
+// plausibly resumes at after a gap: a request line with a known method ("GET", "POST", WebDAV
+// methods...), SP, a target without spaces or controls, SP, "HTTP/1.x" at the end; or a status
+// line "HTTP/1.x NNN" (then SP and a reason, or the end).
+bool plausibleResyncLine(std::string_view line, bool request);
 
 // Pure helpers, exposed for tests.
 bool equalsNoCase(std::string_view a, std::string_view b);

@@ -189,6 +189,34 @@ void MultipartParser::finish(MultipartHandler& h) {
     state_ = State::Epilogue;
 }
 
+bool MultipartParser::gap(uint64_t missing, MultipartHandler& h) {
+    // Bytes held as a possible delimiter prefix are dropped with the hole: what follows it
+    // cannot complete them.
+    held_cr_ = false;
+    matched_ = 0;
+    bool cut = false;
+    switch (state_) {
+    case State::Body:
+        if (encoding_ != TransferEncoding::Base64) {
+            qp_.reset(); // a held '=' escape or soft break cannot be completed across the hole
+            h.partGap(missing);
+            return false;
+        }
+        h.partEnd(); // what is held in the base64 decoder is not flushed
+        cut = true;
+        break;
+    case State::Epilogue:
+    case State::Failed: return false;
+    default: break;
+    }
+    // Resynchronise at the next delimiter, which may begin right after the hole (as the first
+    // one may begin the body): skipped like a preamble, a line start assumed.
+    state_ = State::Preamble;
+    matched_ = 1;
+    line_.clear();
+    return cut;
+}
+
 void MultipartParser::abort(MultipartHandler& h) {
     if (state_ == State::Body) h.partEnd();
     state_ = State::Epilogue;

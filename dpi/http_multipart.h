@@ -9,6 +9,11 @@
 // most boundary length + 4 bytes, CR included): they are replayed from the delimiter string on
 // a mismatch, and no lookbehind buffer is needed. Part header lines are buffered, bounded.
 //
+// After a hole in the body (gap()): an identity or quoted-printable part goes on after it (the
+// handler hears partGap); a base64 part cannot (its 4-character alignment is lost) and ends, as
+// does anything between parts: the parser then resynchronises at the next delimiter line,
+// skipping the bytes before it like a preamble.
+//
 // Thread: owned by one flow's decoder.
 
 #include <cstddef>
@@ -25,6 +30,8 @@ class MultipartHandler {
   public:
     virtual void partBegin() = 0;
     virtual void partData(const uint8_t* data, size_t len) = 0;
+    // `missing` bytes of the open part's encoded content were lost; the part goes on after them.
+    virtual void partGap(uint64_t missing) = 0;
     virtual void partEnd() = 0;
 
   protected:
@@ -41,6 +48,9 @@ class MultipartParser {
     void finish(MultipartHandler& handler);
     // Input lost: an open part ends without flushing held bytes.
     void abort(MultipartHandler& handler);
+    // `missing` (> 0) bytes of the body were lost here. Returns true when this ended an open
+    // part early (a base64 part: the handler heard partEnd).
+    bool gap(uint64_t missing, MultipartHandler& handler);
     // Part headers over the bound: the rest of the body is ignored.
     bool failed() const noexcept { return state_ == State::Failed; }
 

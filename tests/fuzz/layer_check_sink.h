@@ -111,4 +111,51 @@ void checkGapAndRefusal(MakeDecoder&& make, std::span<const uint8_t> stream, uin
     if (sink.openCount() != 0) std::abort();
 }
 
+// A hole in a fuzzed stream: `missing` bytes lost just before stream byte `at`.
+struct StreamGap {
+    size_t at = 0;
+    uint64_t missing = 1;
+};
+
+// Reads a gap program from the input: up to 8 holes, at ascending offsets (each a u16 step from
+// the last), each of 1 byte up to ~2^47 bytes (a u16 scaled by a fuzzer-chosen shift), so holes
+// fall inside and past bodies, headers and the decoders' bounds.
+inline std::vector<StreamGap> readGaps(FuzzInput& in) {
+    std::vector<StreamGap> gaps(in.u8() % 9);
+    size_t at = 0;
+    for (auto& g : gaps) {
+        at += in.u16();
+        const uint64_t len = in.u16();
+        g.at = at;
+        g.missing = (len << (in.u8() % 32)) + 1;
+    }
+    return gaps;
+}
+
+// One run of a stream decoder from make() (onData / onGap / onEnd) over `stream` with the
+// `gaps` announced at their offsets (past the end: after the last byte), into `sink`: the bytes
+// between holes whole when `seed` is 0, else in pieces from PieceSizes(seed). After each onGap a
+// decoder that stopped has no layer open (one that resynchronised may go on); none is left open
+// after onEnd.
+template <typename MakeDecoder>
+void decodeStreamWithGaps(MakeDecoder&& make, std::span<const uint8_t> stream,
+                          const std::vector<StreamGap>& gaps, uint32_t seed, LayerCheckSink& sink) {
+    auto decoder = make();
+    size_t pos = 0;
+    const auto feedTo = [&](size_t to) {
+        feedInPieces(stream.subspan(pos, to - pos), seed, 4096, [&](const uint8_t* p, size_t n) {
+            decoder.onData(p, static_cast<uint32_t>(n), sink);
+        });
+        pos = to;
+    };
+    for (const StreamGap& g : gaps) {
+        feedTo(std::max(pos, std::min(g.at, stream.size())));
+        decoder.onGap(g.missing, sink);
+        if (decoder.stopped() && sink.openCount() != 0) std::abort();
+    }
+    feedTo(stream.size());
+    decoder.onEnd(sink);
+    if (sink.openCount() != 0) std::abort();
+}
+
 } // namespace egressmon::fuzz

@@ -30,6 +30,10 @@ class Parts final : public dpi::MultipartHandler {
         if (!open || len == 0) std::abort();
         if (out.size() < 256 * 1024) out.append(reinterpret_cast<const char*>(data), len);
     }
+    void partGap(uint64_t missing) override {
+        if (!open || missing == 0) std::abort();
+        out += "<gap>";
+    }
     void partEnd() override {
         if (!open) std::abort();
         open = false;

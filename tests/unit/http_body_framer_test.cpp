@@ -79,5 +79,42 @@ TEST(HttpBodyFramer, TrailerBoundJustAbove) {
     }
 }
 
+std::string gapResult(const HttpBodyFramer::GapStep& g) {
+    return std::to_string(g.body) + (g.resumes ? " resumes" : " lost") + (g.done ? " done" : "");
+}
+
+// A hole inside data of a known length takes body bytes and framing goes on; one ending with
+// the body is done; one running past it, or through chunk framing, loses the framing.
+TEST(HttpBodyFramer, GapInsideKnownLengthGoesOn) {
+    HttpBodyFramer f;
+    f.start(HttpBodyFramer::Mode::Length, 10);
+    f.step(test::u8("abc"), 3);
+    EXPECT_EQ(gapResult(f.gap(4)), "4 resumes");
+    EXPECT_EQ(gapResult(f.gap(3)), "3 resumes done");
+    f.start(HttpBodyFramer::Mode::Length, 10);
+    EXPECT_EQ(gapResult(f.gap(25)), "10 lost");
+    f.start(HttpBodyFramer::Mode::UntilClose);
+    EXPECT_EQ(gapResult(f.gap(1ull << 40)), "1099511627776 resumes");
+}
+
+TEST(HttpBodyFramer, GapInChunkedBody) {
+    HttpBodyFramer f;
+    f.start(HttpBodyFramer::Mode::Chunked);
+    const std::string in = "5\r\nab";
+    f.step(test::u8(in), in.size());
+    EXPECT_EQ(gapResult(f.gap(2)), "2 resumes");
+    EXPECT_EQ(gapResult(f.gap(1)), "1 resumes"); // the chunk's end: its CRLF follows
+    const std::string rest = "\r\n0\r\n\r\n";
+    const auto s = f.step(test::u8(rest), rest.size());
+    EXPECT_TRUE(s.done);
+    EXPECT_FALSE(s.error);
+    f.start(HttpBodyFramer::Mode::Chunked);
+    f.step(test::u8("5"), 1);
+    EXPECT_EQ(gapResult(f.gap(1)), "0 lost"); // in the size line
+    f.start(HttpBodyFramer::Mode::Chunked);
+    f.step(test::u8(in), in.size());
+    EXPECT_EQ(gapResult(f.gap(4)), "3 lost"); // past the chunk's data
+}
+
 } // namespace
 } // namespace egressmon::dpi

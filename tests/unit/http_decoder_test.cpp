@@ -306,21 +306,6 @@ TEST(HttpDecoder, PendingRequestBoundIsCounted) {
     EXPECT_EQ(above100.second, "H");
 }
 
-TEST(HttpDecoder, GapEndsLayersAndStops) {
-    HttpDecoderCounters c;
-    HttpDecoder d(true, {}, c, nullptr);
-    test::RecordingSink sink;
-    const std::string in = "POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\npart";
-    d.onData(test::u8(in), static_cast<uint32_t>(in.size()), sink);
-    EXPECT_EQ(sink.openCount(), 1u);
-    d.onGap(1, sink);
-    EXPECT_EQ(sink.openCount(), 0u);
-    EXPECT_TRUE(d.stopped());
-    EXPECT_EQ(c.gaps, 1u);
-    d.onData(test::u8(in), static_cast<uint32_t>(in.size()), sink);
-    EXPECT_EQ(sink.layers, L({{"http.request.body", "part"}}));
-}
-
 TEST(HttpDecoder, NonHttpInputStops) {
     const auto tls = request("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03");
     EXPECT_EQ(tls.counters.parse_errors, 1u);

@@ -85,15 +85,108 @@ TEST(HttpMessageParser, PlausibleStart) {
 } // namespace
 } // namespace egressmon::dpi
 
-using egressmon::dpi::startsHttpMessage;
+using egressmon::dpi::kHttpSniffBytes;
+using egressmon::dpi::plausibleResyncLine;
+using egressmon::dpi::sniffHttpMessage;
+using egressmon::dpi::SniffResult;
 
-TEST(HttpMessageParser, StartsHttpMessageNeedsARequestTarget) {
-    EXPECT_TRUE(startsHttpMessage("GET / HTTP/1.1\r\n", true));
-    EXPECT_TRUE(startsHttpMessage("POST http://x/ HTTP/1.1", true));
-    EXPECT_TRUE(startsHttpMessage("OPTIONS * HTTP/1.1", true));
-    EXPECT_TRUE(startsHttpMessage("CONNECT example.com:443 HTTP/1.1", true));
-    EXPECT_FALSE(startsHttpMessage("EHLO ws.corp.example\r\n", true)); // SMTP greeting
-    EXPECT_FALSE(startsHttpMessage("USER alice\r\n", true));           // FTP
-    EXPECT_TRUE(startsHttpMessage("HTTP/1.1 200 OK\r\n", false));
-    EXPECT_FALSE(startsHttpMessage("220 mx ESMTP\r\n", false));
+TEST(HttpMessageParser, SniffNeedsARequestTarget) {
+    EXPECT_EQ(sniffHttpMessage("GET / HTTP/1.1\r\n", true), SniffResult::Yes);
+    EXPECT_EQ(sniffHttpMessage("POST http://x/ HTTP/1.1", true), SniffResult::Yes);
+    EXPECT_EQ(sniffHttpMessage("OPTIONS * HTTP/1.1", true), SniffResult::Yes);
+    EXPECT_EQ(sniffHttpMessage("CONNECT example.com:443 HTTP/1.1", true), SniffResult::Yes);
+    EXPECT_EQ(sniffHttpMessage("EHLO ws.corp.example\r\n", true), SniffResult::No); // SMTP
+    EXPECT_EQ(sniffHttpMessage("USER alice\r\n", true), SniffResult::No);           // FTP
+    EXPECT_EQ(sniffHttpMessage("POST hxxp://x/", true), SniffResult::No);
+    EXPECT_EQ(sniffHttpMessage("HTTP/1.1 200 OK\r\n", false), SniffResult::Yes);
+    EXPECT_EQ(sniffHttpMessage("220 mx ESMTP\r\n", false), SniffResult::No);
+    EXPECT_EQ(sniffHttpMessage("HTTP/2 200\r\n", false), SniffResult::No);
+}
+
+// Every proper prefix of a request's start (up to its target's first byte) needs more; from
+// there on the answer is yes. A client sending "P" then "OST /..." still gets a decoder.
+TEST(HttpMessageParser, SniffEverySplitOfARequestStart) {
+    const std::string line = "POST /upload HTTP/1.1\r\n";
+    const size_t decided = 6; // "POST /"
+    for (size_t n = 0; n <= line.size(); ++n)
+        EXPECT_EQ(sniffHttpMessage(std::string_view(line).substr(0, n), true),
+                  n < decided ? SniffResult::NeedMore : SniffResult::Yes)
+            << n;
+    const std::string absolute = "PROPPATCH http://h/ HTTP/1.1";
+    for (size_t n = 0; n <= absolute.size(); ++n)
+        EXPECT_EQ(sniffHttpMessage(std::string_view(absolute).substr(0, n), true),
+                  n < 14 ? SniffResult::NeedMore : SniffResult::Yes)
+            << n;
+    const std::string connect = "CONNECT h:443 HTTP/1.1";
+    for (size_t n = 0; n <= connect.size(); ++n)
+        EXPECT_EQ(sniffHttpMessage(std::string_view(connect).substr(0, n), true),
+                  n < 9 ? SniffResult::NeedMore : SniffResult::Yes)
+            << n;
+}
+
+TEST(HttpMessageParser, SniffEverySplitOfAStatusLine) {
+    const std::string line = "HTTP/1.1 200 OK\r\n";
+    const size_t decided = 12; // "HTTP/1.1 200"
+    for (size_t n = 0; n <= line.size(); ++n)
+        EXPECT_EQ(sniffHttpMessage(std::string_view(line).substr(0, n), false),
+                  n < decided ? SniffResult::NeedMore : SniffResult::Yes)
+            << n;
+}
+
+// Binary or other protocols: no at the first byte that cannot start a message.
+TEST(HttpMessageParser, SniffSaysNoAtOnceToBinary) {
+    EXPECT_EQ(sniffHttpMessage(std::string_view("\x16", 1), true), SniffResult::No);
+    EXPECT_EQ(sniffHttpMessage(std::string_view("\0", 1), true), SniffResult::No);
+    EXPECT_EQ(sniffHttpMessage(std::string_view("\x16", 1), false), SniffResult::No);
+    EXPECT_EQ(sniffHttpMessage("g", true), SniffResult::No); // methods are upper case
+    EXPECT_EQ(sniffHttpMessage("SSH-2.0", false), SniffResult::No);
+    EXPECT_EQ(sniffHttpMessage("HTTP/1.x", false), SniffResult::No);
+    EXPECT_EQ(sniffHttpMessage("GE ", true), SniffResult::No);   // method too short
+    EXPECT_EQ(sniffHttpMessage("GET  ", true), SniffResult::No); // no target
+    EXPECT_EQ(sniffHttpMessage("EHL", true), SniffResult::NeedMore);
+    EXPECT_EQ(sniffHttpMessage("EHLO x", true), SniffResult::No);
+}
+
+// Bounded: a prefix of kHttpSniffBytes is always decided, and nothing past it is read.
+TEST(HttpMessageParser, SniffDecidesWithinItsBound) {
+    const std::string inputs[] = {std::string(40, 'A'),
+                                  "ABCDEFGHIJKLMNOP http://x/ HTTP/1.1",
+                                  "ABCDEFGHIJKLMNOP hxxp",
+                                  "ABCDEFGHIJKLMNOPQ /",
+                                  "CONNECT ",
+                                  std::string(40, ' '),
+                                  "HTTP/1.1 200 OK"};
+    for (const auto& in : inputs) {
+        for (bool request : {true, false}) {
+            const std::string padded = in + std::string(kHttpSniffBytes, '\x7f');
+            EXPECT_NE(
+                sniffHttpMessage(std::string_view(padded).substr(0, kHttpSniffBytes), request),
+                SniffResult::NeedMore)
+                << in;
+            EXPECT_EQ(
+                sniffHttpMessage(padded, request),
+                sniffHttpMessage(std::string_view(padded).substr(0, kHttpSniffBytes), request))
+                << in;
+        }
+    }
+    EXPECT_EQ(sniffHttpMessage("ABCDEFGHIJKLMNOP http://x/", true), SniffResult::Yes);
+    EXPECT_EQ(sniffHttpMessage("ABCDEFGHIJKLMNOPQ /", true), SniffResult::No);
+}
+
+// What a decoder resumes at after a gap: a whole start line of its direction, a known method.
+TEST(HttpMessageParser, PlausibleResyncLine) {
+    EXPECT_TRUE(plausibleResyncLine("GET /x?y HTTP/1.1", true));
+    EXPECT_TRUE(plausibleResyncLine("POST http://a/b HTTP/1.0\r", true));
+    EXPECT_TRUE(plausibleResyncLine("PROPFIND /dav HTTP/1.1", true));
+    EXPECT_FALSE(plausibleResyncLine("FOO /x HTTP/1.1", true)); // not a known method
+    EXPECT_FALSE(plausibleResyncLine("GET /x HTTP/2", true));
+    EXPECT_FALSE(plausibleResyncLine("GET /x", true));
+    EXPECT_FALSE(plausibleResyncLine("GET / x HTTP/1.1", true));
+    EXPECT_FALSE(plausibleResyncLine("data GET / HTTP/1.1", true));
+    EXPECT_FALSE(plausibleResyncLine("HTTP/1.1 200 OK", true));
+    EXPECT_TRUE(plausibleResyncLine("HTTP/1.1 200 OK", false));
+    EXPECT_TRUE(plausibleResyncLine("HTTP/1.0 404", false));
+    EXPECT_FALSE(plausibleResyncLine("HTTP/1.1 20", false));
+    EXPECT_FALSE(plausibleResyncLine("HTTP/1.1 200OK", false));
+    EXPECT_FALSE(plausibleResyncLine("GET / HTTP/1.1", false));
 }

@@ -17,6 +17,10 @@ struct Parts : MultipartHandler {
         EXPECT_EQ(open, 1);
         out.append(reinterpret_cast<const char*>(d), n);
     }
+    void partGap(uint64_t missing) override {
+        EXPECT_EQ(open, 1);
+        out += "<gap " + std::to_string(missing) + ">";
+    }
     void partEnd() override {
         out += "]";
         --open;
@@ -87,6 +91,53 @@ TEST(MultipartParser, PartHeaderBoundJustAbove) {
     EXPECT_EQ(run(63), std::make_pair(false, std::string("[data]")));
     EXPECT_EQ(run(64), std::make_pair(false, std::string("[data]")));
     EXPECT_EQ(run(65), std::make_pair(true, std::string()));
+}
+
+// Parses `before`, loses `missing` bytes, parses `after`, finishes.
+std::string parseWithGap(std::string_view before, uint64_t missing, std::string_view after,
+                         std::string_view boundary, bool* cut = nullptr) {
+    MultipartParser p(boundary);
+    Parts h;
+    p.feed(test::u8(before), before.size(), h);
+    const bool c = p.gap(missing, h);
+    if (cut) *cut = c;
+    p.feed(test::u8(after), after.size(), h);
+    p.finish(h);
+    EXPECT_EQ(h.open, 0);
+    return h.out;
+}
+
+// A hole inside an identity part: the part takes the gap and goes on; the next part follows.
+TEST(MultipartParser, GapInIdentityPartContinuesThePart) {
+    bool cut = true;
+    EXPECT_EQ(
+        parseWithGap("--B\r\n\r\nfirst half", 7, " second\r\n--B\r\n\r\ntwo\r\n--B--", "B", &cut),
+        "[first half<gap 7> second][two]");
+    EXPECT_FALSE(cut);
+}
+
+// A delimiter prefix held when the hole comes is dropped: it cannot be completed across it.
+TEST(MultipartParser, GapDropsAHeldDelimiterPrefix) {
+    EXPECT_EQ(parseWithGap("--B\r\n\r\nabc\r\n-", 3, "xyz\r\n--B\r\n\r\ntwo\r\n--B--", "B"),
+              "[abc<gap 3>xyz][two]");
+}
+
+// A base64 part cannot go on after a hole (its alignment is lost): it ends, the parser skips
+// to the next delimiter, which may begin right after the hole.
+TEST(MultipartParser, GapInBase64PartEndsItAndResyncsAtNextBoundary) {
+    const std::string head = "--B\r\nContent-Transfer-Encoding: base64\r\n\r\nU2VjcmV0";
+    bool cut = false;
+    EXPECT_EQ(parseWithGap(head, 5, "c2VjcmV0\r\n--B\r\n\r\ntwo\r\n--B--", "B", &cut),
+              "[Secret][two]");
+    EXPECT_TRUE(cut);
+    EXPECT_EQ(parseWithGap(head, 5, "--B\r\n\r\ntwo\r\n--B--", "B"), "[Secret][two]");
+}
+
+// A hole in a part's headers or between parts: resynchronise at the next delimiter line.
+TEST(MultipartParser, GapInPartHeadersResyncsAtNextBoundary) {
+    EXPECT_EQ(parseWithGap("--B\r\nContent-Disp", 10,
+                           "ition: x\r\n\r\nlost\r\n--B\r\n\r\ntwo\r\n--B--", "B"),
+              "[two]");
 }
 
 } // namespace
