@@ -172,6 +172,9 @@ void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, Worke
         {"smtp", "starttls", c.smtp.starttls},
         {"smtp", "parse_error", c.smtp.parse_errors},
         {"smtp", "gap", c.smtp.gaps},
+        {"smtp", "resync", c.smtp.resyncs},
+        {"smtp", "starttls_refused", c.smtp.starttls_refused},
+        {"smtp", "reply_error", c.smtp.reply_errors},
     };
     for (const auto& [decoder, event, n] : events)
         addSample(decoded, double(n), {{"decoder", decoder}, {"event", event}});
@@ -217,6 +220,7 @@ void addLimitHits(std::vector<MetricFamily>& out, const WorkerStats& w, const Ca
          {"smtp.max-line-bytes", c.smtp.line_too_long},
          {"smtp.max-header-bytes", c.smtp.header_too_large},
          {"smtp.max-mime-depth", c.smtp.mime_too_deep},
+         {"smtp.max-resync-bytes", c.smtp.resync_failures},
          {"kafka.spool-max-bytes", alerts.spool_full}});
 }
 

@@ -158,6 +158,8 @@ void apply(Options& o, const Setting& s) {
         o.inspection.smtp.max_header_bytes = parseNumber<uint32_t>(v, s.origin, 1024, 1u << 24);
     else if (k == "smtp.max-mime-depth")
         o.inspection.smtp.max_mime_depth = parseNumber<uint32_t>(v, s.origin, 1, 64);
+    else if (k == "smtp.max-resync-bytes") // skipped after a gap looking for a command line
+        o.inspection.smtp.max_resync_bytes = parseNumber<uint32_t>(v, s.origin, 0, 1u << 30);
     else if (k == "reassembly.max-buffered-bytes")
         o.inspection.reassembly.max_buffered_bytes =
             parseNumber<uint32_t>(v, s.origin, 1024, 1u << 30);

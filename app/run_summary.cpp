@@ -161,6 +161,10 @@ std::string formatStatsJson(const RunSummary& s) {
     w.field("line_too_long", m.line_too_long);
     w.field("header_too_large", m.header_too_large);
     w.field("mime_too_deep", m.mime_too_deep);
+    w.field("resyncs", m.resyncs);
+    w.field("resync_failures", m.resync_failures);
+    w.field("starttls_refused", m.starttls_refused);
+    w.field("reply_errors", m.reply_errors);
     w.endObject();
 
     writeSinkCounters(w, "alert_records", s.alert_sink, s.workers.alert_records_lost);

@@ -272,6 +272,30 @@ void MimeParser::finish(MimeHandler& h) {
     mode_ = Mode::Done;
 }
 
+void MimeParser::gap(uint64_t missing, MimeHandler& h) {
+    if (mode_ == Mode::Done || missing == 0) return;
+    ++gaps_;
+    hold_.clear();
+    eol_len_ = 0;
+    cr_held_ = false;
+    line_state_ = Line::Rest;
+    switch (mode_) {
+    case Mode::Headers: // the line and the field it continues may be cut: neither is applied
+        line_.clear();
+        line_bound_.reset();
+        field_.clear();
+        field_overflow_ = false;
+        break;
+    case Mode::Leaf:
+        h.partGap(missing);
+        base64_.reset();
+        qp_.reset();
+        break;
+    case Mode::Skip:
+    case Mode::Done: break;
+    }
+}
+
 void MimeParser::abort(MimeHandler& h) {
     if (mode_ == Mode::Leaf) endLeaf(false, h);
     mode_ = Mode::Done;

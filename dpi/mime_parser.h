@@ -7,7 +7,8 @@
 // interpreted when complete. In a body a line start holds its first bytes while they can still
 // be "--boundary" of an open multipart (innermost first), and the line terminator before it is
 // held too, since it belongs to a following delimiter; everything else is passed on at once.
-// So at most one boundary plus CRLF is ever held, whatever the split of the input.
+// So at most one boundary plus CRLF is ever held, whatever the split of the input. After a gap
+// the rest of the cut line is skipped (Line::Rest) and parsing goes on from the next line.
 //
 // A message that is not multipart with an identity encoding gives no leaf (its bytes are the
 // message itself). Known limit: where one open boundary is a prefix of another, a line is taken
@@ -34,6 +35,9 @@ class MimeHandler {
     virtual void partData(MimeEncoding encoding, const uint8_t* data, size_t len) = 0;
     // The current leaf part ended (also when it gave no data).
     virtual void partEnd() = 0;
+    // `missing` bytes of the message were lost inside the current leaf part (encoded bytes, as
+    // the stream counts them); the part goes on after them. Only MimeParser::gap calls it.
+    virtual void partGap(uint64_t /*missing*/) {}
 
   protected:
     ~MimeHandler() = default;
@@ -53,8 +57,16 @@ class MimeParser {
     void feed(const uint8_t* data, size_t len, MimeHandler& h);
     // End of the message: an open leaf is flushed and ends.
     void finish(MimeHandler& h);
-    // Input lost: an open leaf ends without flushing held bytes.
+    // Input lost for good: an open leaf ends without flushing held bytes.
     void abort(MimeHandler& h);
+    // `missing` (> 0) bytes of the message were lost; parsing goes on at the next line. The line
+    // cut by the hole is dropped (held bytes too); delimiter lines are recognised again, so the
+    // next part is decoded normally. In a header section the field being read is dropped and
+    // the section goes on. An open leaf hears partGap and its decoder starts afresh at the next
+    // line: base64 drops a partial quantum (lines of whole quanta decode on their own), quoted-
+    // printable a cut escape. Counted in gaps().
+    void gap(uint64_t missing, MimeHandler& h);
+    uint64_t gaps() const noexcept { return gaps_; }
     // Header fields past max_header_bytes were ignored (counted once per section).
     uint64_t headerOverflows() const noexcept { return header_overflows_; }
     // Header lines or unfolded fields cut at max_line_bytes (counted once per line or field).
@@ -94,6 +106,7 @@ class MimeParser {
     uint64_t header_overflows_ = 0;
     uint64_t line_overflows_ = 0;
     uint64_t depth_overflows_ = 0;
+    uint64_t gaps_ = 0;
     // Body line framing.
     std::string hold_;    // line start that may be a delimiter
     uint8_t eol_len_ = 0; // held terminator of the previous line: 0, 1 ("\n") or 2 ("\r\n")

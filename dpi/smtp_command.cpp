@@ -56,13 +56,94 @@ SmtpCommand parseSmtpCommand(std::string_view line) noexcept {
     return cmd;
 }
 
+namespace {
+
+char asciiUpper(char c) noexcept {
+    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
+bool startsNoCase(std::string_view s, std::string_view prefix) noexcept {
+    return s.size() >= prefix.size() && mimeEqualsNoCase(s.substr(0, prefix.size()), prefix);
+}
+
+size_t wordCount(std::string_view s) noexcept {
+    size_t words = 0;
+    bool in_word = false;
+    for (const char c : s) {
+        const bool blank = c == ' ' || c == '\t';
+        if (!blank && !in_word) ++words;
+        in_word = !blank;
+    }
+    return words;
+}
+
+} // namespace
+
+bool plausibleSmtpCommand(std::string_view line) noexcept {
+    while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' ' ||
+                             line.back() == '\t'))
+        line.remove_suffix(1);
+    for (const char c : line) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && c != '\t') || u >= 0x7f) return false;
+    }
+    const SmtpCommand cmd = parseSmtpCommand(line);
+    if (cmd.verb == SmtpVerb::Unknown) return false;
+    const size_t sp = line.find_first_of(" \t");
+    const std::string_view verb = line.substr(0, sp);
+    const std::string_view args =
+        sp == std::string_view::npos ? std::string_view() : mimeTrim(line.substr(sp));
+    switch (cmd.verb) {
+    case SmtpVerb::Data:
+    case SmtpVerb::Rset:
+    case SmtpVerb::Starttls: return args.empty();
+    case SmtpVerb::Bdat: return cmd.bdat_valid;
+    case SmtpVerb::Unknown: return false;
+    case SmtpVerb::Other: break;
+    }
+    if (mimeEqualsNoCase(verb, "QUIT")) return args.empty();
+    if (mimeEqualsNoCase(verb, "MAIL") || mimeEqualsNoCase(verb, "SEND") ||
+        mimeEqualsNoCase(verb, "SOML") || mimeEqualsNoCase(verb, "SAML"))
+        return startsNoCase(args, "FROM:");
+    if (mimeEqualsNoCase(verb, "RCPT")) return startsNoCase(args, "TO:");
+    if (mimeEqualsNoCase(verb, "XCLIENT") || mimeEqualsNoCase(verb, "XFORWARD")) return true;
+    const size_t words = wordCount(args);
+    if (mimeEqualsNoCase(verb, "AUTH")) return words == 1 || words == 2; // mechanism [response]
+    if (mimeEqualsNoCase(verb, "EHLO") || mimeEqualsNoCase(verb, "HELO") ||
+        mimeEqualsNoCase(verb, "LHLO"))
+        return words == 1;
+    return words <= 1; // NOOP, HELP, VRFY, EXPN, ETRN...: not a line of prose
+}
+
+SniffResult sniffSmtpSession(std::string_view prefix) noexcept {
+    static constexpr std::string_view kGreetings[] = {"EHLO", "HELO", "LHLO"};
+    const size_t n = prefix.size() < 4 ? prefix.size() : 4;
+    bool verb = false;
+    for (const std::string_view g : kGreetings) {
+        bool same = true;
+        for (size_t i = 0; i < n && same; ++i)
+            same = asciiUpper(prefix[i]) == g[i];
+        verb = verb || same;
+    }
+    if (!verb) return SniffResult::kNo;
+    if (prefix.size() < 5) return SniffResult::kNeedMore;
+    return prefix[4] == ' ' || prefix[4] == '\r' ? SniffResult::kYes : SniffResult::kNo;
+}
+
 bool startsSmtpSession(std::string_view first) noexcept {
-    if (first.size() < 5) return false;
-    char verb[4];
-    for (int i = 0; i < 4; ++i)
-        verb[i] = static_cast<char>(first[i] & ~0x20); // ASCII upper
-    const std::string_view v(verb, 4);
-    return (v == "EHLO" || v == "HELO" || v == "LHLO") && (first[4] == ' ' || first[4] == '\r');
+    return sniffSmtpSession(first) == SniffResult::kYes;
+}
+
+SniffResult sniffSmtpReplies(std::string_view prefix) noexcept {
+    static constexpr std::string_view kGreetings[] = {"220", "421", "554"};
+    const size_t n = prefix.size() < 3 ? prefix.size() : 3;
+    bool code = false;
+    for (const std::string_view g : kGreetings)
+        code = code || prefix.substr(0, n) == g.substr(0, n);
+    if (!code) return SniffResult::kNo;
+    if (prefix.size() < 4) return SniffResult::kNeedMore;
+    const char c = prefix[3];
+    return c == ' ' || c == '-' || c == '\r' || c == '\n' ? SniffResult::kYes : SniffResult::kNo;
 }
 
 } // namespace egressmon::dpi

@@ -4,8 +4,12 @@
 // switches to the dot-unstuffing states, which pass each message line on as it arrives (a line
 // start holds at most ".\r"), and BDAT to counting its chunk. Message bytes go to the
 // "smtp.data" layer and to the MimeParser, which hands leaf parts back through MimeHandler;
-// those become "smtp.mime.*" layers, opened on their first decoded byte.
+// those become "smtp.mime.*" layers, opened on their first decoded byte. STARTTLS switches to
+// StarttlsWait, which asks the SmtpPairing (else the client's next line) whether to go on; a
+// gap in the command phase to Resync, which buffers lines like Command and takes the first
+// plausible command. SmtpReplyDecoder, at the end, reads the other direction's reply lines.
 
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -41,16 +45,24 @@ struct SmtpDecoder::Impl final : MimeHandler {
         DataDotCr,
         DataLine,
         Bdat,
+        StarttlsWait, // after STARTTLS: TLS or clear text follows
+        Resync,       // after a gap in the command phase: skipping to a plausible command
         Stopped
     };
 
-    Impl(const SmtpDecoderLimits& l, SmtpDecoderCounters& c)
-        : limits(l), counters(c),
+    Impl(const SmtpDecoderLimits& l, SmtpDecoderCounters& c, SmtpPairing* p)
+        : limits(l), counters(c), pairing(p != nullptr ? *p : own_pairing),
           mime(MimeLimits{l.max_line_bytes, l.max_header_bytes, l.max_mime_depth}) {}
 
     void feed(const uint8_t* data, size_t len);
     size_t feedCommand(const uint8_t* data, size_t len);
+    size_t feedLine(const uint8_t* data, size_t len, bool& complete);
+    size_t feedStarttlsWait(const uint8_t* data, size_t len);
+    size_t feedResync(const uint8_t* data, size_t len);
     void command();
+    void starttls();
+    void resumeAfterStarttls();
+    void gap(uint64_t missing);
     size_t feedData(const uint8_t* data, size_t len);
     void beginMessage();
     void content(const uint8_t* data, size_t len);
@@ -66,6 +78,9 @@ struct SmtpDecoder::Impl final : MimeHandler {
         }
         sink->layerData(part_layer, data, static_cast<uint32_t>(len));
     }
+    void partGap(uint64_t missing) override {
+        if (part_open) sink->layerGap(part_layer, missing);
+    }
     void partEnd() override {
         if (part_open) sink->endLayer(part_layer);
         part_open = false;
@@ -73,7 +88,11 @@ struct SmtpDecoder::Impl final : MimeHandler {
 
     SmtpDecoderLimits limits;
     SmtpDecoderCounters& counters;
+    SmtpPairing own_pairing; // when no pairing is shared: no reply is ever known
+    SmtpPairing& pairing;
     DecodedLayerSink* sink = nullptr; // valid during a call
+    uint64_t resync_bytes = 0;        // Resync: bytes of the lines skipped since the gap
+    uint64_t resync_line = 0;         // Resync: bytes of the line being read (no LF)
     State state = State::Command;
     std::string line;     // command line, bounded
     LineBound line_bound; // of line, at max_line_bytes
@@ -139,6 +158,8 @@ void SmtpDecoder::Impl::feed(const uint8_t* data, size_t len) {
         switch (state) {
         case State::Stopped: return;
         case State::Command: i += feedCommand(data + i, len - i); break;
+        case State::StarttlsWait: i += feedStarttlsWait(data + i, len - i); break;
+        case State::Resync: i += feedResync(data + i, len - i); break;
         case State::Bdat: {
             const size_t n = bdat_left < len - i ? static_cast<size_t>(bdat_left) : len - i;
             content(data + i, n);
@@ -155,10 +176,21 @@ void SmtpDecoder::Impl::feed(const uint8_t* data, size_t len) {
     }
 }
 
-size_t SmtpDecoder::Impl::feedCommand(const uint8_t* data, size_t len) {
+// Up to and including the next LF into `line` (bounded); `complete` when the LF was reached.
+size_t SmtpDecoder::Impl::feedLine(const uint8_t* data, size_t len, bool& complete) {
     const auto* lf = static_cast<const uint8_t*>(std::memchr(data, '\n', len));
     const size_t n = lf != nullptr ? static_cast<size_t>(lf - data) + 1 : len;
+    const size_t text = lf != nullptr ? n - 1 : n;
+    line_bound.append(line, data, text, limits.max_line_bytes);
+    complete = lf != nullptr;
+    if (complete && line_bound.end()) ++counters.line_too_long;
+    return n;
+}
+
+size_t SmtpDecoder::Impl::feedCommand(const uint8_t* data, size_t len) {
     if (!seen_command) {
+        const auto* lf = static_cast<const uint8_t*>(std::memchr(data, '\n', len));
+        const size_t n = lf != nullptr ? static_cast<size_t>(lf - data) + 1 : len;
         for (size_t k = 0; k < n; ++k) {
             if (!isCommandByte(data[k])) {
                 stop(counters.parse_errors);
@@ -166,17 +198,90 @@ size_t SmtpDecoder::Impl::feedCommand(const uint8_t* data, size_t len) {
             }
         }
     }
-    const size_t text = lf != nullptr ? n - 1 : n;
-    line_bound.append(line, data, text, limits.max_line_bytes);
-    if (lf != nullptr) {
-        if (line_bound.end()) ++counters.line_too_long;
+    bool complete = false;
+    const size_t n = feedLine(data, len, complete);
+    if (complete) {
         command();
         line.clear();
     }
     return n;
 }
 
+// After STARTTLS. The server's answer decides when known; else the client's next line: a byte
+// no command line has (a TLS record's 0x16 first) means TLS, a plausible command clear text.
+size_t SmtpDecoder::Impl::feedStarttlsWait(const uint8_t* data, size_t len) {
+    const uint16_t code = pairing.starttls_code;
+    if (code == 220) {
+        stop(counters.starttls);
+        return len;
+    }
+    if (code >= 400) {
+        resumeAfterStarttls(); // the line read so far goes on as a command line
+        return 0;
+    }
+    const auto* lf = static_cast<const uint8_t*>(std::memchr(data, '\n', len));
+    const size_t end = lf != nullptr ? static_cast<size_t>(lf - data) + 1 : len;
+    for (size_t k = 0; k < end; ++k) {
+        if (!isCommandByte(data[k])) {
+            stop(counters.starttls);
+            return len;
+        }
+    }
+    bool complete = false;
+    const size_t n = feedLine(data, len, complete);
+    if (!complete) return n;
+    if (!plausibleSmtpCommand(line)) {
+        stop(counters.starttls);
+        return len;
+    }
+    resumeAfterStarttls();
+    command();
+    line.clear();
+    return n;
+}
+
+void SmtpDecoder::Impl::resumeAfterStarttls() {
+    ++counters.starttls_refused;
+    pairing.starttls_at = 0;
+    state = State::Command;
+}
+
+// After a gap in the command phase: lines are read as commands are (bounded) and skipped up to
+// the first plausible command, which is taken. A line cut at max_line_bytes is skipped too, so
+// its bytes count as skipped as they come; a shorter one only once its end shows it is no
+// command. More than max_resync_bytes skipped stops decoding, whatever the split of the input.
+size_t SmtpDecoder::Impl::feedResync(const uint8_t* data, size_t len) {
+    const auto* lf = static_cast<const uint8_t*>(std::memchr(data, '\n', len));
+    const size_t text = lf != nullptr ? static_cast<size_t>(lf - data) : len;
+    resync_line += text;
+    const bool cut = resync_line > uint64_t(limits.max_line_bytes) + 1; // CR of CRLF allowed
+    if (cut && resync_bytes + resync_line > limits.max_resync_bytes) {
+        stop(counters.resync_failures);
+        return len;
+    }
+    bool complete = false;
+    const size_t n = feedLine(data, len, complete);
+    if (!complete) return n;
+    if (!cut && plausibleSmtpCommand(line)) {
+        ++counters.resyncs;
+        state = State::Command;
+        resync_bytes = resync_line = 0;
+        command();
+        line.clear();
+        return n;
+    }
+    resync_bytes += resync_line + 1;
+    resync_line = 0;
+    line.clear();
+    if (resync_bytes > limits.max_resync_bytes) {
+        stop(counters.resync_failures);
+        return len;
+    }
+    return n;
+}
+
 void SmtpDecoder::Impl::command() {
+    ++pairing.awaited; // every client line in the command phase gets one reply
     const SmtpCommand cmd = parseSmtpCommand(line);
     if (cmd.verb == SmtpVerb::Unknown) {
         if (!seen_command) stop(counters.parse_errors);
@@ -206,9 +311,78 @@ void SmtpDecoder::Impl::command() {
     case SmtpVerb::Rset:
         if (in_message) endMessage(true);
         break;
-    case SmtpVerb::Starttls: stop(counters.starttls); break;
+    case SmtpVerb::Starttls: starttls(); break;
     case SmtpVerb::Unknown:
     case SmtpVerb::Other: break;
+    }
+}
+
+void SmtpDecoder::Impl::starttls() {
+    SmtpPairing& p = pairing;
+    p.starttls_at = p.awaited;
+    p.starttls_after = p.replies;
+    p.starttls_code = 0;
+    // The server direction may be ahead: its answer is then among the recent replies.
+    if (!p.lost && p.replies >= p.starttls_at && p.replies - p.starttls_at < SmtpPairing::kRecent)
+        p.starttls_code = p.recent[(p.starttls_at - 1) % SmtpPairing::kRecent];
+    state = State::StarttlsWait;
+}
+
+void SmtpDecoder::Impl::gap(uint64_t missing) {
+    ++counters.gaps;
+    pairing.lost = true;
+    const auto toResync = [&] {
+        if (state != State::Resync) resync_bytes = 0;
+        resync_line = 0;
+        line.clear();
+        line_bound.reset();
+        state = State::Resync;
+    };
+    const auto messageGap = [&](uint64_t n) {
+        if (n == 0) return;
+        sink->layerGap(data_layer, n);
+        mime.gap(n, *this);
+    };
+    switch (state) {
+    case State::Stopped: return;
+    case State::DataLineStart:
+    case State::DataDot:
+    case State::DataDotCr:
+    case State::DataLine:
+        // The line cut by the hole goes on as content, and its first bytes may still be the
+        // final "."; the MIME parser skips it.
+        messageGap(missing);
+        state = State::DataLineStart;
+        ++counters.resyncs;
+        return;
+    case State::Bdat:
+        if (missing <= bdat_left) { // the chunk's count still frames it
+            messageGap(missing);
+            bdat_left -= missing;
+            ++counters.resyncs;
+            if (bdat_left == 0) {
+                if (bdat_last) endMessage(true);
+                state = State::Command;
+            }
+            return;
+        }
+        messageGap(bdat_left); // the hole ate the chunk's end and command bytes after it
+        bdat_left = 0;
+        if (bdat_last) endMessage(true);
+        toResync();
+        return;
+    case State::StarttlsWait:
+        if (pairing.starttls_code == 220) {
+            stop(counters.starttls);
+            return;
+        }
+        toResync();
+        return;
+    case State::Command:
+    case State::Resync:
+        if (in_message) messageGap(missing); // between BDAT chunks: a chunk may be lost
+        toResync();
+        return;
     }
 }
 
@@ -233,6 +407,7 @@ size_t SmtpDecoder::Impl::feedData(const uint8_t* data, size_t len) {
                 ++i;
             } else if (c == '\n') {
                 endMessage(true);
+                ++pairing.awaited; // the message's end gets a reply
                 state = State::Command;
                 return i + 1;
             } else {
@@ -242,6 +417,7 @@ size_t SmtpDecoder::Impl::feedData(const uint8_t* data, size_t len) {
         case State::DataDotCr:
             if (c == '\n') {
                 endMessage(true);
+                ++pairing.awaited;
                 state = State::Command;
                 return i + 1;
             }
@@ -262,8 +438,9 @@ size_t SmtpDecoder::Impl::feedData(const uint8_t* data, size_t len) {
     return i;
 }
 
-SmtpDecoder::SmtpDecoder(const SmtpDecoderLimits& limits, SmtpDecoderCounters& counters)
-    : impl_(std::make_unique<Impl>(limits, counters)) {}
+SmtpDecoder::SmtpDecoder(const SmtpDecoderLimits& limits, SmtpDecoderCounters& counters,
+                         SmtpPairing* pairing)
+    : impl_(std::make_unique<Impl>(limits, counters, pairing)) {}
 
 SmtpDecoder::~SmtpDecoder() = default;
 
@@ -277,16 +454,24 @@ void SmtpDecoder::onData(const uint8_t* data, uint32_t len, DecodedLayerSink& si
     }
 }
 
-void SmtpDecoder::onGap(uint64_t /*missing*/, DecodedLayerSink& sink) noexcept {
-    if (impl_->state == Impl::State::Stopped) return;
+void SmtpDecoder::onGap(uint64_t missing, DecodedLayerSink& sink) noexcept {
+    if (impl_->state == Impl::State::Stopped || missing == 0) return;
     impl_->sink = &sink;
-    impl_->stop(impl_->counters.gaps);
+    try {
+        impl_->gap(missing);
+    } catch (const std::exception&) {
+        impl_->stop(impl_->counters.parse_errors);
+    }
 }
 
 void SmtpDecoder::onEnd(DecodedLayerSink& sink) noexcept {
     if (impl_->state == Impl::State::Stopped) return;
     impl_->sink = &sink;
     try {
+        if (impl_->state == Impl::State::StarttlsWait) { // no clear-text line came after it
+            const uint16_t code = impl_->pairing.starttls_code;
+            ++(code >= 400 ? impl_->counters.starttls_refused : impl_->counters.starttls);
+        }
         if (impl_->in_message) impl_->endMessage(true);
     } catch (const std::exception&) {
         impl_->stop(impl_->counters.parse_errors);
@@ -297,6 +482,96 @@ void SmtpDecoder::onEnd(DecodedLayerSink& sink) noexcept {
 
 bool SmtpDecoder::stopped() const noexcept {
     return impl_->state == Impl::State::Stopped;
+}
+
+// SmtpReplyDecoder: per line, the first four bytes ("250-", "250 ", "250\r") are kept in head_,
+// the rest is skipped to the LF; a line whose separator is not '-' completes a reply.
+
+namespace {
+
+bool isDigit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
+
+} // namespace
+
+void SmtpReplyDecoder::fail() noexcept {
+    // Bytes that are not a reply line right after a pending STARTTLS are its TLS: no error.
+    if (pairing_.starttls_at == 0) ++counters_.reply_errors;
+    stopped_ = true;
+}
+
+void SmtpReplyDecoder::replyDone() noexcept {
+    SmtpPairing& p = pairing_;
+    const uint64_t n = ++p.replies;
+    p.recent[(n - 1) % SmtpPairing::kRecent] = code_;
+    if (p.starttls_at == 0 || p.starttls_code != 0) return;
+    const bool answers =
+        p.lost ? n > p.starttls_after && (code_ == 220 || code_ >= 400) : n == p.starttls_at;
+    if (!answers) return;
+    p.starttls_code = code_;
+    if (code_ == 220) stopped_ = true; // TLS follows on this direction too
+}
+
+// The head of a line is complete (4 bytes, or a shorter line ended): a reply line or not.
+void SmtpReplyDecoder::lineHead() noexcept {
+    const bool code_ok = line_len_ >= 3 && head_[0] >= '2' && head_[0] <= '5' &&
+                         isDigit(head_[1]) && isDigit(head_[2]);
+    const char sep = line_len_ >= 4 ? head_[3] : '\n';
+    if (!code_ok || (sep != ' ' && sep != '-' && sep != '\r' && sep != '\n')) {
+        fail();
+        return;
+    }
+    code_ =
+        static_cast<uint16_t>((head_[0] - '0') * 100 + (head_[1] - '0') * 10 + (head_[2] - '0'));
+    last_ = sep != '-';
+}
+
+void SmtpReplyDecoder::onData(const uint8_t* data, uint32_t len,
+                              DecodedLayerSink& /*sink*/) noexcept {
+    size_t i = 0;
+    while (i < len && !stopped_) {
+        if (skip_line_) { // past the head: to the LF, within the line bound
+            const auto* lf = static_cast<const uint8_t*>(std::memchr(data + i, '\n', len - i));
+            const size_t n = lf != nullptr ? static_cast<size_t>(lf - (data + i)) : len - i;
+            line_len_ += static_cast<uint32_t>(std::min<size_t>(n, max_line_ + 2u));
+            if (line_len_ > max_line_ + 1u) { // the CR of CRLF may pass the bound
+                fail();
+                return;
+            }
+            if (lf == nullptr) return;
+            i += n + 1;
+        } else {
+            const char c = static_cast<char>(data[i++]);
+            if (c != '\n') {
+                head_[line_len_++] = c;
+                if (line_len_ == sizeof head_) {
+                    lineHead();
+                    skip_line_ = true;
+                }
+                continue;
+            }
+            if (line_len_ > 0 && head_[line_len_ - 1] == '\r') --line_len_;
+            lineHead(); // a line shorter than a head
+            if (stopped_) return;
+        }
+        if (last_) replyDone();
+        last_ = false;
+        skip_line_ = false;
+        line_len_ = 0;
+    }
+}
+
+void SmtpReplyDecoder::onGap(uint64_t missing, DecodedLayerSink& /*sink*/) noexcept {
+    if (stopped_ || missing == 0) return;
+    pairing_.lost = true;
+    if (!skip_line_) last_ = false; // a head cut by the hole is not read
+    skip_line_ = true;              // nor the rest of the line
+    line_len_ = 0;
+}
+
+void SmtpReplyDecoder::onEnd(DecodedLayerSink& /*sink*/) noexcept {
+    stopped_ = true;
 }
 
 } // namespace egressmon::dpi

@@ -11,10 +11,28 @@
 //   "smtp.mime.part"    each other leaf part's body (7bit/8bit/binary), so offsets are per part
 //
 // MIME: multipart/* at any depth up to a small bound (boundaries from Content-Type), headers
-// unfolded, leaf parts decoded as they stream; never a whole message buffered. STARTTLS (a 220
-// reply is not visible here, so: the STARTTLS command) ends decoding for the direction, as does
-// a gap or input that is not SMTP (counted). Bounds: command line length, header section size,
-// MIME nesting.
+// unfolded, leaf parts decoded as they stream; never a whole message buffered. Bounds: command
+// line length, header section size, MIME nesting, bytes skipped to resynchronise.
+//
+// STARTTLS: the decoder then waits for what follows. When the server's reply is known (an
+// SmtpReplyDecoder on the other direction, sharing an SmtpPairing): 220 means TLS follows and
+// decoding ends (counted `starttls`); 4xx/5xx means refused, and the client's clear-text
+// commands are decoded on (counted `starttls_refused`). With no reply known when the client's
+// next bytes come (the server direction not seen, or late): a byte that no command line has (a
+// TLS record starts 0x16 0x03) ends decoding as `starttls`, so does a first line that is not a
+// plausible command (plausibleSmtpCommand); a plausible one resumes, counted `starttls_refused`.
+// A gap while waiting: an acceptance already known stops, else the command-phase resync below.
+//
+// Gaps (bytes lost under the stream) are resynchronised, counted `gaps`, then `resyncs` once
+// decoding goes on: inside DATA the message layer and the open MIME leaf hear layerGap, the
+// MIME parser goes on at the next line (boundaries recognised again, base64 and quoted-printable
+// restart at the next line), and a "." line still ends the message (the first line after the
+// hole included); inside a BDAT chunk the chunk's count frames it exactly. In the command phase
+// lines are skipped up to the next plausible command (the rest of the cut line first, unless it
+// is one); past max_resync_bytes skipped (a line cut at max_line_bytes counts as skipped as it
+// comes), decoding stops (counted `resync_failures`). Known limit: a line that the hole cut to
+// "." is taken for the end of the message. Input that is not SMTP stops decoding too
+// (`parse_errors`).
 //
 // Thread: the worker owning the flow; noexcept; memory bounded.
 
@@ -29,6 +47,9 @@ struct SmtpDecoderLimits {
     uint32_t max_line_bytes = 4096;        // command line or header line (longer: truncated)
     uint32_t max_header_bytes = 64 * 1024; // one MIME header section (fields past it ignored)
     uint32_t max_mime_depth = 8;           // nested multiparts (deeper: decoded as one leaf)
+    // Bytes skipped after a gap in the command phase (or after STARTTLS) looking for a plausible
+    // command line; past it decoding stops (counted resync_failures). smtp.max-resync-bytes.
+    uint32_t max_resync_bytes = 1024 * 1024;
 };
 
 struct SmtpDecoderCounters {
@@ -40,18 +61,49 @@ struct SmtpDecoderCounters {
     uint64_t line_too_long = 0;    // command lines, header lines or fields cut at max_line_bytes
     uint64_t header_too_large = 0; // MIME header sections over max_header_bytes
     uint64_t mime_too_deep = 0;    // multiparts past max_mime_depth, not split into parts
+    uint64_t resyncs = 0;          // gaps after which decoding went on (DATA, BDAT, a command)
+    uint64_t resync_failures = 0;  // no plausible command within max_resync_bytes: stopped
+    uint64_t starttls_refused = 0; // STARTTLS answered 4xx/5xx, or clear commands went on
+    uint64_t reply_errors = 0;     // server -> client bytes not SMTP replies: reply decoder stopped
     SmtpDecoderCounters& operator+=(const SmtpDecoderCounters& o) {
         messages += o.messages, mime_parts += o.mime_parts, starttls += o.starttls;
         parse_errors += o.parse_errors, gaps += o.gaps;
         line_too_long += o.line_too_long, header_too_large += o.header_too_large;
         mime_too_deep += o.mime_too_deep;
+        resyncs += o.resyncs;
+        resync_failures += o.resync_failures;
+        starttls_refused += o.starttls_refused;
+        reply_errors += o.reply_errors;
         return *this;
     }
 };
 
+// Shared by the two directions of one SMTP flow (as HttpPairing is for HTTP): the client's
+// SmtpDecoder says which reply answers its STARTTLS, the server's SmtpReplyDecoder records the
+// replies, so the client's decoder learns whether TLS follows. Both count in one numbering:
+// reply 1 is the banner, then one reply per client command line (AUTH continuations included)
+// and one per DATA message's end. A gap in either direction makes the numbering untrusted
+// (`lost`): the answer is then the first 220/4xx/5xx reply completed after the client's
+// STARTTLS was seen. Fixed size; no allocation.
+struct SmtpPairing {
+    static constexpr uint32_t kRecent = 8;
+    uint64_t awaited = 1;          // replies the client's lines call for so far, banner included
+    uint64_t replies = 0;          // replies completed by the server direction
+    uint16_t recent[kRecent] = {}; // codes of the last replies: reply n at (n - 1) % kRecent
+    uint64_t starttls_at = 0;      // number of the reply answering a pending STARTTLS; 0: none
+    uint64_t starttls_after = 0;   // `replies` when that STARTTLS was seen (for `lost`)
+    uint16_t starttls_code = 0;    // the answer's code once known; 0: not yet
+    bool lost = false;             // a gap in either direction: numbering not trusted
+};
+
+// The SMTP decoder of the client -> server direction.
 class SmtpDecoder final : public StreamDecoder {
   public:
-    SmtpDecoder(const SmtpDecoderLimits& limits, SmtpDecoderCounters& counters);
+    // Fed from the client's first byte (its greeting). `pairing` is shared with the server
+    // direction's SmtpReplyDecoder and must outlive both; null when that direction is not
+    // decoded: then what follows STARTTLS is judged from the client's bytes alone.
+    SmtpDecoder(const SmtpDecoderLimits& limits, SmtpDecoderCounters& counters,
+                SmtpPairing* pairing = nullptr);
     ~SmtpDecoder() override;
     SmtpDecoder(const SmtpDecoder&) = delete;
     SmtpDecoder& operator=(const SmtpDecoder&) = delete;
@@ -64,6 +116,41 @@ class SmtpDecoder final : public StreamDecoder {
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
+};
+
+// The server -> client direction of an SMTP flow: reads reply lines ("250-..." continuations,
+// "250 ..." or "250" last line, complete at its LF) only for what SmtpPairing needs; writes no
+// layer. Cheap: per line it keeps 4 bytes and a length; a line longer than max_line_bytes
+// (CRLF not counted), or one that is not a reply line, stops it (counted reply_errors; not
+// while a STARTTLS is pending: those are TLS bytes). The reply answering STARTTLS with 220
+// stops it (TLS follows). A gap: the numbering is marked lost and reading goes on at the next
+// line. Fed from the server's first byte (its banner; see sniffSmtpReplies); when started
+// later, set pairing.lost first. onGap counts nothing (the client's decoder counts gaps).
+class SmtpReplyDecoder final : public StreamDecoder {
+  public:
+    SmtpReplyDecoder(const SmtpDecoderLimits& limits, SmtpDecoderCounters& counters,
+                     SmtpPairing& pairing) noexcept
+        : max_line_(limits.max_line_bytes), counters_(counters), pairing_(pairing) {}
+
+    void onData(const uint8_t* data, uint32_t len, DecodedLayerSink& sink) noexcept override;
+    void onGap(uint64_t missing, DecodedLayerSink& sink) noexcept override;
+    void onEnd(DecodedLayerSink& sink) noexcept override;
+    bool stopped() const noexcept override { return stopped_; }
+
+  private:
+    void lineHead() noexcept;
+    void replyDone() noexcept;
+    void fail() noexcept;
+
+    uint32_t max_line_;
+    SmtpDecoderCounters& counters_;
+    SmtpPairing& pairing_;
+    char head_[4] = {};      // the current line's first bytes: code and separator
+    uint32_t line_len_ = 0;  // bytes of the current line so far (terminator excluded)
+    bool skip_line_ = false; // past the head (or after a gap): skipping to LF
+    bool last_ = false;      // the line being read is a reply's last ("250 ..."): at its LF
+    uint16_t code_ = 0;      // code of the line read
+    bool stopped_ = false;
 };
 
 } // namespace egressmon::dpi

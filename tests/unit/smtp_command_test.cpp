@@ -1,3 +1,6 @@
+#include <string>
+#include <string_view>
+
 #include <gtest/gtest.h>
 
 #include "dpi/smtp_command.h"
@@ -43,3 +46,65 @@ TEST(SmtpCommand, SessionStartsWithAGreetingInAnyCase) {
     EXPECT_FALSE(startsSmtpSession("GET / HTTP/1.1"));
     EXPECT_FALSE(startsSmtpSession("EHL"));
 }
+
+namespace egressmon::dpi {
+namespace {
+
+// Every split point of a greeting: a proper prefix asks for more, the whole says yes, in any
+// case; the split does not change the answer for the bytes so far.
+TEST(SmtpSniff, EveryPrefixOfAGreetingNeedsMore) {
+    for (const std::string_view greeting : {"EHLO x", "HELO x", "ehlo x", "HeLo x", "LHLO x"}) {
+        for (size_t n = 0; n < 5; ++n)
+            EXPECT_EQ(sniffSmtpSession(greeting.substr(0, n)), SniffResult::kNeedMore)
+                << greeting << " " << n;
+        for (size_t n = 5; n <= greeting.size(); ++n)
+            EXPECT_EQ(sniffSmtpSession(greeting.substr(0, n)), SniffResult::kYes)
+                << greeting << " " << n;
+    }
+    EXPECT_EQ(sniffSmtpSession("EHLO\r\n"), SniffResult::kYes);
+    EXPECT_TRUE(startsSmtpSession("EHLO x"));
+    EXPECT_FALSE(startsSmtpSession("EHL")); // the old yes/no answer: no until it is sure
+}
+
+TEST(SmtpSniff, NoAsSoonAsItCannotBeAGreeting) {
+    EXPECT_EQ(sniffSmtpSession("X"), SniffResult::kNo);
+    EXPECT_EQ(sniffSmtpSession("EX"), SniffResult::kNo);
+    EXPECT_EQ(sniffSmtpSession("HEL0"), SniffResult::kNo);
+    EXPECT_EQ(sniffSmtpSession("EHLOX"), SniffResult::kNo);
+    EXPECT_EQ(sniffSmtpSession("EHLO\t"), SniffResult::kNo);
+    EXPECT_EQ(sniffSmtpSession("GET / HTTP/1.1\r\n"), SniffResult::kNo);
+    EXPECT_EQ(sniffSmtpSession("MAIL FROM:<a@b>"), SniffResult::kNo);
+    EXPECT_EQ(sniffSmtpSession(std::string_view("\x16\x03\x01\x02\x00", 5)), SniffResult::kNo);
+    EXPECT_EQ(sniffSmtpSession(std::string_view("\x16", 1)), SniffResult::kNo);
+    EXPECT_EQ(sniffSmtpSession(std::string_view("E\0", 2)), SniffResult::kNo);
+    EXPECT_EQ(sniffSmtpSession(std::string_view("\xc5HLO x", 6)), SniffResult::kNo); // 'E'|0x80
+    EXPECT_EQ(sniffSmtpSession(std::string_view("\x05HLO x", 6)), SniffResult::kNo); // 'E'&~0x40
+}
+
+TEST(SmtpSniff, ServerGreetings) {
+    for (const std::string_view banner :
+         {"220 mx ESMTP\r\n", "220-mx\r\n", "421 busy\r\n", "554 no\r\n", "220\r\n"}) {
+        for (size_t n = 0; n < 4; ++n)
+            EXPECT_EQ(sniffSmtpReplies(banner.substr(0, n)), SniffResult::kNeedMore) << banner;
+        EXPECT_EQ(sniffSmtpReplies(banner), SniffResult::kYes) << banner;
+    }
+    EXPECT_EQ(sniffSmtpReplies("250 ok"), SniffResult::kNo);
+    EXPECT_EQ(sniffSmtpReplies("2200"), SniffResult::kNo);
+    EXPECT_EQ(sniffSmtpReplies("HTTP/1.1 200"), SniffResult::kNo);
+    EXPECT_EQ(sniffSmtpReplies(std::string_view("\x16\x03", 2)), SniffResult::kNo);
+}
+
+TEST(SmtpCommand, PlausibleCommandsByTheShapeOfTheirArguments) {
+    for (const char* yes : {"DATA", "data\r", "RSET", "QUIT", "STARTTLS", "MAIL FROM:<a@b>",
+                            "mail from: <a@b> SIZE=10", "RCPT TO:<c@d>", "EHLO host.example",
+                            "HELO h", "BDAT 10 LAST", "AUTH PLAIN", "AUTH PLAIN AGFAYg==", "NOOP",
+                            "HELP", "VRFY user", "XCLIENT NAME=a ADDR=1.2.3.4"})
+        EXPECT_TRUE(plausibleSmtpCommand(yes)) << yes;
+    for (const char* no :
+         {"", "DATA now", "Data follows", "MAIL me", "RCPT", "EHLO", "EHLO a b", "BDAT x",
+          "Help is on the way", "send it", "dXNlcg==", "QUIT\x01", "RCPT TO:<\xff>", "quit now"})
+        EXPECT_FALSE(plausibleSmtpCommand(no)) << no;
+}
+
+} // namespace
+} // namespace egressmon::dpi

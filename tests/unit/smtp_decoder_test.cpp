@@ -7,6 +7,7 @@
 #include "base64_encode.h"
 #include "dpi/smtp_decoder.h"
 #include "http_test_support.h"
+#include "smtp_test_support.h"
 
 namespace egressmon::dpi {
 namespace test {
@@ -211,23 +212,6 @@ TEST(SmtpDecoder, StarttlsStops) {
     EXPECT_EQ(r.counters.starttls, 1u);
     EXPECT_EQ(r.counters.parse_errors, 0u);
     EXPECT_TRUE(r.stopped);
-}
-
-TEST(SmtpDecoder, GapEndsLayersAndStops) {
-    SmtpDecoderCounters counters;
-    test::RecordingSink sink;
-    SmtpDecoder d(SmtpDecoderLimits(), counters);
-    const std::string in = "EHLO x\r\nDATA\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
-                           "--b\r\n\r\npart text";
-    d.onData(test::u8(in), static_cast<uint32_t>(in.size()), sink);
-    EXPECT_EQ(sink.openCount(), 2u);
-    d.onGap(1, sink);
-    EXPECT_EQ(sink.openCount(), 0u);
-    EXPECT_EQ(counters.gaps, 1u);
-    EXPECT_TRUE(d.stopped());
-    d.onData(test::u8("more\r\n.\r\n"), 9, sink);
-    ASSERT_EQ(sink.layers.size(), 2u);
-    EXPECT_EQ(sink.layers[1], (std::pair<std::string, std::string>("smtp.mime.part", "part text")));
 }
 
 TEST(SmtpDecoder, EndClosesOpenMessage) {
