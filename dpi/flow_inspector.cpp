@@ -164,6 +164,9 @@ void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_se
             SessionFeeder feeder(st->session, direction, p.ts_us, out);
             if (reassembler)
                 reassembler->onSegment(p.tcp_seq, payload, p.payload_len, p.tcp_flags, feeder);
+            // A direction the session stopped wanting (past its depth, or found to be no
+            // companion stream after all) holds no out-of-order bytes any longer.
+            if (!st->session.wants(direction)) reassembler.reset();
         } else {
             st->session.datagram(direction, payload, p.payload_len, p.ts_us, out);
         }

@@ -160,8 +160,8 @@ namespace {
 // A proper prefix of `want` (NeedMore), `want` itself or longer (Yes), else No.
 SniffResult sniffLiteral(std::string_view s, std::string_view want) {
     const size_t n = s.size() < want.size() ? s.size() : want.size();
-    if (!equalsNoCase(s.substr(0, n), want.substr(0, n))) return SniffResult::No;
-    return n < want.size() ? SniffResult::NeedMore : SniffResult::Yes;
+    if (!equalsNoCase(s.substr(0, n), want.substr(0, n))) return SniffResult::kNo;
+    return n < want.size() ? SniffResult::kNeedMore : SniffResult::kYes;
 }
 
 bool isDigit(char c) {
@@ -172,26 +172,26 @@ SniffResult sniffStatusLine(std::string_view s) {
     // "HTTP/1." DIGIT SP DIGIT DIGIT DIGIT
     static constexpr std::string_view kShape = "HTTP/1.0 000";
     for (size_t i = 0; i < kShape.size(); ++i) {
-        if (i == s.size()) return SniffResult::NeedMore;
+        if (i == s.size()) return SniffResult::kNeedMore;
         const bool ok = kShape[i] == '0' ? isDigit(s[i]) : s[i] == kShape[i];
-        if (!ok) return SniffResult::No;
+        if (!ok) return SniffResult::kNo;
     }
-    return SniffResult::Yes;
+    return SniffResult::kYes;
 }
 
 SniffResult sniffRequestLine(std::string_view s) {
     constexpr size_t kMinMethod = 3, kMaxMethod = 16;
     size_t i = 0;
     while (i < s.size() && s[i] >= 'A' && s[i] <= 'Z') {
-        if (++i > kMaxMethod) return SniffResult::No;
+        if (++i > kMaxMethod) return SniffResult::kNo;
     }
-    if (i == s.size()) return SniffResult::NeedMore;
-    if (s[i] != ' ' || i < kMinMethod) return SniffResult::No;
+    if (i == s.size()) return SniffResult::kNeedMore;
+    if (s[i] != ' ' || i < kMinMethod) return SniffResult::kNo;
     const std::string_view method = s.substr(0, i), target = s.substr(i + 1);
-    if (target.empty()) return SniffResult::NeedMore;
+    if (target.empty()) return SniffResult::kNeedMore;
     const unsigned char t = static_cast<unsigned char>(target[0]);
-    if (method == "CONNECT") return t > 0x20 && t < 0x7f ? SniffResult::Yes : SniffResult::No;
-    if (t == '/' || t == '*') return SniffResult::Yes;
+    if (method == "CONNECT") return t > 0x20 && t < 0x7f ? SniffResult::kYes : SniffResult::kNo;
+    if (t == '/' || t == '*') return SniffResult::kYes;
     return sniffLiteral(target, "http");
 }
 
@@ -209,7 +209,7 @@ SniffResult sniffHttpMessage(std::string_view prefix, bool request) {
 }
 
 bool startsHttpMessage(std::string_view first, bool request) {
-    return sniffHttpMessage(first, request) == SniffResult::Yes;
+    return sniffHttpMessage(first, request) == SniffResult::kYes;
 }
 
 bool plausibleResyncLine(std::string_view line, bool request) {

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "sniff_result.h"
+
 namespace egressmon::dpi {
 
 enum class ContentCoding : uint8_t { Identity, Gzip, Deflate, Unsupported };
@@ -41,7 +43,6 @@ bool plausibleStartLine(std::string_view prefix, bool request);
 // ("P", "PO", "HTTP/1."), No as soon as it cannot be one (binary input: at its first byte). Reads
 // at most kHttpSniffBytes bytes and never says NeedMore for a prefix that long, so a caller holds
 // at most that many bytes before deciding.
-enum class SniffResult : uint8_t { No, Yes, NeedMore };
 inline constexpr size_t kHttpSniffBytes = 24;
 SniffResult sniffHttpMessage(std::string_view prefix, bool request);
 // sniffHttpMessage(first, request) == Yes: for callers that decide on the first bytes alone.

@@ -16,7 +16,6 @@
 #include "dpi/inspect/inspection_engine.h"
 #include "dpi/inspect/layer_table.h"
 #include "dpi/smtp_command.h"
-#include "dpi/smtp_decoder.h"
 #include "dpi/snippet.h"
 #include "rules/keyword_encoding.h"
 #include "rules/validators.h"
@@ -54,7 +53,13 @@ InspectionSession::~InspectionSession() = default;
 
 bool InspectionSession::wants(Direction d) const noexcept {
     const DirectionState& dir = dir_[index(d)];
-    return dir.active && !dir.depth_reached;
+    if (dir.depth_reached) return false;
+    if (dir.active) return true;
+    // Bytes no rule inspects, while they may still turn out to be, or are, a companion stream.
+    const DirectionState& other = dir_[1 - index(d)];
+    if (!other.active) return false;
+    if (dir.sniffing) return true;
+    return dir.companion && dir.decoder && !dir.decoder->stopped();
 }
 
 // Marks the direction as past the inspection depth (once).
@@ -68,9 +73,9 @@ bool InspectionSession::pastDepth(DirectionState& dir) noexcept {
 void InspectionSession::data(Direction d, const uint8_t* data, uint32_t len, uint64_t ts_us,
                              SessionOutput& out) noexcept {
     DirectionState& dir = dir_[index(d)];
-    if (!dir.active || len == 0) return;
+    if (len == 0 || !wants(d)) return;
     // A gap can carry the offset past the depth: test before subtracting.
-    if (dir.depth_reached || pastDepth(dir)) return;
+    if (pastDepth(dir)) return;
     const uint64_t max_depth = engine_.config().max_depth_bytes;
     if (len > max_depth - dir.raw.offset) {
         len = static_cast<uint32_t>(max_depth - dir.raw.offset);
@@ -78,38 +83,118 @@ void InspectionSession::data(Direction d, const uint8_t* data, uint32_t len, uin
         ++engine_.counters().depth_exceeded;
     }
     ScanContext ctx(engine_, *this, d == Direction::kToServer, ts_us, out);
-    if (dir.raw.offset == 0) startDecoder(d, ctx, data, len);
+    if (dir.sniffing) sniff(d, ctx, data, len);
+    if (!dir.active) { // a companion: parsed for the other direction, never scanned
+        if (dir.decoder && !dir.decoder->stopped()) feedDecoder(dir, data, len);
+        dir.raw.offset += len;
+        return;
+    }
     LayerBinding binding(dir.layers.get(), ctx);
     // Decoded layers first: when the same bytes match in a body and in the raw stream, the
     // alert names the body (and its offset in it), which tells the analyst far more.
     if (dir.layers) dir.layers->beginRawChunk(data, len);
-    if (dir.decoder && !dir.decoder->stopped()) dir.decoder->onData(data, len, *dir.layers);
+    if (dir.decoder && !dir.decoder->stopped()) feedDecoder(dir, data, len);
     if (dir.layers) dir.layers->flushAllGathered(); // decoded layers before the raw bytes
     scanRaw(dir, ctx, data, len);
     if (dir.layers) dir.layers->endRawChunk();
 }
 
-// The direction's first bytes pick its decoder: an HTTP message either way, an SMTP session
-// from the client. A decoder comes with the layer table it writes into, or not at all.
-void InspectionSession::startDecoder(Direction d, ScanContext& ctx, const uint8_t* data,
-                                     uint32_t len) noexcept {
+namespace {
+// Where companion decoders write: they open no layer (pairing-only HTTP, SMTP replies).
+struct NoLayers final : DecodedLayerSink {
+    LayerId beginLayer(const char*) noexcept override { return kNoLayer; }
+    void layerData(LayerId, const uint8_t*, uint32_t) noexcept override {}
+    void layerGap(LayerId, uint64_t) noexcept override {}
+    void endLayer(LayerId) noexcept override {}
+};
+NoLayers no_layers;
+
+DecodedLayerSink& sinkOf(LayerTable* layers) noexcept {
+    if (layers) return *layers;
+    return no_layers;
+}
+} // namespace
+
+void InspectionSession::feedDecoder(DirectionState& dir, const uint8_t* data,
+                                    uint32_t len) noexcept {
+    dir.decoder->onData(data, len, sinkOf(dir.layers.get()));
+}
+
+// The direction's first bytes pick its decoder. They may come one byte at a time ("P" then
+// "OST /..."), so up to kSniffBytes are held until every sniffer has said yes or no; a decoder
+// chosen late is first fed the held bytes (already scanned raw), then the current ones.
+void InspectionSession::sniff(Direction d, ScanContext& ctx, const uint8_t* data,
+                              uint32_t len) noexcept {
     DirectionState& dir = dir_[index(d)];
-    const bool to_server = d == Direction::kToServer;
-    const std::string_view first(reinterpret_cast<const char*>(data), len);
-    std::unique_ptr<StreamDecoder> decoder;
-    if (startsHttpMessage(first, to_server))
-        decoder.reset(new (std::nothrow) HttpDecoder(to_server, engine_.config().http,
-                                                     engine_.http(), &http_pairing_));
-    else if (to_server && startsSmtpSession(first))
-        decoder.reset(new (std::nothrow) SmtpDecoder(engine_.config().smtp, engine_.smtp()));
-    if (!decoder) return;
-    try {
-        dir.layers = std::make_unique<LayerTable>(engine_.config().max_open_layers);
-    } catch (const std::bad_alloc&) {
-        return; // no decoder then: the raw stream is still scanned
+    char prefix[kSniffBytes];
+    const uint32_t held = dir.sniff_len;
+    const uint32_t take = std::min<uint32_t>(len, kSniffBytes - held);
+    std::copy(dir.sniff_held, dir.sniff_held + held, prefix);
+    std::copy(data, data + take, prefix + held);
+    bool need_more = false;
+    std::unique_ptr<StreamDecoder> decoder =
+        chooseDecoder(d, std::string_view(prefix, held + take), need_more);
+    if (need_more && held + take < kSniffBytes) {
+        std::copy(data, data + take, dir.sniff_held + held); // take == len here
+        dir.sniff_len = static_cast<uint8_t>(held + take);
+        return;
     }
-    dir.layers->ctx = &ctx;
+    dir.sniffing = false;
+    dir.sniff_len = 0;
+    if (!decoder) return;
+    if (dir.active) {
+        try {
+            dir.layers = std::make_unique<LayerTable>(engine_.config().max_open_layers);
+        } catch (const std::bad_alloc&) {
+            return; // no decoder then: the raw stream is still scanned
+        }
+    } else {
+        dir.companion = true;
+    }
     dir.decoder = std::move(decoder);
+    if (held > 0) {
+        LayerBinding binding(dir.layers.get(), ctx);
+        feedDecoder(dir, reinterpret_cast<const uint8_t*>(dir.sniff_held), held);
+        if (dir.layers) dir.layers->flushAllGathered();
+    }
+}
+
+// HTTP either way (a request decoder shares the HEAD pairing only with a response decoder that
+// will read it); SMTP from the client, and the server's replies alongside it, so the client's
+// decoder knows how STARTTLS was answered. A direction no rule inspects gets only the decoders
+// the other direction needs. need_more: some sniffer wants more bytes before it can tell.
+std::unique_ptr<StreamDecoder>
+InspectionSession::chooseDecoder(Direction d, std::string_view prefix, bool& need_more) noexcept {
+    const bool to_server = d == Direction::kToServer;
+    const bool active = dir_[index(d)].active;
+    const bool other_active = dir_[1 - index(d)].active;
+    const InspectionConfig& config = engine_.config();
+    const SniffResult http = sniffHttpMessage(prefix, to_server);
+    if (http == SniffResult::kYes) {
+        if (to_server) {
+            HttpPairing* pairing = other_active ? &http_pairing_ : nullptr;
+            const HttpDecoderMode mode =
+                active ? HttpDecoderMode::Decode : HttpDecoderMode::PairingOnly;
+            return std::unique_ptr<StreamDecoder>(
+                new (std::nothrow) HttpDecoder(true, config.http, engine_.http(), pairing, mode));
+        }
+        if (!active) return nullptr; // nothing needs responses no rule inspects
+        return std::unique_ptr<StreamDecoder>(
+            new (std::nothrow) HttpDecoder(false, config.http, engine_.http(), &http_pairing_));
+    }
+    const SniffResult smtp = to_server ? sniffSmtpSession(prefix) : sniffSmtpReplies(prefix);
+    if (smtp == SniffResult::kYes) {
+        if (to_server) {
+            if (!active) return nullptr;
+            return std::unique_ptr<StreamDecoder>(
+                new (std::nothrow) SmtpDecoder(config.smtp, engine_.smtp(), &smtp_pairing_));
+        }
+        if (!active && !other_active) return nullptr;
+        return std::unique_ptr<StreamDecoder>(
+            new (std::nothrow) SmtpReplyDecoder(config.smtp, engine_.smtp(), smtp_pairing_));
+    }
+    need_more = http == SniffResult::kNeedMore || smtp == SniffResult::kNeedMore;
+    return nullptr;
 }
 
 // Scans the raw bytes the decoded layers did not already scan unchanged. Skipped stretches act
@@ -135,11 +220,17 @@ void InspectionSession::scanRaw(DirectionState& dir, ScanContext& ctx, const uin
 void InspectionSession::gap(Direction d, uint64_t missing, uint64_t ts_us,
                             SessionOutput& out) noexcept {
     DirectionState& dir = dir_[index(d)];
-    if (!dir.active || dir.depth_reached) return;
+    if (!wants(d)) return;
+    // A hole before a decoder was chosen: what follows it cannot be told from its start.
+    if (dir.sniffing) dir.sniffing = false, dir.sniff_len = 0;
     ScanContext ctx(engine_, *this, d == Direction::kToServer, ts_us, out);
-    ctx.gap(dir.raw, missing);
+    if (dir.active) {
+        ctx.gap(dir.raw, missing);
+    } else {
+        dir.raw.offset += missing;
+    }
     LayerBinding binding(dir.layers.get(), ctx);
-    if (dir.decoder) dir.decoder->onGap(missing, *dir.layers);
+    if (dir.decoder) dir.decoder->onGap(missing, sinkOf(dir.layers.get()));
     pastDepth(dir);
 }
 
@@ -167,10 +258,10 @@ void InspectionSession::finishDirection(Direction d, uint64_t ts_us, SessionOutp
     {
         LayerBinding binding(dir.layers.get(), ctx);
         // A close-delimited body ends, every decoded layer is closed.
-        if (dir.decoder) dir.decoder->onEnd(*dir.layers);
+        if (dir.decoder) dir.decoder->onEnd(sinkOf(dir.layers.get()));
         if (dir.layers) dir.layers->endAll();
     }
-    ctx.close(dir.raw);
+    if (dir.active) ctx.close(dir.raw);
 }
 
 void InspectionSession::end(uint64_t ts_us, SessionOutput& out) noexcept {

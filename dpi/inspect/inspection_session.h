@@ -15,12 +15,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "core/alert.h"
 #include "core/flow.h"
 #include "dpi/http_decoder.h"
 #include "dpi/inspect/layer_scan.h"
+#include "dpi/smtp_decoder.h"
 
 namespace egressmon::dpi {
 
@@ -59,8 +61,9 @@ class InspectionSession {
     InspectionSession(const InspectionSession&) = delete;
     InspectionSession& operator=(const InspectionSession&) = delete;
 
-    // Some rule applies to this direction's bytes and its inspection depth is not reached: the
-    // caller may skip delivering bytes otherwise.
+    // The session wants this direction's bytes: some rule applies to them, or the other
+    // direction's decoder needs what they say (requests' methods, SMTP replies), and the
+    // inspection depth is not reached. The caller may skip delivering bytes otherwise.
     bool wants(Direction d) const noexcept;
 
     // The next bytes of a direction's stream, captured (or received) at ts_us.
@@ -89,17 +92,29 @@ class InspectionSession {
   private:
     friend struct ScanContext;
     friend struct LayerTable;
+    // The first bytes of a direction held while they could still start HTTP or SMTP: enough for
+    // every sniffer to say yes or no (kHttpSniffBytes, the longest).
+    static constexpr uint32_t kSniffBytes = 24;
     struct DirectionState {
-        LayerScanner raw;
+        LayerScanner raw; // offset counts every byte delivered, scanned or not
         std::unique_ptr<StreamDecoder> decoder; // HTTP or SMTP, chosen by the first bytes
         std::unique_ptr<LayerTable> layers;     // the decoder's output, allocated with it
         bool active = false;                    // some rule applies to these bytes
         bool depth_reached = false;
+        // No rule inspects these bytes, but the other direction's decoder needs what they say
+        // (which requests were HEAD, how the server answered STARTTLS): parsed, never scanned.
+        bool companion = false;
+        bool sniffing = true; // the decoder is not chosen yet
+        uint8_t sniff_len = 0;
+        char sniff_held[kSniffBytes]; // earlier deliveries' bytes while sniffing
     };
 
     void handleMatch(ScanContext& ctx, const rules::MatchEvent& event) noexcept;
     bool pastDepth(DirectionState& dir) noexcept;
-    void startDecoder(Direction d, ScanContext& ctx, const uint8_t* data, uint32_t len) noexcept;
+    void sniff(Direction d, ScanContext& ctx, const uint8_t* data, uint32_t len) noexcept;
+    std::unique_ptr<StreamDecoder> chooseDecoder(Direction d, std::string_view prefix,
+                                                 bool& need_more) noexcept;
+    void feedDecoder(DirectionState& dir, const uint8_t* data, uint32_t len) noexcept;
     void scanRaw(DirectionState& dir, ScanContext& ctx, const uint8_t* data, uint32_t len) noexcept;
     void finishDirection(Direction d, uint64_t ts_us, SessionOutput& out) noexcept;
 
@@ -107,6 +122,7 @@ class InspectionSession {
     SessionScope scope_;
     DirectionState dir_[2];
     HttpPairing http_pairing_;
+    SmtpPairing smtp_pairing_;
     std::vector<uint32_t> alerted_rules_; // delivered or held, by current rule index
 };
 

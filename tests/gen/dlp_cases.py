@@ -20,8 +20,8 @@ from typing import Callable, Dict, List
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from pcapgen.datagrams import UdpFlow  # noqa: E402
-from pcapgen.link import EthernetFraming  # noqa: E402
-from pcapgen.pcap import Capture, utc_microseconds  # noqa: E402
+from pcapgen.link import CiscoHdlcInPppFraming, EthernetFraming  # noqa: E402
+from pcapgen.pcap import LINKTYPE_PPP, Capture, utc_microseconds  # noqa: E402
 from pcapgen.smtp import smtp_dialogue  # noqa: E402
 from pcapgen.tcp_session import TcpSession  # noqa: E402
 
@@ -313,6 +313,170 @@ def case_http_deep_body():
     at = len(body) - 1000
     body[at:at + len(MARK)] = MARK
     return http_case(http_request("POST", "/big", bytes(body)))
+
+
+# --- Evasions and mirror-port loss (issue 11): each case is missed by a decoder that picks
+# its protocol from a fixed-size first chunk, stops at the first hole, ignores the receiver's
+# ACKs, pairs HTTP responses blind, or takes the STARTTLS command for TLS.
+
+ATTACHMENT = b"attached report: TOP SECRET numbers"
+
+
+def base64_attachment_message(content: bytes = ATTACHMENT) -> bytes:
+    """A multipart/mixed message whose marking is only in its base64 attachment."""
+    return (MAIL_HEAD + b"MIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+            b"--b1\r\nContent-Type: text/plain\r\n\r\nsee attachment\r\n"
+            b"--b1\r\nContent-Type: application/octet-stream\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n" +
+            base64.encodebytes(content).replace(b"\n", b"\r\n") + b"--b1--\r\n")
+
+
+def case_tiny_first_segment_http():
+    """One alert (1000) in http.request.body.gzip: the client sends the request's first byte
+    ("P") alone, then "OST /upload ...", so a decoder chosen from the first segment alone never
+    sees the gzip body."""
+    cap = Capture(1, START)
+    tcp = TcpSession(cap, framing(), (INSIDE, 41010), HTTP_SERVER)
+    tcp.open()
+    tcp.send(http_request("POST", "/upload", gzip.compress(SECRET_TEXT, mtime=0),
+                          ["Content-Encoding: gzip"]), split=[1])
+    tcp.send(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", from_client=False)
+    tcp.close()
+    return cap
+
+
+def smtp_turns(message: bytes):
+    return smtp_dialogue(server_name="mx.example.org", client_name="ws.corp.example",
+                         sender="alice@corp.example", recipients=["bob@example.org"],
+                         message=message)
+
+
+def case_tiny_first_segment_smtp():
+    """One alert (1000) in smtp.mime.base64: the client's first segment is "EHL", the next
+    "O ws.corp.example", so a decoder chosen from the first segment alone never decodes the
+    attachment."""
+    cap = Capture(1, START)
+    tcp = TcpSession(cap, framing(), (INSIDE, 42010), MAIL_SERVER)
+    tcp.open()
+    for from_client, data in smtp_turns(base64_attachment_message()):
+        tcp.send(data, from_client, split=[3] if data.startswith(b"EHLO") else None)
+    tcp.close()
+    return cap
+
+
+def send_acked(cap: Capture, tcp: TcpSession, data: bytes, *, turn: int, lose=None):
+    """``data`` from the client in turns of ``turn`` bytes, each acknowledged by the server as
+    a receiver does while an upload runs. ``lose`` = (turn index, segment index): that segment
+    is missing from the capture (mirror-port loss), though the server received and acked it."""
+    for index, start in enumerate(range(0, len(data), turn)):
+        before = len(cap.records)
+        tcp.send(data[start:start + turn], ack=False)
+        if lose is not None and lose[0] == index:
+            del cap.records[before + lose[1]]
+        tcp.ack()
+
+
+def case_acked_loss_http_upload():
+    """One alert (1000) in http.request.body at the marking's offset in the body, 3 MiB - 1000:
+    the capture lost the upload's second segment, which the server acknowledged. Past the hole
+    the body is 3 MiB, three times what reassembly may hold behind a hole; the ACKs give the hole
+    up and the body is decoded on after it."""
+    body = bytearray(b"0123456789abcdef" * (3 * 65536))
+    at = len(body) - 1000
+    body[at:at + len(MARK)] = MARK
+    cap = Capture(1, START)
+    tcp = TcpSession(cap, framing(), (INSIDE, 41020), HTTP_SERVER)
+    tcp.open()
+    send_acked(cap, tcp, http_request("POST", "/big", bytes(body)), turn=65536, lose=(0, 1))
+    tcp.send(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", from_client=False)
+    tcp.close()
+    return cap
+
+
+def case_acked_loss_then_pipelined_gzip_request():
+    """One alert (1000) in http.request.body.gzip of the second of two pipelined requests: a
+    segment inside the first request's body is lost (and acknowledged); the second request's
+    gzip body is decoded after the hole, its framing known from the first's Content-Length."""
+    first = http_request("POST", "/a", b"harmless filler " * 1000)
+    second = http_request("POST", "/b", gzip.compress(SECRET_TEXT, mtime=0),
+                          ["Content-Encoding: gzip"])
+    cap = Capture(1, START)
+    tcp = TcpSession(cap, framing(), (INSIDE, 41030), HTTP_SERVER)
+    tcp.open()
+    send_acked(cap, tcp, first + second, turn=len(first + second), lose=(0, 3))
+    tcp.send(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" * 2, from_client=False)
+    tcp.close()
+    return cap
+
+
+def case_acked_loss_in_smtp_base64_attachment():
+    """One alert (1000) in smtp.mime.base64: a segment in the middle of a 120 kB base64
+    attachment is lost (and acknowledged); decoding resumes at the next base64 line, so the
+    marking near the attachment's end is found in the decoded attachment. Its offset (98838,
+    not 98500) counts the hole as the encoded bytes lost: what they decoded to is not known."""
+    content = bytearray(b"quarterly figures, line by line. " * 3000)
+    at = len(content) - 500
+    content[at:at + len(MARK)] = MARK
+    turns = smtp_turns(base64_attachment_message(bytes(content)))
+    cap = Capture(1, START)
+    tcp = TcpSession(cap, framing(), (INSIDE, 42020), MAIL_SERVER)
+    tcp.open()
+    for from_client, data in turns:
+        if from_client and len(data) > 100000:  # the message after DATA
+            send_acked(cap, tcp, data, turn=32768, lose=(1, 5))
+        else:
+            tcp.send(data, from_client)
+    tcp.close()
+    return cap
+
+
+def case_head_then_get_from_inside_server():
+    """One alert (1000), to_client, in http.response.body.gzip of the second response: an
+    outside client asks an inside server HEAD then GET on one connection. The HEAD response
+    announces Content-Length: 5000 but has no body; a response decoder that does not know the
+    first request was HEAD (no rule inspects the requests) takes the second response for that
+    body and never decodes its gzip."""
+    packed = gzip.compress(SECRET_TEXT, mtime=0)
+    head_response = b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n"
+    get_response = (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
+                    % len(packed)) + packed
+    cap = Capture(1, START)
+    tcp = TcpSession(cap, framing(), (OUTSIDE_CLIENT, 52010), (INSIDE_SERVER, 80))
+    tcp.open()
+    tcp.send(http_request("HEAD", "/report"))
+    tcp.send(head_response, from_client=False)
+    tcp.send(http_request("GET", "/report"))
+    tcp.send(get_response, from_client=False)
+    tcp.close()
+    return cap
+
+
+def case_starttls_refused():
+    """One alert (1000) in smtp.mime.base64: the client asks for STARTTLS, the server answers
+    454 (TLS not available) and the client goes on in clear text."""
+    turns = smtp_turns(base64_attachment_message())
+    ehlo_reply = next(i for i, (c, d) in enumerate(turns) if not c and d.startswith(b"250-"))
+    turns[ehlo_reply + 1:ehlo_reply + 1] = [
+        (True, b"STARTTLS\r\n"), (False, b"454 4.7.0 TLS not available due to local problem\r\n")]
+    cap = Capture(1, START)
+    tcp = TcpSession(cap, framing(), (INSIDE, 42030), MAIL_SERVER)
+    tcp.open()
+    tcp.exchange(turns)
+    tcp.close()
+    return cap
+
+
+def case_cisco_hdlc_in_ppp_capture():
+    """One alert (1000) in tcp.stream at the marking's offset: the capture's link type is PPP
+    but its frames are Cisco HDLC (address 0x0f), as serial-link captures often are."""
+    data = b"report follows: TOP SECRET, handle accordingly"
+    cap = Capture(LINKTYPE_PPP, START)
+    tcp = TcpSession(cap, CiscoHdlcInPppFraming(), (INSIDE, 40010), (OUTSIDE, PORT))
+    tcp.open()
+    tcp.send(data)
+    tcp.close()
+    return cap
 
 
 # Every case_<name> function above is the case <name>, in the order defined, so adding a case

@@ -24,9 +24,10 @@ from pcapgen import dns, http_messages, smtp, tls  # noqa: E402
 from pcapgen.checksum import internet_checksum, pseudo_header  # noqa: E402
 from pcapgen.datagrams import UdpFlow, ping  # noqa: E402
 from pcapgen.ip import PROTO_TCP, PROTO_UDP, fragment_ipv4, ipv4_packet  # noqa: E402
-from pcapgen.link import EthernetFraming, RawIpFraming, SllFraming  # noqa: E402
-from pcapgen.pcap import (LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_RAW,  # noqa: E402
-                          Capture, utc_microseconds)
+from pcapgen.link import (CiscoHdlcInPppFraming, EthernetFraming, RawIpFraming,  # noqa: E402
+                          SllFraming)
+from pcapgen.pcap import (LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_PPP,  # noqa: E402
+                          LINKTYPE_RAW, Capture, utc_microseconds)
 from pcapgen.tcp_session import TcpSession, split_points  # noqa: E402
 from pcapgen.transport import ACK, FIN, PSH, SYN, tcp_segment, udp_datagram  # noqa: E402
 
@@ -301,6 +302,17 @@ class BuilderTsharkTest(unittest.TestCase):
         self.assertEqual(tshark(path, display_filter=PROBLEMS, options=CHECK_CHECKSUMS), [])
         self.assertEqual(tshark(path, "vlan.id", "http.host", display_filter="http"),
                          [["100,20", "v6.example.com"]])
+
+    def test_cisco_hdlc_frames_in_a_ppp_link_capture(self):
+        capture = Capture(LINKTYPE_PPP, 0)
+        tcp = TcpSession(capture, CiscoHdlcInPppFraming(), ("10.1.0.10", 40000),
+                         ("203.0.113.5", 7000))
+        tcp.open()
+        tcp.send(b"payload")
+        path = self.save(capture)
+        self.assertEqual(tshark(path, display_filter=PROBLEMS, options=CHECK_CHECKSUMS), [])
+        self.assertEqual(tshark(path, "frame.protocols", display_filter="tcp.len > 0"),
+                         [["ppp:chdlc:ip:tcp"]])
 
     def test_deliberate_anomalies_are_reported(self):
         """Proves the PROBLEMS filter the clean-sample test relies on can fire at all."""

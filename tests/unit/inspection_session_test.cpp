@@ -5,6 +5,7 @@
 
 #include "dpi/inspect/inspection_engine.h"
 #include "dpi/inspect/inspection_session.h"
+#include "http_test_support.h"
 #include "inspector_harness.h"
 
 namespace egressmon::testing {
@@ -77,10 +78,15 @@ TEST_F(SessionFixture, NothingMatchesAcrossAGap) {
 TEST_F(SessionFixture, BytesOfTheWrongDirectionAreNotInspected) {
     dpi::InspectionSession s(engine, egressFromClient());
     EXPECT_TRUE(s.wants(Direction::kToServer));
-    EXPECT_FALSE(s.wants(Direction::kToClient)); // ingress: no egress rule applies
+    // Ingress: no egress rule applies. Its first bytes are still wanted, in case the other
+    // direction's decoder needs them (HTTP requests' methods, SMTP replies)...
+    EXPECT_TRUE(s.wants(Direction::kToClient));
     send(s, Direction::kToClient, "TOP SECRET");
+    // ... and no longer once they are neither.
+    EXPECT_FALSE(s.wants(Direction::kToClient));
     s.end(clock, out);
     EXPECT_TRUE(out.offered.empty());
+    EXPECT_EQ(engine.counters().bytes_inspected, 0u);
 }
 
 TEST_F(SessionFixture, DecodedHttpBodyIsMatchedInItsLayer) {
@@ -159,6 +165,105 @@ TEST_F(SessionFixture, DepthBoundsWhatIsInspectedAndIsCountedOnce) {
     EXPECT_FALSE(s.wants(Direction::kToServer));
     EXPECT_EQ(shallow.counters().depth_exceeded, 1u);
     EXPECT_EQ(shallow.counters().bytes_inspected, 16u);
+}
+
+// --- Evasions: decoders chosen from a client's first byte, pairing with a silent side ---
+
+std::string gzipUpload() {
+    const std::string packed = dpi::test::gzip("quarterly plan - TOP SECRET - do not forward");
+    return "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: " +
+           std::to_string(packed.size()) + "\r\n\r\n" + packed;
+}
+
+TEST_F(SessionFixture, HttpDecoderIsChosenWhenTheFirstSegmentIsOneByte) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    const std::string upload = gzipUpload();
+    send(s, Direction::kToServer, upload.substr(0, 1)); // "P"
+    send(s, Direction::kToServer, upload.substr(1, 2)); // "OS"
+    send(s, Direction::kToServer, upload.substr(3));
+    s.end(clock, out);
+    ASSERT_EQ(out.offered.size(), 1u);
+    EXPECT_EQ(out.offered[0].second.layer, "http.request.body.gzip");
+}
+
+TEST_F(SessionFixture, SmtpDecoderIsChosenWhenTheGreetingComesInPieces) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    send(s, Direction::kToClient, "220 mx ESMTP\r\n");
+    send(s, Direction::kToServer, "EHL");
+    send(s, Direction::kToServer, "O ws\r\n");
+    send(s, Direction::kToClient, "250 mx\r\n");
+    send(s, Direction::kToServer, "MAIL FROM:<a@b>\r\n");
+    send(s, Direction::kToClient, "250 ok\r\n");
+    send(s, Direction::kToServer, "RCPT TO:<c@d>\r\n");
+    send(s, Direction::kToClient, "250 ok\r\n");
+    send(s, Direction::kToServer, "DATA\r\n");
+    send(s, Direction::kToClient, "354 go\r\n");
+    send(s, Direction::kToServer,
+         "Content-Transfer-Encoding: base64\r\n\r\nVE9QIFNFQ1JFVCByZXBvcnQ=\r\n.\r\n");
+    s.end(clock, out);
+    ASSERT_EQ(out.offered.size(), 1u);
+    EXPECT_EQ(out.offered[0].second.layer, "smtp.mime.base64");
+}
+
+TEST_F(SessionFixture, StarttlsRefusedByTheServerKeepsTheMailDecoded) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    send(s, Direction::kToClient, "220 mx ESMTP\r\n");
+    send(s, Direction::kToServer, "EHLO ws\r\n");
+    send(s, Direction::kToClient, "250-mx\r\n250 STARTTLS\r\n");
+    send(s, Direction::kToServer, "STARTTLS\r\n");
+    send(s, Direction::kToClient, "454 4.7.0 TLS not available\r\n");
+    send(s, Direction::kToServer, "MAIL FROM:<a@b>\r\n");
+    send(s, Direction::kToClient, "250 ok\r\n");
+    send(s, Direction::kToServer, "RCPT TO:<c@d>\r\n");
+    send(s, Direction::kToClient, "250 ok\r\n");
+    send(s, Direction::kToServer, "DATA\r\n");
+    send(s, Direction::kToClient, "354 go\r\n");
+    send(s, Direction::kToServer,
+         "Content-Transfer-Encoding: base64\r\n\r\nVE9QIFNFQ1JFVCByZXBvcnQ=\r\n.\r\n");
+    s.end(clock, out);
+    ASSERT_EQ(out.offered.size(), 1u);
+    EXPECT_EQ(out.offered[0].second.layer, "smtp.mime.base64");
+    EXPECT_EQ(engine.smtp().starttls_refused, 1u);
+    EXPECT_EQ(engine.counters().bytes_inspected, // the server's replies were read, not scanned
+              std::string("EHLO ws\r\nSTARTTLS\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"
+                          "Content-Transfer-Encoding: base64\r\n\r\nVE9QIFNFQ1JFVCByZXBvcnQ=\r\n"
+                          ".\r\n")
+                      .size() +
+                  std::string("TOP SECRET report").size());
+}
+
+// An inside web server answering an outside client: responses are egress, requests ingress.
+dpi::SessionScope insideServer() {
+    dpi::SessionScope scope;
+    scope.bytes_relation[0] = core::NetRelation::kIngress;
+    scope.bytes_relation[1] = core::NetRelation::kEgress;
+    return scope;
+}
+
+TEST_F(SessionFixture, ResponseToHeadIsKnownEvenThoughNoRuleReadsTheRequests) {
+    dpi::InspectionSession s(engine, insideServer());
+    const std::string packed = dpi::test::gzip("quarterly plan - TOP SECRET - do not forward");
+    send(s, Direction::kToServer, "HEAD /report HTTP/1.1\r\nHost: x\r\n\r\n");
+    send(s, Direction::kToClient, "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n");
+    send(s, Direction::kToServer, "GET /report HTTP/1.1\r\nHost: x\r\n\r\n");
+    send(s, Direction::kToClient,
+         "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+             std::to_string(packed.size()) + "\r\n\r\n" + packed);
+    s.end(clock, out);
+    ASSERT_EQ(out.offered.size(), 1u);
+    EXPECT_EQ(out.offered[0].second.layer, "http.response.body.gzip");
+    EXPECT_FALSE(out.offered[0].second.to_server);
+}
+
+TEST_F(SessionFixture, LongKeepAliveWithUninspectedResponsesHitsNoPairingBound) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    for (int i = 0; i < 200; ++i) {
+        send(s, Direction::kToServer, "GET /item HTTP/1.1\r\nHost: x\r\n\r\n");
+        send(s, Direction::kToClient, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    }
+    s.end(clock, out);
+    EXPECT_EQ(engine.http().messages, 200u); // requests decoded, responses not needed
+    EXPECT_EQ(engine.http().pending_requests_exceeded, 0u);
 }
 
 } // namespace

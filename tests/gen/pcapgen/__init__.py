@@ -3,7 +3,8 @@
 Layers, bottom up, one module each:
 
 - ``pcap``: the classic pcap file format and the capture's clock.
-- ``link``: Ethernet (with 802.1Q tags), Linux cooked (SLL) and raw-IP framing.
+- ``link``: Ethernet (with 802.1Q tags), Linux cooked (SLL), raw-IP and Cisco HDLC (in a
+  PPP-link capture) framing.
 - ``ip``: IPv4 (with fragmentation) and IPv6 packets.
 - ``transport``: TCP, UDP and ICMP echo with checksums over the pseudo-header.
 - ``conversation``: the two endpoints of a flow, shared by the flow builders below.

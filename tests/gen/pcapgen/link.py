@@ -7,7 +7,7 @@ only says which side sent a packet (``from_client``).
 import struct
 from typing import Sequence
 
-from .pcap import LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_RAW
+from .pcap import LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_PPP, LINKTYPE_RAW
 
 ETHERTYPE_IPV4 = 0x0800
 ETHERTYPE_IPV6 = 0x86DD
@@ -88,3 +88,17 @@ class RawIpFraming:
         """``ip_packet`` unchanged; ``from_client`` is accepted for a uniform interface."""
         del from_client
         return ip_packet
+
+
+class CiscoHdlcInPppFraming:
+    """Cisco HDLC frames in a capture whose link type says PPP, as routers' serial links are
+    often captured: address 0x0f (unicast), control 0x00, then the EtherType; no PPP header.
+    Readers that follow the PPP link type blindly take such frames for PPP and lose them."""
+
+    linktype = LINKTYPE_PPP
+    _ADDRESS_UNICAST = 0x0F
+
+    def wrap(self, ip_packet: bytes, from_client: bool) -> bytes:
+        """The 4-byte Cisco HDLC header followed by ``ip_packet``."""
+        del from_client  # a point-to-point link has no addresses to swap
+        return struct.pack("!BBH", self._ADDRESS_UNICAST, 0, ethertype_of(ip_packet)) + ip_packet

@@ -10,6 +10,7 @@ import time
 from typing import BinaryIO, List, Tuple
 
 LINKTYPE_ETHERNET = 1
+LINKTYPE_PPP = 9
 LINKTYPE_RAW = 101
 LINKTYPE_LINUX_SLL = 113
 

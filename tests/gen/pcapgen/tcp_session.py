@@ -77,6 +77,10 @@ class TcpSession:
         if ack:
             self._emit(not from_client, ACK)
 
+    def ack(self, from_client: bool = False) -> None:
+        """A pure ACK from one side of all the other side has sent (by default the server's)."""
+        self._emit(from_client, ACK)
+
     def exchange(self, turns: Sequence[Tuple[bool, bytes]]) -> None:
         """``send`` each ``(from_client, data)`` turn, as the dialogue helpers return them."""
         for from_client, data in turns:
