@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "app/capture_stats.h"
 #include "app/rule_reloader.h"
@@ -39,6 +40,18 @@ inline constexpr SharedFamily kSharedFamilies[] = {
 inline constexpr SharedFamily kLimitHits = {
     "egressmon_limit_hits_total", "limit",
     "Times a configured bound was reached, by configuration key"};
+
+// The one limit that is not a table line: it counts a sink's spool_full (exporting::SinkCounters).
+struct SpoolLimit {
+    const char* key;
+    const char* help;
+    const char* stats;
+};
+inline constexpr SpoolLimit kSpoolLimit = {
+    "kafka.spool-max-bytes",
+    "Alerts lost because the Kafka spool was full (= "
+    "`records_dropped{sink=\"alerts\",reason=\"spool_full\"}`)",
+    "alert_records.spool_full"};
 
 inline const SharedFamily* sharedFamily(std::string_view name) noexcept {
     for (const auto& f : kSharedFamilies)

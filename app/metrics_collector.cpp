@@ -148,7 +148,7 @@ void addLimitHits(std::vector<MetricFamily>& out, const WorkerStats& w, const Ca
     w.counters.forEachGroup([&](const auto& group) {
         if (static_cast<const void*>(&group) != &w.counters.flows) addLimitHits(family, group);
     });
-    addSample(family, double(alerts.spool_full), {{kLimitHits.label, "kafka.spool-max-bytes"}});
+    addSample(family, double(alerts.spool_full), {{kLimitHits.label, kSpoolLimit.key}});
     out.push_back(std::move(family));
 }
 
