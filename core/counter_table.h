@@ -42,49 +42,37 @@ struct CounterExports {
     const char* limit_minus = nullptr;
 
     constexpr CounterExports series(const char* value) const {
-        CounterExports e = *this;
-        e.label = value;
-        return e;
+        return with([&](CounterExports& e) { e.label = value; });
     }
     constexpr CounterExports in(const char* family_name, const char* value) const {
-        CounterExports e = *this;
-        e.family = family_name;
-        e.label = value;
-        return e;
+        return with([&](CounterExports& e) { e.family = family_name, e.label = value; });
     }
     constexpr CounterExports metric(const char* family_name) const {
-        CounterExports e = *this;
-        e.family = family_name;
-        e.label = nullptr;
-        return e;
+        return with([&](CounterExports& e) { e.family = family_name, e.label = nullptr; });
     }
     constexpr CounterExports limit(const char* key, const char* minus = nullptr) const {
-        CounterExports e = *this;
-        e.limit_key = key;
-        e.limit_minus = minus;
-        return e;
+        return with([&](CounterExports& e) { e.limit_key = key, e.limit_minus = minus; });
     }
     constexpr CounterExports stats(const char* path) const {
-        CounterExports e = *this;
-        e.stats_path = path;
-        return e;
+        return with([&](CounterExports& e) { e.stats_path = path; });
     }
     constexpr CounterExports noStats() const {
-        CounterExports e = *this;
-        e.in_stats = false;
-        return e;
+        return with([](CounterExports& e) { e.in_stats = false; });
     }
     constexpr CounterExports perWorker() const {
-        CounterExports e = *this;
-        e.per_worker = true;
-        return e;
+        return with([](CounterExports& e) { e.per_worker = true; });
     }
     constexpr CounterExports withRules() const {
-        CounterExports e = *this;
-        e.rules_only = true;
-        return e;
+        return with([](CounterExports& e) { e.rules_only = true; });
     }
     constexpr bool inPrometheus() const { return family != nullptr || label != nullptr; }
+
+  private:
+    template <class Set> constexpr CounterExports with(Set set) const {
+        CounterExports e = *this;
+        set(e);
+        return e;
+    }
 };
 
 // One table line.
