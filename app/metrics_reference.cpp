@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "app/counter_export.h"
+#include "capture/decode_error.h"
 
 namespace egressmon::app {
 
@@ -70,6 +71,15 @@ std::string renderLimits() {
     return out;
 }
 
+// capture::DecodeError's reasons (EGRESSMON_DECODE_ERRORS).
+std::string renderDecodeErrors() {
+    std::string out = "| `--stats` key | `reason` | Meaning |\n|---|---|---|\n";
+    for (size_t i = 1; i < capture::kDecodeErrorNames.size(); ++i)
+        out += "| " + code(std::string("decode_errors.") + capture::kDecodeErrorNames[i]) + " | " +
+               code(capture::kDecodeErrorNames[i]) + " | " + capture::kDecodeErrorHelp[i] + " |\n";
+    return out;
+}
+
 } // namespace
 
 std::vector<std::string> metricsBlockIds() {
@@ -77,12 +87,14 @@ std::vector<std::string> metricsBlockIds() {
     forEachCounterGroup([&](const auto& c) {
         ids.push_back(std::string("counters:") + std::decay_t<decltype(c)>::kCounterGroup.id);
     });
+    ids.push_back("decode_errors");
     ids.push_back("limits");
     return ids;
 }
 
 std::string renderMetricsBlock(std::string_view id) {
     if (id == "limits") return renderLimits();
+    if (id == "decode_errors") return renderDecodeErrors();
     std::string out;
     bool found = false;
     forEachCounterGroup([&](const auto& c) {

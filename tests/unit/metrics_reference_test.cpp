@@ -7,10 +7,13 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "app/counter_export.h"
+#include "app/metrics_collector.h"
 #include "app/metrics_reference.h"
 
 using namespace egressmon;
@@ -112,4 +115,61 @@ TEST(CounterTables, SumAddsEveryCounter) {
     EXPECT_EQ(a.pending_requests_exceeded, 6u);
     EXPECT_EQ(std::size(dpi::HttpDecoderCounters::kCounters) * sizeof(uint64_t),
               sizeof(dpi::HttpDecoderCounters));
+}
+
+namespace {
+
+// The value of the sample of `family` whose labels include every (name, value) of `labels`.
+double sampleOf(const std::vector<prometheus::MetricFamily>& families, const std::string& family,
+                const std::vector<std::pair<std::string, std::string>>& labels) {
+    for (const auto& f : families) {
+        if (f.name != family) continue;
+        for (const auto& m : f.metric) {
+            size_t matched = 0;
+            for (const auto& [name, value] : labels)
+                for (const auto& l : m.label)
+                    matched += l.name == name && l.value == value;
+            if (matched == labels.size()) return m.counter.value;
+        }
+    }
+    return -1;
+}
+
+} // namespace
+
+TEST(CounterTables, CollectorSumsWorkersAndDerivesLimits) {
+    app::PublishedSnapshot<app::WorkerStats> w0, w1;
+    app::WorkerStats a, b;
+    a.counters.packets = 3;
+    b.counters.packets = 4;
+    a.counters.http.decompression_bombs = 5;
+    a.counters.http.ratio_exceeded = 2;
+    b.counters.smtp.gaps = 7;
+    a.counters.reassembly.budget_exceeded = 1;
+    b.counters.reassembly.budget_exceeded = 10;
+    b.counters.classifier.alloc_failures = 9;
+    w0.publish(a);
+    w1.publish(b);
+    app::MetricsSources src;
+    src.workers = {&w0, &w1};
+    const auto families = app::collectMetrics(src);
+    EXPECT_EQ(sampleOf(families, "egressmon_worker_packets_total", {{"worker", "0"}}), 3);
+    EXPECT_EQ(sampleOf(families, "egressmon_worker_packets_total", {{"worker", "1"}}), 4);
+    EXPECT_EQ(sampleOf(families, "egressmon_limit_hits_total",
+                       {{"limit", "http.max-decompressed-bytes"}}),
+              3);
+    EXPECT_EQ(
+        sampleOf(families, "egressmon_limit_hits_total", {{"limit", "http.max-compression-ratio"}}),
+        2);
+    EXPECT_EQ(sampleOf(families, "egressmon_limit_hits_total", {{"limit", "reassembly.memcap"}}),
+              11);
+    EXPECT_EQ(sampleOf(families, "egressmon_decoder_events_total",
+                       {{"decoder", "smtp"}, {"event", "gap"}}),
+              7);
+    EXPECT_EQ(sampleOf(families, "egressmon_inspection_events_total",
+                       {{"event", "classifier_alloc_failure"}}),
+              9);
+    // Without --rules, the rules-only series are absent.
+    EXPECT_EQ(sampleOf(families, "egressmon_rule_switch_failures_total", {}), -1);
+    EXPECT_EQ(sampleOf(families, "egressmon_rule_reloads_total", {}), -1);
 }
