@@ -2,8 +2,8 @@
 
 #include <initializer_list>
 #include <limits>
-#include <tuple>
 
+#include "app/counter_export.h"
 #include "export/metrics_endpoint.h"
 
 namespace egressmon::app {
@@ -22,22 +22,56 @@ MetricFamily gauge(const std::string& name, const std::string& help) {
     return exporting::makeFamily(name, help, MetricType::Gauge);
 }
 
-// A counter family with one unlabelled sample.
-void addCounter(std::vector<MetricFamily>& out, const std::string& name, const std::string& help,
-                uint64_t value) {
-    auto family = counter(name, help);
-    addSample(family, double(value));
-    out.push_back(std::move(family));
+// The family `name` in `out`, created (at the end) if it is not there yet. The reference is
+// valid until the next family is added.
+MetricFamily& familyIn(std::vector<MetricFamily>& out, const std::string& name,
+                       const std::string& help, MetricType type = MetricType::Counter) {
+    for (auto& f : out)
+        if (f.name == name) return f;
+    out.push_back(exporting::makeFamily(name, help, type));
+    return out.back();
 }
 
-// A counter family with one sample per value of one label.
-void addLabelledCounter(std::vector<MetricFamily>& out, const std::string& name,
-                        const std::string& help, const char* label,
-                        std::initializer_list<std::pair<const char*, uint64_t>> values) {
-    auto family = counter(name, help);
-    for (const auto& [value, n] : values)
-        addSample(family, double(n), {{label, value}});
-    out.push_back(std::move(family));
+// The series of one counter group's table (core/counter_table.h): a family of its own per
+// counter::metric line, a sample of a shared family per counter::series / counter::in line.
+template <class Group>
+void addCounterSeries(std::vector<MetricFamily>& out, const Group& c, bool with_rules) {
+    const core::CounterGroupInfo& group = Group::kCounterGroup;
+    c.forEachCounter([&](const core::CounterInfo& info, uint64_t value) {
+        const core::CounterExports& e = info.exports;
+        const char* family = familyOf(info, group);
+        if (!family || e.per_worker || (e.rules_only && !with_rules)) return;
+        if (!e.label) {
+            addSample(familyIn(out, family, info.help), double(value));
+            return;
+        }
+        const SharedFamily* shared = sharedFamily(family);
+        if (!shared) return; // every family a table names is in kSharedFamilies (unit-tested)
+        Labels labels;
+        if (!e.family && group.fixed_label)
+            labels.push_back({group.fixed_label, group.fixed_value});
+        labels.push_back({shared->label, e.label});
+        addSample(familyIn(out, shared->name, shared->help), double(value), labels);
+    });
+}
+
+// The counter::perWorker series of one worker.
+void addWorkerSeries(std::vector<MetricFamily>& out, const WorkerCounters& c, size_t worker) {
+    c.forEachCounter([&](const core::CounterInfo& info, uint64_t value) {
+        if (!info.exports.per_worker || !info.exports.family) return;
+        addSample(familyIn(out, info.exports.family, info.help), double(value),
+                  {{"worker", std::to_string(worker)}});
+    });
+}
+
+// The counter::limit lines of one counter group, as samples of egressmon_limit_hits_total.
+template <class Group> void addLimitHits(MetricFamily& family, const Group& c) {
+    c.forEachCounter([&](const core::CounterInfo& info, uint64_t value) {
+        const core::CounterExports& e = info.exports;
+        if (!e.limit_key) return;
+        if (e.limit_minus) value -= core::counterValue(c, e.limit_minus);
+        addSample(family, double(value), {{kLimitHits.label, e.limit_key}});
+    });
 }
 
 // Adds the capture families; returns the capture counters summed over sources.
@@ -56,9 +90,7 @@ CaptureStats addCapture(std::vector<MetricFamily>& out, const MetricsSources& sr
         }
         total.decode += c.decode;
         total.defrag += c.defrag;
-        total.read_errors += c.read_errors;
-        total.timestamp_anomalies += c.timestamp_anomalies;
-        total.length_anomalies += c.length_anomalies;
+        total.addCounters(c);
     }
     out.push_back(std::move(packets));
     out.push_back(std::move(bytes));
@@ -71,66 +103,28 @@ CaptureStats addCapture(std::vector<MetricFamily>& out, const MetricsSources& sr
                   {{"reason", capture::kDecodeErrorNames[i]}});
     out.push_back(std::move(decode));
 
-    addCounter(out, "egressmon_capture_read_errors_total",
-               "Capture files that ended in a read error", total.read_errors);
-    addCounter(out, "egressmon_capture_timestamp_anomalies_total",
-               "Capture-file timestamps clamped (out of order or corrupt)",
-               total.timestamp_anomalies);
-    addCounter(out, "egressmon_capture_length_anomalies_total",
-               "Capture-file records whose captured length exceeds the wire length",
-               total.length_anomalies);
-
-    const auto& d = total.defrag;
-    addCounter(out, "egressmon_defrag_fragments_total", "IP fragments seen", d.fragments);
-    addCounter(out, "egressmon_defrag_reassembled_total", "IP datagrams reassembled",
-               d.reassembled);
-    addLabelledCounter(out, "egressmon_defrag_dropped_total",
-                       "Fragments or datagrams given up in reassembly, by reason", "reason",
-                       {{"timed_out", d.timed_out},
-                        {"evicted", d.evicted},
-                        {"overlap_conflict", d.overlap_conflicts},
-                        {"too_large", d.too_large},
-                        {"too_many_fragments", d.too_many_fragments},
-                        {"truncated", d.truncated},
-                        {"inconsistent", d.bad}});
+    addCounterSeries(out, total, false);
+    addCounterSeries(out, total.defrag, false);
     return total;
 }
 
 // Adds the worker families; `total` receives the workers' stats summed.
 void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, WorkerStats& total) {
-    auto wpackets = counter("egressmon_worker_packets_total", "Packets handled, per worker");
-    auto wbytes = counter("egressmon_worker_bytes_total", "Wire bytes handled, per worker");
     for (size_t i = 0; i < src.workers.size(); ++i) {
         const WorkerStats w = src.workers[i]->read();
-        addSample(wpackets, double(w.counters.packets), {{"worker", std::to_string(i)}});
-        addSample(wbytes, double(w.counters.bytes), {{"worker", std::to_string(i)}});
+        addWorkerSeries(out, w.counters, i);
         total += w;
     }
-    out.push_back(std::move(wpackets));
-    out.push_back(std::move(wbytes));
 
-    const auto& c = total.counters;
     auto active = gauge("egressmon_flows_active", "Flows in the flow tables now");
     addSample(active, double(total.flows_active));
     out.push_back(std::move(active));
-    addCounter(out, "egressmon_flows_created_total", "Flows created", c.flows.created);
-    addCounter(out, "egressmon_flows_expired_total", "Flows ended by an idle timeout",
-               c.flows.expired);
-    addCounter(out, "egressmon_flows_evicted_total", "Flows ended early to stay within max-flows",
-               c.flows.evicted);
-    addCounter(out, "egressmon_flows_flushed_total", "Flows ended by end of input or shutdown",
-               c.flows.flushed);
+    addCounterSeries(out, total.counters.flows, false);
     auto by_proto = counter("egressmon_flows_by_protocol_total",
                             "Ended flows by nDPI protocol (spelled as in flow records)");
     for (const auto& [name, n] : total.flows_by_protocol)
         addSample(by_proto, double(n), {{"protocol", name}});
     out.push_back(std::move(by_proto));
-
-    addLabelledCounter(out, "egressmon_classifier_flows_total",
-                       "Flows by how nDPI classification ended", "result",
-                       {{"detected", c.classifier.flows_detected},
-                        {"guessed", c.classifier.flows_guessed},
-                        {"unknown", c.classifier.flows_unknown}});
 
     auto alerts = counter("egressmon_alerts_total", "Alerts raised, by rule and severity");
     for (const auto& [rule, n] : total.alerts_by_rule)
@@ -139,89 +133,23 @@ void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, Worke
                    {"severity", std::to_string(rule.second)}});
     out.push_back(std::move(alerts));
 
-    addCounter(out, "egressmon_inspected_bytes_total",
-               "Stream and decoded-layer bytes scanned by the rules", c.inspection.bytes_inspected);
-
-    addLabelledCounter(out, "egressmon_inspection_events_total",
-                       "Match outcomes other than alerts, and matcher failures, by event", "event",
-                       {{"repeat_match", c.inspection.repeat_matches},
-                        {"validator_rejected", c.inspection.validator_rejected},
-                        {"validator_unavailable", c.inspection.validator_unavailable},
-                        {"protocol_filtered", c.inspection.protocol_filtered},
-                        {"pending_overflow", c.inspection.pending_overflow},
-                        {"layer_refused", c.inspection.layers_refused},
-                        {"layer_byte_refused", c.inspection.layer_bytes_refused},
-                        {"matcher_error", c.matcher_errors},
-                        {"classifier_alloc_failure", c.classifier.alloc_failures}});
-
-    auto decoded = counter("egressmon_decoder_events_total",
-                           "HTTP and SMTP decoder activity and errors, by decoder and event");
-    const std::tuple<const char*, const char*, uint64_t> events[] = {
-        {"http", "message", c.http.messages},
-        {"http", "body", c.http.bodies},
-        {"http", "chunked_body", c.http.chunked_bodies},
-        {"http", "decompressed_body", c.http.decompressed_bodies},
-        {"http", "multipart_part", c.http.multipart_parts},
-        {"http", "decompression_error", c.http.decompression_errors},
-        {"http", "parse_error", c.http.parse_errors},
-        {"http", "gap", c.http.gaps},
-        {"http", "resync", c.http.resyncs},
-        {"http", "gap_cut_layer", c.http.gap_cut_layers},
-        {"smtp", "message", c.smtp.messages},
-        {"smtp", "mime_part", c.smtp.mime_parts},
-        {"smtp", "starttls", c.smtp.starttls},
-        {"smtp", "parse_error", c.smtp.parse_errors},
-        {"smtp", "gap", c.smtp.gaps},
-        {"smtp", "resync", c.smtp.resyncs},
-        {"smtp", "starttls_refused", c.smtp.starttls_refused},
-        {"smtp", "reply_error", c.smtp.reply_errors},
-    };
-    for (const auto& [decoder, event, n] : events)
-        addSample(decoded, double(n), {{"decoder", decoder}, {"event", event}});
-    out.push_back(std::move(decoded));
-
-    addLabelledCounter(out, "egressmon_reassembly_events_total",
-                       "TCP reassembly: overlaps, conflicts and gaps", "event",
-                       {{"overlap", c.reassembly.overlaps},
-                        {"overlap_conflict", c.reassembly.overlap_conflicts},
-                        {"gap", c.reassembly.gaps},
-                        {"retransmitted_byte", c.reassembly.retransmitted_bytes}});
-
-    addLabelledCounter(out, "egressmon_records_lost_total",
-                       "Records that could not be formatted (out of memory), by kind", "kind",
-                       {{"alert", c.alert_records_lost}, {"flow", c.flow_records_lost}});
+    const bool with_rules = src.rules != nullptr;
+    total.counters.forEachGroup([&](const auto& group) {
+        if (static_cast<const void*>(&group) != &total.counters.flows)
+            addCounterSeries(out, group, with_rules);
+    });
 }
 
-// One family for every configured bound, labelled with the configuration key that sets it, so
-// a dashboard shows which knob an operator would turn.
 void addLimitHits(std::vector<MetricFamily>& out, const WorkerStats& w, const CaptureStats& cap,
                   const exporting::SinkCounters& alerts) {
-    const auto& c = w.counters;
-    addLabelledCounter(
-        out, "egressmon_limit_hits_total",
-        "Times a configured bound was reached, by configuration key", "limit",
-        {{"max-flows", c.flows.evicted},
-         {"defrag.max-datagrams", cap.defrag.evicted},
-         {"defrag.timeout", cap.defrag.timed_out},
-         {"defrag.max-fragments", cap.defrag.too_many_fragments},
-         {"inspection-depth", c.inspection.depth_exceeded},
-         {"inspection-max-layers", c.inspection.layers_refused},
-         {"reassembly.max-buffered-bytes", c.reassembly.depth_exceeded},
-         {"reassembly.max-segments", c.reassembly.segments_exceeded},
-         {"reassembly.memcap", c.reassembly.budget_exceeded},
-         {"reassembly.max-ahead-bytes", c.reassembly.ahead_exceeded},
-         {"http.max-header-bytes", c.http.header_too_large},
-         {"http.max-decompressed-bytes", c.http.decompression_bombs - c.http.ratio_exceeded},
-         {"http.max-compression-ratio", c.http.ratio_exceeded},
-         {"http.max-part-header-bytes", c.http.part_header_too_large},
-         {"http.max-trailer-bytes", c.http.trailer_too_large},
-         {"http.max-pending-requests", c.http.pending_requests_exceeded},
-         {"http.max-resync-bytes", c.http.resync_failures},
-         {"smtp.max-line-bytes", c.smtp.line_too_long},
-         {"smtp.max-header-bytes", c.smtp.header_too_large},
-         {"smtp.max-mime-depth", c.smtp.mime_too_deep},
-         {"smtp.max-resync-bytes", c.smtp.resync_failures},
-         {"kafka.spool-max-bytes", alerts.spool_full}});
+    auto family = counter(kLimitHits.name, kLimitHits.help);
+    addLimitHits(family, w.counters.flows);
+    addLimitHits(family, cap.defrag);
+    w.counters.forEachGroup([&](const auto& group) {
+        if (static_cast<const void*>(&group) != &w.counters.flows) addLimitHits(family, group);
+    });
+    addSample(family, double(alerts.spool_full), {{kLimitHits.label, kSpoolLimit.key}});
+    out.push_back(std::move(family));
 }
 
 void addSink(std::vector<MetricFamily>& fams, const char* kind, const exporting::RecordSink& sink) {
@@ -302,14 +230,10 @@ void addLatency(std::vector<MetricFamily>& out, const exporting::LatencyHistogra
     out.push_back(std::move(fam));
 }
 
-void addRules(std::vector<MetricFamily>& out, const MetricsSources& src, const WorkerStats& w) {
+void addRules(std::vector<MetricFamily>& out, const MetricsSources& src) {
     if (!src.rules) return;
     const ReloadCounters r = src.reloader ? src.reloader->counters() : ReloadCounters{};
-    addLabelledCounter(out, "egressmon_rule_reloads_total", "Rule reloads (SIGHUP), by result",
-                       "result", {{"ok", r.reloads}, {"failed", r.failures}});
-    addCounter(out, "egressmon_rule_switch_failures_total",
-               "Times a worker could not adopt a reloaded rule set",
-               w.counters.rule_switch_failures);
+    addCounterSeries(out, r, true);
     auto info = gauge("egressmon_policy_info", "The rule set in force (policy_version label)");
     addSample(info, 1, {{"policy_version", src.rules->current()->policyVersion()}});
     out.push_back(std::move(info));
@@ -333,7 +257,7 @@ std::vector<MetricFamily> collectMetrics(const MetricsSources& src) {
         if (const auto* latency = src.alert_sink->latency()) addLatency(out, *latency);
     }
     if (src.flow_sink) addSink(out, "flows", *src.flow_sink);
-    addRules(out, src, workers);
+    addRules(out, src);
     return out;
 }
 

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "app/capture_stats.h"
 #include "app/options.h"
 #include "app/rule_reloader.h"
 #include "app/worker.h"
@@ -16,13 +17,14 @@
 namespace egressmon::app {
 
 struct RunSummary {
-    uint64_t frames_read = 0;         // frames libpcap handed us
-    uint64_t frames_bytes = 0;        // their wire length
-    uint64_t capture_drops = 0;       // kernel/interface drops reported by libpcap (live)
-    uint64_t read_errors = 0;         // capture files that ended in a read error (damaged file)
-    bool capture_failed = false;      // a live handle failed mid-run (reported on stderr)
-    uint64_t timestamp_anomalies = 0; // capture-file timestamps clamped (see CaptureClock)
-    uint64_t length_anomalies = 0;    // capture-file records with incl_len > orig_len (kept)
+    uint64_t frames_read = 0;    // frames libpcap handed us
+    uint64_t frames_bytes = 0;   // their wire length
+    uint64_t capture_drops = 0;  // kernel/interface drops reported by libpcap (live)
+    bool capture_failed = false; // a live handle failed mid-run (reported on stderr)
+    // read_errors, timestamp_anomalies (see CaptureClock), length_anomalies, as CaptureStats
+    EGRESSMON_CAPTURE_FILE_COUNTERS(EGRESSMON_COUNTER_FIELD)
+    EGRESSMON_COUNTER_TABLE(RunSummary, EGRESSMON_CAPTURE_FILE_COUNTERS, "capture", "capture",
+                            nullptr)
     capture::DecodeCounters decode;
     capture::DefragCounters defrag;
     WorkerCounters workers;

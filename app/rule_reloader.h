@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/counter_table.h"
 #include "rules/rule_set_source.h"
 
 namespace egressmon::app {
@@ -23,9 +24,20 @@ void checkRuleProtocols(const rules::RuleSet& rules,
 // Set from the SIGHUP handler.
 std::atomic<bool>& reloadRequested();
 
+// One line per counter, X(field, unit, help, exports); see core/counter_table.h.
+#define EGRESSMON_RELOAD_COUNTERS(X)                                                               \
+    X(reloads, "reloads", "Rule reloads requested by SIGHUP that took effect",                     \
+      counter::in("egressmon_rule_reloads_total", "ok").withRules().stats("rules.reloads"))        \
+    X(failures, "reloads",                                                                         \
+      "Rule reloads that failed (the running rules stay in force; the error is on stderr)",        \
+      counter::in("egressmon_rule_reloads_total", "failed")                                        \
+          .withRules()                                                                             \
+          .stats("rules.reload_failures"))                                                         \
+    /* one X(...) per counter, above this line */
+
 struct ReloadCounters {
-    uint64_t reloads = 0;
-    uint64_t failures = 0;
+    EGRESSMON_RELOAD_COUNTERS(EGRESSMON_COUNTER_FIELD)
+    EGRESSMON_COUNTER_TABLE(ReloadCounters, EGRESSMON_RELOAD_COUNTERS, "rules", nullptr, nullptr)
 };
 
 class RuleReloader {

@@ -8,14 +8,7 @@
 namespace egressmon::app {
 
 WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
-    packets += o.packets;
-    bytes += o.bytes;
-    flow_records_lost += o.flow_records_lost;
-    alert_records_lost += o.alert_records_lost;
-    rule_switch_failures += o.rule_switch_failures;
-    matcher_errors += o.matcher_errors;
-    scan_calls += o.scan_calls;
-    streams_opened += o.streams_opened;
+    addCounters(o);
     flows += o.flows;
     classifier += o.classifier;
     inspection += o.inspection;

@@ -35,22 +35,44 @@ struct WorkerConfig {
     bool live = false;
 };
 
+// The worker's own counters: one line per counter, X(field, unit, help, exports); see
+// core/counter_table.h.
+#define EGRESSMON_WORKER_COUNTERS(X)                                                               \
+    X(packets, "packets", "Packets handled, per worker",                                           \
+      counter::metric("egressmon_worker_packets_total").perWorker().noStats())                     \
+    X(bytes, "bytes", "Wire bytes handled, per worker",                                            \
+      counter::metric("egressmon_worker_bytes_total").perWorker().noStats())                       \
+    X(matcher_errors, "scans", "Hyperscan errors",                                                 \
+      counter::in("egressmon_inspection_events_total", "matcher_error")                            \
+          .stats("inspection.matcher_errors"))                                                     \
+    X(scan_calls, "scans", "Hyperscan stream scans (one per layer per chunk)",                     \
+      counter::stats("inspection.scan_calls"))                                                     \
+    X(streams_opened, "streams", "Hyperscan streams opened (one per layer instance)",              \
+      counter::stats("inspection.streams_opened"))                                                 \
+    X(alert_records_lost, "records", "Alert records that could not be formatted (out of memory)",  \
+      counter::in("egressmon_records_lost_total", "alert").stats("alert_records.lost"))            \
+    X(flow_records_lost, "records", "Flow records that could not be formatted (out of memory)",    \
+      counter::in("egressmon_records_lost_total", "flow").stats("flow_records.lost"))              \
+    X(rule_switch_failures, "reloads", "Times a worker could not adopt a reloaded rule set",       \
+      counter::metric("egressmon_rule_switch_failures_total")                                      \
+          .withRules()                                                                             \
+          .stats("rules.switch_failures"))                                                         \
+    /* one X(...) per counter, above this line */
+
 struct WorkerCounters {
-    uint64_t packets = 0;
-    uint64_t bytes = 0;             // wire bytes
-    uint64_t flow_records_lost = 0; // could not be formatted (out of memory)
+    EGRESSMON_WORKER_COUNTERS(EGRESSMON_COUNTER_FIELD)
+    EGRESSMON_COUNTER_TABLE(WorkerCounters, EGRESSMON_WORKER_COUNTERS, "worker", nullptr, nullptr)
     core::FlowTableCounters flows;
     dpi::ClassifierCounters classifier;
     dpi::InspectionCounters inspection;
     dpi::HttpDecoderCounters http;
     dpi::SmtpDecoderCounters smtp;
     core::ReassemblyBudget reassembly; // counters only (max_bytes/bytes_held are per worker)
-    uint64_t matcher_errors = 0;
-    uint64_t scan_calls = 0;     // Hyperscan stream scans (one per layer per chunk)
-    uint64_t streams_opened = 0; // Hyperscan streams (one per layer instance)
-    uint64_t alert_records_lost = 0;
-    uint64_t rule_switch_failures = 0; // a worker could not adopt a reloaded rule set
     WorkerCounters& operator+=(const WorkerCounters& o);
+    // Calls fn(group) for the worker's own counters and each group it holds, in report order.
+    template <class Fn> void forEachGroup(Fn&& fn) const {
+        fn(flows), fn(inspection), fn(*this), fn(classifier), fn(http), fn(smtp), fn(reassembly);
+    }
 };
 
 // Everything the metrics endpoint shows of a worker.

@@ -7,47 +7,47 @@
 
 namespace egressmon::capture {
 
+// One line per reason: X(enumerator, name, help). The name is the --stats key (decode_errors)
+// and the reason label of egressmon_decode_errors_total; docs/METRICS.md's list is generated
+// from this (app/metrics_reference.cpp).
+#define EGRESSMON_DECODE_ERRORS(X)                                                                 \
+    X(kUnsupportedLinkType, "unsupported_link_type",                                               \
+      "Link type egressmon cannot decode (wrong tap or encapsulation)")                            \
+    X(kTruncatedLinkHeader, "truncated_link_header", "Frame shorter than its link-layer header")   \
+    X(kTruncatedVlanHeader, "truncated_vlan_header", "802.1Q/802.1ad tag cut short")               \
+    X(kTruncatedPppoeHeader, "truncated_pppoe_header", "PPPoE session header cut short")           \
+    X(kTruncatedMplsHeader, "truncated_mpls_header", "MPLS label stack cut short")                 \
+    X(kNotIp, "not_ip",                                                                            \
+      "ARP, LLDP, STP, PPPoE discovery and the like: expected traffic, not a fault (not counted "  \
+      "in drops)")                                                                                 \
+    X(kTruncatedIpv4Header, "truncated_ipv4_header",                                               \
+      "Fewer bytes than the IPv4 header (with options) needs")                                     \
+    X(kBadIpv4Header, "bad_ipv4_header", "IPv4 version, IHL or total length inconsistent")         \
+    X(kTruncatedIpv6Header, "truncated_ipv6_header", "Fewer than the 40 bytes of an IPv6 header")  \
+    X(kBadIpv6ExtensionHeader, "bad_ipv6_extension_header",                                        \
+      "IPv6 extension header chain runs past the packet")                                          \
+    X(kTruncatedTcpHeader, "truncated_tcp_header", "TCP header cut short")                         \
+    X(kBadTcpHeaderLength, "bad_tcp_header_length",                                                \
+      "TCP data offset under 5 words or past the datagram")                                        \
+    X(kTruncatedUdpHeader, "truncated_udp_header", "UDP header cut short")                         \
+    X(kBadUdpLength, "bad_udp_length", "UDP length under 8")                                       \
+    X(kTruncatedIcmpHeader, "truncated_icmp_header", "ICMP header cut short")                      \
+    X(kTunnelTooDeep, "tunnel_too_deep", "IP-in-IP nested beyond the decoder's limit")             \
+    /* one X(...) per reason, above this line */
+
+#define EGRESSMON_DECODE_ERROR_ENUM_(e, name, help) e,
+#define EGRESSMON_DECODE_ERROR_NAME_(e, name, help) name,
+#define EGRESSMON_DECODE_ERROR_HELP_(e, name, help) help,
+
 enum class DecodeError : uint8_t {
     kNone = 0,
-    kUnsupportedLinkType,    // link type we cannot decode
-    kTruncatedLinkHeader,    // frame shorter than its link-layer header
-    kTruncatedVlanHeader,    // 802.1Q/802.1ad tag cut short
-    kTruncatedPppoeHeader,   // PPPoE session header cut short
-    kTruncatedMplsHeader,    // MPLS label stack cut short
-    kNotIp,                  // ARP, LLDP, STP, PPPoE discovery, ...: not an error, but not IP
-    kTruncatedIpv4Header,    // fewer bytes than the IPv4 header (incl. options) needs
-    kBadIpv4Header,          // version/IHL/total length inconsistent
-    kTruncatedIpv6Header,    // fewer than 40 bytes
-    kBadIpv6ExtensionHeader, // extension header chain runs past the packet
-    kTruncatedTcpHeader,
-    kBadTcpHeaderLength, // data offset < 5 words or past the datagram
-    kTruncatedUdpHeader,
-    kBadUdpLength, // UDP length < 8
-    kTruncatedIcmpHeader,
-    kTunnelTooDeep, // IP-in-IP nested beyond the decoder's limit
-    kCount
+    EGRESSMON_DECODE_ERRORS(EGRESSMON_DECODE_ERROR_ENUM_) kCount
 };
 
 inline constexpr std::array<const char*, static_cast<size_t>(DecodeError::kCount)>
-    kDecodeErrorNames = {
-        "none",
-        "unsupported_link_type",
-        "truncated_link_header",
-        "truncated_vlan_header",
-        "truncated_pppoe_header",
-        "truncated_mpls_header",
-        "not_ip",
-        "truncated_ipv4_header",
-        "bad_ipv4_header",
-        "truncated_ipv6_header",
-        "bad_ipv6_extension_header",
-        "truncated_tcp_header",
-        "bad_tcp_header_length",
-        "truncated_udp_header",
-        "bad_udp_length",
-        "truncated_icmp_header",
-        "tunnel_too_deep",
-};
+    kDecodeErrorNames = {"none", EGRESSMON_DECODE_ERRORS(EGRESSMON_DECODE_ERROR_NAME_)};
+inline constexpr std::array<const char*, static_cast<size_t>(DecodeError::kCount)>
+    kDecodeErrorHelp = {"", EGRESSMON_DECODE_ERRORS(EGRESSMON_DECODE_ERROR_HELP_)};
 
 inline const char* decodeErrorName(DecodeError e) {
     return kDecodeErrorNames[static_cast<size_t>(e)];

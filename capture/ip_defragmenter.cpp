@@ -26,20 +26,6 @@ namespace egressmon::capture {
 using core::load64;
 using core::mix64;
 
-DefragCounters& DefragCounters::operator+=(const DefragCounters& o) {
-    fragments += o.fragments;
-    reassembled += o.reassembled;
-    timed_out += o.timed_out;
-    evicted += o.evicted;
-    overlaps += o.overlaps;
-    overlap_conflicts += o.overlap_conflicts;
-    too_large += o.too_large;
-    too_many_fragments += o.too_many_fragments;
-    truncated += o.truncated;
-    bad += o.bad;
-    return *this;
-}
-
 namespace {
 
 constexpr uint32_t kMaxIpLen = 65535;

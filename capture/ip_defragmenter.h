@@ -13,6 +13,7 @@
 #include <memory>
 #include <span>
 
+#include "core/counter_table.h"
 #include "packet_decoder.h"
 
 namespace egressmon::capture {
@@ -24,19 +25,37 @@ struct DefragConfig {
     uint32_t max_fragments_per_datagram = 512;
 };
 
-struct DefragCounters {
-    uint64_t fragments = 0;          // fragments fed in
-    uint64_t reassembled = 0;        // datagrams completed
-    uint64_t timed_out = 0;          // datagrams dropped incomplete after timeout_us
-    uint64_t evicted = 0;            // datagrams dropped to stay within max_datagrams/max_bytes
-    uint64_t overlaps = 0;           // fragments that overlapped held data
-    uint64_t overlap_conflicts = 0;  // ... with different bytes
-    uint64_t too_large = 0;          // offset+len beyond 65535 payload bytes
-    uint64_t too_many_fragments = 0; // datagram exceeded max_fragments_per_datagram
-    uint64_t truncated = 0;          // fragment cut by snaplen: cannot be reassembled
-    uint64_t bad = 0;                // inconsistent (e.g. two different "last" fragments)
+// One line per counter: X(field, unit, help, exports); see core/counter_table.h.
+#define EGRESSMON_DEFRAG_COUNTERS(X)                                                               \
+    X(fragments, "fragments", "IP fragments seen",                                                 \
+      counter::metric("egressmon_defrag_fragments_total"))                                         \
+    X(reassembled, "datagrams", "IP datagrams reassembled",                                        \
+      counter::metric("egressmon_defrag_reassembled_total"))                                       \
+    X(timed_out, "datagrams", "Datagrams dropped incomplete after the timeout",                    \
+      counter::series("timed_out").limit("defrag.timeout"))                                        \
+    X(evicted, "datagrams",                                                                        \
+      "Datagrams dropped to stay within defrag.max-datagrams or defrag.max-bytes",                 \
+      counter::series("evicted").limit("defrag.max-datagrams"))                                    \
+    X(overlaps, "fragments", "Fragments that overlapped held data", counter::statsOnly)            \
+    X(overlap_conflicts, "fragments",                                                              \
+      "Fragments that overlapped held data with different bytes (an evasion signal)",              \
+      counter::series("overlap_conflict"))                                                         \
+    X(too_large, "fragments", "Fragments reaching past the IP maximum of 65535 payload bytes",     \
+      counter::series("too_large"))                                                                \
+    X(too_many_fragments, "datagrams",                                                             \
+      "Datagrams dropped for having more fragments than the bound",                                \
+      counter::series("too_many_fragments").limit("defrag.max-fragments"))                         \
+    X(truncated, "fragments", "Fragments cut by the snap length (cannot be reassembled)",          \
+      counter::series("truncated"))                                                                \
+    X(bad, "datagrams", "Inconsistent datagrams (e.g. two different last fragments)",              \
+      counter::series("inconsistent"))                                                             \
+    /* one X(...) per counter, above this line */
 
-    DefragCounters& operator+=(const DefragCounters& o);
+struct DefragCounters {
+    EGRESSMON_DEFRAG_COUNTERS(EGRESSMON_COUNTER_FIELD)
+    EGRESSMON_COUNTER_TABLE(DefragCounters, EGRESSMON_DEFRAG_COUNTERS, "defrag", "defrag",
+                            "egressmon_defrag_dropped_total")
+    EGRESSMON_COUNTER_SUM(DefragCounters)
 };
 
 class IpDefragmenter {

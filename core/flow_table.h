@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "counter_table.h"
 #include "flow.h"
 
 namespace egressmon::core {
@@ -33,15 +34,22 @@ struct FlowTimeouts {
     }
 };
 
+// One line per counter: X(field, unit, help, exports); see core/counter_table.h.
+#define EGRESSMON_FLOW_TABLE_COUNTERS(X)                                                           \
+    X(created, "flows", "Flows created", counter::metric("egressmon_flows_created_total"))         \
+    X(expired, "flows", "Flows ended by an idle timeout",                                          \
+      counter::metric("egressmon_flows_expired_total"))                                            \
+    X(evicted, "flows", "Flows ended early because the flow table was full (max-flows)",           \
+      counter::metric("egressmon_flows_evicted_total").limit("max-flows"))                         \
+    X(flushed, "flows", "Flows ended by end of input or shutdown",                                 \
+      counter::metric("egressmon_flows_flushed_total"))                                            \
+    /* one X(...) per counter, above this line */
+
 struct FlowTableCounters {
-    uint64_t created = 0;
-    uint64_t expired = 0; // ended by idle timeout
-    uint64_t evicted = 0; // ended early because the table was full
-    uint64_t flushed = 0; // ended at shutdown / end of capture
-    FlowTableCounters& operator+=(const FlowTableCounters& o) {
-        created += o.created, expired += o.expired, evicted += o.evicted, flushed += o.flushed;
-        return *this;
-    }
+    EGRESSMON_FLOW_TABLE_COUNTERS(EGRESSMON_COUNTER_FIELD)
+    EGRESSMON_COUNTER_TABLE(FlowTableCounters, EGRESSMON_FLOW_TABLE_COUNTERS, "flow_table",
+                            "flow_table", nullptr)
+    EGRESSMON_COUNTER_SUM(FlowTableCounters)
 };
 
 class FlowTable {

@@ -44,6 +44,8 @@
 #include <map>
 #include <vector>
 
+#include "counter_table.h"
+
 namespace egressmon::core {
 
 class StreamConsumer {
@@ -64,32 +66,44 @@ struct ReassemblyConfig {
     uint32_t max_ahead_bytes = 64u << 20;
 };
 
+// Per-worker counters: one line per counter, X(field, unit, help, exports); see
+// core/counter_table.h.
+#define EGRESSMON_REASSEMBLY_COUNTERS(X)                                                           \
+    X(segments, "segments", "TCP segments with payload seen", counter::statsOnly)                  \
+    X(delivered_bytes, "bytes", "Bytes delivered in order to inspection", counter::statsOnly)      \
+    X(retransmitted_bytes, "bytes", "Payload bytes entirely already seen (retransmissions)",       \
+      counter::series("retransmitted_byte"))                                                       \
+    X(overlaps, "segments", "Segments partly covering held or delivered bytes",                    \
+      counter::series("overlap"))                                                                  \
+    X(overlap_conflicts, "segments",                                                               \
+      "Overlapping segments with different bytes (an evasion signal)",                             \
+      counter::series("overlap_conflict"))                                                         \
+    X(gaps, "holes", "Holes given up on (capture loss)", counter::series("gap"))                   \
+    X(gap_bytes, "bytes", "Bytes missing in the holes given up on", counter::statsOnly)            \
+    X(depth_exceeded, "segments",                                                                  \
+      "Held TCP segments dropped because a direction's buffer was full (bytes)",                   \
+      counter::limit("reassembly.max-buffered-bytes"))                                             \
+    X(segments_exceeded, "segments",                                                               \
+      "Held TCP segments dropped because a direction held too many segments",                      \
+      counter::limit("reassembly.max-segments"))                                                   \
+    X(budget_exceeded, "segments",                                                                 \
+      "TCP segments refused because the worker-wide reassembly budget was full",                   \
+      counter::limit("reassembly.memcap"))                                                         \
+    X(ahead_exceeded, "segments",                                                                  \
+      "TCP segments dropped for starting further ahead of the delivered point than the "           \
+      "look-ahead window",                                                                         \
+      counter::limit("reassembly.max-ahead-bytes"))                                                \
+    /* one X(...) per counter, above this line */
+
 // Per-worker counters and the worker-wide budget of out-of-order bytes (all flows together).
 struct ReassemblyBudget {
     uint64_t max_bytes = 256ull << 20;
     uint64_t bytes_held = 0;
-    // counters
-    uint64_t segments = 0; // segments with payload seen
-    uint64_t delivered_bytes = 0;
-    uint64_t retransmitted_bytes = 0; // payload entirely already seen
-    uint64_t overlaps = 0;            // segments partly covering held or delivered bytes
-    uint64_t overlap_conflicts = 0;   // ... with different bytes
-    uint64_t gaps = 0;                // holes given up on
-    uint64_t gap_bytes = 0;
-    uint64_t depth_exceeded = 0;    // held pieces dropped: a direction's max_buffered_bytes
-    uint64_t segments_exceeded = 0; // held pieces dropped: a direction's max_segments
-    uint64_t budget_exceeded = 0;   // pieces refused: the worker-wide budget was full
-    uint64_t ahead_exceeded = 0;    // segments dropped: further ahead than max_ahead_bytes
-
+    EGRESSMON_REASSEMBLY_COUNTERS(EGRESSMON_COUNTER_FIELD)
+    EGRESSMON_COUNTER_TABLE(ReassemblyBudget, EGRESSMON_REASSEMBLY_COUNTERS, "reassembly",
+                            "reassembly", "egressmon_reassembly_events_total")
     // Sums the counters of another worker's budget (for reports); the bounds stay this one's.
-    ReassemblyBudget& operator+=(const ReassemblyBudget& o) {
-        segments += o.segments, delivered_bytes += o.delivered_bytes;
-        retransmitted_bytes += o.retransmitted_bytes, overlaps += o.overlaps;
-        overlap_conflicts += o.overlap_conflicts, gaps += o.gaps, gap_bytes += o.gap_bytes;
-        depth_exceeded += o.depth_exceeded, segments_exceeded += o.segments_exceeded;
-        budget_exceeded += o.budget_exceeded, ahead_exceeded += o.ahead_exceeded;
-        return *this;
-    }
+    EGRESSMON_COUNTER_SUM(ReassemblyBudget)
 };
 
 // The last few pieces delivered in one direction, each as (stream offset, length, 64-bit hash of

@@ -18,15 +18,6 @@ struct FlowDpiState {
     uint32_t packets = 0;
 };
 
-ClassifierCounters& ClassifierCounters::operator+=(const ClassifierCounters& o) {
-    packets_inspected += o.packets_inspected;
-    flows_detected += o.flows_detected;
-    flows_guessed += o.flows_guessed;
-    flows_unknown += o.flows_unknown;
-    alloc_failures += o.alloc_failures;
-    return *this;
-}
-
 FlowClassifier::FlowClassifier(ClassifierConfig config) : config_(config) {
     module_.reset(ndpi_init_detection_module(ndpi_no_prefs));
     if (!module_) throw std::runtime_error("nDPI: cannot initialise a detection module");

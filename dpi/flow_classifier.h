@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/counter_table.h"
 #include "core/flow.h"
 #include "core/packet.h"
 #include "ndpi_handles.h"
@@ -25,13 +26,23 @@ struct ClassifierConfig {
     bool guess_on_giveup = true;   // ndpiReader guesses unless -d
 };
 
+// One line per counter: X(field, unit, help, exports); see core/counter_table.h.
+#define EGRESSMON_CLASSIFIER_COUNTERS(X)                                                           \
+    X(packets_inspected, "packets", "Packets handed to nDPI", counter::statsOnly)                  \
+    X(flows_detected, "flows", "Flows whose protocol nDPI found in the payload",                   \
+      counter::series("detected"))                                                                 \
+    X(flows_guessed, "flows", "Flows given up on, protocol guessed from ports and addresses",      \
+      counter::series("guessed"))                                                                  \
+    X(flows_unknown, "flows", "Flows given up on with nothing", counter::series("unknown"))        \
+    X(alloc_failures, "flows", "nDPI flow state that could not be allocated",                      \
+      counter::in("egressmon_inspection_events_total", "classifier_alloc_failure"))                \
+    /* one X(...) per counter, above this line */
+
 struct ClassifierCounters {
-    uint64_t packets_inspected = 0; // packets handed to nDPI
-    uint64_t flows_detected = 0;    // nDPI found the protocol in the payload
-    uint64_t flows_guessed = 0;     // given up, protocol guessed from ports/IPs
-    uint64_t flows_unknown = 0;     // given up with nothing
-    uint64_t alloc_failures = 0;    // nDPI flow state could not be allocated
-    ClassifierCounters& operator+=(const ClassifierCounters& o);
+    EGRESSMON_CLASSIFIER_COUNTERS(EGRESSMON_COUNTER_FIELD)
+    EGRESSMON_COUNTER_TABLE(ClassifierCounters, EGRESSMON_CLASSIFIER_COUNTERS, "classifier",
+                            "classifier", "egressmon_classifier_flows_total")
+    EGRESSMON_COUNTER_SUM(ClassifierCounters)
 };
 
 class FlowClassifier {

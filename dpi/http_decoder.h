@@ -42,6 +42,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/counter_table.h"
 #include "decoded_layer_sink.h"
 
 namespace egressmon::dpi {
@@ -56,38 +57,58 @@ struct HttpDecoderLimits {
     uint64_t max_resync_bytes = 1 << 20; // stream skipped looking for a start line after a gap
 };
 
+// One line per counter: X(field, unit, help, exports) (core/counter_table.h).
+#define EGRESSMON_HTTP_DECODER_COUNTERS(X)                                                         \
+    X(messages, "messages", "Requests or responses parsed", counter::series("message"))            \
+    X(bodies, "bodies", "Message bodies decoded", counter::series("body"))                         \
+    X(chunked_bodies, "bodies", "Bodies with chunked transfer coding",                             \
+      counter::series("chunked_body"))                                                             \
+    X(decompressed_bodies, "bodies", "Bodies decompressed (gzip, deflate)",                        \
+      counter::series("decompressed_body"))                                                        \
+    X(multipart_parts, "parts", "multipart/form-data parts decoded",                               \
+      counter::series("multipart_part"))                                                           \
+    X(header_too_large, "headers",                                                                 \
+      "Header sections over the size bound (decoding stopped for the direction)",                  \
+      counter::limit("http.max-header-bytes"))                                                     \
+    X(decompression_bombs, "bodies",                                                               \
+      "Bodies whose decoded layer was cut at a decompression bound (bomb guard)",                  \
+      counter::limit("http.max-decompressed-bytes", "ratio_exceeded"))                             \
+    X(ratio_exceeded, "bodies",                                                                    \
+      "Decompression bombs stopped at the decompressed/compressed ratio bound",                    \
+      counter::limit("http.max-compression-ratio"))                                                \
+    X(decompression_errors, "bodies", "Corrupt gzip or deflate data",                              \
+      counter::series("decompression_error"))                                                      \
+    X(parse_errors, "directions",                                                                  \
+      "Input that is not HTTP or lost its framing (decoding stopped for the direction)",           \
+      counter::series("parse_error"))                                                              \
+    X(gaps, "gaps", "Holes in the stream under a decoder", counter::series("gap"))                 \
+    X(part_header_too_large, "parts",                                                              \
+      "multipart/form-data parts whose headers exceeded the bound (the rest of that body is "      \
+      "not split into parts)",                                                                     \
+      counter::limit("http.max-part-header-bytes"))                                                \
+    X(trailer_too_large, "bodies",                                                                 \
+      "Chunked bodies whose trailers exceeded the bound (decoding stopped for the direction)",     \
+      counter::limit("http.max-trailer-bytes"))                                                    \
+    X(pending_requests_exceeded, "requests",                                                       \
+      "Requests forgotten because more were awaiting a response (a later response may be "         \
+      "framed wrongly)",                                                                           \
+      counter::limit("http.max-pending-requests"))                                                 \
+    X(resyncs, "gaps",                                                                             \
+      "Holes after which decoding went on (in the body, or at the next start line)",               \
+      counter::series("resync"))                                                                   \
+    X(resync_failures, "gaps",                                                                     \
+      "Holes after which no start line came within http.max-resync-bytes (decoding stopped)",      \
+      counter::limit("http.max-resync-bytes"))                                                     \
+    X(gap_cut_layers, "layers",                                                                    \
+      "Decoded layers a hole ended early (gzip/deflate bodies, base64 parts)",                     \
+      counter::series("gap_cut_layer"))                                                            \
+    /* one X(...) per counter, above this line */
+
 struct HttpDecoderCounters {
-    uint64_t messages = 0; // requests or responses parsed
-    uint64_t bodies = 0;
-    uint64_t chunked_bodies = 0;
-    uint64_t decompressed_bodies = 0;
-    uint64_t multipart_parts = 0;
-    uint64_t header_too_large = 0;      // header section over max_header_bytes: decoding stopped
-    uint64_t decompression_bombs = 0;   // ratio or size bound hit: that body's decoded layer cut
-    uint64_t ratio_exceeded = 0;        // ... of which by max_compression_ratio
-    uint64_t decompression_errors = 0;  // corrupt gzip/deflate data
-    uint64_t parse_errors = 0;          // not HTTP / desync: decoding stopped for the direction
-    uint64_t gaps = 0;                  // holes in the stream seen by a decoder
-    uint64_t part_header_too_large = 0; // multipart part headers over the bound: rest unparsed
-    uint64_t trailer_too_large = 0;     // chunked trailers over the bound: decoding stopped
-    uint64_t pending_requests_exceeded = 0; // oldest outstanding request forgotten
-    uint64_t resyncs = 0;         // decoding went on after a hole (in the body, or at a start line)
-    uint64_t resync_failures = 0; // no start line within max_resync_bytes after a hole: stopped
-    uint64_t gap_cut_layers = 0;  // decoded layers a hole ended early (gzip/deflate, base64 part)
-    HttpDecoderCounters& operator+=(const HttpDecoderCounters& o) {
-        messages += o.messages, bodies += o.bodies, chunked_bodies += o.chunked_bodies;
-        decompressed_bodies += o.decompressed_bodies, multipart_parts += o.multipart_parts;
-        header_too_large += o.header_too_large, decompression_bombs += o.decompression_bombs;
-        ratio_exceeded += o.ratio_exceeded;
-        decompression_errors += o.decompression_errors, parse_errors += o.parse_errors;
-        gaps += o.gaps, part_header_too_large += o.part_header_too_large;
-        trailer_too_large += o.trailer_too_large;
-        pending_requests_exceeded += o.pending_requests_exceeded;
-        resyncs += o.resyncs;
-        resync_failures += o.resync_failures;
-        gap_cut_layers += o.gap_cut_layers;
-        return *this;
-    }
+    EGRESSMON_HTTP_DECODER_COUNTERS(EGRESSMON_COUNTER_FIELD)
+    EGRESSMON_COUNTER_TABLE(HttpDecoderCounters, EGRESSMON_HTTP_DECODER_COUNTERS, "http", "http",
+                            "egressmon_decoder_events_total", "decoder", "http")
+    EGRESSMON_COUNTER_SUM(HttpDecoderCounters)
 };
 
 // Shared by the two directions of one flow: the request decoder records each request's method

@@ -39,6 +39,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/counter_table.h"
 #include "decoded_layer_sink.h"
 
 namespace egressmon::dpi {
@@ -52,30 +53,44 @@ struct SmtpDecoderLimits {
     uint32_t max_resync_bytes = 1024 * 1024;
 };
 
+// One line per counter: X(field, unit, help, exports); see core/counter_table.h.
+#define EGRESSMON_SMTP_DECODER_COUNTERS(X)                                                         \
+    X(messages, "messages", "DATA or BDAT messages", counter::series("message"))                   \
+    X(mime_parts, "parts", "MIME leaf parts decoded", counter::series("mime_part"))                \
+    X(starttls, "directions", "Decoding ended by STARTTLS (mail the sensor can no longer read)",   \
+      counter::series("starttls"))                                                                 \
+    X(parse_errors, "directions",                                                                  \
+      "Input that is not SMTP, or bounds hit in a way that desynchronises (decoding stopped)",     \
+      counter::series("parse_error"))                                                              \
+    X(gaps, "gaps", "Holes in the client stream under the decoder", counter::series("gap"))        \
+    X(line_too_long, "lines",                                                                      \
+      "SMTP command lines, MIME header lines or unfolded fields truncated at the bound",           \
+      counter::limit("smtp.max-line-bytes"))                                                       \
+    X(header_too_large, "headers", "MIME header sections over the bound (fields past it ignored)", \
+      counter::limit("smtp.max-header-bytes"))                                                     \
+    X(mime_too_deep, "multiparts",                                                                 \
+      "Multiparts nested deeper than the bound (decoded as one part)",                             \
+      counter::limit("smtp.max-mime-depth"))                                                       \
+    X(resyncs, "gaps",                                                                             \
+      "Holes after which decoding went on (inside DATA or BDAT, or at the next plausible "         \
+      "command)",                                                                                  \
+      counter::series("resync"))                                                                   \
+    X(resync_failures, "gaps",                                                                     \
+      "Holes after which no plausible command came within smtp.max-resync-bytes (stopped)",        \
+      counter::limit("smtp.max-resync-bytes"))                                                     \
+    X(starttls_refused, "sessions",                                                                \
+      "STARTTLS answered 4xx/5xx, or followed by clear-text commands: decoding went on",           \
+      counter::series("starttls_refused"))                                                         \
+    X(reply_errors, "directions",                                                                  \
+      "Server bytes that are not SMTP replies (the reply reader stopped)",                         \
+      counter::series("reply_error"))                                                              \
+    /* one X(...) per counter, above this line */
+
 struct SmtpDecoderCounters {
-    uint64_t messages = 0;     // DATA/BDAT messages
-    uint64_t mime_parts = 0;   // leaf parts decoded
-    uint64_t starttls = 0;     // decoding ended by STARTTLS
-    uint64_t parse_errors = 0; // not SMTP / bounds hit in a way that desyncs: stopped
-    uint64_t gaps = 0;
-    uint64_t line_too_long = 0;    // command lines, header lines or fields cut at max_line_bytes
-    uint64_t header_too_large = 0; // MIME header sections over max_header_bytes
-    uint64_t mime_too_deep = 0;    // multiparts past max_mime_depth, not split into parts
-    uint64_t resyncs = 0;          // gaps after which decoding went on (DATA, BDAT, a command)
-    uint64_t resync_failures = 0;  // no plausible command within max_resync_bytes: stopped
-    uint64_t starttls_refused = 0; // STARTTLS answered 4xx/5xx, or clear commands went on
-    uint64_t reply_errors = 0;     // server -> client bytes not SMTP replies: reply decoder stopped
-    SmtpDecoderCounters& operator+=(const SmtpDecoderCounters& o) {
-        messages += o.messages, mime_parts += o.mime_parts, starttls += o.starttls;
-        parse_errors += o.parse_errors, gaps += o.gaps;
-        line_too_long += o.line_too_long, header_too_large += o.header_too_large;
-        mime_too_deep += o.mime_too_deep;
-        resyncs += o.resyncs;
-        resync_failures += o.resync_failures;
-        starttls_refused += o.starttls_refused;
-        reply_errors += o.reply_errors;
-        return *this;
-    }
+    EGRESSMON_SMTP_DECODER_COUNTERS(EGRESSMON_COUNTER_FIELD)
+    EGRESSMON_COUNTER_TABLE(SmtpDecoderCounters, EGRESSMON_SMTP_DECODER_COUNTERS, "smtp", "smtp",
+                            "egressmon_decoder_events_total", "decoder", "smtp")
+    EGRESSMON_COUNTER_SUM(SmtpDecoderCounters)
 };
 
 // Shared by the two directions of one SMTP flow (as HttpPairing is for HTTP): the client's

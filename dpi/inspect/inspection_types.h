@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "core/counter_table.h"
 #include "core/tcp_reassembler.h"
 #include "dpi/http_decoder.h"
 #include "dpi/smtp_decoder.h"
@@ -21,26 +22,37 @@ struct InspectionConfig {
     HttpDecoderLimits http;       // header and decompression bounds
 };
 
+// One line per counter: X(field, unit, help, exports); see core/counter_table.h.
+#define EGRESSMON_INSPECTION_COUNTERS(X)                                                           \
+    X(bytes_inspected, "bytes", "Stream and decoded-layer bytes scanned by the rules",             \
+      counter::metric("egressmon_inspected_bytes_total"))                                          \
+    X(depth_exceeded, "directions", "Flow directions whose inspection stopped at the depth limit", \
+      counter::limit("inspection-depth"))                                                          \
+    X(alerts, "alerts", "Alerts raised (by rule and severity: egressmon_alerts_total)",            \
+      counter::stats("alerts"))                                                                    \
+    X(repeat_matches, "matches", "Later matches of an already alerted (flow, rule)",               \
+      counter::series("repeat_match"))                                                             \
+    X(validator_rejected, "matches", "Matches a validator (Luhn, GB 11643) rejected",              \
+      counter::series("validator_rejected"))                                                       \
+    X(validator_unavailable, "matches",                                                            \
+      "Matches a validator could no longer check (text left the history window)",                  \
+      counter::series("validator_unavailable"))                                                    \
+    X(protocol_filtered, "matches", "Matches outside a rule's protocols",                          \
+      counter::series("protocol_filtered"))                                                        \
+    X(pending_overflow, "matches", "Matches dropped because too many waited for classification",   \
+      counter::series("pending_overflow"))                                                         \
+    X(layers_refused, "layers",                                                                    \
+      "Decoded layers not opened because inspection-max-layers were open in the flow direction",   \
+      counter::series("layer_refused").limit("inspection-max-layers"))                             \
+    X(layer_bytes_refused, "bytes", "Decoded bytes of refused layers (not scanned)",               \
+      counter::series("layer_byte_refused"))                                                       \
+    /* one X(...) per counter, above this line */
+
 struct InspectionCounters {
-    uint64_t bytes_inspected = 0;
-    uint64_t depth_exceeded = 0; // flow directions cut at max_depth_bytes
-    uint64_t alerts = 0;
-    uint64_t repeat_matches = 0;        // later matches of an already alerted (flow, rule)
-    uint64_t validator_rejected = 0;    // matched text failed Luhn / GB 11643
-    uint64_t validator_unavailable = 0; // matched text no longer in the history window
-    uint64_t protocol_filtered = 0;     // rule's protocols did not include the flow's
-    uint64_t pending_overflow = 0;      // matches dropped: too many waiting for classification
-    uint64_t layers_refused = 0;        // decoded layers not opened: max_open_layers were open
-    uint64_t layer_bytes_refused = 0;   // decoded bytes of refused layers, not scanned
-    InspectionCounters& operator+=(const InspectionCounters& o) {
-        bytes_inspected += o.bytes_inspected, depth_exceeded += o.depth_exceeded;
-        alerts += o.alerts, repeat_matches += o.repeat_matches;
-        validator_rejected += o.validator_rejected;
-        validator_unavailable += o.validator_unavailable;
-        protocol_filtered += o.protocol_filtered, pending_overflow += o.pending_overflow;
-        layers_refused += o.layers_refused, layer_bytes_refused += o.layer_bytes_refused;
-        return *this;
-    }
+    EGRESSMON_INSPECTION_COUNTERS(EGRESSMON_COUNTER_FIELD)
+    EGRESSMON_COUNTER_TABLE(InspectionCounters, EGRESSMON_INSPECTION_COUNTERS, "inspection",
+                            "inspection", "egressmon_inspection_events_total")
+    EGRESSMON_COUNTER_SUM(InspectionCounters)
 };
 
 } // namespace egressmon::dpi
