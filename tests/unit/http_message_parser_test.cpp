@@ -91,16 +91,16 @@ using egressmon::dpi::sniffHttpMessage;
 using egressmon::dpi::SniffResult;
 
 TEST(HttpMessageParser, SniffNeedsARequestTarget) {
-    EXPECT_EQ(sniffHttpMessage("GET / HTTP/1.1\r\n", true), SniffResult::Yes);
-    EXPECT_EQ(sniffHttpMessage("POST http://x/ HTTP/1.1", true), SniffResult::Yes);
-    EXPECT_EQ(sniffHttpMessage("OPTIONS * HTTP/1.1", true), SniffResult::Yes);
-    EXPECT_EQ(sniffHttpMessage("CONNECT example.com:443 HTTP/1.1", true), SniffResult::Yes);
-    EXPECT_EQ(sniffHttpMessage("EHLO ws.corp.example\r\n", true), SniffResult::No); // SMTP
-    EXPECT_EQ(sniffHttpMessage("USER alice\r\n", true), SniffResult::No);           // FTP
-    EXPECT_EQ(sniffHttpMessage("POST hxxp://x/", true), SniffResult::No);
-    EXPECT_EQ(sniffHttpMessage("HTTP/1.1 200 OK\r\n", false), SniffResult::Yes);
-    EXPECT_EQ(sniffHttpMessage("220 mx ESMTP\r\n", false), SniffResult::No);
-    EXPECT_EQ(sniffHttpMessage("HTTP/2 200\r\n", false), SniffResult::No);
+    EXPECT_EQ(sniffHttpMessage("GET / HTTP/1.1\r\n", true), SniffResult::kYes);
+    EXPECT_EQ(sniffHttpMessage("POST http://x/ HTTP/1.1", true), SniffResult::kYes);
+    EXPECT_EQ(sniffHttpMessage("OPTIONS * HTTP/1.1", true), SniffResult::kYes);
+    EXPECT_EQ(sniffHttpMessage("CONNECT example.com:443 HTTP/1.1", true), SniffResult::kYes);
+    EXPECT_EQ(sniffHttpMessage("EHLO ws.corp.example\r\n", true), SniffResult::kNo); // SMTP
+    EXPECT_EQ(sniffHttpMessage("USER alice\r\n", true), SniffResult::kNo);           // FTP
+    EXPECT_EQ(sniffHttpMessage("POST hxxp://x/", true), SniffResult::kNo);
+    EXPECT_EQ(sniffHttpMessage("HTTP/1.1 200 OK\r\n", false), SniffResult::kYes);
+    EXPECT_EQ(sniffHttpMessage("220 mx ESMTP\r\n", false), SniffResult::kNo);
+    EXPECT_EQ(sniffHttpMessage("HTTP/2 200\r\n", false), SniffResult::kNo);
 }
 
 // Every proper prefix of a request's start (up to its target's first byte) needs more; from
@@ -110,17 +110,17 @@ TEST(HttpMessageParser, SniffEverySplitOfARequestStart) {
     const size_t decided = 6; // "POST /"
     for (size_t n = 0; n <= line.size(); ++n)
         EXPECT_EQ(sniffHttpMessage(std::string_view(line).substr(0, n), true),
-                  n < decided ? SniffResult::NeedMore : SniffResult::Yes)
+                  n < decided ? SniffResult::kNeedMore : SniffResult::kYes)
             << n;
     const std::string absolute = "PROPPATCH http://h/ HTTP/1.1";
     for (size_t n = 0; n <= absolute.size(); ++n)
         EXPECT_EQ(sniffHttpMessage(std::string_view(absolute).substr(0, n), true),
-                  n < 14 ? SniffResult::NeedMore : SniffResult::Yes)
+                  n < 14 ? SniffResult::kNeedMore : SniffResult::kYes)
             << n;
     const std::string connect = "CONNECT h:443 HTTP/1.1";
     for (size_t n = 0; n <= connect.size(); ++n)
         EXPECT_EQ(sniffHttpMessage(std::string_view(connect).substr(0, n), true),
-                  n < 9 ? SniffResult::NeedMore : SniffResult::Yes)
+                  n < 9 ? SniffResult::kNeedMore : SniffResult::kYes)
             << n;
 }
 
@@ -129,22 +129,22 @@ TEST(HttpMessageParser, SniffEverySplitOfAStatusLine) {
     const size_t decided = 12; // "HTTP/1.1 200"
     for (size_t n = 0; n <= line.size(); ++n)
         EXPECT_EQ(sniffHttpMessage(std::string_view(line).substr(0, n), false),
-                  n < decided ? SniffResult::NeedMore : SniffResult::Yes)
+                  n < decided ? SniffResult::kNeedMore : SniffResult::kYes)
             << n;
 }
 
 // Binary or other protocols: no at the first byte that cannot start a message.
 TEST(HttpMessageParser, SniffSaysNoAtOnceToBinary) {
-    EXPECT_EQ(sniffHttpMessage(std::string_view("\x16", 1), true), SniffResult::No);
-    EXPECT_EQ(sniffHttpMessage(std::string_view("\0", 1), true), SniffResult::No);
-    EXPECT_EQ(sniffHttpMessage(std::string_view("\x16", 1), false), SniffResult::No);
-    EXPECT_EQ(sniffHttpMessage("g", true), SniffResult::No); // methods are upper case
-    EXPECT_EQ(sniffHttpMessage("SSH-2.0", false), SniffResult::No);
-    EXPECT_EQ(sniffHttpMessage("HTTP/1.x", false), SniffResult::No);
-    EXPECT_EQ(sniffHttpMessage("GE ", true), SniffResult::No);   // method too short
-    EXPECT_EQ(sniffHttpMessage("GET  ", true), SniffResult::No); // no target
-    EXPECT_EQ(sniffHttpMessage("EHL", true), SniffResult::NeedMore);
-    EXPECT_EQ(sniffHttpMessage("EHLO x", true), SniffResult::No);
+    EXPECT_EQ(sniffHttpMessage(std::string_view("\x16", 1), true), SniffResult::kNo);
+    EXPECT_EQ(sniffHttpMessage(std::string_view("\0", 1), true), SniffResult::kNo);
+    EXPECT_EQ(sniffHttpMessage(std::string_view("\x16", 1), false), SniffResult::kNo);
+    EXPECT_EQ(sniffHttpMessage("g", true), SniffResult::kNo); // methods are upper case
+    EXPECT_EQ(sniffHttpMessage("SSH-2.0", false), SniffResult::kNo);
+    EXPECT_EQ(sniffHttpMessage("HTTP/1.x", false), SniffResult::kNo);
+    EXPECT_EQ(sniffHttpMessage("GE ", true), SniffResult::kNo);   // method too short
+    EXPECT_EQ(sniffHttpMessage("GET  ", true), SniffResult::kNo); // no target
+    EXPECT_EQ(sniffHttpMessage("EHL", true), SniffResult::kNeedMore);
+    EXPECT_EQ(sniffHttpMessage("EHLO x", true), SniffResult::kNo);
 }
 
 // Bounded: a prefix of kHttpSniffBytes is always decided, and nothing past it is read.
@@ -161,7 +161,7 @@ TEST(HttpMessageParser, SniffDecidesWithinItsBound) {
             const std::string padded = in + std::string(kHttpSniffBytes, '\x7f');
             EXPECT_NE(
                 sniffHttpMessage(std::string_view(padded).substr(0, kHttpSniffBytes), request),
-                SniffResult::NeedMore)
+                SniffResult::kNeedMore)
                 << in;
             EXPECT_EQ(
                 sniffHttpMessage(padded, request),
@@ -169,8 +169,8 @@ TEST(HttpMessageParser, SniffDecidesWithinItsBound) {
                 << in;
         }
     }
-    EXPECT_EQ(sniffHttpMessage("ABCDEFGHIJKLMNOP http://x/", true), SniffResult::Yes);
-    EXPECT_EQ(sniffHttpMessage("ABCDEFGHIJKLMNOPQ /", true), SniffResult::No);
+    EXPECT_EQ(sniffHttpMessage("ABCDEFGHIJKLMNOP http://x/", true), SniffResult::kYes);
+    EXPECT_EQ(sniffHttpMessage("ABCDEFGHIJKLMNOPQ /", true), SniffResult::kNo);
 }
 
 // What a decoder resumes at after a gap: a whole start line of its direction, a known method.
