@@ -492,8 +492,10 @@ def decoder_bounds(path: str) -> dict:
       (``http.max-part-header-bytes``);
     - HTTP chunked upload whose trailer section is ``DECODER_BOUND_BYTES`` long
       (``http.max-trailer-bytes``);
-    - HTTP connection with three pipelined requests (HEAD, GET, GET) before any response
-      (``http.max-pending-requests`` 2: one forgotten);
+    - HTTP connection to an inside web server with three pipelined GETs before any response,
+      the marking in the last response (``http.max-pending-requests`` 2: one forgotten, which
+      frames nothing wrongly since none was HEAD; the responses are egress, so their decoder
+      pairs them with the requests);
     - SMTP message after a ``SMTP_LINE_BYTES`` command line (``smtp.max-line-bytes``), whose
       top header section is ``DECODER_BOUND_BYTES`` long (``smtp.max-header-bytes``) and whose
       multipart nests two deep (``smtp.max-mime-depth`` 1).
@@ -508,13 +510,16 @@ def decoder_bounds(path: str) -> dict:
                chunk(b"plan: " + MARK)[:-2] + trailer)
     http_clients = http_connections(cap, [multipart, chunked], first_port=46000)
 
-    pipelined_client = (INSIDE, 46002)
-    tcp = TcpSession(cap, framing(), pipelined_client, HTTP_SERVER)
+    # Pairing matters only where responses are decoded: an outside client asks an inside
+    # server, whose responses (egress) carry the marking.
+    inside_server = ("10.1.0.20", 80)
+    tcp = TcpSession(cap, framing(), (OUTSIDE, 46002), inside_server)
     tcp.open()
-    tcp.send(http_request("HEAD", "/a") + http_request("GET", "/b") +
-             http_request("POST", "/c", b"plan: " + MARK))
-    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n"
-    tcp.send(ok + ok + b"ok" + ok + b"ok", from_client=False)
+    tcp.send(http_request("GET", "/a") + http_request("GET", "/b") + http_request("GET", "/c"))
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    marked = b"plan: " + MARK
+    tcp.send(ok + ok + b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(marked) +
+             marked, from_client=False)
     tcp.close()
 
     inner = (b"Content-Type: multipart/mixed; boundary=\"in\"\r\n\r\n--in\r\n"
@@ -535,7 +540,8 @@ def decoder_bounds(path: str) -> dict:
         tcp.send(data, from_client)
     tcp.close()
     cap.save(path)
-    return {"clients": http_clients + [pipelined_client, smtp_client],
+    # The senders of the marking (the inside server for the pipelined connection).
+    return {"clients": http_clients + [inside_server, smtp_client],
             # each as the decoder counts it against its bound
             "mail_header_bytes": len(mail.split(b"\r\n\r\n", 1)[0]) + 2,
             "part_header_bytes": len(part.split(b"\r\n\r\n", 1)[0]) - len(b"--B\r\n") + 4,
