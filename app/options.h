@@ -12,7 +12,7 @@
 
 #include "capture/ip_defragmenter.h"
 #include "core/flow_table.h"
-#include "dpi/flow_inspector.h"
+#include "dpi/inspect/flow_inspector.h"
 #include "export/kafka_sink_config.h"
 
 namespace egressmon::app {

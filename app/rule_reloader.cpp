@@ -3,7 +3,7 @@
 #include <chrono>
 #include <iostream>
 
-#include "dpi/flow_classifier.h"
+#include "dpi/classify/flow_classifier.h"
 
 namespace egressmon::app {
 

@@ -13,7 +13,7 @@
 
 #include <zlib.h>
 
-#include "dpi/decoded_layer_sink.h"
+#include "dpi/decode/decoded_layer_sink.h"
 #include "tests/unit/base64_encode.h"
 
 namespace egressmon::bench {

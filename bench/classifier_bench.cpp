@@ -21,7 +21,7 @@
 #include "core/flow.h"
 #include "core/flow_key.h"
 #include "core/flow_tracker.h"
-#include "dpi/flow_classifier.h"
+#include "dpi/classify/flow_classifier.h"
 #include "tests/unit/packet_builder.h"
 
 using namespace egressmon;

@@ -18,11 +18,11 @@
 #include <benchmark/benchmark.h>
 
 #include "bench/bench_support.h"
-#include "dpi/content_base64.h"
-#include "dpi/content_inflater.h"
-#include "dpi/content_quoted_printable.h"
-#include "dpi/http_decoder.h"
-#include "dpi/smtp_decoder.h"
+#include "dpi/content/content_base64.h"
+#include "dpi/content/content_inflater.h"
+#include "dpi/content/content_quoted_printable.h"
+#include "dpi/decode/http/http_decoder.h"
+#include "dpi/decode/smtp/smtp_decoder.h"
 
 using namespace egressmon;
 using bench::CountingSink;

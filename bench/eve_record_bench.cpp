@@ -14,7 +14,7 @@
 #include "core/alert.h"
 #include "core/flow.h"
 #include "core/flow_tracker.h"
-#include "dpi/flow_classifier.h"
+#include "dpi/classify/flow_classifier.h"
 #include "export/eve_alert_record.h"
 #include "export/eve_flow_record.h"
 

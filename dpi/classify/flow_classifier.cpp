@@ -1,4 +1,4 @@
-#include "flow_classifier.h"
+#include "dpi/classify/flow_classifier.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 #include <new>
 #include <stdexcept>
 
-#include "http_url.h"
+#include "dpi/decode/http/http_url.h"
 
 namespace egressmon::dpi {
 

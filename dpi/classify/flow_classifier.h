@@ -16,7 +16,7 @@
 #include "core/counter_table.h"
 #include "core/flow.h"
 #include "core/packet.h"
-#include "ndpi_handles.h"
+#include "dpi/classify/ndpi_handles.h"
 
 namespace egressmon::dpi {
 

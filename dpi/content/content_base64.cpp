@@ -1,4 +1,4 @@
-#include "content_base64.h"
+#include "dpi/content/content_base64.h"
 
 #include <array>
 

@@ -1,4 +1,4 @@
-#include "content_inflater.h"
+#include "dpi/content/content_inflater.h"
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
-#include "content_percent_decoder.h"
+#include "dpi/content/content_percent_decoder.h"
 
-#include "dpi/hex_digit.h"
+#include "dpi/content/hex_digit.h"
 
 namespace egressmon::dpi {
 

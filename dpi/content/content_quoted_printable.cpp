@@ -1,6 +1,6 @@
-#include "content_quoted_printable.h"
+#include "dpi/content/content_quoted_printable.h"
 
-#include "dpi/hex_digit.h"
+#include "dpi/content/hex_digit.h"
 
 namespace egressmon::dpi {
 

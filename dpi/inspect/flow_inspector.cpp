@@ -1,4 +1,4 @@
-#include "flow_inspector.h"
+#include "dpi/inspect/flow_inspector.h"
 
 #include <algorithm>
 #include <new>

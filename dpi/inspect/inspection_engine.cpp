@@ -1,4 +1,4 @@
-#include "inspection_engine.h"
+#include "dpi/inspect/inspection_engine.h"
 
 #include <algorithm>
 #include <iterator>

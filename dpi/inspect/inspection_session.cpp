@@ -5,18 +5,18 @@
 //        -> ScanContext::onMatch -> handleMatch: dedup, direction, validator, snippet, alert
 //           -> SessionOutput::offer.
 
-#include "inspection_session.h"
+#include "dpi/inspect/inspection_session.h"
 
 #include <algorithm>
 #include <string>
 #include <string_view>
 
 #include "core/home_net.h"
-#include "dpi/http_message_parser.h"
+#include "dpi/decode/http/http_message_parser.h"
+#include "dpi/decode/smtp/smtp_command.h"
 #include "dpi/inspect/inspection_engine.h"
 #include "dpi/inspect/layer_table.h"
-#include "dpi/smtp_command.h"
-#include "dpi/snippet.h"
+#include "dpi/inspect/snippet.h"
 #include "rules/keyword_encoding.h"
 #include "rules/validators.h"
 

@@ -20,9 +20,9 @@
 
 #include "core/alert.h"
 #include "core/flow.h"
-#include "dpi/http_decoder.h"
+#include "dpi/decode/http/http_decoder.h"
+#include "dpi/decode/smtp/smtp_decoder.h"
 #include "dpi/inspect/layer_scan.h"
-#include "dpi/smtp_decoder.h"
 
 namespace egressmon::dpi {
 

@@ -6,8 +6,8 @@
 
 #include "core/counter_table.h"
 #include "core/tcp_reassembler.h"
-#include "dpi/http_decoder.h"
-#include "dpi/smtp_decoder.h"
+#include "dpi/decode/http/http_decoder.h"
+#include "dpi/decode/smtp/smtp_decoder.h"
 
 namespace egressmon::dpi {
 

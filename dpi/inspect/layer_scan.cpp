@@ -1,9 +1,9 @@
-#include "layer_scan.h"
+#include "dpi/inspect/layer_scan.h"
 
 #include <algorithm>
 
-#include "inspection_engine.h"
-#include "inspection_session.h"
+#include "dpi/inspect/inspection_engine.h"
+#include "dpi/inspect/inspection_session.h"
 
 namespace egressmon::dpi {
 

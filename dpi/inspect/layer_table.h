@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "dpi/decoded_layer_sink.h"
+#include "dpi/decode/decoded_layer_sink.h"
 #include "dpi/inspect/inspection_engine.h"
 #include "dpi/inspect/layer_scan.h"
 

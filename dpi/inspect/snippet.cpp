@@ -1,4 +1,4 @@
-#include "snippet.h"
+#include "dpi/inspect/snippet.h"
 
 namespace egressmon::dpi {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <span>
 
-#include "dpi/content_base64.h"
+#include "dpi/content/content_base64.h"
 #include "fuzz_input.h"
 
 using egressmon::dpi::Base64Decoder;

@@ -24,7 +24,7 @@
 
 #include "core/flow.h"
 #include "core/packet.h"
-#include "dpi/flow_inspector.h"
+#include "dpi/inspect/flow_inspector.h"
 #include "fuzz_input.h"
 #include "rules/rule_set.h"
 #include "temp_dir.h"

@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "dpi/http_body_framer.h"
+#include "dpi/decode/http/http_body_framer.h"
 #include "fuzz_input.h"
 
 using namespace egressmon;

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "dpi/http_decoder.h"
+#include "dpi/decode/http/http_decoder.h"
 #include "fuzz_input.h"
 #include "layer_check_sink.h"
 

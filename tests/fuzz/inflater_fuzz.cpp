@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "dpi/content_inflater.h"
+#include "dpi/content/content_inflater.h"
 #include "fuzz_input.h"
 
 using namespace egressmon;

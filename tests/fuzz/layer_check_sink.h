@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "dpi/decoded_layer_sink.h"
+#include "dpi/decode/decoded_layer_sink.h"
 #include "fuzz_input.h"
 
 namespace egressmon::fuzz {

@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "dpi/mime_parser.h"
+#include "dpi/decode/mime/mime_parser.h"
 #include "fuzz_input.h"
 
 using namespace egressmon;

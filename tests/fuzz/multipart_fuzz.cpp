@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "dpi/http_multipart.h"
+#include "dpi/decode/http/http_multipart.h"
 #include "fuzz_input.h"
 
 using namespace egressmon;

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <span>
 
-#include "dpi/content_percent_decoder.h"
+#include "dpi/content/content_percent_decoder.h"
 #include "fuzz_input.h"
 
 using egressmon::dpi::PercentDecoder;

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <span>
 
-#include "dpi/content_quoted_printable.h"
+#include "dpi/content/content_quoted_printable.h"
 #include "fuzz_input.h"
 
 using egressmon::dpi::QuotedPrintableDecoder;

@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "dpi/smtp_decoder.h"
+#include "dpi/decode/smtp/smtp_decoder.h"
 #include "fuzz_input.h"
 #include "layer_check_sink.h"
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "dpi/content_base64.h"
+#include "dpi/content/content_base64.h"
 #include "http_test_support.h"
 
 namespace egressmon::dpi {

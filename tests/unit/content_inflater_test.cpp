@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "dpi/content_inflater.h"
+#include "dpi/content/content_inflater.h"
 #include "http_test_support.h"
 
 namespace egressmon::dpi {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "dpi/content_quoted_printable.h"
+#include "dpi/content/content_quoted_printable.h"
 #include "http_test_support.h"
 
 namespace egressmon::dpi {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "dpi/http_body_framer.h"
+#include "dpi/decode/http/http_body_framer.h"
 #include "http_test_support.h"
 
 namespace egressmon::dpi {

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "dpi/http_decoder.h"
+#include "dpi/decode/http/http_decoder.h"
 #include "http_test_support.h"
 
 namespace egressmon::dpi {

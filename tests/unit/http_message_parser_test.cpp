@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "dpi/http_message_parser.h"
+#include "dpi/decode/http/http_message_parser.h"
 
 namespace egressmon::dpi {
 namespace {

@@ -15,7 +15,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
-#include "dpi/decoded_layer_sink.h"
+#include "dpi/decode/decoded_layer_sink.h"
 
 namespace egressmon::dpi::test {
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "dpi/http_url.h"
+#include "dpi/decode/http/http_url.h"
 
 using egressmon::dpi::requestTargetFromNdpiUrl;
 

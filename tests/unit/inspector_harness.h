@@ -13,7 +13,7 @@
 
 #include "core/flow_table.h"
 #include "core/packet.h"
-#include "dpi/flow_inspector.h"
+#include "dpi/inspect/flow_inspector.h"
 #include "rules/rule_set.h"
 
 namespace egressmon::testing {

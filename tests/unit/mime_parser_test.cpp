@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "dpi/mime_header.h"
-#include "dpi/mime_parser.h"
+#include "dpi/decode/mime/mime_header.h"
+#include "dpi/decode/mime/mime_parser.h"
 #include "http_test_support.h"
 
 namespace egressmon::dpi {

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "dpi/smtp_command.h"
+#include "dpi/decode/smtp/smtp_command.h"
 
 namespace egressmon::dpi {
 namespace {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "base64_encode.h"
-#include "dpi/smtp_decoder.h"
+#include "dpi/decode/smtp/smtp_decoder.h"
 #include "http_test_support.h"
 #include "smtp_test_support.h"
 

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "dpi/smtp_decoder.h"
+#include "dpi/decode/smtp/smtp_decoder.h"
 #include "http_test_support.h"
 
 namespace egressmon::dpi::test {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "dpi/snippet.h"
+#include "dpi/inspect/snippet.h"
 
 using egressmon::dpi::sanitizeSnippet;
 

@@ -1,4 +1,4 @@
-#include "http_body_decoder.h"
+#include "dpi/decode/http/http_body_decoder.h"
 
 #include <algorithm>
 

@@ -28,12 +28,12 @@
 #include <memory>
 #include <string>
 
-#include "content_inflater.h"
-#include "content_percent_decoder.h"
-#include "decoded_layer_sink.h"
-#include "http_decoder.h"
-#include "http_message_parser.h"
-#include "http_multipart.h"
+#include "dpi/content/content_inflater.h"
+#include "dpi/content/content_percent_decoder.h"
+#include "dpi/decode/decoded_layer_sink.h"
+#include "dpi/decode/http/http_decoder.h"
+#include "dpi/decode/http/http_message_parser.h"
+#include "dpi/decode/http/http_multipart.h"
 
 namespace egressmon::dpi {
 

@@ -1,8 +1,8 @@
-#include "http_body_framer.h"
+#include "dpi/decode/http/http_body_framer.h"
 
 #include <algorithm>
 
-#include "dpi/hex_digit.h"
+#include "dpi/content/hex_digit.h"
 
 namespace egressmon::dpi {
 

@@ -17,17 +17,17 @@
 // the first message after a resync: its start line may have been body bytes that only looked
 // like one, so the search goes on.
 
-#include "http_decoder.h"
+#include "dpi/decode/http/http_decoder.h"
 
 #include <algorithm>
 #include <cstring>
 #include <new>
 #include <string>
 
-#include "content_percent_decoder.h"
-#include "http_body_decoder.h"
-#include "http_body_framer.h"
-#include "http_message_parser.h"
+#include "dpi/content/content_percent_decoder.h"
+#include "dpi/decode/http/http_body_decoder.h"
+#include "dpi/decode/http/http_body_framer.h"
+#include "dpi/decode/http/http_message_parser.h"
 
 namespace egressmon::dpi {
 

@@ -43,7 +43,7 @@
 #include <vector>
 
 #include "core/counter_table.h"
-#include "decoded_layer_sink.h"
+#include "dpi/decode/decoded_layer_sink.h"
 
 namespace egressmon::dpi {
 

@@ -1,4 +1,4 @@
-#include "http_message_parser.h"
+#include "dpi/decode/http/http_message_parser.h"
 
 namespace egressmon::dpi {
 

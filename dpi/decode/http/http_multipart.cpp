@@ -1,7 +1,7 @@
-#include "http_multipart.h"
+#include "dpi/decode/http/http_multipart.h"
 
-#include "content_run.h"
-#include "http_message_parser.h"
+#include "dpi/decode/content_run.h"
+#include "dpi/decode/http/http_message_parser.h"
 
 namespace egressmon::dpi {
 

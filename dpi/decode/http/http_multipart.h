@@ -21,8 +21,8 @@
 #include <string>
 #include <string_view>
 
-#include "content_base64.h"
-#include "content_quoted_printable.h"
+#include "dpi/content/content_base64.h"
+#include "dpi/content/content_quoted_printable.h"
 
 namespace egressmon::dpi {
 

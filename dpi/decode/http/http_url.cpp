@@ -1,4 +1,4 @@
-#include "http_url.h"
+#include "dpi/decode/http/http_url.h"
 
 namespace egressmon::dpi {
 

@@ -1,4 +1,4 @@
-#include "mime_header.h"
+#include "dpi/decode/mime/mime_header.h"
 
 namespace egressmon::dpi {
 

@@ -1,4 +1,4 @@
-#include "mime_parser.h"
+#include "dpi/decode/mime/mime_parser.h"
 
 #include <cstring>
 

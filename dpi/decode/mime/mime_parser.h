@@ -21,11 +21,11 @@
 #include <string>
 #include <vector>
 
-#include "content_base64.h"
-#include "content_quoted_printable.h"
-#include "content_run.h"
-#include "line_bound.h"
-#include "mime_header.h"
+#include "dpi/content/content_base64.h"
+#include "dpi/content/content_quoted_printable.h"
+#include "dpi/decode/content_run.h"
+#include "dpi/decode/line_bound.h"
+#include "dpi/decode/mime/mime_header.h"
 
 namespace egressmon::dpi {
 

@@ -1,6 +1,6 @@
-#include "smtp_command.h"
+#include "dpi/decode/smtp/smtp_command.h"
 
-#include "mime_header.h"
+#include "dpi/decode/mime/mime_header.h"
 
 namespace egressmon::dpi {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "sniff_result.h"
+#include "dpi/decode/sniff_result.h"
 
 namespace egressmon::dpi {
 

@@ -1,4 +1,4 @@
-#include "smtp_decoder.h"
+#include "dpi/decode/smtp/smtp_decoder.h"
 
 // Call flow: onData runs the command state machine. A command line is buffered (bounded); DATA
 // switches to the dot-unstuffing states, which pass each message line on as it arrives (a line
@@ -14,9 +14,9 @@
 #include <exception>
 #include <string>
 
-#include "line_bound.h"
-#include "mime_parser.h"
-#include "smtp_command.h"
+#include "dpi/decode/line_bound.h"
+#include "dpi/decode/mime/mime_parser.h"
+#include "dpi/decode/smtp/smtp_command.h"
 
 namespace egressmon::dpi {
 

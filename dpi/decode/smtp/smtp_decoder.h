@@ -40,7 +40,7 @@
 #include <memory>
 
 #include "core/counter_table.h"
-#include "decoded_layer_sink.h"
+#include "dpi/decode/decoded_layer_sink.h"
 
 namespace egressmon::dpi {
 
