@@ -36,6 +36,11 @@ def record_bytes(timestamp_us, orig_len, frame):
     return _RECORD.pack(sec, usec, len(frame), orig_len) + frame
 
 
+def link_type(header):
+    """The link type of a classic pcap file header (little-endian, as pcapgen writes it)."""
+    return struct.unpack("<I", header[20:24])[0]
+
+
 def spaced_cases(paths):
     """(header, [phase records per path]) with every case moved after the previous one; a
     final case-less frame far in the future is appended to the last phase's list by callers
@@ -44,6 +49,9 @@ def spaced_cases(paths):
     for i, path in enumerate(paths):
         h, recs = read_pcap(path)
         header = header or h
+        if link_type(h) != link_type(header):  # one file has one link type for every record
+            raise ValueError(f"{path}: link type {link_type(h)}, not the stream's "
+                             f"{link_type(header)}")
         phases.append([(ts + i * CASE_SPACING_US, orig, frame) for ts, orig, frame in recs])
     return header, phases
 

@@ -565,6 +565,85 @@ class rule_reload(unittest.TestCase):
         self.assertGreaterEqual(stats["rules"]["reloads"], 1, err)
 
 
+class reload_with_waiting_matches(unittest.TestCase):
+    """A rule deleted by a reload while its match waits for nDPI, then more reloads with the
+    flow still open, as an operator would: the worker used to die (SIGSEGV) at the second
+    reload. The capture goes through a pipe in two parts: the HTTP request carrying both
+    markings (their matches wait: nDPI has not seen the response yet), a reload that deletes
+    one rule, then the response and the FIN (nDPI is done: the waiting matches settle), and two
+    more reloads while the flow is still in the table."""
+
+    RULES = ("rules:\n  - id: 801\n    name: Deleted later\n    keywords: [TOP SECRET]\n"
+             "  - id: 802\n    name: Kept\n    keywords: [CONFIDENTIAL]\n")
+    KEPT = ("rules:\n  - id: 802\n    name: Kept\n    keywords: [CONFIDENTIAL]\n"
+            "  - id: {sid}\n    name: Added\n    keywords: [UNUSED-{sid}]\n")
+
+    def parts(self):
+        """The capture's file header, its records up to the request's ACK, and the rest."""
+        request = dlp_cases.http_request("POST", "/upload", b"TOP SECRET and CONFIDENTIAL")
+        cap = dlp_cases.http_case(request)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "c.pcap")
+            cap.save(path)
+            with open(path, "rb") as f:
+                data = f.read()
+        offsets, pos = [], 24
+        while pos < len(data):
+            offsets.append(pos)
+            pos += 16 + int.from_bytes(data[pos + 8:pos + 12], "little")
+        # handshake (3) + request + its ACK | response + its ACK + FIN, FIN, ACK
+        cut1, cut2 = offsets[5], len(data)
+        return data[:24], data[24:cut1], data[cut1:cut2]
+
+    def run_with_reloads(self, workers):
+        header, first, second = self.parts()
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chmod(tmp, 0o755)  # re-read as nobody when started as root
+            rules = os.path.join(tmp, "rules.yaml")
+            with open(rules, "w") as f:
+                f.write(self.RULES)
+            proc = subprocess.Popen([BINARY, "-r", "-", "--rules", rules, "--alerts", "-",
+                                     "--stats", "--workers", workers], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+            def reload(sid):
+                with open(rules, "w") as f:
+                    f.write(self.KEPT.format(sid=sid))
+                proc.send_signal(signal.SIGHUP)
+                time.sleep(1.5)  # compiled off-thread, adopted by the workers between batches
+
+            def feed(data):
+                try:
+                    proc.stdin.write(data)
+                    proc.stdin.flush()
+                except BrokenPipeError:
+                    _, err = proc.communicate(timeout=30)
+                    self.fail(f"egressmon ended early ({proc.returncode}): {err.decode()}")
+                time.sleep(1.0)  # the pipe pauses: the workers get what was written
+
+            feed(header + first)
+            reload(803)  # rule 801 deleted while its match waits
+            feed(second)
+            reload(804)  # the second reload, with the flow's state holding the settled match
+            reload(805)  # and a third
+            out, err = proc.communicate(timeout=60)
+        return proc.returncode, out.decode(), err.decode()
+
+    def check(self, workers):
+        rc, out, err = self.run_with_reloads(workers)
+        self.assertEqual(rc, 0, err)
+        alerts = [r for r in flow_records(out) if r.get("event_type") == "alert"]
+        self.assertEqual(sorted(r["alert"]["signature_id"] for r in alerts), [801, 802], err)
+        stats = json.loads(err.strip().splitlines()[-1])
+        self.assertEqual(stats["rules"]["reloads"], 3, err)
+
+    def test_one_worker(self):
+        self.check("1")
+
+    def test_two_workers(self):
+        self.check("2")
+
+
 def assert_usage_error(test, proc, *needles):
     """Bad usage or a bad file (INTERFACE.md): `proc` exited 2 with exactly one line on stderr,
     "egressmon: ..." containing each of `needles`."""
