@@ -46,6 +46,16 @@ struct SessionFixture : ::testing::Test {
         s.data(d, reinterpret_cast<const uint8_t*>(bytes.data()),
                static_cast<uint32_t>(bytes.size()), ++clock, out);
     }
+    // From MAIL FROM to the end of DATA, each command answered: the marking only in a base64
+    // part.
+    void sendMailWithBase64Marking(dpi::InspectionSession& s) {
+        for (const char* step : {"MAIL FROM:<a@b>\r\n", "250 ok\r\n", "RCPT TO:<c@d>\r\n",
+                                 "250 ok\r\n", "DATA\r\n", "354 go\r\n"})
+            send(s, step[0] >= '0' && step[0] <= '9' ? Direction::kToClient : Direction::kToServer,
+                 step);
+        send(s, Direction::kToServer,
+             "Content-Transfer-Encoding: base64\r\n\r\nVE9QIFNFQ1JFVCByZXBvcnQ=\r\n.\r\n");
+    }
     dpi::InspectionEngine engine;
     RecordingOutput out;
     uint64_t clock = 0;
@@ -192,14 +202,7 @@ TEST_F(SessionFixture, SmtpDecoderIsChosenWhenTheGreetingComesInPieces) {
     send(s, Direction::kToServer, "EHL");
     send(s, Direction::kToServer, "O ws\r\n");
     send(s, Direction::kToClient, "250 mx\r\n");
-    send(s, Direction::kToServer, "MAIL FROM:<a@b>\r\n");
-    send(s, Direction::kToClient, "250 ok\r\n");
-    send(s, Direction::kToServer, "RCPT TO:<c@d>\r\n");
-    send(s, Direction::kToClient, "250 ok\r\n");
-    send(s, Direction::kToServer, "DATA\r\n");
-    send(s, Direction::kToClient, "354 go\r\n");
-    send(s, Direction::kToServer,
-         "Content-Transfer-Encoding: base64\r\n\r\nVE9QIFNFQ1JFVCByZXBvcnQ=\r\n.\r\n");
+    sendMailWithBase64Marking(s);
     s.end(clock, out);
     ASSERT_EQ(out.offered.size(), 1u);
     EXPECT_EQ(out.offered[0].second.layer, "smtp.mime.base64");
@@ -212,14 +215,7 @@ TEST_F(SessionFixture, StarttlsRefusedByTheServerKeepsTheMailDecoded) {
     send(s, Direction::kToClient, "250-mx\r\n250 STARTTLS\r\n");
     send(s, Direction::kToServer, "STARTTLS\r\n");
     send(s, Direction::kToClient, "454 4.7.0 TLS not available\r\n");
-    send(s, Direction::kToServer, "MAIL FROM:<a@b>\r\n");
-    send(s, Direction::kToClient, "250 ok\r\n");
-    send(s, Direction::kToServer, "RCPT TO:<c@d>\r\n");
-    send(s, Direction::kToClient, "250 ok\r\n");
-    send(s, Direction::kToServer, "DATA\r\n");
-    send(s, Direction::kToClient, "354 go\r\n");
-    send(s, Direction::kToServer,
-         "Content-Transfer-Encoding: base64\r\n\r\nVE9QIFNFQ1JFVCByZXBvcnQ=\r\n.\r\n");
+    sendMailWithBase64Marking(s);
     s.end(clock, out);
     ASSERT_EQ(out.offered.size(), 1u);
     EXPECT_EQ(out.offered[0].second.layer, "smtp.mime.base64");
