@@ -433,6 +433,34 @@ class floods(unittest.TestCase):
             self.assertEqual(hits[key], 1, key)
         self.assertEqual(sorted((a["src_ip"], a["src_port"]) for a in records(out)), clients)
 
+    def test_resync_after_a_hole_is_bounded_and_counted(self):
+        # Bounds: http.max-resync-bytes and smtp.max-resync-bytes 1024. Each flow loses a
+        # segment (acknowledged), then carries 2,000 bytes of lines that start nothing before
+        # a message whose marking only decoding reveals. At the defaults (1 MiB) both decoders
+        # resynchronise and alert in the decoded layer; at 1024 both give up, counted in
+        # --stats and under their keys, and nothing alerts (the raw bytes hold no marking).
+        pcap = self.path("resync.pcap")
+        info = hostile_cases.resync_bounds(pcap)
+        rc, out, err, _, _ = run_measured(["-r", pcap, "--rules", DEFAULT_RULES, "--stats"], 60)
+        self.assertEqual(rc, 0, err)
+        stats = last_json(err)
+        self.assertEqual(sorted((a["src_port"], a["alert"]["context"]["dlp"]["layer"])
+                                for a in records(out)),
+                         [(info["http_client"][1], "http.request.body.gzip"),
+                          (info["smtp_client"][1], "smtp.mime.base64")])
+        for decoder in ("http", "smtp"):
+            self.assertEqual([stats[decoder][k] for k in ("gaps", "resyncs", "resync_failures")],
+                             [1, 1, 0], decoder)
+
+        cfg = self.config("http:\n  max-resync-bytes: 1024\nsmtp:\n  max-resync-bytes: 1024\n")
+        stats, hits, out = with_metrics(self, ["-r", pcap, "--rules", DEFAULT_RULES, "-c", cfg],
+                                        60)
+        self.assertEqual(records(out), [])
+        for decoder in ("http", "smtp"):
+            self.assertEqual([stats[decoder][k] for k in ("gaps", "resyncs", "resync_failures")],
+                             [1, 0, 1], decoder)
+            self.assertEqual(hits[f"{decoder}.max-resync-bytes"], 1, decoder)
+
     def test_decoded_layers_past_the_bound_are_refused_and_counted(self):
         # Bound: inspection-max-layers 1. A multipart upload opens the body's layer and, inside
         # it, the base64 part's: at the default (4) the part is decoded and alerts there; at 1

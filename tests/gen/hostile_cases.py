@@ -551,6 +551,50 @@ def decoder_bounds(path: str) -> dict:
 # --- bad capture files ----------------------------------------------------------------------
 
 
+RESYNC_JUNK_BYTES = 2000
+
+
+def _with_lost_segment(cap: Capture, client, server, data: bytes, lost_from: int, lost_to: int):
+    """``data`` from the client, the segment [lost_from, lost_to) missing from the capture but
+    acknowledged by the server (mirror-port loss), then a close."""
+    tcp = TcpSession(cap, framing(), client, server)
+    tcp.open()
+    before = len(cap.records)
+    tcp.send(data, split=[lost_from, lost_to])
+    del cap.records[before + 1]
+    tcp.close()
+
+
+def resync_bounds(path: str) -> dict:
+    """Two flows that lose a segment (acknowledged by the receiver) and then carry
+    ``RESYNC_JUNK_BYTES`` of lines that start nothing before the next message, whose marking
+    only decoding reveals:
+
+    - HTTP: the hole is in the first request's headers; then junk lines; then a POST whose gzip
+      body holds the marking (``http.max-resync-bytes`` 1024: the decoder gives up first);
+    - SMTP: the hole is in a MAIL FROM line; then junk lines; then RSET and a message whose
+      base64 part holds the marking (``smtp.max-resync-bytes`` 1024, likewise).
+    """
+    cap = Capture(LINKTYPE_ETHERNET, START)
+    junk = b"".join(b"%05d %s\r\n" % (i, b"~" * 60) for i in range(RESYNC_JUNK_BYTES // 68 + 1))
+    first = http_request("GET", "/a", b"", ["X-Filler: " + "f" * 200])
+    second = http_request("POST", "/b", gzip.compress(b"plan: " + MARK, mtime=0),
+                          ["Content-Encoding: gzip"])
+    http_client = (INSIDE, 47000)
+    _with_lost_segment(cap, http_client, HTTP_SERVER, first + junk + second, 60, 120)
+
+    smtp_client = (INSIDE, 47001)
+    message = (b"Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+               base64.encodebytes(b"plan: " + MARK).replace(b"\n", b"\r\n"))
+    commands = (b"EHLO ws.corp.example\r\nMAIL FROM:<alice@corp.example>\r\n" + junk +
+                b"RSET\r\nMAIL FROM:<alice@corp.example>\r\nRCPT TO:<bob@example.org>\r\n"
+                b"DATA\r\n" + dot_stuff(message) + b"QUIT\r\n")
+    lost_from = commands.index(b"MAIL FROM") + 4
+    _with_lost_segment(cap, smtp_client, MAIL_SERVER, commands, lost_from, lost_from + 10)
+    cap.save(path)
+    return {"http_client": http_client, "smtp_client": smtp_client}
+
+
 def small_capture(flows: int = 5) -> Capture:
     """A few short TCP flows with the marking, as the base for damaged files."""
     cap = Capture(LINKTYPE_ETHERNET, START)
@@ -629,6 +673,7 @@ CASES = {
     "absurd_chunks": absurd_chunks,
     "endless_mime": endless_mime,
     "decoder_bounds": decoder_bounds,
+    "resync_bounds": resync_bounds,
 }
 
 
