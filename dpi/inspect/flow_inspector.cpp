@@ -153,6 +153,7 @@ void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_se
     // packet must be a repeat of them, not replace them (their offset and time are earlier).
     if (!st->pending.empty() && flow.classification.done) settlePending(flow, *st, sink);
     const Direction direction = directionOf(to_server);
+    releaseUnwanted(*st);
     if (st->session.wants(direction)) {
         FlowOutput out(*this, flow, *st, sink);
         const uint8_t* payload = p.data + p.payload_offset;
@@ -164,9 +165,7 @@ void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_se
             SessionFeeder feeder(st->session, direction, p.ts_us, out);
             if (reassembler)
                 reassembler->onSegment(p.tcp_seq, payload, p.payload_len, p.tcp_flags, feeder);
-            // A direction the session stopped wanting (past its depth, or found to be no
-            // companion stream after all) holds no out-of-order bytes any longer.
-            if (!st->session.wants(direction)) reassembler.reset();
+            releaseUnwanted(*st);
         } else {
             st->session.datagram(direction, payload, p.payload_len, p.ts_us, out);
         }
@@ -194,18 +193,29 @@ void FlowInspector::acknowledge(core::Flow& flow, FlowInspection& st, const core
     FlowOutput out(*this, flow, st, sink);
     SessionFeeder feeder(st.session, direction, p.ts_us, out);
     reassembler->onAck(p.tcp_ack, feeder);
+    releaseUnwanted(st); // the ACK may have carried the direction past its depth
+}
+
+// A direction the session no longer wants (past its depth, found to be no companion stream, or
+// out of the rules after a reload) holds no out-of-order bytes any longer. Never called while a
+// feeder of that reassembler runs.
+void FlowInspector::releaseUnwanted(FlowInspection& st) noexcept {
+    for (int d = 0; d < 2; ++d)
+        if (st.reassembler[d] && !st.session.wants(directionOf(d == 0))) st.reassembler[d].reset();
 }
 
 void FlowInspector::onFlowEnd(core::Flow& flow, AlertSink& sink) noexcept {
     FlowInspection* st = flow.inspection;
     if (!st) return;
     FlowOutput out(*this, flow, *st, sink);
-    for (int d = 0; d < 2; ++d) {
-        if (!st->reassembler[d]) continue;
-        SessionFeeder feeder(st->session, directionOf(d == 0), flow.last_ts_us, out);
-        st->reassembler[d]->close(feeder);
+    for (int d = 0; d < 2; ++d) { // each direction drained, then ended, the client's first
+        const Direction direction = directionOf(d == 0);
+        if (st->reassembler[d]) {
+            SessionFeeder feeder(st->session, direction, flow.last_ts_us, out);
+            st->reassembler[d]->close(feeder);
+        }
+        st->session.endDirection(direction, flow.last_ts_us, out);
     }
-    st->session.end(flow.last_ts_us, out);
     settlePending(flow, *st, sink);
     delete st;
     flow.inspection = nullptr;

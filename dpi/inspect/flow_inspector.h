@@ -69,6 +69,7 @@ class FlowInspector {
     void acknowledge(core::Flow& flow, FlowInspection& st, const core::Packet& p,
                      bool data_to_server, AlertSink& sink) noexcept;
     void settlePending(core::Flow& flow, FlowInspection& st, AlertSink& sink) noexcept;
+    void releaseUnwanted(FlowInspection& st) noexcept;
     bool protocolAllows(const core::Flow& flow,
                         const std::vector<int>& protocol_ids) const noexcept;
     void deliver(core::Flow& flow, core::Alert&& alert, AlertSink& sink) noexcept;

@@ -65,7 +65,8 @@ bool InspectionSession::wants(Direction d) const noexcept {
 // Marks the direction as past the inspection depth (once).
 bool InspectionSession::pastDepth(DirectionState& dir) noexcept {
     if (dir.raw.offset < engine_.config().max_depth_bytes) return false;
-    if (!dir.depth_reached) ++engine_.counters().depth_exceeded;
+    // A companion direction stops there too, but no inspection was cut: not counted.
+    if (!dir.depth_reached && dir.active) ++engine_.counters().depth_exceeded;
     dir.depth_reached = true;
     return true;
 }
@@ -80,7 +81,7 @@ void InspectionSession::data(Direction d, const uint8_t* data, uint32_t len, uin
     if (len > max_depth - dir.raw.offset) {
         len = static_cast<uint32_t>(max_depth - dir.raw.offset);
         dir.depth_reached = true;
-        ++engine_.counters().depth_exceeded;
+        if (dir.active) ++engine_.counters().depth_exceeded;
     }
     ScanContext ctx(engine_, *this, d == Direction::kToServer, ts_us, out);
     if (dir.sniffing) sniff(d, ctx, data, len);
@@ -107,10 +108,10 @@ struct NoLayers final : DecodedLayerSink {
     void layerGap(LayerId, uint64_t) noexcept override {}
     void endLayer(LayerId) noexcept override {}
 };
-NoLayers no_layers;
-
 DecodedLayerSink& sinkOf(LayerTable* layers) noexcept {
     if (layers) return *layers;
+    // Never destroyed: a worker may still decode while the process exits.
+    static NoLayers& no_layers = *new NoLayers;
     return no_layers;
 }
 } // namespace
@@ -141,7 +142,10 @@ void InspectionSession::sniff(Direction d, ScanContext& ctx, const uint8_t* data
     }
     dir.sniffing = false;
     dir.sniff_len = 0;
-    if (!decoder) return;
+    if (!decoder) {
+        afterSniff(d);
+        return;
+    }
     if (dir.active) {
         try {
             dir.layers = std::make_unique<LayerTable>(engine_.config().max_open_layers);
@@ -152,11 +156,41 @@ void InspectionSession::sniff(Direction d, ScanContext& ctx, const uint8_t* data
         dir.companion = true;
     }
     dir.decoder = std::move(decoder);
+    afterSniff(d);
     if (held > 0) {
         LayerBinding binding(dir.layers.get(), ctx);
         feedDecoder(dir, reinterpret_cast<const uint8_t*>(dir.sniff_held), held);
         if (dir.layers) dir.layers->flushAllGathered();
     }
+}
+
+// A direction's decoder is chosen (or none will be): what the other direction parses only for
+// this one's decoder goes when this one did not get the decoder it was parsed for. HTTP
+// requests are remembered for a response decoder; SMTP replies are read for a client decoder.
+void InspectionSession::afterSniff(Direction d) noexcept {
+    DirectionState& dir = dir_[index(d)];
+    DirectionState& other = dir_[1 - index(d)];
+    if (d == Direction::kToClient) {
+        if (dynamic_cast<HttpDecoder*>(dir.decoder.get())) return;
+        http_pairing_.unread = true; // no response decoder: requests need not be remembered
+        if (other.companion && dynamic_cast<HttpDecoder*>(other.decoder.get())) dropDecoder(other);
+    } else {
+        if (dynamic_cast<SmtpDecoder*>(dir.decoder.get())) return;
+        // Not an SMTP client after all (an FTP client under a "220" banner...): the server's
+        // lines answer nothing the sensor decodes.
+        if (dynamic_cast<SmtpReplyDecoder*>(other.decoder.get())) dropDecoder(other);
+    }
+}
+
+// A decoder's layers end without their ends being scanned: their streams were reset (reload) or
+// are of no use (a companion has none).
+void InspectionSession::dropDecoder(DirectionState& dir) noexcept {
+    if (dir.layers)
+        for (uint32_t i = 0; i < dir.layers->slots.size(); ++i)
+            dir.layers->used[i] = false;
+    dir.decoder.reset();
+    dir.layers.reset();
+    dir.companion = false;
 }
 
 // HTTP either way (a request decoder shares the HEAD pairing only with a response decoder that
@@ -169,6 +203,18 @@ InspectionSession::chooseDecoder(Direction d, std::string_view prefix, bool& nee
     const bool active = dir_[index(d)].active;
     const bool other_active = dir_[1 - index(d)].active;
     const InspectionConfig& config = engine_.config();
+    try { // a decoder allocates its parts in its constructor: out of memory, no decoder
+        return makeDecoder(to_server, active, other_active, config, prefix, need_more);
+    } catch (const std::bad_alloc&) {
+        return nullptr;
+    }
+}
+
+std::unique_ptr<StreamDecoder> InspectionSession::makeDecoder(bool to_server, bool active,
+                                                              bool other_active,
+                                                              const InspectionConfig& config,
+                                                              std::string_view prefix,
+                                                              bool& need_more) {
     const SniffResult http = sniffHttpMessage(prefix, to_server);
     if (http == SniffResult::kYes) {
         if (to_server) {
@@ -176,22 +222,22 @@ InspectionSession::chooseDecoder(Direction d, std::string_view prefix, bool& nee
             const HttpDecoderMode mode =
                 active ? HttpDecoderMode::Decode : HttpDecoderMode::PairingOnly;
             return std::unique_ptr<StreamDecoder>(
-                new (std::nothrow) HttpDecoder(true, config.http, engine_.http(), pairing, mode));
+                new HttpDecoder(true, config.http, engine_.http(), pairing, mode));
         }
         if (!active) return nullptr; // nothing needs responses no rule inspects
         return std::unique_ptr<StreamDecoder>(
-            new (std::nothrow) HttpDecoder(false, config.http, engine_.http(), &http_pairing_));
+            new HttpDecoder(false, config.http, engine_.http(), &http_pairing_));
     }
     const SniffResult smtp = to_server ? sniffSmtpSession(prefix) : sniffSmtpReplies(prefix);
     if (smtp == SniffResult::kYes) {
         if (to_server) {
             if (!active) return nullptr;
             return std::unique_ptr<StreamDecoder>(
-                new (std::nothrow) SmtpDecoder(config.smtp, engine_.smtp(), &smtp_pairing_));
+                new SmtpDecoder(config.smtp, engine_.smtp(), &smtp_pairing_));
         }
-        if (!active && !other_active) return nullptr;
+        if (!other_active) return nullptr; // only the client's decoder reads the replies
         return std::unique_ptr<StreamDecoder>(
-            new (std::nothrow) SmtpReplyDecoder(config.smtp, engine_.smtp(), smtp_pairing_));
+            new SmtpReplyDecoder(config.smtp, engine_.smtp(), smtp_pairing_));
     }
     need_more = http == SniffResult::kNeedMore || smtp == SniffResult::kNeedMore;
     return nullptr;
@@ -222,7 +268,10 @@ void InspectionSession::gap(Direction d, uint64_t missing, uint64_t ts_us,
     DirectionState& dir = dir_[index(d)];
     if (!wants(d)) return;
     // A hole before a decoder was chosen: what follows it cannot be told from its start.
-    if (dir.sniffing) dir.sniffing = false, dir.sniff_len = 0;
+    if (dir.sniffing) {
+        dir.sniffing = false, dir.sniff_len = 0;
+        afterSniff(d);
+    }
     ScanContext ctx(engine_, *this, d == Direction::kToServer, ts_us, out);
     if (dir.active) {
         ctx.gap(dir.raw, missing);
@@ -252,7 +301,7 @@ void InspectionSession::datagram(Direction d, const uint8_t* data, uint32_t len,
     ctx.gap(dir.raw, 0); // flush end-anchored matches of this datagram
 }
 
-void InspectionSession::finishDirection(Direction d, uint64_t ts_us, SessionOutput& out) noexcept {
+void InspectionSession::endDirection(Direction d, uint64_t ts_us, SessionOutput& out) noexcept {
     DirectionState& dir = dir_[index(d)];
     ScanContext ctx(engine_, *this, d == Direction::kToServer, ts_us, out);
     {
@@ -265,8 +314,8 @@ void InspectionSession::finishDirection(Direction d, uint64_t ts_us, SessionOutp
 }
 
 void InspectionSession::end(uint64_t ts_us, SessionOutput& out) noexcept {
-    finishDirection(Direction::kToServer, ts_us, out);
-    finishDirection(Direction::kToClient, ts_us, out);
+    endDirection(Direction::kToServer, ts_us, out);
+    endDirection(Direction::kToClient, ts_us, out);
 }
 
 void InspectionSession::releaseRule(uint32_t rule_index) noexcept {
@@ -275,20 +324,29 @@ void InspectionSession::releaseRule(uint32_t rule_index) noexcept {
 }
 
 void InspectionSession::rebase(const std::vector<int64_t>& moved) noexcept {
-    for (DirectionState& dir : dir_) {
+    for (size_t d = 0; d < 2; ++d) {
+        DirectionState& dir = dir_[d];
         dir.raw.stream.reset(); // closed against the old database; reopens on the next byte
         if (dir.layers)
             for (LayerScanner& layer : dir.layers->slots)
                 layer.stream.reset();
-        dir.active = false;
+        const bool active = engine_.appliesTo(scope_.bytes_relation[d]);
+        if (active == dir.active) continue;
+        // The rules now cover this direction, or no longer do: what was chosen for it (a
+        // decoder with layers, a companion parser, held first bytes) was chosen for the other
+        // case. It starts over at its next bytes, as a direction picked up mid-stream does
+        // (offsets go on counting; a decoder is chosen only if those bytes start a message).
+        dir.active = active;
+        dropDecoder(dir);
+        dir.sniffing = true;
+        dir.sniff_len = 0;
     }
-    for (size_t d = 0; d < 2; ++d)
-        dir_[d].active = engine_.appliesTo(scope_.bytes_relation[d]);
-    std::vector<uint32_t> alerted;
+    // In place: a reload must not fail for want of memory.
+    size_t kept = 0;
     for (uint32_t old : alerted_rules_)
         if (old < moved.size() && moved[old] >= 0)
-            alerted.push_back(static_cast<uint32_t>(moved[old]));
-    alerted_rules_.swap(alerted); // never larger than before: no allocation can fail here
+            alerted_rules_[kept++] = static_cast<uint32_t>(moved[old]);
+    alerted_rules_.resize(kept);
 }
 
 void InspectionSession::handleMatch(ScanContext& c, const rules::MatchEvent& event) noexcept {

@@ -22,6 +22,7 @@
 #include "core/flow.h"
 #include "dpi/decode/http/http_decoder.h"
 #include "dpi/decode/smtp/smtp_decoder.h"
+#include "dpi/inspect/inspection_types.h"
 #include "dpi/inspect/layer_scan.h"
 
 namespace egressmon::dpi {
@@ -76,8 +77,9 @@ class InspectionSession {
     // offsets from 0, nothing spanning two.
     void datagram(Direction d, const uint8_t* bytes, uint32_t len, uint64_t ts_us,
                   SessionOutput& out) noexcept;
-    // The end of both directions: bodies delimited by the close end, every layer closes, end-
-    // anchored matches report.
+    // The end of a direction: bodies delimited by the close end, every layer closes, end-
+    // anchored matches report. end(): both directions, the client's first.
+    void endDirection(Direction d, uint64_t ts_us, SessionOutput& out) noexcept;
     void end(uint64_t ts_us, SessionOutput& out) noexcept;
 
     // A match the output held was refused in the end: the rule may alert on a later match.
@@ -114,9 +116,13 @@ class InspectionSession {
     void sniff(Direction d, ScanContext& ctx, const uint8_t* data, uint32_t len) noexcept;
     std::unique_ptr<StreamDecoder> chooseDecoder(Direction d, std::string_view prefix,
                                                  bool& need_more) noexcept;
+    std::unique_ptr<StreamDecoder> makeDecoder(bool to_server, bool active, bool other_active,
+                                               const InspectionConfig& config,
+                                               std::string_view prefix, bool& need_more);
+    void afterSniff(Direction d) noexcept;
+    void dropDecoder(DirectionState& dir) noexcept;
     void feedDecoder(DirectionState& dir, const uint8_t* data, uint32_t len) noexcept;
     void scanRaw(DirectionState& dir, ScanContext& ctx, const uint8_t* data, uint32_t len) noexcept;
-    void finishDirection(Direction d, uint64_t ts_us, SessionOutput& out) noexcept;
 
     InspectionEngine& engine_;
     SessionScope scope_;

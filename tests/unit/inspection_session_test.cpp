@@ -262,5 +262,96 @@ TEST_F(SessionFixture, LongKeepAliveWithUninspectedResponsesHitsNoPairingBound) 
     EXPECT_EQ(engine.http().pending_requests_exceeded, 0u);
 }
 
+// --- Companion directions across losses, other protocols and reloads ---
+
+rules::Rule anyDirection(rules::Rule r) {
+    r.direction = rules::RuleDirection::kAny;
+    return r;
+}
+
+TEST_F(SessionFixture, ReloadThatCoversTheRequestsDecodesTheNextOne) {
+    dpi::InspectionSession s(engine, insideServer()); // requests: ingress, not inspected
+    send(s, Direction::kToServer, "HEAD /a HTTP/1.1\r\nHost: x\r\n\r\n");
+    send(s, Direction::kToClient, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n");
+    s.rebase(engine.adopt(ruleSet({anyDirection(keywordRule(1, {"TOP SECRET"}))}, "v2")));
+    const std::string upload = gzipUpload();
+    send(s, Direction::kToServer, upload);
+    s.end(clock, out);
+    ASSERT_EQ(out.offered.size(), 1u);
+    EXPECT_EQ(out.offered[0].second.layer, "http.request.body.gzip");
+    EXPECT_TRUE(out.offered[0].second.to_server);
+}
+
+TEST_F(SessionFixture, LostFirstResponseLeavesNoRequestsToRemember) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    s.rebase(engine.adopt(ruleSet({anyDirection(keywordRule(1, {"TOP SECRET"}))}, "v2")));
+    send(s, Direction::kToServer, "GET /0 HTTP/1.1\r\nHost: x\r\n\r\n");
+    s.gap(Direction::kToClient, 500, clock, out); // the response's start never captured
+    for (int i = 1; i < 200; ++i) {
+        send(s, Direction::kToServer, "GET /item HTTP/1.1\r\nHost: x\r\n\r\n");
+        send(s, Direction::kToClient, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    }
+    s.end(clock, out);
+    EXPECT_EQ(engine.http().messages, 200u);
+    EXPECT_EQ(engine.http().pending_requests_exceeded, 0u);
+}
+
+TEST_F(SessionFixture, RepliesToAnFtpClientAreNotReadAsSmtp) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    send(s, Direction::kToClient, "220 ftp.example.org FTP server ready\r\n");
+    send(s, Direction::kToServer, "USER alice\r\n");
+    send(s, Direction::kToClient, "331 Password required\r\n");
+    send(s, Direction::kToServer, "AUTH TLS\r\n");
+    send(s, Direction::kToClient, std::string("\x16\x03\x01\x02\x00\x01", 6));
+    s.end(clock, out);
+    EXPECT_EQ(engine.smtp().reply_errors, 0u);
+    EXPECT_FALSE(s.wants(Direction::kToClient));
+}
+
+TEST_F(SessionFixture, ServerRepliesAreNotParsedWithoutAClientDecoderToReadThem) {
+    // Ingress rules only: the server's bytes are inspected, the client's are not decoded.
+    dpi::InspectionEngine ingress(dpi::InspectionConfig{},
+                                  ruleSet({[] {
+                                              rules::Rule r = keywordRule(1, {"TOP SECRET"});
+                                              r.direction = rules::RuleDirection::kIngress;
+                                              return r;
+                                          }()},
+                                          "v1"),
+                                  [](const std::string&) { return -1; });
+    dpi::InspectionSession s(ingress, egressFromClient());
+    s.data(Direction::kToClient, reinterpret_cast<const uint8_t*>("220 mx ESMTP\r\n"), 14, 1, out);
+    const std::string tls("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11);
+    s.data(Direction::kToClient, reinterpret_cast<const uint8_t*>(tls.data()),
+           static_cast<uint32_t>(tls.size()), 2, out);
+    s.end(3, out);
+    EXPECT_EQ(ingress.smtp().reply_errors, 0u);
+}
+
+TEST_F(SessionFixture, CompanionPastTheDepthIsNotCountedAsCutInspection) {
+    dpi::InspectionConfig config;
+    config.max_depth_bytes = 64;
+    dpi::InspectionEngine shallow(config, ruleSet({keywordRule(1, {"TOP SECRET"})}, "v1"),
+                                  [](const std::string&) { return -1; });
+    dpi::InspectionSession s(shallow, insideServer());
+    const std::string upload =
+        "POST /in HTTP/1.1\r\nContent-Length: 200\r\n\r\n" + std::string(200, 'u');
+    s.data(Direction::kToServer, reinterpret_cast<const uint8_t*>(upload.data()),
+           static_cast<uint32_t>(upload.size()), 1, out);
+    EXPECT_FALSE(s.wants(Direction::kToServer)); // parsed up to the depth, then left alone
+    s.end(2, out);
+    EXPECT_EQ(shallow.counters().depth_exceeded, 0u);
+}
+
+TEST_F(SessionFixture, GapWhileSniffingLeavesNoDecoderAndOffsetsCountTheHole) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    send(s, Direction::kToServer, "P");
+    s.gap(Direction::kToServer, 10, clock, out);
+    send(s, Direction::kToServer, "ost: TOP SECRET");
+    s.end(clock, out);
+    ASSERT_EQ(out.offered.size(), 1u);
+    EXPECT_EQ(out.offered[0].second.layer, "icap.request"); // the raw layer: no decoder
+    EXPECT_EQ(out.offered[0].second.offset, 1u + 10 + 5);
+}
+
 } // namespace
 } // namespace egressmon::testing

@@ -232,7 +232,7 @@ uint64_t& pairingWord(HttpPairing& p, uint32_t slot) noexcept {
 
 // Both directions' decoders share the flow's limits, so they agree on the ring's size.
 void HttpDecoder::Impl::pushRequest(bool head_method) {
-    if (!pairing_) return;
+    if (!pairing_ || pairing_->unread) return;
     const uint32_t size = limits_.max_pending_requests;
     if (size > 64 && pairing_->more_bits.empty())
         pairing_->more_bits.resize((size - 1) / 64); // once per flow; may throw bad_alloc

@@ -121,6 +121,9 @@ struct HttpPairing {
     uint64_t bits = 0;
     uint32_t pending = 0;
     uint32_t first = 0;
+    // No response decoder reads the ring (the responses turned out not to be HTTP, or were
+    // lost before they could tell): requests are not remembered, so no bound is hit for them.
+    bool unread = false;
     std::vector<uint64_t> more_bits; // ring bits 64 and up
 };
 
