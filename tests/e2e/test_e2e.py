@@ -56,6 +56,14 @@ def flow_records(text):
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+# Under ThreadSanitizer a signal that reaches a thread blocked inside libc (libpcap's fread on an
+# idle pipe) is handled only once that call returns: a SIGHUP sent while egressmon waits on a
+# pipe is seen late, or coalesced with the next one. The pipe tests time their SIGHUPs.
+SIGNALS_ON_A_PIPE_UNDER_TSAN = (
+    "ThreadSanitizer defers signal handlers until the reader's blocking read returns")
+TSAN = os.environ.get("EGRESSMON_TSAN") == "ON"
+
+
 def assert_valid_eve(test, path):
     """Every record in `path` validates against Suricata's EVE schema (Debian's jsonschema)."""
     check = subprocess.run([SYSTEM_PYTHON, os.path.join(SOURCE, "tests", "e2e", "validate_eve.py"),
@@ -526,6 +534,7 @@ class rule_reload(unittest.TestCase):
         self.assertEqual(stats["rules"]["reload_failures"], 1)
         self.assertEqual(stats["rules"]["policy_version"], versions[502])
 
+    @unittest.skipIf(TSAN, SIGNALS_ON_A_PIPE_UNDER_TSAN)
     def test_reload_while_reading_a_pipe_keeps_the_input(self):
         # `tcpdump -w - | egressmon -r -`: SIGHUPs that arrive while the reader waits in read()
         # on an idle pipe reload the rules and never end the capture.
@@ -565,6 +574,7 @@ class rule_reload(unittest.TestCase):
         self.assertGreaterEqual(stats["rules"]["reloads"], 1, err)
 
 
+@unittest.skipIf(TSAN, SIGNALS_ON_A_PIPE_UNDER_TSAN)
 class reload_with_waiting_matches(unittest.TestCase):
     """A rule deleted by a reload while its match waits for nDPI, then more reloads with the
     flow still open, as an operator would: the worker used to die (SIGSEGV) at the second
