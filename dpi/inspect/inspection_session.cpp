@@ -65,10 +65,15 @@ bool InspectionSession::wants(Direction d) const noexcept {
 // Marks the direction as past the inspection depth (once).
 bool InspectionSession::pastDepth(DirectionState& dir) noexcept {
     if (dir.raw.offset < engine_.config().max_depth_bytes) return false;
-    // A companion direction stops there too, but no inspection was cut: not counted.
+    reachDepth(dir);
+    return true;
+}
+
+// Once per direction. A companion direction stops there too, but no inspection was cut: not
+// counted.
+void InspectionSession::reachDepth(DirectionState& dir) noexcept {
     if (!dir.depth_reached && dir.active) ++engine_.counters().depth_exceeded;
     dir.depth_reached = true;
-    return true;
 }
 
 void InspectionSession::data(Direction d, const uint8_t* data, uint32_t len, uint64_t ts_us,
@@ -80,8 +85,7 @@ void InspectionSession::data(Direction d, const uint8_t* data, uint32_t len, uin
     const uint64_t max_depth = engine_.config().max_depth_bytes;
     if (len > max_depth - dir.raw.offset) {
         len = static_cast<uint32_t>(max_depth - dir.raw.offset);
-        dir.depth_reached = true;
-        if (dir.active) ++engine_.counters().depth_exceeded;
+        reachDepth(dir);
     }
     ScanContext ctx(engine_, *this, d == Direction::kToServer, ts_us, out);
     if (dir.sniffing) sniff(d, ctx, data, len);

@@ -113,6 +113,7 @@ class InspectionSession {
 
     void handleMatch(ScanContext& ctx, const rules::MatchEvent& event) noexcept;
     bool pastDepth(DirectionState& dir) noexcept;
+    void reachDepth(DirectionState& dir) noexcept;
     void sniff(Direction d, ScanContext& ctx, const uint8_t* data, uint32_t len) noexcept;
     std::unique_ptr<StreamDecoder> chooseDecoder(Direction d, std::string_view prefix,
                                                  bool& need_more) noexcept;

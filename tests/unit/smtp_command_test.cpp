@@ -36,15 +36,16 @@ TEST(SmtpCommand, Bdat) {
 } // namespace
 } // namespace egressmon::dpi
 
-using egressmon::dpi::startsSmtpSession;
+using egressmon::dpi::SniffResult;
+using egressmon::dpi::sniffSmtpSession;
 
 TEST(SmtpCommand, SessionStartsWithAGreetingInAnyCase) {
-    EXPECT_TRUE(startsSmtpSession("EHLO ws.corp.example\r\n"));
-    EXPECT_TRUE(startsSmtpSession("helo host\r\n"));
-    EXPECT_TRUE(startsSmtpSession("LHLO\r\n"));
-    EXPECT_FALSE(startsSmtpSession("EHLOX host"));
-    EXPECT_FALSE(startsSmtpSession("GET / HTTP/1.1"));
-    EXPECT_FALSE(startsSmtpSession("EHL"));
+    EXPECT_EQ(sniffSmtpSession("EHLO ws.corp.example\r\n"), SniffResult::kYes);
+    EXPECT_EQ(sniffSmtpSession("helo host\r\n"), SniffResult::kYes);
+    EXPECT_EQ(sniffSmtpSession("LHLO\r\n"), SniffResult::kYes);
+    EXPECT_NE(sniffSmtpSession("EHLOX host"), SniffResult::kYes);
+    EXPECT_NE(sniffSmtpSession("GET / HTTP/1.1"), SniffResult::kYes);
+    EXPECT_NE(sniffSmtpSession("EHL"), SniffResult::kYes);
 }
 
 namespace egressmon::dpi {
@@ -62,8 +63,8 @@ TEST(SmtpSniff, EveryPrefixOfAGreetingNeedsMore) {
                 << greeting << " " << n;
     }
     EXPECT_EQ(sniffSmtpSession("EHLO\r\n"), SniffResult::kYes);
-    EXPECT_TRUE(startsSmtpSession("EHLO x"));
-    EXPECT_FALSE(startsSmtpSession("EHL")); // the old yes/no answer: no until it is sure
+    EXPECT_EQ(sniffSmtpSession("EHLO x"), SniffResult::kYes);
+    EXPECT_NE(sniffSmtpSession("EHL"), SniffResult::kYes); // not a yes until it is sure
 }
 
 TEST(SmtpSniff, NoAsSoonAsItCannotBeAGreeting) {

@@ -208,10 +208,6 @@ SniffResult sniffHttpMessage(std::string_view prefix, bool request) {
     return request ? sniffRequestLine(s) : sniffStatusLine(s);
 }
 
-bool startsHttpMessage(std::string_view first, bool request) {
-    return sniffHttpMessage(first, request) == SniffResult::kYes;
-}
-
 bool plausibleResyncLine(std::string_view line, bool request) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     HttpHead h;

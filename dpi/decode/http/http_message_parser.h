@@ -45,8 +45,6 @@ bool plausibleStartLine(std::string_view prefix, bool request);
 // at most that many bytes before deciding.
 inline constexpr size_t kHttpSniffBytes = 24;
 SniffResult sniffHttpMessage(std::string_view prefix, bool request);
-// sniffHttpMessage(first, request) == Yes: for callers that decide on the first bytes alone.
-bool startsHttpMessage(std::string_view first, bool request);
 
 // Whether a whole line (without its LF; a CR before it allowed) is a start line this direction
 // plausibly resumes at after a gap: a request line with a known method ("GET", "POST", WebDAV

@@ -130,10 +130,6 @@ SniffResult sniffSmtpSession(std::string_view prefix) noexcept {
     return prefix[4] == ' ' || prefix[4] == '\r' ? SniffResult::kYes : SniffResult::kNo;
 }
 
-bool startsSmtpSession(std::string_view first) noexcept {
-    return sniffSmtpSession(first) == SniffResult::kYes;
-}
-
 SniffResult sniffSmtpReplies(std::string_view prefix) noexcept {
     static constexpr std::string_view kGreetings[] = {"220", "421", "554"};
     const size_t n = prefix.size() < 3 ? prefix.size() : 3;

@@ -43,8 +43,6 @@ bool plausibleSmtpCommand(std::string_view line) noexcept;
 // server's banner came before it. kNeedMore while `prefix` is a proper prefix of such an
 // opening (at most 4 bytes); kNo as soon as it cannot be one. Looks at 5 bytes at most.
 SniffResult sniffSmtpSession(std::string_view prefix) noexcept;
-// sniffSmtpSession(first) == kYes.
-bool startsSmtpSession(std::string_view first) noexcept;
 
 // Whether a server -> client direction whose first bytes are `prefix` is an SMTP server's:
 // a greeting reply, code 220, 421 or 554 (RFC 5321 3.1, 4.2) then a space, '-', CR or LF.
