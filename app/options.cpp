@@ -156,6 +156,8 @@ void apply(Options& o, const Setting& s) {
         o.inspection.smtp.max_line_bytes = parseNumber<uint32_t>(v, s.origin, 512, 1u << 20);
     else if (k == "smtp.max-header-bytes")
         o.inspection.smtp.max_header_bytes = parseNumber<uint32_t>(v, s.origin, 1024, 1u << 24);
+    else if (k == "http.max-multipart-depth")
+        o.inspection.http.max_multipart_depth = parseNumber<uint32_t>(v, s.origin, 1, 64);
     else if (k == "smtp.max-mime-depth")
         o.inspection.smtp.max_mime_depth = parseNumber<uint32_t>(v, s.origin, 1, 64);
     else if (k == "smtp.max-resync-bytes") // skipped after a gap looking for a command line

@@ -134,7 +134,7 @@ inline const uint8_t* u8(std::string_view s) {
 // Takes every layer and counts what it is given (the inspector would scan it).
 class CountingSink : public dpi::DecodedLayerSink {
   public:
-    dpi::LayerId beginLayer(const char*) noexcept override {
+    dpi::LayerId beginLayer(const dpi::LayerInfo&, dpi::LayerId) noexcept override {
         ++layers;
         return next_++;
     }

@@ -9,19 +9,20 @@
 
 #include <cstdint>
 
-namespace egressmon::dpi {
+#include "dpi/transform/layer_info.h"
 
-using LayerId = uint32_t;
-inline constexpr LayerId kNoLayer = 0;
+namespace egressmon::dpi {
 
 class DecodedLayerSink {
   public:
     virtual ~DecodedLayerSink() = default;
-    // `name` is the alert's layer, e.g. "http.request.body.gzip", a string literal (not copied).
-    // Returns kNoLayer when the sink cannot take another layer. The decoder still hands that
-    // layer's bytes to layerData with kNoLayer, so the sink can count what it did not scan
-    // (decoded content is never dropped silently); gap and end are no-ops for it.
-    virtual LayerId beginLayer(const char* name) noexcept = 0;
+    // `info.type` is the alert's layer, e.g. "http.request.body.gzip", a string literal (not
+    // copied); `parent` the layer it was decoded from (kNoLayer: from the stream itself). The
+    // info's views are valid only during the call. Returns kNoLayer when the sink cannot take
+    // another layer. The decoder still hands that layer's bytes to layerData with kNoLayer, so the
+    // sink can count what it did not scan (decoded content is never dropped silently); gap and end
+    // are no-ops for it.
+    virtual LayerId beginLayer(const LayerInfo& info, LayerId parent) noexcept = 0;
     virtual void layerData(LayerId id, const uint8_t* data, uint32_t len) noexcept = 0;
     // `missing` bytes of the layer were lost (a hole in the stream under it): the layer goes on
     // after them, and nothing may match across the hole. Offsets count the missing bytes.

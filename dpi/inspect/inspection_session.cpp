@@ -107,7 +107,7 @@ void InspectionSession::data(Direction d, const uint8_t* data, uint32_t len, uin
 namespace {
 // Where companion decoders write: they open no layer (pairing-only HTTP, SMTP replies).
 struct NoLayers final : DecodedLayerSink {
-    LayerId beginLayer(const char*) noexcept override { return kNoLayer; }
+    LayerId beginLayer(const LayerInfo&, LayerId) noexcept override { return kNoLayer; }
     void layerData(LayerId, const uint8_t*, uint32_t) noexcept override {}
     void layerGap(LayerId, uint64_t) noexcept override {}
     void endLayer(LayerId) noexcept override {}

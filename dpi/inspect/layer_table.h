@@ -29,12 +29,14 @@ struct LayerTable final : DecodedLayerSink {
     std::vector<bool> used;
     ScanContext* ctx = nullptr;
 
-    LayerId beginLayer(const char* name) noexcept override {
+    // The layer's parent and file name are not kept yet: alerts name only the layer's type
+    // (the documents issue adds the file path).
+    LayerId beginLayer(const LayerInfo& info, LayerId /*parent*/) noexcept override {
         for (uint32_t i = 0; i < slots.size(); ++i) {
             if (used[i]) continue;
             used[i] = true;
             slots[i] = LayerScanner{};
-            slots[i].name = name;
+            slots[i].name = info.type;
             return i + 1;
         }
         // More nesting than configured: the raw stream still covers bytes passed through

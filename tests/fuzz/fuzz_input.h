@@ -70,7 +70,7 @@ void feedInPieces(std::span<const uint8_t> data, uint32_t seed, size_t max_piece
 }
 
 // Runs a streaming parser (feed(data, len, handler), finish(handler), abort(handler), as
-// MimeParser and MultipartParser have) over `data` split as feedInPieces does with pieces of up
+// MimeParser has) over `data` split as feedInPieces does with pieces of up
 // to 4 KiB, then finishes it, or aborts it when `cut` (the input was cut off).
 template <typename Parser, typename Handler>
 void parseInPieces(Parser& parser, Handler& handler, std::span<const uint8_t> data, uint32_t seed,

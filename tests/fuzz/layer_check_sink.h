@@ -25,8 +25,11 @@ class LayerCheckSink final : public dpi::DecodedLayerSink {
     // the inspector does when nesting gets deeper than it tracks.
     explicit LayerCheckSink(size_t max_open = SIZE_MAX) : max_open_(max_open) {}
 
-    dpi::LayerId beginLayer(const char* name) noexcept override {
+    dpi::LayerId beginLayer(const dpi::LayerInfo& info, dpi::LayerId parent) noexcept override {
+        const char* name = info.type;
         if (name == nullptr) std::abort();
+        // A layer is decoded from one that is open (or from the stream itself).
+        if (parent != dpi::kNoLayer && open_.count(parent) == 0) std::abort();
         if (open_.size() >= max_open_) return dpi::kNoLayer;
         layers_.emplace_back(name, std::string());
         const auto id = static_cast<dpi::LayerId>(layers_.size()); // ids start at 1

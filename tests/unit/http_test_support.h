@@ -23,9 +23,12 @@ using Layers = std::vector<std::pair<std::string, std::string>>;
 
 class RecordingSink : public DecodedLayerSink {
   public:
-    LayerId beginLayer(const char* name) noexcept override {
-        layers.emplace_back(name, std::string());
+    LayerId beginLayer(const LayerInfo& info, LayerId parent) noexcept override {
+        layers.emplace_back(info.type, std::string());
+        parents.push_back(parent);
+        file_names.emplace_back(info.file_name);
         const LayerId id = next_++;
+        ids.push_back(id);
         open_[id] = layers.size() - 1;
         return id;
     }
@@ -46,6 +49,16 @@ class RecordingSink : public DecodedLayerSink {
     size_t openCount() const { return open_.size(); }
 
     Layers layers;
+    // Per layer, in begin order: its sink id, its parent's (kNoLayer: a root), its file name.
+    std::vector<LayerId> ids;
+    std::vector<LayerId> parents;
+    std::vector<std::string> file_names;
+    // The index in `layers` of the layer the layer at `index` was decoded from, or -1.
+    int parentIndex(size_t index) const {
+        for (size_t i = 0; i < ids.size(); ++i)
+            if (ids[i] == parents[index]) return static_cast<int>(i);
+        return -1;
+    }
 
   private:
     std::map<LayerId, size_t> open_;

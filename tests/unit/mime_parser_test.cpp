@@ -138,14 +138,15 @@ TEST(MimeParser, GapInABase64LeafResumesAtTheNextLine) {
 
 TEST(MimeParser, GapKeepsDelimitersRecognised) {
     const std::string head = "Content-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n\r\n";
-    // A hole in a leaf's line, then the delimiter and a part decoded normally.
+    // A hole in an identity leaf's line: the leaf goes on with the bytes after it; then the
+    // delimiter and a part decoded normally.
     EXPECT_EQ(parseWithGaps({head + "one two", " three\r\n--q\r\n"
                                                "Content-Transfer-Encoding: quoted-printable\r\n"
                                                "\r\nx=3Dy\r\n--q--\r\n"}),
-              "[id:one two<gap 7>][qp:x=y]");
-    // A hole that cuts a held delimiter start: the next delimiter is still found.
+              "[id:one two<gap 7> three][qp:x=y]");
+    // A hole that cuts a held delimiter start: the held bytes go, the next delimiter is found.
     EXPECT_EQ(parseWithGaps({head + "a\r\n--", "junk\r\n--q\r\n\r\nb\r\n--q--\r\n"}),
-              "[id:a<gap 7>][id:b]");
+              "[id:a<gap 7>junk][id:b]");
     // In a preamble, and in the epilogue: nothing to say.
     EXPECT_EQ(parseWithGaps({"Content-Type: multipart/mixed; boundary=q\r\n\r\npre",
                              "amble\r\n--q\r\n\r\nc\r\n--q--\r\nepi", "logue"}),

@@ -216,7 +216,9 @@ void HttpDecoder::Impl::emitDecodedTarget(std::string_view target, DecodedLayerS
     std::string out;
     decoder.decode(reinterpret_cast<const uint8_t*>(target.data()), target.size(), out);
     decoder.finish(out);
-    const LayerId id = sink.beginLayer("http.request.uri.decoded");
+    LayerInfo info;
+    info.type = "http.request.uri.decoded";
+    const LayerId id = sink.beginLayer(info, kNoLayer);
     sink.layerData(id, reinterpret_cast<const uint8_t*>(out.data()),
                    static_cast<uint32_t>(out.size())); // counted by the sink if refused
     if (id != kNoLayer) sink.endLayer(id);

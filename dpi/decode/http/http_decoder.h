@@ -52,6 +52,7 @@ struct HttpDecoderLimits {
     uint64_t max_decompressed_bytes = 64ull << 20; // per body
     uint32_t max_compression_ratio = 1000;         // decompressed / compressed, per body
     uint32_t max_part_header_bytes = 16 * 1024;    // one multipart part's headers
+    uint32_t max_multipart_depth = 8;              // nested multiparts in a form-data body
     uint32_t max_trailer_bytes = 64 * 1024;        // a chunked body's trailer section
     uint32_t max_pending_requests = 64;            // requests awaiting a response, per flow
     uint64_t max_resync_bytes = 1 << 20; // stream skipped looking for a start line after a gap
@@ -83,9 +84,12 @@ struct HttpDecoderLimits {
       counter::series("parse_error"))                                                              \
     X(gaps, "gaps", "Holes in the stream under a decoder", counter::series("gap"))                 \
     X(part_header_too_large, "parts",                                                              \
-      "multipart/form-data parts whose headers exceeded the bound (the rest of that body is "      \
-      "not split into parts)",                                                                     \
+      "multipart/form-data parts whose headers exceeded the bound (fields past it ignored; the "   \
+      "part is still decoded)",                                                                    \
       counter::limit("http.max-part-header-bytes"))                                                \
+    X(multipart_too_deep, "multiparts",                                                            \
+      "Multiparts nested in a form-data body deeper than the bound (decoded as one part)",         \
+      counter::limit("http.max-multipart-depth"))                                                  \
     X(trailer_too_large, "bodies",                                                                 \
       "Chunked bodies whose trailers exceeded the bound (decoding stopped for the direction)",     \
       counter::limit("http.max-trailer-bytes"))                                                    \
@@ -99,9 +103,12 @@ struct HttpDecoderLimits {
     X(resync_failures, "gaps",                                                                     \
       "Holes after which no start line came within http.max-resync-bytes (decoding stopped)",      \
       counter::limit("http.max-resync-bytes"))                                                     \
-    X(gap_cut_layers, "layers",                                                                    \
-      "Decoded layers a hole ended early (gzip/deflate bodies, base64 parts)",                     \
+    X(gap_cut_layers, "layers", "Decoded layers a hole ended early (gzip/deflate bodies)",         \
       counter::series("gap_cut_layer"))                                                            \
+    X(transforms_refused, "transforms",                                                            \
+      "Content transforms (inflate, form, MIME) not run for lack of memory (their input layer "    \
+      "is still scanned)",                                                                         \
+      counter::series("transform_refused"))                                                        \
     /* one X(...) per counter, above this line */
 
 struct HttpDecoderCounters {

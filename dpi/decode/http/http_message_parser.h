@@ -8,11 +8,9 @@
 #include <string_view>
 
 #include "dpi/decode/sniff_result.h"
+#include "dpi/transform/layer_info.h"
 
 namespace egressmon::dpi {
-
-enum class ContentCoding : uint8_t { Identity, Gzip, Deflate, Unsupported };
-enum class ContentKind : uint8_t { Other, Form, Multipart };
 
 struct HttpHead {
     bool ok = false;

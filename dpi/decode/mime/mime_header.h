@@ -16,7 +16,12 @@ struct MimeEntityInfo {
     bool multipart = false; // multipart/* with a usable boundary
     std::string boundary;
     MimeEncoding encoding = MimeEncoding::Identity;
+    // Content-Disposition's filename, else Content-Type's name (unquoted, not RFC 2231/2047
+    // decoded), at most kMaxMimeFileName bytes; empty when the part names no file.
+    std::string file_name;
 };
+
+inline constexpr size_t kMaxMimeFileName = 255;
 
 // RFC 2046 allows 70 characters; longer boundaries are not trusted (entity treated as a leaf).
 inline constexpr size_t kMaxMimeBoundary = 200;

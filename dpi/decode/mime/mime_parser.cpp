@@ -10,6 +10,11 @@ const uint8_t kCrLf[] = {'\r', '\n'};
 
 } // namespace
 
+MimeParser::MimeParser(const MimeLimits& limits, std::string_view boundary)
+    : limits_(limits), mode_(Mode::Skip), top_(false) {
+    frames_.push_back("--" + std::string(boundary));
+}
+
 void MimeParser::feed(const uint8_t* data, size_t len, MimeHandler& h) {
     size_t i = 0;
     while (i < len && mode_ != Mode::Done) {
@@ -145,6 +150,7 @@ void MimeParser::endHeaders() {
 }
 
 void MimeParser::delimiter(size_t frame, bool closing, MimeHandler& h) {
+    after_gap_ = false;
     if (mode_ == Mode::Leaf) endLeaf(true, h);
     frames_.resize(frame + 1); // inner multiparts left open end here
     hold_.clear();
@@ -186,6 +192,15 @@ size_t MimeParser::feedBody(const uint8_t* data, size_t len, MimeHandler& h) {
                 continue;
             }
             hold_.pop_back();
+            if (after_gap_ && !(mode_ == Mode::Leaf && info_.encoding != MimeEncoding::Base64)) {
+                // Not a delimiter right after the hole: the rest of the cut line is skipped
+                // (base64 quanta realign at the next line; preamble and epilogue are unused).
+                after_gap_ = false;
+                hold_.clear();
+                line_state_ = Line::Rest;
+                return i;
+            }
+            after_gap_ = false; // identity or quoted-printable content goes on mid-line
             flushHeld(h);
             line_state_ = Line::Inside;
             continue;
@@ -290,8 +305,13 @@ void MimeParser::gap(uint64_t missing, MimeHandler& h) {
         h.partGap(missing);
         base64_.reset();
         qp_.reset();
+        after_gap_ = true;
+        line_state_ = Line::Start; // a delimiter may follow the hole at once
         break;
     case Mode::Skip:
+        after_gap_ = true;
+        line_state_ = Line::Start;
+        break;
     case Mode::Done: break;
     }
 }

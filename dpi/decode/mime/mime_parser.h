@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dpi/content/content_base64.h"
@@ -51,7 +52,12 @@ struct MimeLimits {
 
 class MimeParser {
   public:
+    // A message: its header section comes first (SMTP DATA, message/rfc822).
     explicit MimeParser(const MimeLimits& limits) : limits_(limits) {}
+    // The body of a multipart entity whose headers were read elsewhere (an HTTP
+    // multipart/form-data body: the HTTP headers gave the boundary): parsing starts in its
+    // preamble, and the body may begin with the first delimiter line.
+    MimeParser(const MimeLimits& limits, std::string_view boundary);
 
     // May throw std::bad_alloc.
     void feed(const uint8_t* data, size_t len, MimeHandler& h);
@@ -59,12 +65,14 @@ class MimeParser {
     void finish(MimeHandler& h);
     // Input lost for good: an open leaf ends without flushing held bytes.
     void abort(MimeHandler& h);
-    // `missing` (> 0) bytes of the message were lost; parsing goes on at the next line. The line
-    // cut by the hole is dropped (held bytes too); delimiter lines are recognised again, so the
-    // next part is decoded normally. In a header section the field being read is dropped and
-    // the section goes on. An open leaf hears partGap and its decoder starts afresh at the next
-    // line: base64 drops a partial quantum (lines of whole quanta decode on their own), quoted-
-    // printable a cut escape. Counted in gaps().
+    // `missing` (> 0) bytes of the message were lost. Held bytes are dropped. Outside a header
+    // section the bytes right after the hole may be a delimiter line (the hole ended at a line
+    // start); if they are not, an identity or quoted-printable leaf goes on with them as
+    // content (a cut escape is dropped), while a base64 leaf and a preamble or epilogue skip the
+    // rest of the cut line (base64 drops its partial quantum: lines of whole quanta decode on
+    // their own). In a header section the field being read and the rest of the cut line are
+    // dropped and the section goes on. An open leaf hears partGap. Delimiter lines are
+    // recognised again, so the next part is decoded normally. Counted in gaps().
     void gap(uint64_t missing, MimeHandler& h);
     uint64_t gaps() const noexcept { return gaps_; }
     // Header fields past max_header_bytes were ignored (counted once per section).
@@ -73,6 +81,8 @@ class MimeParser {
     uint64_t lineOverflows() const noexcept { return line_overflows_; }
     // multipart entities past max_depth, decoded as one leaf part instead of split into parts.
     uint64_t depthOverflows() const noexcept { return depth_overflows_; }
+    // The headers of the leaf part being decoded (valid from its first partData to partEnd).
+    const MimeEntityInfo& part() const noexcept { return info_; }
 
   private:
     enum class Mode : uint8_t { Headers, Leaf, Skip, Done };
@@ -111,6 +121,7 @@ class MimeParser {
     std::string hold_;    // line start that may be a delimiter
     uint8_t eol_len_ = 0; // held terminator of the previous line: 0, 1 ("\n") or 2 ("\r\n")
     bool cr_held_ = false;
+    bool after_gap_ = false; // at the first byte after a hole, taken as a possible line start
     // Leaf decoding.
     Base64Decoder base64_;
     QuotedPrintableDecoder qp_;

@@ -3,8 +3,9 @@
 // Call flow: onData runs the command state machine. A command line is buffered (bounded); DATA
 // switches to the dot-unstuffing states, which pass each message line on as it arrives (a line
 // start holds at most ".\r"), and BDAT to counting its chunk. Message bytes go to the
-// "smtp.data" layer and to the MimeParser, which hands leaf parts back through MimeHandler;
-// those become "smtp.mime.*" layers, opened on their first decoded byte. STARTTLS switches to
+// "smtp.data" layer, the root of a layer tree whose kind (Message) routes it to the MIME
+// transform (dpi/transform/): its leaf parts become "smtp.mime.*" layers, each begun on its
+// first decoded byte. STARTTLS switches to
 // StarttlsWait, which asks the SmtpPairing (else the client's next line) whether to go on; a
 // gap in the command phase to Resync, which buffers lines like Command and takes the first
 // plausible command. SmtpReplyDecoder, at the end, reads the other direction's reply lines.
@@ -15,21 +16,13 @@
 #include <string>
 
 #include "dpi/decode/line_bound.h"
-#include "dpi/decode/mime/mime_parser.h"
 #include "dpi/decode/smtp/smtp_command.h"
+#include "dpi/transform/layer_node.h"
+#include "dpi/transform/transform_registry.h"
 
 namespace egressmon::dpi {
 
 namespace {
-
-const char* layerName(MimeEncoding e) noexcept {
-    switch (e) {
-    case MimeEncoding::Base64: return "smtp.mime.base64";
-    case MimeEncoding::QuotedPrintable: return "smtp.mime.qp";
-    case MimeEncoding::Identity: break;
-    }
-    return "smtp.mime.part";
-}
 
 bool isCommandByte(uint8_t c) noexcept {
     return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\r' || c == '\n';
@@ -37,7 +30,7 @@ bool isCommandByte(uint8_t c) noexcept {
 
 } // namespace
 
-struct SmtpDecoder::Impl final : MimeHandler {
+struct SmtpDecoder::Impl final {
     enum class State : uint8_t {
         Command,
         DataLineStart,
@@ -51,8 +44,10 @@ struct SmtpDecoder::Impl final : MimeHandler {
     };
 
     Impl(const SmtpDecoderLimits& l, SmtpDecoderCounters& c, SmtpPairing* p)
-        : limits(l), counters(c), pairing(p != nullptr ? *p : own_pairing),
-          mime(MimeLimits{l.max_line_bytes, l.max_header_bytes, l.max_mime_depth}) {}
+        : limits(l), counters(c), pairing(p != nullptr ? *p : own_pairing) {
+        transforms.limits.mime = MimeLimits{l.max_line_bytes, l.max_header_bytes, l.max_mime_depth};
+        transforms.registry = builtinTransforms();
+    }
 
     void feed(const uint8_t* data, size_t len);
     size_t feedCommand(const uint8_t* data, size_t len);
@@ -68,29 +63,13 @@ struct SmtpDecoder::Impl final : MimeHandler {
     void content(const uint8_t* data, size_t len);
     void endMessage(bool flush);
     void stop(uint64_t& counter);
-    void countMimeBounds() noexcept;
-
-    void partData(MimeEncoding encoding, const uint8_t* data, size_t len) override {
-        if (!part_open) {
-            part_layer = sink->beginLayer(layerName(encoding));
-            part_open = true;
-            ++counters.mime_parts;
-        }
-        sink->layerData(part_layer, data, static_cast<uint32_t>(len));
-    }
-    void partGap(uint64_t missing) override {
-        if (part_open) sink->layerGap(part_layer, missing);
-    }
-    void partEnd() override {
-        if (part_open) sink->endLayer(part_layer);
-        part_open = false;
-    }
+    void fold() noexcept;
 
     SmtpDecoderLimits limits;
     SmtpDecoderCounters& counters;
     SmtpPairing own_pairing; // when no pairing is shared: no reply is ever known
     SmtpPairing& pairing;
-    DecodedLayerSink* sink = nullptr; // valid during a call
+    DecodedLayerSink* sink = nullptr; // valid during a call (also in transforms.sink)
     uint64_t resync_bytes = 0;        // Resync: bytes of the lines skipped since the gap
     uint64_t resync_line = 0;         // Resync: bytes of the line being read (no LF)
     State state = State::Command;
@@ -98,23 +77,21 @@ struct SmtpDecoder::Impl final : MimeHandler {
     LineBound line_bound; // of line, at max_line_bytes
     bool seen_command = false;
     bool in_message = false;
-    LayerId data_layer = kNoLayer;
-    bool part_open = false;
-    LayerId part_layer = kNoLayer;
     uint64_t bdat_left = 0;
     bool bdat_last = false;
-    MimeParser mime;
-    // The MIME parser's bound counts already added to `counters` (it is replaced per message).
-    uint64_t mime_lines_seen = 0, mime_headers_seen = 0, mime_depth_seen = 0;
+    TransformContext transforms;
+    LayerNode message; // "smtp.data": the message as sent, root of its layer tree
 };
 
-void SmtpDecoder::Impl::countMimeBounds() noexcept {
-    counters.line_too_long += mime.lineOverflows() - mime_lines_seen;
-    counters.header_too_large += mime.headerOverflows() - mime_headers_seen;
-    counters.mime_too_deep += mime.depthOverflows() - mime_depth_seen;
-    mime_lines_seen = mime.lineOverflows();
-    mime_headers_seen = mime.headerOverflows();
-    mime_depth_seen = mime.depthOverflows();
+// The MIME transform's counts, under the names operators know from SMTP.
+void SmtpDecoder::Impl::fold() noexcept {
+    TransformCounters& t = transforms.counters;
+    counters.mime_parts += t.mime_parts;
+    counters.line_too_long += t.mime_line_overflows;
+    counters.header_too_large += t.mime_header_overflows;
+    counters.mime_too_deep += t.mime_depth_overflows;
+    counters.transforms_refused += t.transforms_refused;
+    t = TransformCounters{};
 }
 
 void SmtpDecoder::Impl::stop(uint64_t& counter) {
@@ -127,29 +104,30 @@ void SmtpDecoder::Impl::stop(uint64_t& counter) {
 void SmtpDecoder::Impl::beginMessage() {
     ++counters.messages;
     in_message = true;
-    data_layer = sink->beginLayer("smtp.data");
-    mime = MimeParser(
-        MimeLimits{limits.max_line_bytes, limits.max_header_bytes, limits.max_mime_depth});
-    mime_lines_seen = mime_headers_seen = mime_depth_seen = 0;
+    LayerInfo info;
+    info.type = "smtp.data";
+    info.family = LayerFamily::Smtp;
+    info.kind = ContentKind::Message;
+    transforms.sink = sink;
+    message.prepare(transforms, info, kNoLayer);
 }
 
 void SmtpDecoder::Impl::content(const uint8_t* data, size_t len) {
     if (len == 0) return;
-    sink->layerData(data_layer, data, static_cast<uint32_t>(len));
-    mime.feed(data, len, *this);
-    countMimeBounds();
+    transforms.sink = sink;
+    message.data(data, len);
+    fold();
 }
 
 void SmtpDecoder::Impl::endMessage(bool flush) {
+    transforms.sink = sink;
     if (flush) {
-        mime.finish(*this);
+        message.finish();
     } else {
-        mime.abort(*this);
+        message.abort();
     }
-    partEnd();
-    sink->endLayer(data_layer);
+    fold();
     in_message = false;
-    data_layer = kNoLayer;
 }
 
 void SmtpDecoder::Impl::feed(const uint8_t* data, size_t len) {
@@ -340,8 +318,9 @@ void SmtpDecoder::Impl::gap(uint64_t missing) {
     };
     const auto messageGap = [&](uint64_t n) {
         if (n == 0) return;
-        sink->layerGap(data_layer, n);
-        mime.gap(n, *this);
+        transforms.sink = sink;
+        message.gap(n);
+        fold();
     };
     switch (state) {
     case State::Stopped: return;

@@ -84,6 +84,10 @@ struct SmtpDecoderLimits {
     X(reply_errors, "directions",                                                                  \
       "Server bytes that are not SMTP replies (the reply reader stopped)",                         \
       counter::series("reply_error"))                                                              \
+    X(transforms_refused, "transforms",                                                            \
+      "Content transforms (inflate, form, MIME) not run for lack of memory (their input layer "    \
+      "is still scanned)",                                                                         \
+      counter::series("transform_refused"))                                                        \
     /* one X(...) per counter, above this line */
 
 struct SmtpDecoderCounters {

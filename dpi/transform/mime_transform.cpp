@@ -1,0 +1,112 @@
+#include "dpi/transform/mime_transform.h"
+
+#include <new>
+
+#include "dpi/decode/mime/mime_parser.h"
+#include "dpi/transform/layer_node.h"
+
+namespace egressmon::dpi {
+
+namespace {
+
+const char* partType(LayerFamily family, MimeEncoding encoding) noexcept {
+    switch (family) {
+    case LayerFamily::HttpRequest: return "http.request.body.multipart";
+    case LayerFamily::HttpResponse: return "http.response.body.multipart";
+    case LayerFamily::Smtp: break;
+    }
+    switch (encoding) {
+    case MimeEncoding::Base64: return "smtp.mime.base64";
+    case MimeEncoding::QuotedPrintable: return "smtp.mime.qp";
+    case MimeEncoding::Identity: break;
+    }
+    return "smtp.mime.part";
+}
+
+class MimeTransform final : public Transform, MimeHandler {
+  public:
+    MimeTransform(TransformContext& ctx, const LayerInfo& layer, LayerId parent)
+        : ctx_(ctx), family_(layer.family), parent_(parent),
+          parser_(layer.kind == ContentKind::Multipart ? MimeParser(ctx.limits.mime, layer.boundary)
+                                                       : MimeParser(ctx.limits.mime)) {}
+
+    void feed(const uint8_t* data, size_t len) noexcept override {
+        if (done_) return;
+        try {
+            parser_.feed(data, len, *this);
+        } catch (const std::bad_alloc&) { // a header line or boundary: the rest is not parsed
+            ++ctx_.counters.transforms_refused;
+            abort();
+            return;
+        }
+        countBounds();
+    }
+    void gap(uint64_t missing) noexcept override {
+        if (!done_) parser_.gap(missing, *this);
+    }
+    void finish() noexcept override {
+        if (done_) return;
+        done_ = true;
+        parser_.finish(*this);
+        part_.finish(); // a part that gave no data was never begun: nothing to end
+        countBounds();
+    }
+    void abort() noexcept override {
+        if (done_) return;
+        done_ = true;
+        parser_.abort(*this);
+        part_.abort();
+        countBounds();
+    }
+
+  private:
+    void partData(MimeEncoding encoding, const uint8_t* data, size_t len) override {
+        if (!part_.prepared()) {
+            LayerInfo info;
+            info.type = partType(family_, encoding);
+            info.family = family_;
+            info.file_name = parser_.part().file_name;
+            part_.prepare(ctx_, info, parent_);
+            ++ctx_.counters.mime_parts;
+        }
+        part_.data(data, len);
+    }
+    void partGap(uint64_t missing) override { part_.gap(missing); }
+    void partEnd() override { part_.finish(); }
+
+    // The parser counts its bounds over its life; the context hears each new one once.
+    void countBounds() noexcept {
+        TransformCounters& c = ctx_.counters;
+        c.mime_header_overflows += parser_.headerOverflows() - header_seen_;
+        c.mime_line_overflows += parser_.lineOverflows() - line_seen_;
+        c.mime_depth_overflows += parser_.depthOverflows() - depth_seen_;
+        header_seen_ = parser_.headerOverflows();
+        line_seen_ = parser_.lineOverflows();
+        depth_seen_ = parser_.depthOverflows();
+    }
+
+    TransformContext& ctx_;
+    const LayerFamily family_;
+    const LayerId parent_;
+    MimeParser parser_;
+    LayerNode part_; // the leaf part being decoded
+    bool done_ = false;
+    uint64_t header_seen_ = 0, line_seen_ = 0, depth_seen_ = 0;
+};
+
+} // namespace
+
+bool mimeApplies(const LayerInfo& layer, std::span<const uint8_t>) noexcept {
+    if (layer.coding != ContentCoding::Identity) return false;
+    if (layer.kind == ContentKind::Message) return true;
+    // Response bodies are not split: egress is what clients send.
+    return layer.kind == ContentKind::Multipart && layer.family == LayerFamily::HttpRequest &&
+           !layer.boundary.empty();
+}
+
+std::unique_ptr<Transform> makeMimeTransform(TransformContext& ctx, const LayerInfo& layer,
+                                             LayerId parent) {
+    return std::make_unique<MimeTransform>(ctx, layer, parent);
+}
+
+} // namespace egressmon::dpi

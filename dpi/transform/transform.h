@@ -1,0 +1,84 @@
+#pragma once
+// The one shape of every content transform (inflate, percent-decoding, MIME, and the document
+// and archive readers of later issues): bytes of one layer in, in order, with holes and an end;
+// decoded layers out, each a LayerNode that routes its own bytes into further transforms.
+//
+//   feed(bytes)  the next bytes of the input layer
+//   gap(n)       n bytes of the input were lost: go on after them if the format allows, else end
+//                the outputs (counted in gap_cut_layers)
+//   finish()     the input is complete (or truncated by the end of the stream): flush, end
+//   abort()      the input is given up: end the outputs without flushing held bytes
+//
+// A transform writes only into LayerNodes it owns; a node begins its layer on its first byte.
+// Transforms are chosen for a layer by the registry (transform_registry.h) from the layer's
+// LayerInfo and first bytes. Everything is noexcept: allocation failures end the transform's
+// output and are counted.
+//
+// Thread: the worker that owns the flow (or ICAP transaction); a transform belongs to one layer.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "dpi/decode/mime/mime_parser.h"
+#include "dpi/transform/layer_info.h"
+
+namespace egressmon::dpi {
+
+class DecodedLayerSink;
+class LayerNode;
+struct TransformRegistration;
+
+struct TransformLimits {
+    uint64_t max_decompressed_bytes = 64ull << 20; // per inflated layer
+    uint32_t max_compression_ratio = 1000;         // decompressed / compressed, per layer
+    MimeLimits mime;                               // per MIME message or multipart body
+};
+
+// What the transforms of one decoder counted since the decoder last folded them into its own
+// exported counters (HttpDecoderCounters, SmtpDecoderCounters), which keep their names.
+struct TransformCounters {
+    uint64_t inflated_layers = 0;      // inflaters started
+    uint64_t decompression_bombs = 0;  // an inflate bound hit
+    uint64_t ratio_exceeded = 0;       // ... of them the ratio bound
+    uint64_t decompression_errors = 0; // corrupt compressed data
+    uint64_t gap_cut_layers = 0;       // output layers a hole ended early
+    uint64_t mime_parts = 0;           // MIME leaf parts begun
+    uint64_t mime_header_overflows = 0;
+    uint64_t mime_line_overflows = 0;
+    uint64_t mime_depth_overflows = 0;
+    uint64_t transforms_refused = 0; // no memory for a transform a layer was routed to
+};
+
+// Shared by every node and transform of one decoder.
+struct TransformContext {
+    DecodedLayerSink* sink = nullptr; // set by the decoder on each call into it
+    TransformLimits limits;
+    TransformCounters counters;
+    std::span<const TransformRegistration> registry;
+};
+
+class Transform {
+  public:
+    virtual ~Transform() = default;
+    virtual void feed(const uint8_t* data, size_t len) noexcept = 0;
+    virtual void gap(uint64_t missing) noexcept = 0;
+    virtual void finish() noexcept = 0;
+    virtual void abort() noexcept = 0;
+};
+
+// One registration per transform (transform_registry.cpp): when it applies, and how to make it.
+struct TransformRegistration {
+    const char* name;
+    // Whether the transform applies to a layer with this info and first bytes. `first` holds
+    // min(sniff_bytes, layer length) bytes (fewer only when the layer is that short).
+    bool (*applies)(const LayerInfo& layer, std::span<const uint8_t> first) noexcept;
+    // The transform reading the layer `parent` (of info `layer`). May throw std::bad_alloc.
+    std::unique_ptr<Transform> (*make)(TransformContext& ctx, const LayerInfo& layer,
+                                       LayerId parent);
+    // Bytes of the layer's start `applies` needs to see (magic bytes); 0 for none.
+    uint32_t sniff_bytes = 0;
+};
+
+} // namespace egressmon::dpi

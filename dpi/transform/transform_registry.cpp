@@ -1,0 +1,25 @@
+#include "dpi/transform/transform_registry.h"
+
+#include "dpi/transform/form_transform.h"
+#include "dpi/transform/inflate_transform.h"
+#include "dpi/transform/mime_transform.h"
+
+namespace egressmon::dpi {
+
+namespace {
+
+// Inflate first: form and MIME content is read from the decompressed layer it opens (whose
+// coding is identity), never from the compressed bytes.
+constexpr TransformRegistration kBuiltin[] = {
+    {"inflate", inflateApplies, makeInflateTransform},
+    {"form", formApplies, makeFormTransform},
+    {"mime", mimeApplies, makeMimeTransform},
+};
+
+} // namespace
+
+std::span<const TransformRegistration> builtinTransforms() noexcept {
+    return kBuiltin;
+}
+
+} // namespace egressmon::dpi

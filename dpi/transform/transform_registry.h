@@ -1,0 +1,16 @@
+#pragma once
+// The transforms a layer may be routed to, in the order they are tried. Adding a format (a ZIP
+// walker, a PDF text extractor) is one folder's transform and one line in
+// transform_registry.cpp.
+//
+// Thread: any; the table is constant.
+
+#include <span>
+
+#include "dpi/transform/transform.h"
+
+namespace egressmon::dpi {
+
+std::span<const TransformRegistration> builtinTransforms() noexcept;
+
+} // namespace egressmon::dpi
