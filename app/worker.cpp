@@ -7,6 +7,19 @@
 
 namespace egressmon::app {
 
+// Made for each call into the inspector, so the alerts it raises meet the flow they are about.
+class Worker::FlowAlerts final : public dpi::AlertSink {
+  public:
+    FlowAlerts(Worker& worker, const core::Flow& flow) noexcept : worker_(worker), flow_(flow) {}
+    void onAlert(const core::AlertSubject& subject, core::Alert&& alert) noexcept override {
+        worker_.publishAlert(subject, flow_, std::move(alert));
+    }
+
+  private:
+    Worker& worker_;
+    const core::Flow& flow_;
+};
+
 WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     addCounters(o);
     flows += o.flows;
@@ -62,7 +75,10 @@ void Worker::processPacket(const core::Packet& packet, uint64_t flow_hash) noexc
     const bool to_server = core::updateFlowWithPacket(*flow, packet, sender_is_lo);
     table_.touch(*flow, core::timeoutClassOf(*flow), packet.ts_us);
     classifier_.process(*flow, packet);
-    if (inspector_) inspector_->onPacket(*flow, packet, to_server, *this);
+    if (inspector_) {
+        FlowAlerts alerts(*this, *flow);
+        inspector_->onPacket(*flow, packet, to_server, alerts);
+    }
 }
 
 void Worker::refreshRules() noexcept {
@@ -94,14 +110,19 @@ exporting::FlowNames Worker::namesOf(const core::Flow& flow) const {
             classifier_.appProtoName(flow.classification)};
 }
 
-void Worker::onAlert(const core::Flow& flow, core::Alert&& alert) noexcept {
+void Worker::publishAlert(const core::AlertSubject& subject, const core::Flow& flow,
+                          core::Alert&& alert) noexcept {
     if (!alert_sink_) return;
     try {
         ++alerts_by_rule_[{alert.signature_id, alert.severity}];
+        const exporting::FlowNames names = namesOf(flow); // outlives `named`, which views it
+        core::AlertSubject named = subject;
+        named.app_proto = names.app_proto;
+        named.ndpi_protocol = names.ndpi_protocol;
+        named.ndpi_category = names.ndpi_category;
         exporting::SinkRecord record;
-        record.json =
-            exporting::buildEveAlertRecord(flow, alert, namesOf(flow), config_.sensor_name);
-        record.flow_id = flow.flow_id;
+        record.json = exporting::buildEveAlertRecord(named, alert, config_.sensor_name);
+        record.flow_id = subject.flow_id;
         record.origin_us = config_.live ? static_cast<int64_t>(alert.ts_us) : core::wallClockUs();
         alert_sink_->publish(config_.id, std::move(record));
     } catch (const std::bad_alloc&) {
@@ -112,7 +133,10 @@ void Worker::onAlert(const core::Flow& flow, core::Alert&& alert) noexcept {
 void Worker::endFlow(core::Flow& flow, core::FlowEndReason reason) noexcept {
     classifier_.finish(flow);
     // After classification, so matches waiting for the protocol are settled with the final one.
-    if (inspector_) inspector_->onFlowEnd(flow, *this);
+    if (inspector_) {
+        FlowAlerts alerts(*this, flow);
+        inspector_->onFlowEnd(flow, alerts);
+    }
     try {
         ++flows_by_protocol_id_[uint32_t{flow.classification.master_protocol} << 16 |
                                 flow.classification.app_protocol];

@@ -2,6 +2,15 @@
 // One worker: owns a flow table and an nDPI module, and handles every packet of the flows the
 // dispatcher hashes to it. Everything here runs on the worker's own thread; the only outputs are
 // the records it publishes to the sinks and its counters, read after the thread is joined.
+//
+// Alerts: the inspector hands each alert over with its subject (core/alert_subject.h), the
+// flow's endpoints as sender and receiver of the matching bytes. Naming the application is left
+// to the worker because the classifier that spells nDPI's names is the worker's: each call into
+// the inspector gets a FlowAlerts sink bound to the flow, which adds the flow's names to the
+// subject and publishes the EVE record (publishAlert). The inspector therefore stays free of
+// nDPI, and the EVE builder of flows. Handing the inspector a naming callback instead would
+// move the names' allocation onto its noexcept path, where a failure has nothing to be counted
+// as; here it is a lost alert record (alert_records_lost), as for the record's own formatting.
 
 #include <chrono>
 #include <cstdint>
@@ -11,6 +20,7 @@
 #include <utility>
 
 #include "app/published_snapshot.h"
+#include "core/alert_subject.h"
 #include "core/flow_table.h"
 #include "core/home_net.h"
 #include "core/packet.h"
@@ -84,7 +94,7 @@ struct WorkerStats {
     WorkerStats& operator+=(const WorkerStats& o);
 };
 
-class Worker final : public dpi::AlertSink {
+class Worker final {
   public:
     // flow_sink may be null (flow records off); sinks must outlive the worker.
     Worker(WorkerConfig config, std::shared_ptr<const core::HomeNet> home_net,
@@ -113,10 +123,13 @@ class Worker final : public dpi::AlertSink {
     int protocolId(const std::string& name) const { return classifier_.protocolId(name); }
     unsigned id() const { return config_.id; }
 
-    void onAlert(const core::Flow& flow, core::Alert&& alert) noexcept override;
-
   private:
+    class FlowAlerts; // the dpi::AlertSink of one flow's alerts (worker.cpp)
+
     void endFlow(core::Flow& flow, core::FlowEndReason reason) noexcept;
+    // Names the subject's application after `flow`'s classification and publishes the record.
+    void publishAlert(const core::AlertSubject& subject, const core::Flow& flow,
+                      core::Alert&& alert) noexcept;
     exporting::FlowNames namesOf(const core::Flow& flow) const;
 
     WorkerConfig config_;

@@ -3,7 +3,9 @@
 //   BM_EveFlowRecord:  an ended TLS flow with SNI and JA3 metadata, the worker's record + '\n'.
 //   BM_EveAlertRecord: an alert on an HTTP upload, with layer, offset and a masked snippet.
 // Each record includes what Worker::namesOf does for it (nDPI's protocol, category and app_proto
-// names from the flow's classification), as the worker builds those per record too.
+// names from the flow's classification), as the worker builds those per record too; the alert
+// record also includes the flow's alert subject (core/flow_alert_subject.h), as the inspector
+// builds one per alert.
 
 #include <cstdint>
 #include <memory>
@@ -12,7 +14,9 @@
 #include <benchmark/benchmark.h>
 
 #include "core/alert.h"
+#include "core/alert_subject.h"
 #include "core/flow.h"
+#include "core/flow_alert_subject.h"
 #include "core/flow_tracker.h"
 #include "dpi/classify/flow_classifier.h"
 #include "export/eve_alert_record.h"
@@ -115,9 +119,14 @@ void BM_EveAlertRecord(benchmark::State& state) {
     alert.snippet = "card on file: ****-****-****-1111, exp 04/27, name \"J. Doe\"\tref";
     uint64_t bytes = 0;
     for (auto _ : state) {
-        // As Worker::onAlert: names, build (the record ends with its newline).
-        std::string json =
-            exporting::buildEveAlertRecord(flow, alert, namesOf(classifier, flow), kSensor);
+        // As FlowInspector::deliver and Worker::publishAlert: subject, names, build (the record
+        // ends with its newline).
+        core::AlertSubject subject = core::alertSubjectOf(flow, alert.to_server);
+        const exporting::FlowNames names = namesOf(classifier, flow);
+        subject.app_proto = names.app_proto;
+        subject.ndpi_protocol = names.ndpi_protocol;
+        subject.ndpi_category = names.ndpi_category;
+        std::string json = exporting::buildEveAlertRecord(subject, alert, kSensor);
         bytes += json.size();
         benchmark::DoNotOptimize(json.data());
     }

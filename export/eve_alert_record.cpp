@@ -3,9 +3,32 @@
 #include <cstdio>
 
 #include "core/hash_mix.h"
+#include "eve_ip_proto.h"
 #include "json_writer.h"
 
 namespace egressmon::exporting {
+
+namespace {
+void writeEndpoint(JsonWriter& w, const core::AlertEndpoint& end, const char* ip_key,
+                   const char* port_key) {
+    if (end.ip) w.field(ip_key, end.ip->toString());
+    if (end.port) w.field(port_key, uint32_t{*end.port});
+}
+
+// timestamp .. app_proto, in the order of the flow record's header.
+void writeHeader(JsonWriter& w, const core::AlertSubject& s, uint64_t ts_us,
+                 const std::string& sensor_name) {
+    w.field("timestamp", formatEveTimestamp(ts_us));
+    w.field("flow_id", s.flow_id);
+    w.field("event_type", "alert");
+    if (!sensor_name.empty()) w.field("host", sensor_name);
+    if (s.vlan_id != 0) w.key("vlan").beginArray().value(uint32_t{s.vlan_id}).endArray();
+    writeEndpoint(w, s.source, "src_ip", "src_port");
+    writeEndpoint(w, s.destination, "dest_ip", "dest_port");
+    if (s.ip_proto) w.field("proto", ipProtoName(*s.ip_proto));
+    if (!s.app_proto.empty()) w.field("app_proto", s.app_proto);
+}
+} // namespace
 
 std::string makeAlertId(const std::string& sensor_name, uint64_t flow_id, uint32_t signature_id) {
     const uint64_t h = core::mix64(flow_id ^ core::mix64(signature_id + 0x9e3779b97f4a7c15ULL));
@@ -14,15 +37,13 @@ std::string makeAlertId(const std::string& sensor_name, uint64_t flow_id, uint32
     return sensor_name + "-" + hex;
 }
 
-std::string buildEveAlertRecord(const core::Flow& f, const core::Alert& a, const FlowNames& names,
+std::string buildEveAlertRecord(const core::AlertSubject& s, const core::Alert& a,
                                 const std::string& sensor_name) {
     std::string out;
     out.reserve(768);
     JsonWriter w(out);
     w.beginObject();
-    // The sender of the matching bytes is the source, whichever side opened the flow.
-    writeEveHeader(w, f, a.ts_us, "alert", sensor_name, /*client_is_source=*/a.to_server,
-                   names.app_proto);
+    writeHeader(w, s, a.ts_us, sensor_name);
     w.field("direction", a.to_server ? "to_server" : "to_client");
 
     w.key("alert").beginObject();
@@ -34,7 +55,7 @@ std::string buildEveAlertRecord(const core::Flow& f, const core::Alert& a, const
     w.field("category", a.category);
     w.field("severity", uint32_t{a.severity});
     w.key("context").beginObject();
-    w.field("alert_id", makeAlertId(sensor_name, f.flow_id, a.signature_id));
+    w.field("alert_id", makeAlertId(sensor_name, s.flow_id, a.signature_id));
     w.field("policy_version", a.policy_version);
     w.key("dlp").beginObject();
     w.field("direction", a.direction);
@@ -47,10 +68,12 @@ std::string buildEveAlertRecord(const core::Flow& f, const core::Alert& a, const
     w.endObject(); // context
     w.endObject(); // alert
 
-    w.key("ndpi").beginObject();
-    w.field("protocol", names.ndpi_protocol);
-    w.field("category", names.ndpi_category);
-    w.endObject();
+    if (!s.ndpi_protocol.empty()) {
+        w.key("ndpi").beginObject();
+        w.field("protocol", s.ndpi_protocol);
+        if (!s.ndpi_category.empty()) w.field("category", s.ndpi_category);
+        w.endObject();
+    }
     w.endObject();
     out.push_back('\n');
     return out;

@@ -1,14 +1,16 @@
 #pragma once
-// Builds the EVE `alert` record of INTERFACE.md. src_* / dest_* are the sender and receiver of
-// the matching bytes (not the flow's client/server); DLP detail lives in the open
-// alert.context object so Suricata's closed schema and existing EVE consumers accept it.
-// Called on the worker thread that owns the flow.
+// Builds the EVE `alert` record of INTERFACE.md from an alert and its subject
+// (core/alert_subject.h): src_* / dest_* are the sender and receiver of the matching bytes (not
+// a flow's client/server); DLP detail lives in the open alert.context object so Suricata's
+// closed schema and existing EVE consumers accept it. Knows nothing of flows or packets, so
+// captured traffic and proxied requests make the same records. Called on the thread that raised
+// the alert.
 
+#include <cstdint>
 #include <string>
 
 #include "core/alert.h"
-#include "core/flow.h"
-#include "eve_flow_record.h"
+#include "core/alert_subject.h"
 
 namespace egressmon::exporting {
 
@@ -16,8 +18,9 @@ namespace egressmon::exporting {
 // carry the same id, so at-least-once consumers can de-duplicate.
 std::string makeAlertId(const std::string& sensor_name, uint64_t flow_id, uint32_t signature_id);
 
-// One JSON object followed by '\n'.
-std::string buildEveAlertRecord(const core::Flow& flow, const core::Alert& alert,
-                                const FlowNames& names, const std::string& sensor_name);
+// One JSON object followed by '\n'. The parts of the subject that are absent are not written
+// (no dest_ip without a receiver's address, no `ndpi` object without an nDPI protocol name).
+std::string buildEveAlertRecord(const core::AlertSubject& subject, const core::Alert& alert,
+                                const std::string& sensor_name);
 
 } // namespace egressmon::exporting

@@ -1,25 +1,10 @@
 #include "eve_flow_record.h"
 
 #include "core/flow_tracker.h"
+#include "eve_ip_proto.h"
 #include "json_writer.h"
 
 namespace egressmon::exporting {
-
-std::string ipProtoName(uint8_t proto) {
-    switch (proto) {
-    case 1: return "ICMP";
-    case 2: return "IGMP";
-    case 6: return "TCP";
-    case 17: return "UDP";
-    case 47: return "GRE";
-    case 50: return "ESP";
-    case 51: return "AH";
-    case 58: return "IPv6-ICMP";
-    case 112: return "VRRP";
-    case 132: return "SCTP";
-    default: return std::to_string(proto);
-    }
-}
 
 namespace {
 const char* endReasonName(core::FlowEndReason r) {
@@ -57,23 +42,23 @@ void writeTcp(JsonWriter& w, const core::Flow& f) {
     w.field("state", core::tcpStateName(f.tcp_state));
     w.endObject();
 }
-} // namespace
 
-void writeEveHeader(JsonWriter& w, const core::Flow& f, uint64_t ts_us, const char* event_type,
-                    const std::string& sensor_name, bool client_is_source,
-                    const std::string& app_proto) {
-    w.field("timestamp", formatEveTimestamp(ts_us));
+// timestamp .. app_proto: the client is the source.
+void writeFlowHeader(JsonWriter& w, const core::Flow& f, const std::string& sensor_name,
+                     const std::string& app_proto) {
+    w.field("timestamp", formatEveTimestamp(f.last_ts_us));
     w.field("flow_id", f.flow_id);
-    w.field("event_type", event_type);
+    w.field("event_type", "flow");
     if (!sensor_name.empty()) w.field("host", sensor_name);
     if (f.key.vlan_id != 0) w.key("vlan").beginArray().value(uint32_t{f.key.vlan_id}).endArray();
-    w.field("src_ip", (client_is_source ? f.clientIp() : f.serverIp()).toString());
-    w.field("src_port", uint32_t{client_is_source ? f.clientPort() : f.serverPort()});
-    w.field("dest_ip", (client_is_source ? f.serverIp() : f.clientIp()).toString());
-    w.field("dest_port", uint32_t{client_is_source ? f.serverPort() : f.clientPort()});
+    w.field("src_ip", f.clientIp().toString());
+    w.field("src_port", uint32_t{f.clientPort()});
+    w.field("dest_ip", f.serverIp().toString());
+    w.field("dest_port", uint32_t{f.serverPort()});
     w.field("proto", ipProtoName(f.key.ip_proto));
     w.field("app_proto", app_proto);
 }
+} // namespace
 
 std::string buildEveFlowRecord(const core::Flow& f, core::FlowEndReason reason,
                                const FlowNames& names, const std::string& sensor_name) {
@@ -81,8 +66,7 @@ std::string buildEveFlowRecord(const core::Flow& f, core::FlowEndReason reason,
     out.reserve(640);
     JsonWriter w(out);
     w.beginObject();
-    writeEveHeader(w, f, f.last_ts_us, "flow", sensor_name, /*client_is_source=*/true,
-                   names.app_proto);
+    writeFlowHeader(w, f, sensor_name, names.app_proto);
 
     w.key("flow").beginObject();
     w.field("pkts_toserver", f.pkts_toserver);

@@ -1,7 +1,8 @@
 #pragma once
 // Builds the EVE `flow` record of INTERFACE.md for a flow that has ended. Called on the worker
 // thread that owns the flow; the names of nDPI's protocol and category are passed in so this
-// layer stays free of nDPI.
+// layer stays free of nDPI. src_* is the flow's client (alert records instead name the sender
+// of the matching bytes: eve_alert_record.h).
 
 #include <string>
 
@@ -14,17 +15,6 @@ struct FlowNames {
     std::string ndpi_category; // "Web"
     std::string app_proto;     // "tls", or "failed"
 };
-
-// Suricata's spelling of an IP protocol ("TCP", "UDP", "IPv6-ICMP", ..., else the number).
-std::string ipProtoName(uint8_t proto);
-
-class JsonWriter;
-
-// The fields every EVE record of a flow starts with (timestamp .. app_proto). `client_is_source`
-// false makes the server the source (an alert on bytes the server sent).
-void writeEveHeader(JsonWriter& w, const core::Flow& flow, uint64_t ts_us, const char* event_type,
-                    const std::string& sensor_name, bool client_is_source,
-                    const std::string& app_proto);
 
 // One JSON object, no trailing newline.
 std::string buildEveFlowRecord(const core::Flow& flow, core::FlowEndReason reason,

@@ -4,6 +4,7 @@
 #include <new>
 #include <vector>
 
+#include "core/flow_alert_subject.h"
 #include "dpi/inspect/inspection_session.h"
 
 namespace egressmon::dpi {
@@ -233,7 +234,8 @@ bool FlowInspector::protocolAllows(const core::Flow& flow,
 void FlowInspector::deliver(core::Flow& flow, core::Alert&& alert, AlertSink& sink) noexcept {
     ++flow.alerts;
     ++engine_.counters().alerts;
-    sink.onAlert(flow, std::move(alert));
+    const core::AlertSubject subject = core::alertSubjectOf(flow, alert.to_server);
+    sink.onAlert(subject, std::move(alert));
 }
 
 void FlowInspector::settlePending(core::Flow& flow, FlowInspection& st, AlertSink& sink) noexcept {

@@ -4,7 +4,9 @@
 // per direction (the receiver's ACKs give up holes the capture missed), UDP datagram by
 // datagram, and one session for both directions. A session's alert waits here (bounded) until
 // nDPI has classified the flow, so it can honour the rule's protocols and name the flow's
-// protocol; then it goes to the AlertSink with its flow.
+// protocol; then it goes to the AlertSink (alert_sink.h) with its subject: the flow's endpoints
+// as sender and receiver of the matching bytes (core/flow_alert_subject.h). The application
+// names are left to the sink: the classifier that spells them is the worker's, not this one's.
 //
 // Call flow per packet: Worker -> FlowInspector::onPacket -> TcpReassembler -> SessionFeeder ->
 // InspectionSession::data / gap -> (match) FlowOutput::offer -> AlertSink::onAlert.
@@ -22,16 +24,11 @@
 #include "core/flow_table.h"
 #include "core/packet.h"
 #include "core/tcp_reassembler.h"
+#include "dpi/inspect/alert_sink.h"
 #include "dpi/inspect/inspection_engine.h"
 #include "dpi/inspect/inspection_types.h"
 
 namespace egressmon::dpi {
-
-class AlertSink {
-  public:
-    virtual ~AlertSink() = default;
-    virtual void onAlert(const core::Flow& flow, core::Alert&& alert) noexcept = 0;
-};
 
 struct FlowInspection; // per-flow state (flow_inspector.cpp)
 

@@ -12,7 +12,8 @@
 // record control: bit 0 server -> client; bit 1 SYN; bit 2 FIN; bit 3 RST; bit 5 ACK; bit 6 the
 // offset is 32 bits (two more bytes); bit 7 classification finishes before this packet.
 // Checks: one alert per (flow, rule), snippets within the context width, alert layers and
-// offsets plausible, and every byte of per-flow state released at flow end.
+// offsets plausible, each alert's subject the flow with the sender of its bytes as the source,
+// and every byte of per-flow state released at flow end.
 
 #include <cstddef>
 #include <cstdint>
@@ -84,12 +85,22 @@ dpi::InspectionConfig config(uint64_t max_depth_bytes) {
     return config;
 }
 
+constexpr uint8_t kInside[4] = {10, 1, 0, 2}; // the flow's client
+constexpr uint8_t kOutside[4] = {203, 0, 113, 10};
+constexpr uint64_t kFlowId = 42;
+
 class CheckingSink final : public dpi::AlertSink {
   public:
-    void onAlert(const core::Flow&, core::Alert&& alert) noexcept override {
+    void onAlert(const core::AlertSubject& subject, core::Alert&& alert) noexcept override {
         if (!rules_.insert(alert.signature_id).second) std::abort(); // one per (flow, rule)
         if (alert.snippet.size() > kContextWidth) std::abort();
         if (alert.layer.empty() || alert.match.empty() || alert.encoding.empty()) std::abort();
+        // The subject is the flow, with the sender of the matching bytes as its source.
+        const core::IpAddress client = core::IpAddress::fromV4(kInside);
+        if (subject.flow_id != kFlowId || !subject.source.ip || !subject.destination.ip)
+            std::abort();
+        if ((*subject.source.ip == client) != alert.to_server) std::abort();
+        if ((*subject.destination.ip == client) == alert.to_server) std::abort();
     }
     size_t alerts() const { return rules_.size(); }
 
@@ -99,15 +110,13 @@ class CheckingSink final : public dpi::AlertSink {
 
 core::Flow makeFlow(uint8_t control) {
     core::Flow flow;
-    static constexpr uint8_t kInside[4] = {10, 1, 0, 2};
-    static constexpr uint8_t kOutside[4] = {203, 0, 113, 10};
     flow.key.lo_ip = core::IpAddress::fromV4(kInside);
     flow.key.hi_ip = core::IpAddress::fromV4(kOutside);
     flow.key.lo_port = 40000;
     flow.key.hi_port = (control & 1) ? 7000 : 80;
     flow.key.ip_proto = (control & 1) ? core::ipproto::kUdp : core::ipproto::kTcp;
     flow.relation = static_cast<core::NetRelation>((control >> 1) & 3);
-    flow.flow_id = 42;
+    flow.flow_id = kFlowId;
     flow.in_use = true;
     return flow;
 }

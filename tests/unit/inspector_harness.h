@@ -42,7 +42,7 @@ struct CollectedAlert {
 
 class CollectingSink final : public dpi::AlertSink {
   public:
-    void onAlert(const core::Flow&, core::Alert&& a) noexcept override {
+    void onAlert(const core::AlertSubject&, core::Alert&& a) noexcept override {
         alerts.push_back({a.signature_id, a.policy_version, a.layer, a.offset, a.to_server});
     }
     std::vector<CollectedAlert> alerts;
