@@ -32,6 +32,7 @@ struct LayerInfo {
     ContentKind kind = ContentKind::Other;
     std::string_view boundary;  // kind == Multipart
     std::string_view file_name; // the name the file was sent under; empty when none
+    uint32_t depth = 0;         // 0: a decoder's root; a transform's outputs: its input's + 1
     // Views are valid only while the layer is being begun: whoever keeps them copies them.
 };
 

@@ -44,13 +44,20 @@ void LayerNode::begin(const uint8_t* first, size_t first_len) noexcept {
     // After a lost start the first bytes are not the layer's: no magic is known.
     const std::span<const uint8_t> sniffed =
         gap_before_ > 0 ? std::span<const uint8_t>() : std::span<const uint8_t>(first, first_len);
+    if (info_.depth >= kMaxDepth) {
+        ++ctx_->counters.transforms_refused;
+        return;
+    }
+    // What the transforms are told of their input: their outputs are one level deeper.
+    LayerInfo input = info_;
+    input.depth = info_.depth + 1;
     size_t n = 0;
     for (const TransformRegistration& r : ctx_->registry) {
         if (n == kMaxTransforms) break;
         if (gap_before_ > 0 && r.sniff_bytes > 0) continue;
         if (!r.applies(info_, sniffed)) continue;
         try {
-            transforms_[n] = r.make(*ctx_, info_, id_);
+            transforms_[n] = r.make(*ctx_, input, id_);
             ++n;
         } catch (const std::bad_alloc&) {
             ++ctx_->counters.transforms_refused;

@@ -8,8 +8,8 @@
 // them, the first bytes: up to kMaxSniffBytes are held until known). Only a layer the sink
 // accepted is routed further: a refused layer's bytes are counted by the sink, and nothing is
 // decoded beneath it, so the tree's depth is bounded by the open-layer bound
-// (inspection-max-layers). A hole before the first byte is told to the layer and to its
-// transforms when it begins (magic bytes are then unknown: only registrations that need none
+// (inspection-max-layers; kMaxDepth besides). A hole before the first byte is told to the layer and
+// to its transforms when it begins (magic bytes are then unknown: only registrations that need none
 // apply).
 //
 // Thread: the worker owning the decoder. noexcept; prepare() copies the strings it keeps and
@@ -29,6 +29,11 @@ class LayerNode {
   public:
     static constexpr uint32_t kMaxSniffBytes = 16;
     static constexpr size_t kMaxTransforms = 2; // a layer is read by at most this many
+    // Layers deeper than this are not routed further (counted in transforms_refused). Each
+    // level holds an open layer, so inspection-max-layers (at most 64) bounds the tree first;
+    // this guards a sink that refuses nothing (tests, benchmarks) against a format that
+    // contains itself.
+    static constexpr uint32_t kMaxDepth = 64;
 
     LayerNode() = default;
     ~LayerNode();

@@ -26,7 +26,7 @@ const char* partType(LayerFamily family, MimeEncoding encoding) noexcept {
 class MimeTransform final : public Transform, MimeHandler {
   public:
     MimeTransform(TransformContext& ctx, const LayerInfo& layer, LayerId parent)
-        : ctx_(ctx), family_(layer.family), parent_(parent),
+        : ctx_(ctx), family_(layer.family), parent_(parent), depth_(layer.depth),
           parser_(layer.kind == ContentKind::Multipart ? MimeParser(ctx.limits.mime, layer.boundary)
                                                        : MimeParser(ctx.limits.mime)) {}
 
@@ -66,6 +66,7 @@ class MimeTransform final : public Transform, MimeHandler {
             info.type = partType(family_, encoding);
             info.family = family_;
             info.file_name = parser_.part().file_name;
+            info.depth = depth_;
             part_.prepare(ctx_, info, parent_);
             ++ctx_.counters.mime_parts;
         }
@@ -88,6 +89,7 @@ class MimeTransform final : public Transform, MimeHandler {
     TransformContext& ctx_;
     const LayerFamily family_;
     const LayerId parent_;
+    const uint32_t depth_; // of the part layers
     MimeParser parser_;
     LayerNode part_; // the leaf part being decoded
     bool done_ = false;

@@ -74,7 +74,8 @@ struct TransformRegistration {
     // Whether the transform applies to a layer with this info and first bytes. `first` holds
     // min(sniff_bytes, layer length) bytes (fewer only when the layer is that short).
     bool (*applies)(const LayerInfo& layer, std::span<const uint8_t> first) noexcept;
-    // The transform reading the layer `parent` (of info `layer`). May throw std::bad_alloc.
+    // The transform reading the layer `parent` (of info `layer`, whose depth is already that of
+    // the transform's outputs: they copy it). May throw std::bad_alloc.
     std::unique_ptr<Transform> (*make)(TransformContext& ctx, const LayerInfo& layer,
                                        LayerId parent);
     // Bytes of the layer's start `applies` needs to see (magic bytes); 0 for none.

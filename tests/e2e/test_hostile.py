@@ -653,6 +653,7 @@ class bad_input(unittest.TestCase):
             ("smtp:\n  max-header-bytes: 1023\n", 2), ("smtp:\n  max-mime-depth: 0\n", 2),
             ("smtp:\n  max-mime-depth: 65\n", 2), ("smtp:\n  max-lines: 1\n", 2),
             ("http:\n  max-part-header-bytes: 1023\n", 2),
+            ("http:\n  max-multipart-depth: 0\n", 2), ("http:\n  max-multipart-depth: 65\n", 2),
             ("http:\n  max-trailer-bytes: 16777217\n", 2),
             ("http:\n  max-pending-requests: 0\n", 2),
             ("http:\n  max-pending-requests: 1025\n", 2),

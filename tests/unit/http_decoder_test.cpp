@@ -218,6 +218,28 @@ TEST(HttpDecoder, HeaderTooLarge) {
     EXPECT_EQ(ok.counters.messages, 1u);
 }
 
+// http.max-multipart-depth: a multipart nested in a form-data part is split when the bound
+// allows two levels; at 1 it is decoded as one part, boundaries and all, and counted.
+TEST(HttpDecoder, MultipartDepthBoundIsCounted) {
+    const std::string body = "--A\r\nContent-Type: multipart/mixed; boundary=I\r\n\r\n"
+                             "--I\r\n\r\ninner\r\n--I--\r\n--A--\r\n";
+    const auto run = [&](uint32_t depth) {
+        HttpDecoderLimits limits;
+        limits.max_multipart_depth = depth;
+        return request("POST /up HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=A\r\n"
+                       "Content-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n" + body,
+                       limits);
+    };
+    const auto split = run(2), flat = run(1);
+    EXPECT_EQ(split.counters.multipart_too_deep, 0u);
+    EXPECT_EQ(split.layers.back(),
+              std::make_pair(std::string("http.request.body.multipart"), std::string("inner")));
+    EXPECT_EQ(flat.counters.multipart_too_deep, 1u);
+    EXPECT_EQ(flat.layers.back(), std::make_pair(std::string("http.request.body.multipart"),
+                                                 std::string("--I\r\n\r\ninner\r\n--I--")));
+}
+
 // http.max-part-header-bytes bounds a part's header fields (the blank line after them not
 // counted): past it the fields are ignored and counted, and the part is still decoded.
 TEST(HttpDecoder, PartHeaderBoundIsCounted) {
