@@ -32,9 +32,14 @@ class DecodedLayerSink {
 
 // A protocol decoder of one direction's reassembled stream (HTTP, SMTP): fed the stream's bytes
 // in order, it writes what it decodes into a DecodedLayerSink.
+// Which decoder a StreamDecoder is: the session pairs directions by it (an HTTP response decoder
+// needs the requests' companion; an SMTP client decoder the replies').
+enum class DecoderKind : uint8_t { Http, SmtpClient, SmtpReplies };
+
 class StreamDecoder {
   public:
     virtual ~StreamDecoder() = default;
+    virtual DecoderKind kind() const noexcept = 0;
     virtual void onData(const uint8_t* data, uint32_t len, DecodedLayerSink& sink) noexcept = 0;
     // `missing` (> 0) bytes of the stream were lost. The decoder resynchronises where its
     // framing allows (a known body length, the next message or MIME boundary), else it stops.

@@ -172,17 +172,20 @@ void InspectionSession::sniff(Direction d, ScanContext& ctx, const uint8_t* data
 // this one's decoder goes when this one did not get the decoder it was parsed for. HTTP
 // requests are remembered for a response decoder; SMTP replies are read for a client decoder.
 void InspectionSession::afterSniff(Direction d) noexcept {
+    const auto isA = [](const DirectionState& state, DecoderKind kind) {
+        return state.decoder && state.decoder->kind() == kind;
+    };
     DirectionState& dir = dir_[index(d)];
     DirectionState& other = dir_[1 - index(d)];
     if (d == Direction::kToClient) {
-        if (dynamic_cast<HttpDecoder*>(dir.decoder.get())) return;
+        if (isA(dir, DecoderKind::Http)) return;
         http_pairing_.unread = true; // no response decoder: requests need not be remembered
-        if (other.companion && dynamic_cast<HttpDecoder*>(other.decoder.get())) dropDecoder(other);
+        if (other.companion && isA(other, DecoderKind::Http)) dropDecoder(other);
     } else {
-        if (dynamic_cast<SmtpDecoder*>(dir.decoder.get())) return;
+        if (isA(dir, DecoderKind::SmtpClient)) return;
         // Not an SMTP client after all (an FTP client under a "220" banner...): the server's
         // lines answer nothing the sensor decodes.
-        if (dynamic_cast<SmtpReplyDecoder*>(other.decoder.get())) dropDecoder(other);
+        if (isA(other, DecoderKind::SmtpReplies)) dropDecoder(other);
     }
 }
 

@@ -157,6 +157,7 @@ class HttpDecoder final : public StreamDecoder {
     void onEnd(DecodedLayerSink& sink) noexcept override;
 
     bool stopped() const noexcept override;
+    DecoderKind kind() const noexcept override { return DecoderKind::Http; }
 
   private:
     struct Impl;

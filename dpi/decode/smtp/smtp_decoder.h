@@ -131,6 +131,7 @@ class SmtpDecoder final : public StreamDecoder {
     void onGap(uint64_t missing, DecodedLayerSink& sink) noexcept override;
     void onEnd(DecodedLayerSink& sink) noexcept override;
     bool stopped() const noexcept override;
+    DecoderKind kind() const noexcept override { return DecoderKind::SmtpClient; }
 
   private:
     struct Impl;
@@ -155,6 +156,7 @@ class SmtpReplyDecoder final : public StreamDecoder {
     void onGap(uint64_t missing, DecodedLayerSink& sink) noexcept override;
     void onEnd(DecodedLayerSink& sink) noexcept override;
     bool stopped() const noexcept override { return stopped_; }
+    DecoderKind kind() const noexcept override { return DecoderKind::SmtpReplies; }
 
   private:
     void lineHead() noexcept;
