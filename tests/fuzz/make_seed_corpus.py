@@ -26,7 +26,7 @@ import sys
 import urllib.parse
 import zlib
 from collections import OrderedDict
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -423,6 +423,79 @@ def add_synthetic(corpus: Corpus) -> None:
                seg(0x21, 0, 10, 900))
 
 
+def smtp_script(steps: List[Tuple[int, Union[bytes, int]]]) -> bytes:
+    """smtp_decoder_fuzz.cpp script mode (mode bit 4): after the header, steps [op][n: 2], data
+    steps followed by their n bytes: op 0 client bytes, 2 server bytes (given as bytes); op 1 / 3
+    a gap of n + 1 bytes in the client's / server's stream (given as its length)."""
+    out = b"\x10" + SPLIT_SEED + u16(0)
+    for op, data in steps:
+        if isinstance(data, int):
+            assert op in (1, 3) and 1 <= data <= 0x10000, "a gap is 1..65536 bytes"
+            out += bytes([op]) + u16(data - 1)
+        else:
+            assert op in (0, 2) and len(data) <= 0xFFFF, "a data step carries 0..65535 bytes"
+            out += bytes([op]) + u16(len(data)) + data
+    return out
+
+
+def add_smtp_script_seeds(corpus: Corpus) -> None:
+    """Both directions of whole SMTP dialogues for smtp_decoder_fuzz's script mode, where the
+    server's replies (SmtpReplyDecoder) decide what the client's bytes are."""
+    def client(text: bytes) -> Tuple[int, bytes]:
+        return 0, text
+
+    def server(text: bytes) -> Tuple[int, bytes]:
+        return 2, text
+
+    banner = server(b"220 mx.partner.example ESMTP Postfix\r\n")
+    envelope = [client(b"MAIL FROM:<alice@corp.example>\r\n"), server(b"250 2.1.0 Ok\r\n"),
+                client(b"RCPT TO:<bob@partner.example>\r\n"), server(b"250 2.1.5 Ok\r\n")]
+    quit_ = [client(b"QUIT\r\n"), server(b"221 2.0.0 Bye\r\n")]
+    attachment = base64.encodebytes(TEXT)  # 76-column lines
+    message = (b"From: alice@corp.example\r\nTo: bob@partner.example\r\nSubject: plan\r\n"
+               b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+               b"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee attached\r\n"
+               b"..a dot-stuffed line\r\n"
+               b"--b1\r\nContent-Type: application/octet-stream; name=\"plan.txt\"\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\n" +
+               attachment.replace(b"\n", b"\r\n") + b"--b1--\r\n")
+    half = len(message) // 2
+
+    # DATA with a base64 MIME part, the message in two client steps.
+    before = [banner, client(b"EHLO ws01.corp.example\r\n"),
+              server(b"250-mx.partner.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
+                     b"250 SIZE 10240000\r\n")] + envelope + [
+        client(b"DATA\r\n"), server(b"354 End data with <CR><LF>.<CR><LF>\r\n")]
+    after = [server(b"250 2.0.0 Ok: queued as 4Xk2\r\n")] + quit_
+    corpus.add("smtp_decoder_fuzz", smtp_script(
+        before + [client(message[:half]), client(message[half:] + b".\r\n")] + after))
+
+    # The same with 100 bytes of the attachment lost in the client's stream: resync.
+    lost_at = message.index(b"base64\r\n\r\n") + 200
+    corpus.add("smtp_decoder_fuzz", smtp_script(
+        before + [client(message[:lost_at]), (1, 100),
+                  client(message[lost_at + 100:] + b".\r\n")] + after))
+
+    # BDAT (CHUNKING): the message in two chunks, the second LAST.
+    chunk1, chunk2 = message[:half], message[half:]
+    corpus.add("smtp_decoder_fuzz", smtp_script(
+        [banner, client(b"EHLO ws01.corp.example\r\n"),
+         server(b"250-mx.partner.example\r\n250-CHUNKING\r\n250 BINARYMIME\r\n")] + envelope +
+        [client(b"BDAT %d\r\n" % len(chunk1) + chunk1),
+         server(b"250 2.0.0 %d octets received\r\n" % len(chunk1)),
+         client(b"BDAT %d LAST\r\n" % len(chunk2) + chunk2),
+         server(b"250 2.0.0 Ok: queued as 4Xk3\r\n")] + quit_))
+
+    # STARTTLS refused with 454: the session goes on in clear text and is decoded.
+    corpus.add("smtp_decoder_fuzz", smtp_script(
+        [banner, client(b"EHLO ws01.corp.example\r\n"),
+         server(b"250-mx.partner.example\r\n250-PIPELINING\r\n250 STARTTLS\r\n"),
+         client(b"STARTTLS\r\n"), server(b"454 4.7.0 TLS not available due to local problem\r\n")]
+        + envelope + [client(b"DATA\r\n"), server(b"354 go ahead\r\n"),
+                      client(message + b".\r\n"), server(b"250 2.0.0 Ok: queued as 4Xk4\r\n")]
+        + quit_))
+
+
 def spool_record(key: bytes, payload: bytes, origin_us: int) -> bytes:
     """One record in the segment format of export/disk_spool.h."""
     fields = struct.pack("<IIq", len(key), len(payload), origin_us)
@@ -474,6 +547,7 @@ def main(argv: List[str]) -> int:
         return 2
     corpus = Corpus()
     add_synthetic(corpus)
+    add_smtp_script_seeds(corpus)
     add_spool_seeds(corpus)
     add_rule_seeds(corpus)
     captures = generated_captures()
