@@ -13,11 +13,14 @@ namespace egressmon::rules {
 
 struct MatchEvent {
     unsigned pattern_id; // index into RuleSet::patterns()
-    uint64_t from;       // start offset in the stream (exact for keywords and SOM patterns)
-    uint64_t to;         // end offset (one past the last byte)
+    // Start offset: exact only for patterns compiled with start-of-match (regexes, validated
+    // rules); for plain keywords it is the stream's base, and the caller takes end - length.
+    uint64_t from;
+    uint64_t to; // end offset (one past the last byte)
 };
 
-// Receives matches; return false to stop scanning this call's data.
+// Receives matches. Returning false stops the stream for good (Hyperscan reports nothing more on
+// it until a reset), not just this call's data; no caller does today.
 class MatchHandler {
   public:
     virtual ~MatchHandler() = default;
