@@ -34,12 +34,7 @@ class InflateTransform final : public Transform, InflateOutput {
 
     void feed(const uint8_t* data, size_t len) noexcept override {
         if (done_) return;
-        Inflater::Status status = Inflater::Status::Error;
-        try {
-            status = inflater_.feed(data, len, *this);
-        } catch (const std::bad_alloc&) {
-            ++ctx_.counters.transforms_refused;
-        }
+        const Inflater::Status status = inflater_.feed(data, len, *this);
         if (status != Inflater::Status::Bomb && status != Inflater::Status::Error) return;
         if (status == Inflater::Status::Bomb) {
             ++ctx_.counters.decompression_bombs;
@@ -51,7 +46,8 @@ class InflateTransform final : public Transform, InflateOutput {
         output_.finish(); // what was inflated is good: flushed
     }
     void gap(uint64_t) noexcept override {
-        if (done_) return;
+        // After the compressed stream's end nothing decompressed is lost: the layer stays.
+        if (done_ || inflater_.status() != Inflater::Status::Active) return;
         done_ = true;
         ++ctx_.counters.gap_cut_layers;
         output_.abort();

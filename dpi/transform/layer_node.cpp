@@ -56,6 +56,10 @@ void LayerNode::begin(const uint8_t* first, size_t first_len) noexcept {
         if (n == kMaxTransforms) break;
         if (gap_before_ > 0 && r.sniff_bytes > 0) continue;
         if (!r.applies(info_, sniffed)) continue;
+        if (gap_before_ > 0 && r.needs_start) { // it cannot start mid-stream
+            ++ctx_->counters.gap_cut_layers;
+            continue;
+        }
         try {
             transforms_[n] = r.make(*ctx_, input, id_);
             ++n;

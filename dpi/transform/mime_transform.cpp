@@ -47,33 +47,51 @@ class MimeTransform final : public Transform, MimeHandler {
     void finish() noexcept override {
         if (done_) return;
         done_ = true;
-        parser_.finish(*this);
+        try {
+            parser_.finish(*this); // flushing a held quantum or escape may allocate
+        } catch (const std::bad_alloc&) {
+            ++ctx_.counters.transforms_refused;
+        }
         part_.finish(); // a part that gave no data was never begun: nothing to end
         countBounds();
     }
     void abort() noexcept override {
         if (done_) return;
         done_ = true;
+        aborting_ = true; // the open part is aborted too, not flushed
         parser_.abort(*this);
         part_.abort();
         countBounds();
     }
 
   private:
-    void partData(MimeEncoding encoding, const uint8_t* data, size_t len) override {
-        if (!part_.prepared()) {
-            LayerInfo info;
-            info.type = partType(family_, encoding);
-            info.family = family_;
-            info.file_name = parser_.part().file_name;
-            info.depth = depth_;
-            part_.prepare(ctx_, info, parent_);
-            ++ctx_.counters.mime_parts;
-        }
+    // The part's layer node, prepared on its first byte or hole (a hole before the first byte
+    // is kept until the layer begins, so its offsets count it).
+    void openPart() noexcept {
+        if (part_.prepared()) return;
+        LayerInfo info;
+        info.type = partType(family_, parser_.part().encoding);
+        info.family = family_;
+        info.file_name = parser_.part().file_name;
+        info.depth = depth_;
+        part_.prepare(ctx_, info, parent_);
+        ++ctx_.counters.mime_parts;
+    }
+    void partData(MimeEncoding, const uint8_t* data, size_t len) override {
+        openPart();
         part_.data(data, len);
     }
-    void partGap(uint64_t missing) override { part_.gap(missing); }
-    void partEnd() override { part_.finish(); }
+    void partGap(uint64_t missing) override {
+        openPart();
+        part_.gap(missing);
+    }
+    void partEnd() override {
+        if (aborting_) {
+            part_.abort();
+        } else {
+            part_.finish();
+        }
+    }
 
     // The parser counts its bounds over its life; the context hears each new one once.
     void countBounds() noexcept {
@@ -93,6 +111,7 @@ class MimeTransform final : public Transform, MimeHandler {
     MimeParser parser_;
     LayerNode part_; // the leaf part being decoded
     bool done_ = false;
+    bool aborting_ = false;
     uint64_t header_seen_ = 0, line_seen_ = 0, depth_seen_ = 0;
 };
 

@@ -7,7 +7,7 @@
 //
 // Part layers are named for where they came from: "http.request.body.multipart" for HTTP,
 // "smtp.mime.part" / ".base64" / ".qp" (by transfer encoding) for SMTP. After a hole the parser
-// goes on at the next line (MimeParser::gap): the open part hears the gap.
+// goes on as MimeParser::gap says; the open part hears the gap (also before its first byte).
 //
 // Thread: the worker owning the decoder. Memory: the parser's bounded line and header buffers.
 

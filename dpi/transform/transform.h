@@ -48,7 +48,9 @@ struct TransformCounters {
     uint64_t mime_header_overflows = 0;
     uint64_t mime_line_overflows = 0;
     uint64_t mime_depth_overflows = 0;
-    uint64_t transforms_refused = 0; // no memory for a transform a layer was routed to
+    // A transform not run, or its output cut, for lack of memory; or a layer past
+    // LayerNode::kMaxDepth not routed further.
+    uint64_t transforms_refused = 0;
 };
 
 // Shared by every node and transform of one decoder.
@@ -72,7 +74,8 @@ class Transform {
 struct TransformRegistration {
     const char* name;
     // Whether the transform applies to a layer with this info and first bytes. `first` holds
-    // min(sniff_bytes, layer length) bytes (fewer only when the layer is that short).
+    // min(sniff_bytes, layer length) bytes: fewer when the layer is that short or a hole cut
+    // the held start, none when the start itself was lost.
     bool (*applies)(const LayerInfo& layer, std::span<const uint8_t> first) noexcept;
     // The transform reading the layer `parent` (of info `layer`, whose depth is already that of
     // the transform's outputs: they copy it). May throw std::bad_alloc.
@@ -80,6 +83,9 @@ struct TransformRegistration {
                                        LayerId parent);
     // Bytes of the layer's start `applies` needs to see (magic bytes); 0 for none.
     uint32_t sniff_bytes = 0;
+    // The transform cannot start anywhere but at the layer's first byte (a compressed stream):
+    // when that was lost it is not made, and the layer counts in gap_cut_layers instead.
+    bool needs_start = false;
 };
 
 } // namespace egressmon::dpi

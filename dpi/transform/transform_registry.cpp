@@ -11,7 +11,7 @@ namespace {
 // Inflate first: form and MIME content is read from the decompressed layer it opens (whose
 // coding is identity), never from the compressed bytes.
 constexpr TransformRegistration kBuiltin[] = {
-    {"inflate", inflateApplies, makeInflateTransform},
+    {"inflate", inflateApplies, makeInflateTransform, 0, /*needs_start=*/true},
     {"form", formApplies, makeFormTransform},
     {"mime", mimeApplies, makeMimeTransform},
 };

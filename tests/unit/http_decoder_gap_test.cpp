@@ -185,6 +185,19 @@ TEST(HttpDecoderGap, MultipartBase64PartGoesOnAfterAHoleThenPartTwoDecoded) {
     EXPECT_EQ(r.counters.gap_cut_layers, 0u);
 }
 
+// A hole right after a part's headers, before its first byte: the part's layer begins with it,
+// so its offsets count the lost bytes.
+TEST(HttpDecoderGap, HoleBeforeAPartsFirstByteIsToldToThePart) {
+    const std::string before = "--B\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n";
+    const std::string after = "rest\r\n--B--\r\n";
+    const auto r = decodeWithGaps(
+        {{kMultipartHead + std::to_string(before.size() + 4 + after.size()) + "\r\n\r\n" + before,
+          4},
+         {after}});
+    EXPECT_EQ(r.layers, L({{"http.request.body", before + "<gap 4>" + after},
+                           {"http.request.body.multipart", "<gap 4>rest"}}));
+}
+
 TEST(HttpDecoderGap, ResponseHoleResyncsAtTheNextStatusLine) {
     const auto r = decodeWithGaps({{"HTTP/1.1 200 OK\r\nContent-Le", 40},
                                    {"xt\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"}},

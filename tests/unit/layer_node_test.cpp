@@ -193,6 +193,51 @@ TEST(LayerNode, SelfContainingFormatStopsAtTheDepthCap) {
     EXPECT_EQ(t.sink.openCount(), 0u);
 }
 
+LayerInfo gzipBody() {
+    LayerInfo info;
+    info.type = "http.request.body";
+    info.family = LayerFamily::HttpRequest;
+    info.coding = ContentCoding::Gzip;
+    return info;
+}
+
+// A compressed stream whose start was lost cannot be inflated: no inflater is started (none
+// counted as decompressed), the layer counts as cut by the hole.
+TEST(LayerNode, CompressedLayerWithALostStartIsNotInflated) {
+    test::RecordingSink sink;
+    TransformContext ctx;
+    ctx.registry = builtinTransforms();
+    ctx.sink = &sink;
+    LayerNode root;
+    root.prepare(ctx, gzipBody(), kNoLayer);
+    root.gap(10);
+    const std::string rest = test::gzip("TOP SECRET").substr(10);
+    root.data(test::u8(rest), rest.size());
+    root.finish();
+    EXPECT_EQ(sink.layers.size(), 1u);
+    EXPECT_EQ(ctx.counters.inflated_layers, 0u);
+    EXPECT_EQ(ctx.counters.gap_cut_layers, 1u);
+}
+
+// A hole after the compressed stream has ended loses nothing decompressed: the inflated layer
+// stays whole and nothing is counted as cut.
+TEST(LayerNode, HoleAfterTheCompressedStreamEndsCutsNothing) {
+    test::RecordingSink sink;
+    TransformContext ctx;
+    ctx.registry = builtinTransforms();
+    ctx.sink = &sink;
+    LayerNode root;
+    root.prepare(ctx, gzipBody(), kNoLayer);
+    const std::string gz = test::gzip("TOP SECRET") + "trailing";
+    root.data(test::u8(gz), gz.size());
+    root.gap(3);
+    root.finish();
+    ASSERT_EQ(sink.layers.size(), 2u);
+    EXPECT_EQ(sink.layers[1].second, "TOP SECRET");
+    EXPECT_EQ(ctx.counters.gap_cut_layers, 0u);
+    EXPECT_EQ(ctx.counters.inflated_layers, 1u);
+}
+
 // The built-in registry, three levels deep: a gzip-coded multipart/form-data request body is
 // inflated, the inflated layer split into parts, each part a layer of its own with its file
 // name; each layer's parent is the one it was decoded from.

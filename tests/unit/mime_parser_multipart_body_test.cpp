@@ -184,6 +184,25 @@ TEST(MimeParserMultipartBody, GapInPartHeadersDropsTheCutFieldAndGoesOn) {
               "[kept][two]");
 }
 
+// A hole that cuts a part's header section and ends at a line start: the delimiter right after
+// it is recognised, so the next part is read with its own headers (not the cut part's encoding
+// and file name).
+TEST(MimeParserMultipartBody, DelimiterRightAfterAHoleInPartHeaders) {
+    std::vector<std::string> names;
+    MimeParser p(limits(), "B");
+    Parts h;
+    h.parser = &p;
+    const std::string before = "--B\r\nContent-Transfer-Encoding: base64\r\n"
+                               "Content-Disposition: form-data; filename=\"old.bin\"\r\nX-Cut: ab";
+    const std::string after = "--B\r\n\r\nplain secret text\r\n--B--\r\n";
+    p.feed(test::u8(before), before.size(), h);
+    p.gap(9, h);
+    p.feed(test::u8(after), after.size(), h);
+    p.finish(h);
+    EXPECT_EQ(h.out, "[plain secret text]");
+    EXPECT_EQ(h.names, (std::vector<std::string>{""}));
+}
+
 // A hole between parts (in the preamble): the delimiter after it is found.
 TEST(MimeParserMultipartBody, GapInThePreambleThenTheFirstPart) {
     EXPECT_EQ(parseWithGap("preamble", 4, "more\r\n--B\r\n\r\none\r\n--B--", "B"), "[one]");

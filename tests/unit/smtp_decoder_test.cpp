@@ -59,6 +59,29 @@ namespace {
 using test::Layers;
 using test::runSmtp;
 
+// The message is the root of its layer tree: each MIME part's layer names the message layer as
+// its parent and carries the part's file name; an empty message gives no layer.
+TEST(SmtpDecoderLayers, PartsNameTheirParentAndFile) {
+    const std::string msg =
+        "EHLO x\r\nDATA\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nbody\r\n"
+        "--b\r\nContent-Disposition: attachment; filename=\"plan.txt\"\r\n\r\nsecret\r\n--b--\r\n"
+        ".\r\nDATA\r\n.\r\n";
+    test::RecordingSink sink;
+    SmtpDecoderCounters counters;
+    SmtpDecoder d(SmtpDecoderLimits(), counters);
+    d.onData(test::u8(msg), static_cast<uint32_t>(msg.size()), sink);
+    d.onEnd(sink);
+    ASSERT_EQ(sink.layers.size(), 3u); // the second, empty message opened none
+    EXPECT_EQ(sink.layers[0].first, "smtp.data");
+    EXPECT_EQ(sink.layers[1], std::make_pair(std::string("smtp.mime.part"), std::string("body")));
+    EXPECT_EQ(sink.layers[2], std::make_pair(std::string("smtp.mime.part"), std::string("secret")));
+    EXPECT_EQ(sink.parentIndex(1), 0);
+    EXPECT_EQ(sink.parentIndex(2), 0);
+    EXPECT_EQ(sink.file_names, (std::vector<std::string>{"", "", "plan.txt"}));
+    EXPECT_EQ(counters.messages, 2u);
+    EXPECT_EQ(sink.openCount(), 0u);
+}
+
 const char kAttachmentBytes[] = "SECRET attachment data\0\x01\xff tail";
 const std::string kAttachment(kAttachmentBytes, sizeof kAttachmentBytes - 1);
 

@@ -19,7 +19,9 @@ HttpBodyDecoder::HttpBodyDecoder(bool request, const HttpDecoderLimits& limits,
     transforms_.registry = builtinTransforms();
 }
 
-void HttpBodyDecoder::start(const HttpHead& head) noexcept {
+void HttpBodyDecoder::start(const HttpHead& head, DecodedLayerSink& sink) noexcept {
+    transforms_.sink = &sink; // a body still open (there is none in practice) ends through it
+    counted_ = false;
     LayerInfo info;
     info.type = request_ ? "http.request.body" : "http.response.body";
     info.family = request_ ? LayerFamily::HttpRequest : LayerFamily::HttpResponse;
@@ -33,7 +35,8 @@ void HttpBodyDecoder::start(const HttpHead& head) noexcept {
 void HttpBodyDecoder::data(const uint8_t* data, size_t len, DecodedLayerSink& sink) noexcept {
     if (!body_.prepared() || len == 0) return;
     transforms_.sink = &sink;
-    if (!body_.begun()) ++counters_.bodies;
+    if (!counted_) ++counters_.bodies;
+    counted_ = true;
     for (size_t off = 0; off < len; off += kSlice)
         body_.data(data + off, std::min(kSlice, len - off));
     fold();

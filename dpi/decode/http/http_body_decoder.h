@@ -11,8 +11,8 @@
 //
 // Each layer begins on its first byte, so empty bodies and parts give no layer. A hole in the
 // body goes to the tree: the body layer takes it and goes on; a decompressed layer ends
-// (gap_cut_layers); form and multipart decoding go on after it (the MIME parser at the next
-// line). The transforms' counts are folded into HttpDecoderCounters after every call.
+// (gap_cut_layers); form and multipart decoding go on after it (see MimeParser::gap). The
+// transforms' counts are folded into HttpDecoderCounters after every call.
 //
 // Thread: owned by one HttpDecoder. Memory: the inflater (~44 KiB) only while a compressed body
 // is open; the MIME parser's bounded buffers while a multipart body is.
@@ -39,7 +39,7 @@ class HttpBodyDecoder final {
     HttpBodyDecoder& operator=(const HttpBodyDecoder&) = delete;
 
     // A new body: `head` gives coding, content type and boundary (copied as needed).
-    void start(const HttpHead& head) noexcept;
+    void start(const HttpHead& head, DecodedLayerSink& sink) noexcept;
     void data(const uint8_t* data, size_t len, DecodedLayerSink& sink) noexcept;
     // The body ended (complete, or truncated by the end of the stream): flush and end layers.
     void finish(DecodedLayerSink& sink) noexcept;
@@ -55,6 +55,7 @@ class HttpBodyDecoder final {
     HttpDecoderCounters& counters_;
     TransformContext transforms_;
     LayerNode body_;
+    bool counted_ = false; // the body is in `bodies`
 };
 
 } // namespace egressmon::dpi

@@ -312,7 +312,7 @@ void HttpDecoder::Impl::startMessage(DecodedLayerSink& sink) {
     if (has_body) {
         if (mode == HttpBodyFramer::Mode::Chunked && decode_) ++counters_.chunked_bodies;
         framer_.start(mode, h.content_length);
-        if (decode_) body_.start(h);
+        if (decode_) body_.start(h, sink);
         state_ = State::Body;
     }
     head_.clear();

@@ -66,7 +66,9 @@ struct HttpDecoderLimits {
       counter::series("chunked_body"))                                                             \
     X(decompressed_bodies, "bodies", "Bodies decompressed (gzip, deflate)",                        \
       counter::series("decompressed_body"))                                                        \
-    X(multipart_parts, "parts", "multipart/form-data parts decoded",                               \
+    X(multipart_parts, "parts",                                                                    \
+      "multipart/form-data parts decoded (parts with content or a hole; empty fields not "         \
+      "counted)",                                                                                  \
       counter::series("multipart_part"))                                                           \
     X(header_too_large, "headers",                                                                 \
       "Header sections over the size bound (decoding stopped for the direction)",                  \
@@ -106,8 +108,9 @@ struct HttpDecoderLimits {
     X(gap_cut_layers, "layers", "Decoded layers a hole ended early (gzip/deflate bodies)",         \
       counter::series("gap_cut_layer"))                                                            \
     X(transforms_refused, "transforms",                                                            \
-      "Content transforms (inflate, form, MIME) not run for lack of memory (their input layer "    \
-      "is still scanned)",                                                                         \
+      "Content transforms (inflate, form, MIME) not run or cut for lack of memory, or layers "     \
+      "past "                                                                                      \
+      "the nesting cap of 64 not decoded further (their input layer is still scanned)",            \
       counter::series("transform_refused"))                                                        \
     /* one X(...) per counter, above this line */
 

@@ -11,7 +11,7 @@ const uint8_t kCrLf[] = {'\r', '\n'};
 } // namespace
 
 MimeParser::MimeParser(const MimeLimits& limits, std::string_view boundary)
-    : limits_(limits), mode_(Mode::Skip), top_(false) {
+    : limits_(clamped(limits)), mode_(Mode::Skip), top_(false) {
     frames_.push_back("--" + std::string(boundary));
 }
 
@@ -85,6 +85,21 @@ int MimeParser::delimiterIn(std::string_view line) const noexcept {
 void MimeParser::headerLine(MimeHandler& h) {
     std::string_view line = line_;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (after_gap_) { // the first line after a hole: a delimiter, or the rest of a cut field
+        after_gap_ = false;
+        const int k = delimiterIn(line);
+        if (k >= 0) {
+            const bool closing = line.substr(frames_[static_cast<size_t>(k)].size(), 2) == "--";
+            line_.clear();
+            delimiter(static_cast<size_t>(k), closing, h);
+            return;
+        }
+        // Else it is taken for the rest of the line the hole cut (even when empty: the usual
+        // case is a hole inside a line), not applied as a field.
+        line_.clear();
+        line_bound_.reset();
+        return;
+    }
     if (line.empty()) {
         endHeaders();
         return;
@@ -175,11 +190,22 @@ size_t MimeParser::feedBody(const uint8_t* data, size_t len, MimeHandler& h) {
     size_t i = 0;
     while (i < len) {
         if (line_state_ == Line::Start) {
-            hold_.push_back(static_cast<char>(data[i]));
+            // The frames whose delimiter the held line start still matches: each byte is
+            // compared once per candidate (an attacker picks the boundaries and the nesting, so
+            // re-comparing the whole held prefix per byte would be quadratic).
+            if (hold_.empty()) candidates_ = allFrames();
+            const size_t at = hold_.size();
+            const char c = static_cast<char>(data[i]);
+            hold_.push_back(c);
             bool prefix = false;
             for (size_t k = frames_.size(); k-- > 0;) {
+                const uint64_t bit = uint64_t{1} << k;
+                if ((candidates_ & bit) == 0) continue;
                 const std::string& d = frames_[k];
-                if (d.size() < hold_.size() || d.compare(0, hold_.size(), hold_) != 0) continue;
+                if (d.size() <= at || d[at] != c) {
+                    candidates_ &= ~bit;
+                    continue;
+                }
                 if (d.size() == hold_.size()) { // held until the next byte confirms it
                     delim_frame_ = k;
                     line_state_ = Line::DelimTail;
@@ -300,6 +326,8 @@ void MimeParser::gap(uint64_t missing, MimeHandler& h) {
         line_bound_.reset();
         field_.clear();
         field_overflow_ = false;
+        after_gap_ = true; // the line after the hole may be a delimiter
+        line_state_ = Line::Start;
         break;
     case Mode::Leaf:
         h.partGap(missing);

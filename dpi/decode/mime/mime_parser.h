@@ -7,8 +7,8 @@
 // interpreted when complete. In a body a line start holds its first bytes while they can still
 // be "--boundary" of an open multipart (innermost first), and the line terminator before it is
 // held too, since it belongs to a following delimiter; everything else is passed on at once.
-// So at most one boundary plus CRLF is ever held, whatever the split of the input. After a gap
-// the rest of the cut line is skipped (Line::Rest) and parsing goes on from the next line.
+// So at most one boundary plus CRLF is ever held, whatever the split of the input; each held
+// byte is compared once per open multipart still matching. What a gap does: see gap().
 //
 // A message that is not multipart with an identity encoding gives no leaf (its bytes are the
 // message itself). Known limit: where one open boundary is a prefix of another, a line is taken
@@ -53,7 +53,7 @@ struct MimeLimits {
 class MimeParser {
   public:
     // A message: its header section comes first (SMTP DATA, message/rfc822).
-    explicit MimeParser(const MimeLimits& limits) : limits_(limits) {}
+    explicit MimeParser(const MimeLimits& limits) : limits_(clamped(limits)) {}
     // The body of a multipart entity whose headers were read elsewhere (an HTTP
     // multipart/form-data body: the HTTP headers gave the boundary): parsing starts in its
     // preamble, and the body may begin with the first delimiter line.
@@ -71,8 +71,9 @@ class MimeParser {
     // content (a cut escape is dropped), while a base64 leaf and a preamble or epilogue skip the
     // rest of the cut line (base64 drops its partial quantum: lines of whole quanta decode on
     // their own). In a header section the field being read and the rest of the cut line are
-    // dropped and the section goes on. An open leaf hears partGap. Delimiter lines are
-    // recognised again, so the next part is decoded normally. Counted in gaps().
+    // dropped (that line may also be a delimiter) and the section goes on. An open leaf hears
+    // partGap. Delimiter lines are recognised again, so the next part is decoded normally. Counted
+    // in gaps().
     void gap(uint64_t missing, MimeHandler& h);
     uint64_t gaps() const noexcept { return gaps_; }
     // Header fields past max_header_bytes were ignored (counted once per section).
@@ -85,6 +86,11 @@ class MimeParser {
     const MimeEntityInfo& part() const noexcept { return info_; }
 
   private:
+    // At most 64 open multiparts: the delimiter candidates are a 64-bit mask.
+    static MimeLimits clamped(MimeLimits limits) noexcept {
+        if (limits.max_depth > 64) limits.max_depth = 64;
+        return limits;
+    }
     enum class Mode : uint8_t { Headers, Leaf, Skip, Done };
     enum class Line : uint8_t { Start, Inside, DelimTail, DelimDash, Rest };
 
@@ -121,7 +127,11 @@ class MimeParser {
     std::string hold_;    // line start that may be a delimiter
     uint8_t eol_len_ = 0; // held terminator of the previous line: 0, 1 ("\n") or 2 ("\r\n")
     bool cr_held_ = false;
-    bool after_gap_ = false; // at the first byte after a hole, taken as a possible line start
+    bool after_gap_ = false;  // at the first byte after a hole, taken as a possible line start
+    uint64_t candidates_ = 0; // frames whose delimiter the held line start still matches
+    uint64_t allFrames() const noexcept {
+        return frames_.size() >= 64 ? ~uint64_t{0} : (uint64_t{1} << frames_.size()) - 1;
+    }
     // Leaf decoding.
     Base64Decoder base64_;
     QuotedPrintableDecoder qp_;

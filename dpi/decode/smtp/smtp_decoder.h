@@ -85,8 +85,9 @@ struct SmtpDecoderLimits {
       "Server bytes that are not SMTP replies (the reply reader stopped)",                         \
       counter::series("reply_error"))                                                              \
     X(transforms_refused, "transforms",                                                            \
-      "Content transforms (inflate, form, MIME) not run for lack of memory (their input layer "    \
-      "is still scanned)",                                                                         \
+      "Content transforms (inflate, form, MIME) not run or cut for lack of memory, or layers "     \
+      "past "                                                                                      \
+      "the nesting cap of 64 not decoded further (their input layer is still scanned)",            \
       counter::series("transform_refused"))                                                        \
     /* one X(...) per counter, above this line */
 
