@@ -184,6 +184,26 @@ TEST(MimeParserMultipartBody, GapInPartHeadersDropsTheCutFieldAndGoesOn) {
               "[kept][two]");
 }
 
+// A line after a hole that starts like a delimiter but is not one ("--B" then more) is, in a
+// base64 part, the rest of a cut line like any other: skipped, whatever the split of the input
+// (a fuzzer found the split-dependent case).
+TEST(MimeParserMultipartBody, DelimiterLookalikeAfterAHoleInABase64PartIsSkipped) {
+    const std::string head = "--B\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+    const std::string after = "--BZGeh\r\nU2VjcmV0\r\n--B--";
+    EXPECT_EQ(parseWithGap(head, 7, after, "B"), "[<gap 7>Secret]");
+    for (size_t split = 1; split < after.size(); ++split) {
+        MimeParser p(limits(), "B");
+        Parts h;
+        h.parser = &p;
+        p.feed(test::u8(head), head.size(), h);
+        p.gap(7, h);
+        p.feed(test::u8(after), split, h);
+        p.feed(test::u8(after) + split, after.size() - split, h);
+        p.finish(h);
+        EXPECT_EQ(h.out, "[<gap 7>Secret]") << "split at " << split;
+    }
+}
+
 // A hole that cuts a part's header section and ends at a line start: the delimiter right after
 // it is recognised, so the next part is read with its own headers (not the cut part's encoding
 // and file name).

@@ -40,6 +40,14 @@ void MimeParser::feed(const uint8_t* data, size_t len, MimeHandler& h) {
                 continue;
             }
             if (!blank && !(line_state_ == Line::DelimDash && dash)) {
+                if (after_gap_ &&
+                    !(mode_ == Mode::Leaf && info_.encoding != MimeEncoding::Base64)) {
+                    after_gap_ = false; // as for any other line after a hole: skipped
+                    hold_.clear();
+                    line_state_ = Line::Rest;
+                    continue;
+                }
+                after_gap_ = false;
                 flushHeld(h);
                 line_state_ = Line::Inside;
                 continue;
