@@ -12,9 +12,12 @@
 // descriptor follows the data (the sizes were not known when the header was written):
 //   - deflate: the end of the deflate stream ends the data; the descriptor (optional PK\7\8,
 //     crc32, compressed and uncompressed size of 4 bytes, or 8 when the header had the ZIP64
-//     block) is read and checked against what was decoded;
-//   - stored: the data ends at the first PK\7\8 whose crc, compressed and uncompressed sizes
-//     all match the bytes seen so far (up to 24 bytes are held back while they might be one);
+//     block) is read and checked against what was decoded (4 bytes equal to PK\7\8 are taken
+//     as the signature, not as a crc);
+//   - stored: the data ends at the first PK\7\8 whose compressed and uncompressed sizes both
+//     equal the bytes seen so far (up to 24 bytes are held back while they might be one); its
+//     crc32 then says Complete or Corrupt. Past max_entry_bytes the entry ends Bomb and the
+//     walk stops, since scanning on for the descriptor would have no bound;
 //   - encrypted or another method: skipped by the compressed size if the header gives it
 //     anyway (Info-ZIP does for encrypted entries), then the descriptor; with a zero size
 //     nothing tells where the data ends, so the walk stops (counted corrupt).
