@@ -34,8 +34,8 @@ bool Inflater::start(int window_bits) {
 Inflater::Status Inflater::feed(const uint8_t* data, size_t len, InflateOutput& out) {
     if (status_ != Status::Active || len == 0) return status_;
     if (!stream_) {
-        if (format_ == Format::Gzip) {
-            if (!start(15 + 32)) return status_;
+        if (format_ == Format::Gzip || format_ == Format::Raw) {
+            if (!start(format_ == Format::Gzip ? 15 + 32 : -15)) return status_;
         } else {
             if (!have_first_) {
                 first_ = data[0];
@@ -49,6 +49,7 @@ Inflater::Status Inflater::feed(const uint8_t* data, size_t len, InflateOutput& 
                 (cmf & 0x0f) == 8 && (cmf >> 4) <= 7 && (cmf * 256 + flg) % 31 == 0;
             if (!start(zlib_header ? 15 : -15)) return status_;
             run(&first_, 1, out);
+            if (status_ == Status::Finished) tail_ = len; // none of `data` was used
             if (status_ != Status::Active) return status_;
         }
     }
@@ -88,7 +89,11 @@ void Inflater::run(const uint8_t* data, size_t len, InflateOutput& out) {
                 out.inflated(buf, have);
             }
             if (rc == Z_STREAM_END) {
-                status_ = Status::Finished; // trailing bytes after the stream are ignored
+                // Trailing bytes after the stream are ignored here; a caller that frames records
+                // after it reads how many there were. zlib stops exactly after the stream's
+                // last byte (it gives back whole bytes it read ahead).
+                tail_ = z.avail_in + (len - piece);
+                status_ = Status::Finished;
                 return;
             }
             if (rc == Z_BUF_ERROR) break; // no progress possible: needs more input

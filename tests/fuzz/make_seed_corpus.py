@@ -9,7 +9,8 @@ and the DLP golden cases, built in memory with pcapgen), cut into what each targ
 frames for the decoder, fragments for the defragmenter, TCP segments for the reassembler, TCP
 payload streams for the HTTP and SMTP decoders, and the bodies, messages and encodings found
 inside them. Rule files come from rules/*.yaml, spool segments are written here in the format
-of export/disk_spool.h. Each seed starts with the header its target's .cpp documents.
+of export/disk_spool.h, ZIP archives come from tests/gen/zip_files.py. Each seed starts with
+the header its target's .cpp documents.
 
 Bounded so that generation takes seconds: at most MAX_SEEDS seeds per target, MAX_SEED bytes
 each. Standard library only.
@@ -24,6 +25,7 @@ import quopri
 import struct
 import sys
 import urllib.parse
+import zipfile
 import zlib
 from collections import OrderedDict
 from typing import Dict, Iterator, List, Optional, Tuple, Union
@@ -496,6 +498,47 @@ def add_smtp_script_seeds(corpus: Corpus) -> None:
         + quit_))
 
 
+def add_zip_seeds(corpus: Corpus) -> None:
+    """zip_walker_fuzz.cpp: [limits][split seed: 4] then the archive. Every sample of
+    tests/gen/zip_files.py (zipfile's stored, deflated, nested, streamed and ZIP64 archives, a
+    1 MiB bomb, ZipCrypto entries) with roomy limits, then the same with the bounds, a hole or
+    a cut, and a few layouts zipfile does not write."""
+    import zip_files  # noqa: E402 (tests/gen on sys.path)
+
+    roomy = 0x0F  # 10000 entries, 300000 bytes an entry, no ratio, 1024-byte names
+    samples = {name: build() for name, build in zip_files.SAMPLES.items()}
+    for data in samples.values():
+        corpus.add("zip_walker_fuzz", bytes([roomy]) + SPLIT_SEED + data)
+    variants = [
+        (0x1F, "bomb"),  # the ratio bound (10) past 64 KiB
+        (0x0B, "bomb"),  # 100000 bytes an entry
+        (0x0C, "streamed"),  # one entry, then the bound stops the walk
+        (0x21, "deflated"),  # 4-byte names, 3 entries
+        (0x4F, "nested"),  # given up: abort()
+        (0x8F, "streamed"),  # a hole (from the split seed)
+        (0x8F, "stored"),
+        (0x8F, "encrypted_descriptor"),
+    ]
+    for limits, name in variants:
+        corpus.add("zip_walker_fuzz", bytes([limits]) + SPLIT_SEED + samples[name])
+    corpus.add("zip_walker_fuzz", bytes([roomy]) + SPLIT_SEED + samples["deflated"][:200])
+
+    # Streamed deflate entries with descriptors that lack their (optional) signature.
+    streamed, _ = zip_files.write_zip([("a.txt", TEXT, zipfile.ZIP_DEFLATED),
+                                       ("b.txt", TEXT[:50], zipfile.ZIP_DEFLATED)],
+                                      streamed=True)
+    corpus.add("zip_walker_fuzz",
+               bytes([roomy]) + SPLIT_SEED + streamed.replace(b"PK\x07\x08", b""))
+    # Methods that are not decoded (bzip2, LZMA), AES (99), then a stored entry.
+    plain = b"after the skipped ones"
+    corpus.add("zip_walker_fuzz", bytes([roomy]) + SPLIT_SEED + zip_files.build_archive([
+        ("a.bz2", 0, 12, 0, b"BZh91AY&SY" + bytes(20), 60),
+        ("b.lzma", 0, 14, 0, bytes(16), 40),
+        ("c.aes", 1, 99, 0, bytes(28), 10),
+        ("d.txt", 0, 0, zlib.crc32(plain), plain, len(plain)),
+    ]))
+
+
 def spool_record(key: bytes, payload: bytes, origin_us: int) -> bytes:
     """One record in the segment format of export/disk_spool.h."""
     fields = struct.pack("<IIq", len(key), len(payload), origin_us)
@@ -549,6 +592,7 @@ def main(argv: List[str]) -> int:
     add_synthetic(corpus)
     add_smtp_script_seeds(corpus)
     add_spool_seeds(corpus)
+    add_zip_seeds(corpus)
     add_rule_seeds(corpus)
     captures = generated_captures()
     if os.path.isdir(SHARED_PCAPS):

@@ -98,5 +98,49 @@ TEST(Inflater, SplitEverywhere) {
     }
 }
 
+TEST(Inflater, RawFormatNeverGuessesAZlibHeader) {
+    // A raw stream whose first two bytes also read as a zlib header (08 1d: CM 8, check ok):
+    // a stored block of 29 bytes, then an empty final stored block. ZIP entries are raw, so
+    // Format::Raw must not guess; Format::Deflate (for HTTP) takes it for zlib and fails.
+    const std::string body(29, 'x');
+    const std::string raw =
+        std::string("\x08\x1d\x00\xe2\xff", 5) + body + std::string("\x01\x00\x00\xff\xff", 5);
+    const auto r = inflateAll({raw}, Inflater::Format::Raw);
+    EXPECT_EQ(r.status, Inflater::Status::Finished);
+    EXPECT_EQ(r.out, body);
+    EXPECT_NE(inflateAll({raw}, Inflater::Format::Deflate).out, body);
+    const std::string plain = sample();
+    EXPECT_EQ(inflateAll({test::compress(plain, -15)}, Inflater::Format::Raw).out, plain);
+    EXPECT_EQ(inflateAll({test::compress(plain, 15)}, Inflater::Format::Raw).status,
+              Inflater::Status::Error);
+}
+
+TEST(Inflater, UnconsumedTailTellsWhereTheStreamEnded) {
+    // What a ZIP data descriptor needs: the bytes after the stream, for every split.
+    const std::string plain = sample();
+    const std::string after = std::string("PK\x07\x08", 4) + "descriptor";
+    for (int bits : {-15, 15, 31}) {
+        const auto format = bits == 31   ? Inflater::Format::Gzip
+                            : bits == 15 ? Inflater::Format::Deflate
+                                         : Inflater::Format::Raw;
+        const std::string input = test::compress(plain, bits) + after;
+        const std::string got =
+            test::expectSplitInvariant(input, [&input, format](const auto& pieces) {
+                Inflater inf(format, 1 << 30, 1000);
+                Collect c;
+                size_t at = 0;
+                for (auto p : pieces) {
+                    const bool was_active = inf.status() == Inflater::Status::Active;
+                    inf.feed(test::u8(p), p.size(), c);
+                    if (was_active && inf.status() == Inflater::Status::Finished)
+                        return c.out + "|" + input.substr(at + p.size() - inf.unconsumedTail());
+                    at += p.size();
+                }
+                return c.out + "|unfinished";
+            });
+        EXPECT_EQ(got, plain + "|" + after) << bits;
+    }
+}
+
 } // namespace
 } // namespace egressmon::dpi
