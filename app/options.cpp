@@ -158,6 +158,14 @@ void apply(Options& o, const Setting& s) {
         o.inspection.smtp.max_header_bytes = parseNumber<uint32_t>(v, s.origin, 1024, 1u << 24);
     else if (k == "http.max-multipart-depth")
         o.inspection.http.max_multipart_depth = parseNumber<uint32_t>(v, s.origin, 1, 64);
+    else if (k == "extraction.max-archive-entries")
+        o.inspection.files.zip.max_entries = parseNumber<uint32_t>(v, s.origin, 1, 1u << 20);
+    else if (k == "extraction.max-entry-bytes")
+        o.inspection.files.zip.max_entry_bytes =
+            parseNumber<uint64_t>(v, s.origin, 1024, 1ull << 40);
+    else if (k == "extraction.max-compression-ratio")
+        o.inspection.files.zip.max_compression_ratio =
+            parseNumber<uint32_t>(v, s.origin, 0, 1u << 30);
     else if (k == "smtp.max-mime-depth")
         o.inspection.smtp.max_mime_depth = parseNumber<uint32_t>(v, s.origin, 1, 64);
     else if (k == "smtp.max-resync-bytes") // skipped after a gap looking for a command line
@@ -231,7 +239,7 @@ void collectYaml(const YAML::Node& map, const std::string& prefix, const std::st
             continue;
         }
         if (key == "defrag" || key == "flow-timeouts" || key == "reassembly" || key == "http" ||
-            key == "smtp" || key == "kafka") {
+            key == "smtp" || key == "kafka" || key == "extraction") {
             if (!val.IsMap()) throw UsageError(origin + ": '" + key + "' must be a mapping");
             collectYaml(val, key + ".", file, out);
             continue;

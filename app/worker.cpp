@@ -28,6 +28,7 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     reassembly += o.reassembly;
     http += o.http;
     smtp += o.smtp;
+    zip += o.zip;
     return *this;
 }
 
@@ -169,6 +170,7 @@ WorkerCounters Worker::counters() const {
         c.reassembly = inspector_->reassembly();
         c.http = inspector_->http();
         c.smtp = inspector_->smtp();
+        c.zip = inspector_->zip();
         c.matcher_errors = inspector_->matcher().errors();
         c.scan_calls = inspector_->matcher().scanCalls();
         c.streams_opened = inspector_->matcher().streamsOpened();

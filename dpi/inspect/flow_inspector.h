@@ -59,6 +59,7 @@ class FlowInspector {
     const rules::StreamMatcher& matcher() const noexcept { return engine_.matcher(); }
     const HttpDecoderCounters& http() const noexcept { return engine_.http(); }
     const SmtpDecoderCounters& smtp() const noexcept { return engine_.smtp(); }
+    const ZipCounters& zip() const noexcept { return engine_.zip(); }
 
   private:
     friend struct FlowOutput;

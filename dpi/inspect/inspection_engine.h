@@ -58,6 +58,9 @@ class InspectionEngine {
     const HttpDecoderCounters& http() const noexcept { return http_counters_; }
     SmtpDecoderCounters& smtp() noexcept { return smtp_counters_; }
     const SmtpDecoderCounters& smtp() const noexcept { return smtp_counters_; }
+    const ZipCounters& zip() const noexcept { return zip_counters_; }
+    // What the decoders' file transforms share: the `extraction:` bounds and the archive counters.
+    FileDecoding files() noexcept { return FileDecoding{config().files.zip, &zip_counters_}; }
 
   private:
     InspectionConfig config_;
@@ -72,6 +75,7 @@ class InspectionEngine {
     InspectionCounters counters_;
     HttpDecoderCounters http_counters_;
     SmtpDecoderCounters smtp_counters_;
+    ZipCounters zip_counters_;
 };
 
 } // namespace egressmon::dpi

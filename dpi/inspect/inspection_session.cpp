@@ -229,18 +229,19 @@ std::unique_ptr<StreamDecoder> InspectionSession::makeDecoder(bool to_server, bo
             const HttpDecoderMode mode =
                 active ? HttpDecoderMode::Decode : HttpDecoderMode::PairingOnly;
             return std::unique_ptr<StreamDecoder>(
-                new HttpDecoder(true, config.http, engine_.http(), pairing, mode));
+                new HttpDecoder(true, config.http, engine_.http(), pairing, mode, engine_.files()));
         }
         if (!active) return nullptr; // nothing needs responses no rule inspects
         return std::unique_ptr<StreamDecoder>(
-            new HttpDecoder(false, config.http, engine_.http(), &http_pairing_));
+            new HttpDecoder(false, config.http, engine_.http(), &http_pairing_,
+                            HttpDecoderMode::Decode, engine_.files()));
     }
     const SniffResult smtp = to_server ? sniffSmtpSession(prefix) : sniffSmtpReplies(prefix);
     if (smtp == SniffResult::kYes) {
         if (to_server) {
             if (!active) return nullptr;
             return std::unique_ptr<StreamDecoder>(
-                new SmtpDecoder(config.smtp, engine_.smtp(), &smtp_pairing_));
+                new SmtpDecoder(config.smtp, engine_.smtp(), &smtp_pairing_, engine_.files()));
         }
         if (!other_active) return nullptr; // only the client's decoder reads the replies
         return std::unique_ptr<StreamDecoder>(

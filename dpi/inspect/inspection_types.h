@@ -20,6 +20,7 @@ struct InspectionConfig {
     uint32_t max_open_layers = 4; // decoded layers open at once per direction (1..64)
     SmtpDecoderLimits smtp;       // line, header and MIME nesting bounds
     HttpDecoderLimits http;       // header and decompression bounds
+    FileLimits files;             // files inside the traffic (archives): `extraction:`
 };
 
 // One line per counter: X(field, unit, help, exports); see core/counter_table.h.

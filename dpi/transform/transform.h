@@ -23,6 +23,8 @@
 
 #include "dpi/decode/mime/mime_parser.h"
 #include "dpi/transform/layer_info.h"
+#include "dpi/transform/zip/zip_counters.h"
+#include "dpi/transform/zip/zip_walker.h"
 
 namespace egressmon::dpi {
 
@@ -34,6 +36,20 @@ struct TransformLimits {
     uint64_t max_decompressed_bytes = 64ull << 20; // per inflated layer
     uint32_t max_compression_ratio = 1000;         // decompressed / compressed, per layer
     MimeLimits mime;                               // per MIME message or multipart body
+    ZipLimits zip;                                 // per archive (config `extraction:`)
+};
+
+// The config's `extraction:` section: bounds of the transforms that read files (archives).
+struct FileLimits {
+    ZipLimits zip;
+};
+
+// What the decoders of one worker share for the file transforms below them: the bounds of the
+// config's `extraction:` section, and where archive counts go (null: not counted, as in unit
+// tests).
+struct FileDecoding {
+    ZipLimits zip;
+    ZipCounters* zip_counters = nullptr;
 };
 
 // What the transforms of one decoder counted since the decoder last folded them into its own
@@ -51,6 +67,7 @@ struct TransformCounters {
     // A transform not run, or its output cut, for lack of memory; or a layer past
     // LayerNode::kMaxDepth not routed further.
     uint64_t transforms_refused = 0;
+    ZipCounters zip; // folded into FileDecoding::zip_counters
 };
 
 // Shared by every node and transform of one decoder.

@@ -3,6 +3,7 @@
 #include "dpi/transform/form_transform.h"
 #include "dpi/transform/inflate_transform.h"
 #include "dpi/transform/mime_transform.h"
+#include "dpi/transform/zip/zip_transform.h"
 
 namespace egressmon::dpi {
 
@@ -14,6 +15,7 @@ constexpr TransformRegistration kBuiltin[] = {
     {"inflate", inflateApplies, makeInflateTransform, 0, /*needs_start=*/true},
     {"form", formApplies, makeFormTransform},
     {"mime", mimeApplies, makeMimeTransform},
+    {"zip", zipApplies, makeZipTransform, 4}, // "PK\3\4"
 };
 
 } // namespace

@@ -461,6 +461,23 @@ class floods(unittest.TestCase):
                              [1, 0, 1], decoder)
             self.assertEqual(hits[f"{decoder}.max-resync-bytes"], 1, decoder)
 
+    def test_archive_bounds_are_configurable_and_counted_at_their_limit(self):
+        # Bound: extraction.max-archive-entries. The PUT's ZIP has two entries, the marking in
+        # the second (q3/plan.txt). At the bound (2) it alerts and nothing is counted; at 1 the
+        # walk stops before the second entry, counted in --stats and under its own key, and
+        # nothing alerts. (The per-entry byte and ratio bounds are pinned at their limits by
+        # the ZipWalker unit tests.)
+        pcap = self.path("zip.pcap")
+        dlp_cases.case_http_zip_upload_raw_put().save(pcap)
+        for entries, alerts, hits_expected in ((2, 1, 0), (1, 0, 1)):
+            with self.subTest(entries=entries):
+                stats, hits, out = with_metrics(
+                    self, ["-r", pcap, "--rules", DEFAULT_RULES, "-c",
+                           self.config(f"extraction:\n  max-archive-entries: {entries}\n")], 60)
+                self.assertEqual(len(records(out)), alerts)
+                self.assertEqual(stats["zip"]["entries_exceeded"], hits_expected)
+                self.assertEqual(hits.get("extraction.max-archive-entries", 0), hits_expected)
+
     def test_decoded_layers_past_the_bound_are_refused_and_counted(self):
         # Bound: inspection-max-layers 1. A multipart upload opens the body's layer and, inside
         # it, the base64 part's: at the default (4) the part is decoded and alerts there; at 1
@@ -654,6 +671,8 @@ class bad_input(unittest.TestCase):
             ("smtp:\n  max-mime-depth: 65\n", 2), ("smtp:\n  max-lines: 1\n", 2),
             ("http:\n  max-part-header-bytes: 1023\n", 2),
             ("http:\n  max-multipart-depth: 0\n", 2), ("http:\n  max-multipart-depth: 65\n", 2),
+            ("extraction:\n  max-archive-entries: 0\n", 2),
+            ("extraction:\n  max-entry-bytes: 1023\n", 2), ("extraction: 5\n", 1),
             ("http:\n  max-trailer-bytes: 16777217\n", 2),
             ("http:\n  max-pending-requests: 0\n", 2),
             ("http:\n  max-pending-requests: 1025\n", 2),

@@ -13,9 +13,11 @@ decoded layer can reveal it.
 
 import base64
 import gzip
+import io
 import os
 import sys
-from typing import Callable, Dict, List
+import zipfile
+from typing import Callable, Dict, List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -477,6 +479,48 @@ def case_cisco_hdlc_in_ppp_capture():
     tcp.send(data)
     tcp.close()
     return cap
+
+
+def zip_archive(entries: List[Tuple[str, bytes, int]]) -> bytes:
+    """A ZIP written by Python's zipfile (fixed dates, so the bytes are reproducible)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data, method in entries:
+            info = zipfile.ZipInfo(name, date_time=(2024, 5, 17, 9, 30, 0))
+            info.compress_type = method
+            zf.writestr(info, data)
+    return out.getvalue()
+
+
+def case_http_zip_upload_raw_put():
+    """One alert (1000) in zip.entry, at the marking's offset in the inflated entry
+    q3/plan.txt: a ZIP (deflated entries) uploaded as a raw PUT body."""
+    archive = zip_archive([("q3/readme.txt", b"nothing to see here\r\n" * 20, zipfile.ZIP_DEFLATED),
+                           ("q3/plan.txt", b"notes\r\n" + SECRET_TEXT, zipfile.ZIP_DEFLATED)])
+    return http_case(http_request("PUT", "/backup/q3.zip", archive,
+                                  ["Content-Type: application/zip"]))
+
+
+def case_smtp_nested_zip_attachment():
+    """One alert (1000) in zip.entry, at the marking's offset in plan.txt, inside inner.zip
+    (stored), inside the base64 attachment outer.zip of a multipart/mixed message."""
+    inner = zip_archive([("plan.txt", SECRET_TEXT, zipfile.ZIP_DEFLATED)])
+    outer = zip_archive([("inner.zip", inner, zipfile.ZIP_STORED)])
+    message = (MAIL_HEAD + b"MIME-Version: 1.0\r\n"
+               b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+               b"--b1\r\nContent-Type: application/zip\r\n"
+               b"Content-Disposition: attachment; filename=\"outer.zip\"\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\n" +
+               base64.encodebytes(outer).replace(b"\n", b"\r\n") + b"--b1--\r\n")
+    return smtp_case(message)
+
+
+def case_http_zip_upload_without_marking():
+    """No alert: the same kind of archive as http_zip_upload_raw_put, nothing marked inside."""
+    archive = zip_archive([("q3/plan.txt", b"quarterly plan - public - share freely",
+                            zipfile.ZIP_DEFLATED)])
+    return http_case(http_request("PUT", "/backup/q3.zip", archive,
+                                  ["Content-Type: application/zip"]))
 
 
 # Every case_<name> function above is the case <name>, in the order defined, so adding a case

@@ -34,7 +34,8 @@ class HttpBodyDecoder final {
     // scratch buffers.
     static constexpr size_t kSlice = 16 * 1024;
 
-    HttpBodyDecoder(bool request, const HttpDecoderLimits& limits, HttpDecoderCounters& counters);
+    HttpBodyDecoder(bool request, const HttpDecoderLimits& limits, HttpDecoderCounters& counters,
+                    const FileDecoding& files);
     HttpBodyDecoder(const HttpBodyDecoder&) = delete;
     HttpBodyDecoder& operator=(const HttpBodyDecoder&) = delete;
 
@@ -53,6 +54,7 @@ class HttpBodyDecoder final {
 
     const bool request_;
     HttpDecoderCounters& counters_;
+    ZipCounters* zip_counters_; // null: archives not counted (unit tests)
     TransformContext transforms_;
     LayerNode body_;
     bool counted_ = false; // the body is in `bodies`

@@ -35,10 +35,10 @@ struct HttpDecoder::Impl {
     enum class State : uint8_t { Head, Body, Resync, Stopped };
 
     Impl(bool requests, const HttpDecoderLimits& limits, HttpDecoderCounters& counters,
-         HttpPairing* pairing, HttpDecoderMode mode)
+         HttpPairing* pairing, HttpDecoderMode mode, const FileDecoding& files)
         : requests_(requests), decode_(mode == HttpDecoderMode::Decode), limits_(limits),
           counters_(counters), pairing_(pairing), framer_(limits.max_trailer_bytes),
-          body_(requests, limits_, counters) {}
+          body_(requests, limits_, counters, files) {}
 
     void data(const uint8_t* data, size_t len, DecodedLayerSink& sink);
     size_t head(const uint8_t* data, size_t len, DecodedLayerSink& sink);
@@ -332,8 +332,9 @@ size_t HttpDecoder::Impl::body(const uint8_t* data, size_t len, DecodedLayerSink
 }
 
 HttpDecoder::HttpDecoder(bool requests, const HttpDecoderLimits& limits,
-                         HttpDecoderCounters& counters, HttpPairing* pairing, HttpDecoderMode mode)
-    : impl_(std::make_unique<Impl>(requests, limits, counters, pairing, mode)) {}
+                         HttpDecoderCounters& counters, HttpPairing* pairing, HttpDecoderMode mode,
+                         const FileDecoding& files)
+    : impl_(std::make_unique<Impl>(requests, limits, counters, pairing, mode, files)) {}
 
 HttpDecoder::~HttpDecoder() = default;
 

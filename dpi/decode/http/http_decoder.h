@@ -44,6 +44,7 @@
 
 #include "core/counter_table.h"
 #include "dpi/decode/decoded_layer_sink.h"
+#include "dpi/transform/transform.h"
 
 namespace egressmon::dpi {
 
@@ -145,8 +146,10 @@ class HttpDecoder final : public StreamDecoder {
   public:
     // `requests`: true for the client -> server direction. `pairing` is shared with the other
     // direction's decoder and must outlive both (may be null: then HEAD is not known).
+    // `files`: the bounds and counters of the file transforms under the bodies (archives).
     HttpDecoder(bool requests, const HttpDecoderLimits& limits, HttpDecoderCounters& counters,
-                HttpPairing* pairing, HttpDecoderMode mode = HttpDecoderMode::Decode);
+                HttpPairing* pairing, HttpDecoderMode mode = HttpDecoderMode::Decode,
+                const FileDecoding& files = FileDecoding());
     ~HttpDecoder() override;
     HttpDecoder(const HttpDecoder&) = delete;
     HttpDecoder& operator=(const HttpDecoder&) = delete;

@@ -43,8 +43,11 @@ struct SmtpDecoder::Impl final {
         Stopped
     };
 
-    Impl(const SmtpDecoderLimits& l, SmtpDecoderCounters& c, SmtpPairing* p)
-        : limits(l), counters(c), pairing(p != nullptr ? *p : own_pairing) {
+    Impl(const SmtpDecoderLimits& l, SmtpDecoderCounters& c, SmtpPairing* p,
+         const FileDecoding& files)
+        : limits(l), counters(c), pairing(p != nullptr ? *p : own_pairing),
+          zip_counters(files.zip_counters) {
+        transforms.limits.zip = files.zip;
         transforms.limits.mime = MimeLimits{l.max_line_bytes, l.max_header_bytes, l.max_mime_depth};
         transforms.registry = builtinTransforms();
     }
@@ -79,6 +82,7 @@ struct SmtpDecoder::Impl final {
     bool in_message = false;
     uint64_t bdat_left = 0;
     bool bdat_last = false;
+    ZipCounters* zip_counters; // null: archives not counted (unit tests)
     TransformContext transforms;
     LayerNode message; // "smtp.data": the message as sent, root of its layer tree
 };
@@ -91,6 +95,7 @@ void SmtpDecoder::Impl::fold() noexcept {
     counters.header_too_large += t.mime_header_overflows;
     counters.mime_too_deep += t.mime_depth_overflows;
     counters.transforms_refused += t.transforms_refused;
+    if (zip_counters) *zip_counters += t.zip;
     t = TransformCounters{};
 }
 
@@ -418,8 +423,8 @@ size_t SmtpDecoder::Impl::feedData(const uint8_t* data, size_t len) {
 }
 
 SmtpDecoder::SmtpDecoder(const SmtpDecoderLimits& limits, SmtpDecoderCounters& counters,
-                         SmtpPairing* pairing)
-    : impl_(std::make_unique<Impl>(limits, counters, pairing)) {}
+                         SmtpPairing* pairing, const FileDecoding& files)
+    : impl_(std::make_unique<Impl>(limits, counters, pairing, files)) {}
 
 SmtpDecoder::~SmtpDecoder() = default;
 

@@ -41,6 +41,7 @@
 
 #include "core/counter_table.h"
 #include "dpi/decode/decoded_layer_sink.h"
+#include "dpi/transform/transform.h"
 
 namespace egressmon::dpi {
 
@@ -122,8 +123,9 @@ class SmtpDecoder final : public StreamDecoder {
     // Fed from the client's first byte (its greeting). `pairing` is shared with the server
     // direction's SmtpReplyDecoder and must outlive both; null when that direction is not
     // decoded: then what follows STARTTLS is judged from the client's bytes alone.
+    // `files`: the bounds and counters of the file transforms under the messages (archives).
     SmtpDecoder(const SmtpDecoderLimits& limits, SmtpDecoderCounters& counters,
-                SmtpPairing* pairing = nullptr);
+                SmtpPairing* pairing = nullptr, const FileDecoding& files = FileDecoding());
     ~SmtpDecoder() override;
     SmtpDecoder(const SmtpDecoder&) = delete;
     SmtpDecoder& operator=(const SmtpDecoder&) = delete;
