@@ -204,38 +204,28 @@ LayerInfo gzipBody() {
 // A compressed stream whose start was lost cannot be inflated: no inflater is started (none
 // counted as decompressed), the layer counts as cut by the hole.
 TEST(LayerNode, CompressedLayerWithALostStartIsNotInflated) {
-    test::RecordingSink sink;
-    TransformContext ctx;
-    ctx.registry = builtinTransforms();
-    ctx.sink = &sink;
-    LayerNode root;
-    root.prepare(ctx, gzipBody(), kNoLayer);
-    root.gap(10);
-    const std::string rest = test::gzip("TOP SECRET").substr(10);
-    root.data(test::u8(rest), rest.size());
-    root.finish();
-    EXPECT_EQ(sink.layers.size(), 1u);
-    EXPECT_EQ(ctx.counters.inflated_layers, 0u);
-    EXPECT_EQ(ctx.counters.gap_cut_layers, 1u);
+    Tree t(builtinTransforms());
+    t.open(gzipBody());
+    t.root.gap(10);
+    t.feed(test::gzip("TOP SECRET").substr(10));
+    t.root.finish();
+    EXPECT_EQ(t.sink.layers.size(), 1u);
+    EXPECT_EQ(t.ctx.counters.inflated_layers, 0u);
+    EXPECT_EQ(t.ctx.counters.gap_cut_layers, 1u);
 }
 
 // A hole after the compressed stream has ended loses nothing decompressed: the inflated layer
 // stays whole and nothing is counted as cut.
 TEST(LayerNode, HoleAfterTheCompressedStreamEndsCutsNothing) {
-    test::RecordingSink sink;
-    TransformContext ctx;
-    ctx.registry = builtinTransforms();
-    ctx.sink = &sink;
-    LayerNode root;
-    root.prepare(ctx, gzipBody(), kNoLayer);
-    const std::string gz = test::gzip("TOP SECRET") + "trailing";
-    root.data(test::u8(gz), gz.size());
-    root.gap(3);
-    root.finish();
-    ASSERT_EQ(sink.layers.size(), 2u);
-    EXPECT_EQ(sink.layers[1].second, "TOP SECRET");
-    EXPECT_EQ(ctx.counters.gap_cut_layers, 0u);
-    EXPECT_EQ(ctx.counters.inflated_layers, 1u);
+    Tree t(builtinTransforms());
+    t.open(gzipBody());
+    t.feed(test::gzip("TOP SECRET") + "trailing");
+    t.root.gap(3);
+    t.root.finish();
+    ASSERT_EQ(t.sink.layers.size(), 2u);
+    EXPECT_EQ(t.sink.layers[1].second, "TOP SECRET");
+    EXPECT_EQ(t.ctx.counters.gap_cut_layers, 0u);
+    EXPECT_EQ(t.ctx.counters.inflated_layers, 1u);
 }
 
 // The built-in registry, three levels deep: a gzip-coded multipart/form-data request body is
@@ -245,21 +235,15 @@ TEST(LayerNode, BuiltinRegistryInflatesThenSplitsParts) {
     const std::string form = "--B\r\nContent-Disposition: form-data; name=\"f\"; "
                              "filename=\"plan.txt\"\r\n\r\nTOP SECRET\r\n--B--\r\n";
     const std::string body = test::gzip(form);
-    test::RecordingSink sink;
-    TransformContext ctx;
-    ctx.registry = builtinTransforms();
-    ctx.sink = &sink;
-    LayerInfo info;
-    info.type = "http.request.body";
-    info.family = LayerFamily::HttpRequest;
-    info.coding = ContentCoding::Gzip;
+    Tree t(builtinTransforms());
+    LayerInfo info = gzipBody();
     info.kind = ContentKind::Multipart;
     info.boundary = "B";
-    LayerNode root;
-    root.prepare(ctx, info, kNoLayer);
+    t.open(info);
     for (size_t i = 0; i < body.size(); ++i) // byte by byte: every split gives the same tree
-        root.data(test::u8(body) + i, 1);
-    root.finish();
+        t.feed(std::string_view(body).substr(i, 1));
+    t.root.finish();
+    const test::RecordingSink& sink = t.sink;
     ASSERT_EQ(sink.layers.size(), 3u);
     EXPECT_EQ(sink.layers[1], std::make_pair(std::string("http.request.body.gzip"), form));
     EXPECT_EQ(sink.layers[2], std::make_pair(std::string("http.request.body.multipart"),
@@ -267,8 +251,8 @@ TEST(LayerNode, BuiltinRegistryInflatesThenSplitsParts) {
     EXPECT_EQ(sink.parentIndex(1), 0);
     EXPECT_EQ(sink.parentIndex(2), 1);
     EXPECT_EQ(sink.file_names[2], "plan.txt");
-    EXPECT_EQ(ctx.counters.inflated_layers, 1u);
-    EXPECT_EQ(ctx.counters.mime_parts, 1u);
+    EXPECT_EQ(t.ctx.counters.inflated_layers, 1u);
+    EXPECT_EQ(t.ctx.counters.mime_parts, 1u);
     EXPECT_EQ(sink.openCount(), 0u);
 }
 
