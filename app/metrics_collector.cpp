@@ -152,8 +152,10 @@ void addLimitHits(std::vector<MetricFamily>& out, const WorkerStats& w, const Ca
     out.push_back(std::move(family));
 }
 
-void addSink(std::vector<MetricFamily>& fams, const char* kind, const exporting::RecordSink& sink) {
-    const exporting::SinkCounters c = sink.counters();
+} // namespace
+
+void addSinkMetrics(std::vector<MetricFamily>& fams, const char* kind,
+                    const exporting::SinkCounters& c, bool kafka) {
     const Labels base = {{"sink", kind}};
     const auto with = [&](const char* name, const char* value) {
         Labels l = base;
@@ -177,7 +179,7 @@ void addSink(std::vector<MetricFamily>& fams, const char* kind, const exporting:
     addSample(dropped, double(c.write_failed), with("reason", "write_failed"));
     addSample(dropped, double(c.shed), with("reason", "shed"));
     addSample(dropped, double(c.spool_full), with("reason", "spool_full"));
-    if (sink.spec().rfind("kafka://", 0) != 0) return;
+    if (!kafka) return;
     addSample(
         find("egressmon_kafka_queue_depth", "Messages in the producer's queue", MetricType::Gauge),
         double(c.queue_depth), base);
@@ -205,6 +207,12 @@ void addSink(std::vector<MetricFamily>& fams, const char* kind, const exporting:
     addSample(find("egressmon_kafka_spool_io_errors_total",
                    "Spool write, fsync, read or unlink failures", MetricType::Counter),
               double(c.spool_io_errors), base);
+}
+
+namespace {
+
+void addSink(std::vector<MetricFamily>& fams, const char* kind, const exporting::RecordSink& sink) {
+    addSinkMetrics(fams, kind, sink.counters(), sink.spec().rfind("kafka://", 0) == 0);
 }
 
 void addLatency(std::vector<MetricFamily>& out, const exporting::LatencyHistogram& h) {

@@ -30,4 +30,10 @@ struct MetricsSources {
 
 std::vector<prometheus::MetricFamily> collectMetrics(const MetricsSources& sources);
 
+// The families of one sink's counters (kind: the sink="..." label, "alerts" or "flows"),
+// appended to `families` or added to those already there; the Kafka-only families only when
+// `kafka` (a kafka:// sink). Part of collectMetrics.
+void addSinkMetrics(std::vector<prometheus::MetricFamily>& families, const char* kind,
+                    const exporting::SinkCounters& counters, bool kafka);
+
 } // namespace egressmon::app
