@@ -1,5 +1,6 @@
 #include "metrics_collector.h"
 
+#include <cstring>
 #include <initializer_list>
 #include <limits>
 
@@ -156,57 +157,20 @@ void addLimitHits(std::vector<MetricFamily>& out, const WorkerStats& w, const Ca
 
 void addSinkMetrics(std::vector<MetricFamily>& fams, const char* kind,
                     const exporting::SinkCounters& c, bool kafka) {
-    const Labels base = {{"sink", kind}};
-    const auto with = [&](const char* name, const char* value) {
-        Labels l = base;
-        l.push_back({name, value});
-        return l;
-    };
-    auto find = [&](const std::string& name, const std::string& help,
-                    MetricType type) -> MetricFamily& {
-        for (auto& f : fams)
-            if (f.name == name) return f;
-        fams.push_back(exporting::makeFamily(name, help, type));
-        return fams.back();
-    };
-    addSample(find("egressmon_records_written_total",
-                   "Records written to a file or acknowledged by Kafka, per sink",
-                   MetricType::Counter),
-              double(c.written), base);
-    auto& dropped = find("egressmon_records_dropped_total", "Records given up, per sink and reason",
-                         MetricType::Counter);
-    addSample(dropped, double(c.ring_dropped), with("reason", "ring_full"));
-    addSample(dropped, double(c.write_failed), with("reason", "write_failed"));
-    addSample(dropped, double(c.shed), with("reason", "shed"));
-    addSample(dropped, double(c.spool_full), with("reason", "spool_full"));
-    if (!kafka) return;
-    addSample(
-        find("egressmon_kafka_queue_depth", "Messages in the producer's queue", MetricType::Gauge),
-        double(c.queue_depth), base);
-    addSample(find("egressmon_kafka_delivered_total", "Messages the broker acknowledged",
-                   MetricType::Counter),
-              double(c.written), base);
-    addSample(find("egressmon_kafka_delivery_failed_total",
-                   "Delivery reports with an error (the record was then spooled or shed)",
-                   MetricType::Counter),
-              double(c.delivery_failed), base);
-    addSample(find("egressmon_kafka_spooled_total", "Records written to the disk spool",
-                   MetricType::Counter),
-              double(c.spooled), base);
-    addSample(find("egressmon_kafka_replayed_total", "Spooled records delivered after all",
-                   MetricType::Counter),
-              double(c.replayed), base);
-    addSample(find("egressmon_kafka_spool_bytes", "Size of the disk spool", MetricType::Gauge),
-              double(c.spool_bytes), base);
-    addSample(find("egressmon_kafka_spool_pending_records", "Spooled records waiting for delivery",
-                   MetricType::Gauge),
-              double(c.spool_pending), base);
-    addSample(find("egressmon_kafka_spool_corrupt_records_total", "Damaged spool records skipped",
-                   MetricType::Counter),
-              double(c.spool_corrupt), base);
-    addSample(find("egressmon_kafka_spool_io_errors_total",
-                   "Spool write, fsync, read or unlink failures", MetricType::Counter),
-              double(c.spool_io_errors), base);
+    // Family by family in kSinkFamilies order, each with its lines' samples in table order.
+    for (const exporting::SinkFamily& family : exporting::kSinkFamilies) {
+        if (family.kafka_only && !kafka) continue;
+        c.forEachCounter([&](const exporting::SinkCounterInfo& info, uint64_t value) {
+            for (const exporting::SinkSeries& series : info.exports.series) {
+                if (!series.family || std::strcmp(series.family, family.name) != 0) continue;
+                Labels labels = {{"sink", kind}};
+                if (series.reason) labels.push_back({"reason", series.reason});
+                addSample(familyIn(fams, family.name, family.help,
+                                   family.gauge ? MetricType::Gauge : MetricType::Counter),
+                          double(value), std::move(labels));
+            }
+        });
+    }
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include "app/counter_export.h"
 #include "capture/decode_error.h"
+#include "export/record_writer.h"
 
 namespace egressmon::app {
 
@@ -78,6 +79,33 @@ std::string renderLimits() {
     return out;
 }
 
+// The sink counters (EGRESSMON_SINK_COUNTERS), one row per counter.
+std::string renderSinks() {
+    std::string out = "| `--stats` key | Prometheus series | Type | Unit | Meaning |\n"
+                      "|---|---|---|---|---|\n";
+    exporting::SinkCounters{}.forEachCounter([&](const exporting::SinkCounterInfo& info, uint64_t) {
+        std::string stats = info.stats ? code(info.stats) : std::string("—");
+        if (info.stats && info.kafka_only) stats += " (Kafka)";
+        std::string series, type;
+        for (const exporting::SinkSeries& s : info.exports.series) {
+            if (!s.family) continue;
+            const exporting::SinkFamily* family = nullptr;
+            for (const auto& f : exporting::kSinkFamilies)
+                if (std::string_view(f.name) == s.family) family = &f;
+            if (!series.empty()) series += "<br>";
+            std::string name = std::string(s.family) + "{sink";
+            if (s.reason) name += std::string(",reason=\"") + s.reason + "\"";
+            series += code(name + "}");
+            if (family && family->kafka_only) series += " (Kafka)";
+            if (type.empty()) type = family && family->gauge ? "gauge" : "counter";
+        }
+        out += "| " + stats + " | " + (series.empty() ? std::string("—") : series) + " | " +
+               (type.empty() ? std::string("—") : type) + " | " + info.unit + " | " + info.help +
+               " |\n";
+    });
+    return out;
+}
+
 // capture::DecodeError's reasons (EGRESSMON_DECODE_ERRORS).
 std::string renderDecodeErrors() {
     std::string out = "| `--stats` key | `reason` | Meaning |\n|---|---|---|\n";
@@ -96,12 +124,14 @@ std::vector<std::string> metricsBlockIds() {
     });
     ids.push_back("decode_errors");
     ids.push_back("limits");
+    ids.push_back("sinks");
     return ids;
 }
 
 std::string renderMetricsBlock(std::string_view id) {
     if (id == "limits") return renderLimits();
     if (id == "decode_errors") return renderDecodeErrors();
+    if (id == "sinks") return renderSinks();
     std::string out;
     bool found = false;
     forEachCounterGroup([&](const auto& c) {

@@ -8,8 +8,8 @@
 //   <!-- END generated: ID -->
 //
 // where ID is "counters:GROUP" (a CounterGroupInfo id), "decode_errors" (capture::DecodeError's
-// reasons) or "limits". A unit test keeps the file
-// equal to regenerateMetricsDoc() of itself (EGRESSMON_UPDATE_GOLDEN=1 rewrites it).
+// reasons), "limits" or "sinks" (exporting::SinkCounters, EGRESSMON_SINK_COUNTERS). A unit test
+// keeps the file equal to regenerateMetricsDoc() of itself (EGRESSMON_UPDATE_GOLDEN=1 rewrites it).
 
 #include <string>
 #include <string_view>
@@ -19,7 +19,7 @@ namespace egressmon::app {
 
 // The Markdown of one block; throws std::invalid_argument for an unknown id.
 std::string renderMetricsBlock(std::string_view id);
-// Every block id there is: one per counter group, "decode_errors", "limits".
+// Every block id there is: one per counter group, "decode_errors", "limits", "sinks".
 std::vector<std::string> metricsBlockIds();
 // `doc` with the content of every marked block replaced by its rendering. Throws
 // std::invalid_argument for an unknown id or an unterminated block.

@@ -40,25 +40,24 @@ void writeRunCounters(exporting::JsonWriter& w, std::string_view object, const R
     s.workers.forEachGroup([&](const auto& group) { writeCounters(w, object, group); });
 }
 
+// A sink's object (EGRESSMON_SINK_COUNTERS): its keys in table order, the sink's "lost" run
+// counters after those every sink has, the Kafka-only keys only when one of them is non-zero.
 void writeSinkCounters(exporting::JsonWriter& w, const char* name, const exporting::SinkCounters& c,
                        const RunSummary& s) {
     w.key(name).beginObject();
-    w.field("written", c.written);
-    w.field("ring_dropped", c.ring_dropped);
-    w.field("write_failed", c.write_failed);
+    bool any_kafka = false;
+    c.forEachCounter([&](const exporting::SinkCounterInfo& info, uint64_t value) {
+        if (!info.stats) return;
+        if (!info.kafka_only)
+            w.field(info.stats, value);
+        else if (value > 0)
+            any_kafka = true;
+    });
     writeRunCounters(w, name, s); // lost
-    if (c.delivery_failed + c.shed + c.spooled + c.replayed + c.spool_full + c.spool_corrupt +
-            c.spool_pending + c.spool_io_errors >
-        0) {
-        w.field("delivery_failed", c.delivery_failed);
-        w.field("shed", c.shed);
-        w.field("spooled", c.spooled);
-        w.field("replayed", c.replayed);
-        w.field("spool_full", c.spool_full);
-        w.field("spool_corrupt", c.spool_corrupt);
-        w.field("spool_pending", c.spool_pending);
-        w.field("spool_io_errors", c.spool_io_errors);
-    }
+    if (any_kafka)
+        c.forEachCounter([&](const exporting::SinkCounterInfo& info, uint64_t value) {
+            if (info.stats && info.kafka_only) w.field(info.stats, value);
+        });
     w.endObject();
 }
 

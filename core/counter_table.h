@@ -14,6 +14,9 @@
 // test keeps the file equal to them). Adding a counter is adding one line to a list.
 //
 // The fields stay plain uint64_t members: the tables cost nothing on the packet path.
+//
+// The sink counters (exporting::SinkCounters) have a table of their own shape in
+// export/record_writer.h (EGRESSMON_SINK_COUNTERS): per-sink label, gauges, Kafka-only series.
 
 #include <cstddef>
 #include <cstdint>

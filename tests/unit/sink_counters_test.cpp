@@ -41,6 +41,61 @@ std::string stats(const exporting::SinkCounters& alerts, const exporting::SinkCo
     return from == std::string::npos ? json : json.substr(from);
 }
 
+std::vector<std::string> familyNames(bool alerts_kafka, bool flows_kafka) {
+    std::vector<prometheus::MetricFamily> families;
+    addSinkMetrics(families, "alerts", numbered(100), alerts_kafka);
+    addSinkMetrics(families, "flows", numbered(200), flows_kafka);
+    std::vector<std::string> names;
+    for (const auto& f : families)
+        names.push_back(f.name);
+    return names;
+}
+
+TEST(SinkCounters, StatsKeysInOrderKafkaOnesOnlyWhenNonZero) {
+    exporting::SinkCounters file;
+    file.written = 7, file.ring_dropped = 1, file.write_failed = 2, file.queue_depth = 3,
+    file.spool_bytes = 4;
+    EXPECT_EQ(stats(file, exporting::SinkCounters{}),
+              R"("alert_records":{"written":7,"ring_dropped":1,"write_failed":2,"lost":0},)"
+              R"("flow_records":{"written":0,"ring_dropped":0,"write_failed":0,"lost":0}})");
+    EXPECT_EQ(stats(numbered(100), exporting::SinkCounters{}),
+              R"("alert_records":{"written":101,"ring_dropped":102,"write_failed":103,"lost":0,)"
+              R"("delivery_failed":105,"shed":106,"spooled":107,"replayed":108,"spool_full":109,)"
+              R"("spool_corrupt":110,"spool_pending":112,"spool_io_errors":113},)"
+              R"("flow_records":{"written":0,"ring_dropped":0,"write_failed":0,"lost":0}})");
+}
+
+TEST(SinkCounters, PrometheusFamiliesInScrapeOrder) {
+    const std::vector<std::string> file = {"egressmon_records_written_total",
+                                           "egressmon_records_dropped_total"};
+    EXPECT_EQ(familyNames(false, false), file);
+    std::vector<std::string> kafka = file;
+    for (const char* name :
+         {"egressmon_kafka_queue_depth", "egressmon_kafka_delivered_total",
+          "egressmon_kafka_delivery_failed_total", "egressmon_kafka_spooled_total",
+          "egressmon_kafka_replayed_total", "egressmon_kafka_spool_bytes",
+          "egressmon_kafka_spool_pending_records", "egressmon_kafka_spool_corrupt_records_total",
+          "egressmon_kafka_spool_io_errors_total"})
+        kafka.push_back(name);
+    EXPECT_EQ(familyNames(true, false), kafka);
+    EXPECT_EQ(familyNames(false, true), kafka);
+    const std::string text = scrape(true, false);
+    EXPECT_NE(
+        text.find("egressmon_records_dropped_total{sink=\"alerts\",reason=\"ring_full\"} 102\n"
+                  "egressmon_records_dropped_total{sink=\"alerts\",reason=\"write_failed\"} 103\n"
+                  "egressmon_records_dropped_total{sink=\"alerts\",reason=\"shed\"} 106\n"
+                  "egressmon_records_dropped_total{sink=\"alerts\",reason=\"spool_full\"} 109\n"
+                  "egressmon_records_dropped_total{sink=\"flows\",reason=\"ring_full\"} 202\n"),
+        std::string::npos)
+        << text;
+    EXPECT_NE(text.find("# TYPE egressmon_kafka_spool_bytes gauge\n"
+                        "egressmon_kafka_spool_bytes{sink=\"alerts\"} 111\n#"),
+              std::string::npos);
+    EXPECT_NE(text.find("egressmon_kafka_delivered_total{sink=\"alerts\"} 101\n#"),
+              std::string::npos);
+}
+
+// EGRESSMON_DUMP_SINKS=1: prints the scrapes and --stats objects, to compare two builds.
 TEST(SinkCounters, Dump) {
     if (!std::getenv("EGRESSMON_DUMP_SINKS")) GTEST_SKIP();
     std::printf("%s\n----\n%s\n----\n%s\n----\n%s\n----\n", scrape(false, false).c_str(),
