@@ -1,8 +1,10 @@
 // The sink counters' exports (exporting::SinkCounters, EGRESSMON_SINK_COUNTERS): the --stats
 // objects and the Prometheus families, for file and Kafka sinks, pinned byte for byte.
 
-#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
 
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
@@ -95,17 +97,29 @@ TEST(SinkCounters, PrometheusFamiliesInScrapeOrder) {
               std::string::npos);
 }
 
-// EGRESSMON_DUMP_SINKS=1: prints the scrapes and --stats objects, to compare two builds.
-TEST(SinkCounters, Dump) {
-    if (!std::getenv("EGRESSMON_DUMP_SINKS")) GTEST_SKIP();
-    std::printf("%s\n----\n%s\n----\n%s\n----\n%s\n----\n", scrape(false, false).c_str(),
-                scrape(true, false).c_str(), scrape(false, true).c_str(),
-                scrape(true, true).c_str());
+// Every scrape (alerts and flows as file or Kafka sinks) and both --stats shapes, byte for byte,
+// against a reviewed file: tests/golden/sink_exports.txt (EGRESSMON_UPDATE_GOLDEN=1 rewrites
+// it). Its first version was taken from the hand-written code this table replaced.
+TEST(SinkCounters, ExportsMatchTheGoldenFile) {
     exporting::SinkCounters file;
     file.written = 7, file.ring_dropped = 1, file.write_failed = 2, file.queue_depth = 3,
     file.spool_bytes = 4;
-    std::printf("%s\n----\n%s\n----\n", stats(file, file).c_str(),
-                stats(numbered(100), numbered(200)).c_str());
+    const std::string text = scrape(false, false) + "\n----\n" + scrape(true, false) + "\n----\n" +
+                             scrape(false, true) + "\n----\n" + scrape(true, true) + "\n----\n" +
+                             stats(file, file) + "\n----\n" + stats(numbered(100), numbered(200)) +
+                             "\n";
+    const std::string path = std::string(EGRESSMON_SOURCE_DIR) + "/tests/golden/sink_exports.txt";
+    const char* update = std::getenv("EGRESSMON_UPDATE_GOLDEN");
+    if (update && std::string(update) == "1") {
+        std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+        GTEST_SKIP() << "rewrote " << path;
+    }
+    std::ifstream in(path, std::ios::binary);
+    const std::string golden((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+    EXPECT_EQ(text, golden) << "sink exports changed; rerun with EGRESSMON_UPDATE_GOLDEN=1 and "
+                               "review the diff of "
+                            << path;
 }
 
 } // namespace
