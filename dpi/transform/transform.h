@@ -36,7 +36,6 @@ struct TransformLimits {
     uint64_t max_decompressed_bytes = 64ull << 20; // per inflated layer
     uint32_t max_compression_ratio = 1000;         // decompressed / compressed, per layer
     MimeLimits mime;                               // per MIME message or multipart body
-    ZipLimits zip;                                 // per archive (config `extraction:`)
 };
 
 // The config's `extraction:` section: bounds of the transforms that read files (archives).
@@ -67,7 +66,7 @@ struct TransformCounters {
     // A transform not run, or its output cut, for lack of memory; or a layer past
     // LayerNode::kMaxDepth not routed further.
     uint64_t transforms_refused = 0;
-    ZipCounters zip; // folded into FileDecoding::zip_counters
+    ZipCounters zip; // folded into FileDecoding::zip_counters (foldFileCounts)
 };
 
 // Shared by every node and transform of one decoder.
@@ -76,6 +75,14 @@ struct TransformContext {
     TransformLimits limits;
     TransformCounters counters;
     std::span<const TransformRegistration> registry;
+    FileDecoding files; // the worker's `extraction:` bounds and archive counters
+
+    // The archive counts since the last call go to the worker's counters (the decoders fold
+    // the rest of `counters` into their own exported names).
+    void foldFileCounts() noexcept {
+        if (files.zip_counters) *files.zip_counters += counters.zip;
+        counters.zip = ZipCounters{};
+    }
 };
 
 class Transform {

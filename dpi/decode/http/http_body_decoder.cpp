@@ -8,8 +8,8 @@ namespace egressmon::dpi {
 
 HttpBodyDecoder::HttpBodyDecoder(bool request, const HttpDecoderLimits& limits,
                                  HttpDecoderCounters& counters, const FileDecoding& files)
-    : request_(request), counters_(counters), zip_counters_(files.zip_counters) {
-    transforms_.limits.zip = files.zip;
+    : request_(request), counters_(counters) {
+    transforms_.files = files;
     transforms_.limits.max_decompressed_bytes = limits.max_decompressed_bytes;
     transforms_.limits.max_compression_ratio = limits.max_compression_ratio;
     // A part header line is bounded by its section: a line past it overflows the section too,
@@ -75,7 +75,7 @@ void HttpBodyDecoder::fold() noexcept {
     counters_.part_header_too_large += t.mime_header_overflows;
     counters_.multipart_too_deep += t.mime_depth_overflows;
     counters_.transforms_refused += t.transforms_refused;
-    if (zip_counters_) *zip_counters_ += t.zip;
+    transforms_.foldFileCounts();
     t = TransformCounters{};
 }
 

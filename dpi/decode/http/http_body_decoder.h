@@ -54,7 +54,6 @@ class HttpBodyDecoder final {
 
     const bool request_;
     HttpDecoderCounters& counters_;
-    ZipCounters* zip_counters_; // null: archives not counted (unit tests)
     TransformContext transforms_;
     LayerNode body_;
     bool counted_ = false; // the body is in `bodies`

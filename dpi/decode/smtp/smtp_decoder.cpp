@@ -45,9 +45,8 @@ struct SmtpDecoder::Impl final {
 
     Impl(const SmtpDecoderLimits& l, SmtpDecoderCounters& c, SmtpPairing* p,
          const FileDecoding& files)
-        : limits(l), counters(c), pairing(p != nullptr ? *p : own_pairing),
-          zip_counters(files.zip_counters) {
-        transforms.limits.zip = files.zip;
+        : limits(l), counters(c), pairing(p != nullptr ? *p : own_pairing) {
+        transforms.files = files;
         transforms.limits.mime = MimeLimits{l.max_line_bytes, l.max_header_bytes, l.max_mime_depth};
         transforms.registry = builtinTransforms();
     }
@@ -82,7 +81,6 @@ struct SmtpDecoder::Impl final {
     bool in_message = false;
     uint64_t bdat_left = 0;
     bool bdat_last = false;
-    ZipCounters* zip_counters; // null: archives not counted (unit tests)
     TransformContext transforms;
     LayerNode message; // "smtp.data": the message as sent, root of its layer tree
 };
@@ -95,7 +93,7 @@ void SmtpDecoder::Impl::fold() noexcept {
     counters.header_too_large += t.mime_header_overflows;
     counters.mime_too_deep += t.mime_depth_overflows;
     counters.transforms_refused += t.transforms_refused;
-    if (zip_counters) *zip_counters += t.zip;
+    transforms.foldFileCounts();
     t = TransformCounters{};
 }
 

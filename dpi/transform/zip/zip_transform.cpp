@@ -12,7 +12,7 @@ class ZipTransform final : public Transform, ZipEntryHandler {
   public:
     ZipTransform(TransformContext& ctx, const LayerInfo& layer, LayerId parent)
         : ctx_(ctx), family_(layer.family), parent_(parent), depth_(layer.depth),
-          walker_(ctx.limits.zip) {
+          walker_(ctx.files.zip) {
         ++ctx.counters.zip.archives;
     }
 
@@ -45,9 +45,9 @@ class ZipTransform final : public Transform, ZipEntryHandler {
         entry_.prepare(ctx_, out, parent_);
     }
     void entryData(const uint8_t* data, size_t len) noexcept override { entry_.data(data, len); }
-    void entryEnd(ZipEntryEnd how) noexcept override {
-        // What a bomb, corrupt data or the archive's end left decoded is real content: flushed.
-        (void)how;
+    // However the entry ended (a bomb, corrupt data, the archive's end), what it decoded is real
+    // content: flushed, unless the whole tree is being aborted.
+    void entryEnd(ZipEntryEnd) noexcept override {
         if (aborting_) {
             entry_.abort();
         } else {
