@@ -3,9 +3,21 @@
 // Plain data, built on the worker thread that owns the flow.
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace egressmon::core {
+
+// alert.context.dlp.file: the file an alert is about (INTERFACE.md "Files inside the traffic").
+struct AlertFile {
+    std::string name; // as sent; "" when the part had none
+    std::string type; // "zip", "docx", ... (core/file_type.h)
+    // Outermost first, down to the file the match was in (or the rule fired on).
+    std::vector<std::string> path;
+    bool encrypted = false;
+    std::string uninspectable; // the reason; empty when the file was fully inspected
+};
 
 struct Alert {
     uint64_t ts_us = 0;    // capture time of the packet that completed the match
@@ -21,6 +33,10 @@ struct Alert {
     std::string layer;     // "tcp.stream", "udp.payload", later "http.request.body.gzip"...
     uint64_t offset = 0;   // of the match start within that layer
     std::string snippet;   // at most the configured context width; validated text masked
+    // "content" (a keyword or regex matched) or "file" (a rule's file conditions held for a
+    // file): alert.context.dlp.kind. A file alert has no match, encoding or offset.
+    const char* kind = "content";
+    std::optional<AlertFile> file; // when the alert is about a file
 };
 
 } // namespace egressmon::core

@@ -1,6 +1,7 @@
 #include "eve_alert_record.h"
 
 #include <cstdio>
+#include <string_view>
 
 #include "core/hash_mix.h"
 #include "eve_ip_proto.h"
@@ -27,6 +28,18 @@ void writeHeader(JsonWriter& w, const core::AlertSubject& s, uint64_t ts_us,
     writeEndpoint(w, s.destination, "dest_ip", "dest_port");
     if (s.ip_proto) w.field("proto", ipProtoName(*s.ip_proto));
     if (!s.app_proto.empty()) w.field("app_proto", s.app_proto);
+}
+void writeFile(JsonWriter& w, const core::AlertFile& f) {
+    w.key("file").beginObject();
+    w.field("name", f.name);
+    w.field("type", f.type);
+    w.key("path").beginArray();
+    for (const std::string& step : f.path)
+        w.value(step);
+    w.endArray();
+    w.field("encrypted", f.encrypted);
+    if (!f.uninspectable.empty()) w.field("uninspectable", f.uninspectable);
+    w.endObject();
 }
 } // namespace
 
@@ -58,12 +71,17 @@ std::string buildEveAlertRecord(const core::AlertSubject& s, const core::Alert& 
     w.field("alert_id", makeAlertId(sensor_name, s.flow_id, a.signature_id));
     w.field("policy_version", a.policy_version);
     w.key("dlp").beginObject();
+    w.field("kind", a.kind);
     w.field("direction", a.direction);
-    w.field("match", a.match);
-    w.field("encoding", a.encoding);
+    const bool content = std::string_view(a.kind) == "content";
+    if (content) {
+        w.field("match", a.match);
+        w.field("encoding", a.encoding);
+    }
     w.field("layer", a.layer);
-    w.field("offset", a.offset);
+    if (content) w.field("offset", a.offset);
     if (!a.snippet.empty()) w.field("snippet", a.snippet);
+    if (a.file) writeFile(w, *a.file);
     w.endObject(); // dlp
     w.endObject(); // context
     w.endObject(); // alert

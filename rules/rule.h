@@ -3,8 +3,11 @@
 // loader at start-up (or reload), then read-only.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "core/file_type.h"
 
 namespace egressmon::rules {
 
@@ -15,6 +18,20 @@ enum class Validator : uint8_t { kNone, kLuhn, kGb11643 };
 // Spellings used in rule files and in alert.context.dlp.encoding.
 const char* encodingName(Encoding e);   // "utf-8", "gb18030", "utf-16le", "utf-16be"
 const char* validatorName(Validator v); // "", "luhn", "gb11643"
+
+// A rule's `file:` conditions (INTERFACE.md "Files inside the traffic"), each optional.
+struct FileConditions {
+    bool present = false;           // the rule has a `file:` key
+    uint32_t types = 0;             // bit (1 << core::FileType) per type named; 0: any type
+    std::vector<std::string> names; // globs, case-insensitive, on the file name as sent
+    std::optional<bool> encrypted;
+    std::optional<bool> uninspectable;
+    uint64_t min_size = 0; // bytes of the file itself; 0: any size
+
+    bool allowsType(core::FileType t) const noexcept {
+        return types == 0 || (types & (1u << static_cast<unsigned>(t))) != 0;
+    }
+};
 
 struct Rule {
     uint32_t id = 0;  // signature_id
@@ -29,7 +46,11 @@ struct Rule {
     RuleDirection direction = RuleDirection::kEgress;
     std::vector<std::string> protocols; // nDPI names (master or app); empty = any
     Validator validator = Validator::kNone;
+    FileConditions file_conditions;
     std::string file; // where it was defined, for messages
+
+    // Without keywords or regexes the rule judges files themselves (`kind: file` alerts).
+    bool fileOnly() const noexcept { return keywords.empty() && regexes.empty(); }
     int line = 0;
 };
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <set>
@@ -20,7 +21,8 @@ namespace {
 
 constexpr const char* kFields =
     "id, name, category, severity, keywords, regex, nocase, encodings, direction, protocols, "
-    "validate";
+    "validate, file";
+constexpr const char* kFileFields = "types, names, encrypted, uninspectable, min-size";
 
 class FileParser {
   public:
@@ -83,8 +85,12 @@ class FileParser {
         }
         if (!seen.count("id")) fail(node, "rule has no 'id'");
         if (!seen.count("name")) fail(node, "rule " + std::to_string(rule.id) + " has no 'name'");
-        if (rule.keywords.empty() && rule.regexes.empty())
-            fail(node, "rule " + std::to_string(rule.id) + " has neither keywords nor regex");
+        if (rule.fileOnly() && !rule.file_conditions.present)
+            fail(node, "rule " + std::to_string(rule.id) +
+                           " has neither keywords nor regex (nor file conditions)");
+        if (rule.fileOnly() && rule.validator != Validator::kNone)
+            fail(node,
+                 "rule " + std::to_string(rule.id) + ": validate needs keywords or regex to check");
         checkUniqueId(rule);
         out_.push_back(std::move(rule));
     }
@@ -113,6 +119,8 @@ class FileParser {
             rule.protocols = stringList(key, value);
         } else if (key == "validate") {
             rule.validator = validator(key, value);
+        } else if (key == "file") {
+            rule.file_conditions = fileConditions(value);
         } else {
             fail(key_node, "unknown field '" + key + "' (known: " + kFields + ")");
         }
@@ -189,6 +197,47 @@ class FileParser {
         const auto v = lookup<Validator>(s, {Validator::kLuhn, Validator::kGb11643}, validatorName);
         if (!v) fail(value, key + ": unknown validator '" + s + "' (known: luhn, gb11643)");
         return *v;
+    }
+
+    FileConditions fileConditions(const YAML::Node& value) {
+        if (!value.IsMap() || value.size() == 0)
+            fail(value,
+                 std::string("file: expected a mapping with at least one of ") + kFileFields);
+        FileConditions c;
+        c.present = true;
+        std::set<std::string> seen;
+        for (const auto& entry : value) {
+            const std::string key = entry.first.Scalar();
+            const std::string field = "file." + key;
+            if (!seen.insert(key).second) fail(entry.first, "duplicate field '" + field + "'");
+            const YAML::Node& v = entry.second;
+            if (key == "types") {
+                for (const std::string& name : nonEmptyList(field, v)) {
+                    const auto type = core::fileTypeByName(name);
+                    if (!type)
+                        fail(v, field + ": unknown file type '" + name +
+                                    "' (known: " + core::fileTypeNames() + ")");
+                    c.types |= 1u << static_cast<unsigned>(*type);
+                }
+            } else if (key == "names") {
+                c.names = nonEmptyList(field, v);
+            } else if (key == "encrypted") {
+                c.encrypted = boolean(field, v);
+            } else if (key == "uninspectable") {
+                c.uninspectable = boolean(field, v);
+            } else if (key == "min-size") {
+                c.min_size = static_cast<uint64_t>(integer(field, v, 0, INT64_MAX));
+            } else {
+                fail(entry.first, "unknown field '" + field + "' (known: " + kFileFields + ")");
+            }
+        }
+        return c;
+    }
+
+    std::vector<std::string> nonEmptyList(const std::string& key, const YAML::Node& value) {
+        std::vector<std::string> items = stringList(key, value);
+        if (items.empty()) fail(value, key + ": expected a non-empty list");
+        return items;
     }
 
     template <class E>

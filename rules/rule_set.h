@@ -45,6 +45,8 @@ class RuleSet {
 
     const std::vector<Rule>& rules() const { return rules_; }
     const std::vector<PatternInfo>& patterns() const { return patterns_; }
+    // Indices of the rules without keywords or regexes: judged on every file's end.
+    const std::vector<uint32_t>& fileOnlyRules() const { return file_only_rules_; }
     const hs_database_t* database() const { return db_.get(); } // null when there are no rules
     // Short hex digest of the rule files' bytes: names the policy in every alert.
     const std::string& policyVersion() const { return policy_version_; }
@@ -54,6 +56,7 @@ class RuleSet {
   private:
     std::vector<Rule> rules_;
     std::vector<PatternInfo> patterns_;
+    std::vector<uint32_t> file_only_rules_;
     HsDatabase db_;
     HsScratch scratch_;
     std::string policy_version_;

@@ -28,6 +28,9 @@ class DecodedLayerSink {
     // after them, and nothing may match across the hole. Offsets count the missing bytes.
     virtual void layerGap(LayerId id, uint64_t missing) noexcept = 0;
     virtual void endLayer(LayerId id) noexcept = 0;
+    // About the file layer `id` carries (LayerInfo::file): told while it is open, before its
+    // end. A sink that keeps no file state ignores it.
+    virtual void noteFile(LayerId /*id*/, const FileNote& /*note*/) noexcept {}
 };
 
 // A protocol decoder of one direction's reassembled stream (HTTP, SMTP): fed the stream's bytes

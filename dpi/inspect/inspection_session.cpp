@@ -14,6 +14,7 @@
 #include "core/home_net.h"
 #include "dpi/decode/http/http_message_parser.h"
 #include "dpi/decode/smtp/smtp_command.h"
+#include "dpi/inspect/file_judgement.h"
 #include "dpi/inspect/inspection_engine.h"
 #include "dpi/inspect/layer_table.h"
 #include "dpi/inspect/snippet.h"
@@ -357,22 +358,59 @@ void InspectionSession::rebase(const std::vector<int64_t>& moved) noexcept {
     alerted_rules_.resize(kept);
 }
 
+bool InspectionSession::alerted(uint32_t rule_index) const noexcept {
+    return std::find(alerted_rules_.begin(), alerted_rules_.end(), rule_index) !=
+           alerted_rules_.end();
+}
+
+// The byte direction must suit the rule (a flow can carry egress one way only).
+bool InspectionSession::directionAllows(const rules::Rule& rule, bool to_server) const noexcept {
+    const core::NetRelation rel = scope_.bytes_relation[to_server ? 0 : 1];
+    return !(rule.direction == rules::RuleDirection::kEgress &&
+             rel != core::NetRelation::kEgress) &&
+           !(rule.direction == rules::RuleDirection::kIngress &&
+             rel != core::NetRelation::kIngress);
+}
+
+// What every alert of `rule` says, whatever it is about. May throw std::bad_alloc.
+core::Alert InspectionSession::baseAlert(const ScanContext& c, const rules::Rule& rule) const {
+    core::Alert a;
+    a.ts_us = c.ts_us;
+    a.to_server = c.to_server;
+    a.signature_id = rule.id;
+    a.signature = rule.name;
+    a.category = rule.category;
+    a.severity = rule.severity;
+    a.policy_version = engine_.matcher().ruleSet().policyVersion();
+    a.direction = core::netRelationName(scope_.bytes_relation[c.to_server ? 0 : 1]);
+    return a;
+}
+
+void InspectionSession::deliver(ScanContext& c, uint32_t rule_index, core::Alert&& a) {
+    alerted_rules_.reserve(alerted_rules_.size() + 1); // before the alert leaves
+    if (c.output.offer(rule_index, std::move(a)) != SessionOutput::Verdict::kRefused)
+        alerted_rules_.push_back(rule_index);
+}
+
 void InspectionSession::handleMatch(ScanContext& c, const rules::MatchEvent& event) noexcept {
     const rules::RuleSet& rs = engine_.matcher().ruleSet();
     const rules::PatternInfo& pattern = rs.patterns()[event.pattern_id];
     const uint32_t rule_index = pattern.rule_index;
     const rules::Rule& rule = rs.rules()[rule_index];
     InspectionCounters& counters = engine_.counters();
-    if (std::find(alerted_rules_.begin(), alerted_rules_.end(), rule_index) !=
-        alerted_rules_.end()) {
+    if (alerted(rule_index)) {
         ++counters.repeat_matches;
         return;
     }
-    // The byte direction must suit the rule (a flow can carry egress one way only).
-    const core::NetRelation rel = scope_.bytes_relation[c.to_server ? 0 : 1];
-    if ((rule.direction == rules::RuleDirection::kEgress && rel != core::NetRelation::kEgress) ||
-        (rule.direction == rules::RuleDirection::kIngress && rel != core::NetRelation::kIngress))
+    if (!directionAllows(rule, c.to_server)) return;
+    // The file the alert is about, when the match lies inside one.
+    LayerTable* table = dir_[c.to_server ? 0 : 1].layers.get();
+    const LayerId at = table ? table->idOf(c.current) : kNoLayer;
+    const LayerId judged = at != kNoLayer ? judgedFile(*table, at, rule) : kNoLayer;
+    if (rule.file_conditions.present && judged == kNoLayer) {
+        ++counters.file_filtered;
         return;
+    }
 
     const uint64_t from =
         pattern.is_regex || pattern.needs_match_text
@@ -392,15 +430,7 @@ void InspectionSession::handleMatch(ScanContext& c, const rules::MatchEvent& eve
                 return;
             }
         }
-        core::Alert a;
-        a.ts_us = c.ts_us;
-        a.to_server = c.to_server;
-        a.signature_id = rule.id;
-        a.signature = rule.name;
-        a.category = rule.category;
-        a.severity = rule.severity;
-        a.policy_version = rs.policyVersion();
-        a.direction = core::netRelationName(rel);
+        core::Alert a = baseAlert(c, rule);
         a.match = pattern.text;
         a.encoding = rules::encodingName(pattern.encoding);
         a.layer = c.current->name;
@@ -418,11 +448,69 @@ void InspectionSession::handleMatch(ScanContext& c, const rules::MatchEvent& eve
                                 keep_to);
             }
         }
-        alerted_rules_.reserve(alerted_rules_.size() + 1); // before the alert leaves
-        if (c.output.offer(rule_index, std::move(a)) != SessionOutput::Verdict::kRefused)
-            alerted_rules_.push_back(rule_index);
+        if (judged != kNoLayer) a.file = describeFile(*table, table->fileAtOrAbove(at), judged);
+        if (rule.file_conditions.present &&
+            !rules::holdAlready(rule.file_conditions, fileFacts(*table, judged))) {
+            holdUntilFileEnd(*table, judged, rule_index, std::move(a));
+            return;
+        }
+        deliver(c, rule_index, std::move(a));
     } catch (const std::bad_alloc&) {
         // Out of memory building the alert: nothing sensible to do but count it as unavailable.
+        ++counters.validator_unavailable;
+    }
+}
+
+// The rule's size, encrypted or uninspectable conditions are decided by the whole file: the
+// alert waits for the file's end, once per (file, rule). May throw std::bad_alloc.
+void InspectionSession::holdUntilFileEnd(LayerTable& table, LayerId file, uint32_t rule_index,
+                                         core::Alert&& a) {
+    LayerFile& f = table.files[file - 1];
+    for (const LayerFile::HeldAlert& h : f.held)
+        if (h.rule_index == rule_index) {
+            ++engine_.counters().repeat_matches;
+            return;
+        }
+    f.held.push_back({rule_index, std::move(a)});
+    ++engine_.counters().file_alerts_held;
+}
+
+void InspectionSession::fileEnded(ScanContext& c, LayerTable& table, LayerId file) noexcept {
+    const rules::RuleSet& rs = engine_.matcher().ruleSet();
+    LayerFile& f = table.files[file - 1];
+    const rules::FileFacts facts = fileFacts(table, file);
+    InspectionCounters& counters = engine_.counters();
+    try {
+        for (LayerFile::HeldAlert& h : f.held) {
+            // A reload since the match may have renumbered (or dropped) the rule.
+            const auto& all = rs.rules();
+            if (h.rule_index >= all.size() || all[h.rule_index].id != h.alert.signature_id)
+                continue;
+            if (alerted(h.rule_index)) {
+                ++counters.repeat_matches;
+                continue;
+            }
+            if (!rules::holdAtEnd(all[h.rule_index].file_conditions, facts)) {
+                ++counters.file_filtered;
+                continue;
+            }
+            h.alert.file->encrypted = f.encrypted;
+            if (f.uninspectable) h.alert.file->uninspectable = f.uninspectable;
+            deliver(c, h.rule_index, std::move(h.alert));
+        }
+        f.held.clear();
+        for (const uint32_t r : rs.fileOnlyRules()) {
+            const rules::Rule& rule = rs.rules()[r];
+            if (alerted(r) || !directionAllows(rule, c.to_server) ||
+                !rules::holdAtEnd(rule.file_conditions, facts))
+                continue;
+            core::Alert a = baseAlert(c, rule);
+            a.kind = "file";
+            a.layer = table.slots[file - 1].name;
+            a.file = describeFile(table, file, file);
+            deliver(c, r, std::move(a));
+        }
+    } catch (const std::bad_alloc&) {
         ++counters.validator_unavailable;
     }
 }

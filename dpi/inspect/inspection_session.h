@@ -112,6 +112,14 @@ class InspectionSession {
     };
 
     void handleMatch(ScanContext& ctx, const rules::MatchEvent& event) noexcept;
+    // A file layer of `table` ends: alerts held for it are decided, file-only rules judge it.
+    void fileEnded(ScanContext& ctx, LayerTable& table, LayerId file) noexcept;
+    void holdUntilFileEnd(LayerTable& table, LayerId file, uint32_t rule_index,
+                          core::Alert&& alert);
+    bool alerted(uint32_t rule_index) const noexcept;
+    bool directionAllows(const rules::Rule& rule, bool to_server) const noexcept;
+    core::Alert baseAlert(const ScanContext& ctx, const rules::Rule& rule) const;
+    void deliver(ScanContext& ctx, uint32_t rule_index, core::Alert&& alert);
     bool pastDepth(DirectionState& dir) noexcept;
     void reachDepth(DirectionState& dir) noexcept;
     void sniff(Direction d, ScanContext& ctx, const uint8_t* data, uint32_t len) noexcept;

@@ -40,6 +40,11 @@ struct InspectionConfig {
       counter::series("validator_unavailable"))                                                    \
     X(protocol_filtered, "matches", "Matches outside a rule's protocols",                          \
       counter::series("protocol_filtered"))                                                        \
+    X(file_filtered, "matches", "Matches outside a rule's file conditions",                        \
+      counter::series("file_filtered"))                                                            \
+    X(file_alerts_held, "matches",                                                                 \
+      "Matches held until their file's end (its size, encrypted or uninspectable decide)",         \
+      counter::series("file_alert_held"))                                                          \
     X(pending_overflow, "matches", "Matches dropped because too many waited for classification",   \
       counter::series("pending_overflow"))                                                         \
     X(layers_refused, "layers",                                                                    \

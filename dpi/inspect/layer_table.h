@@ -1,6 +1,7 @@
 #pragma once
 // Internal to the inspection session: the decoded layers open in one direction of a session, as
-// the DecodedLayerSink its decoder writes into. Each layer instance is scanned as its own stream;
+// the DecodedLayerSink its decoder writes into, with the tree they form (each layer's parent)
+// and the file each carries. Each layer instance is scanned as its own stream;
 // pieces a decoder hands over inside one raw chunk are gathered and scanned in one call; the
 // stretches of the raw chunk a layer passed on unchanged are noted so the raw scan can skip them.
 //
@@ -15,6 +16,8 @@
 
 #include "dpi/decode/decoded_layer_sink.h"
 #include "dpi/inspect/inspection_engine.h"
+#include "dpi/inspect/inspection_session.h"
+#include "dpi/inspect/layer_file.h"
 #include "dpi/inspect/layer_scan.h"
 
 namespace egressmon::dpi {
@@ -24,19 +27,22 @@ namespace egressmon::dpi {
 struct LayerTable final : DecodedLayerSink {
     // At most InspectionConfig::max_open_layers at once (the engine has one gather buffer per
     // slot). Allocated with the direction's decoder; may throw (caller catches).
-    explicit LayerTable(uint32_t max_open) : slots(max_open), used(max_open, false) {}
+    explicit LayerTable(uint32_t max_open)
+        : slots(max_open), used(max_open, false), parents(max_open, kNoLayer), files(max_open) {}
     std::vector<LayerScanner> slots;
     std::vector<bool> used;
+    std::vector<LayerId> parents; // of each open layer: the tree alerts walk up for file paths
+    std::vector<LayerFile> files; // what each open layer's file is, when it carries one
     ScanContext* ctx = nullptr;
 
-    // The layer's parent and file name are not kept yet: alerts name only the layer's type
-    // (the documents issue adds the file path).
-    LayerId beginLayer(const LayerInfo& info, LayerId /*parent*/) noexcept override {
+    LayerId beginLayer(const LayerInfo& info, LayerId parent) noexcept override {
         for (uint32_t i = 0; i < slots.size(); ++i) {
             if (used[i]) continue;
             used[i] = true;
             slots[i] = LayerScanner{};
             slots[i].name = info.type;
+            parents[i] = parent;
+            files[i].begin(info);
             return i + 1;
         }
         // More nesting than configured: the raw stream still covers bytes passed through
@@ -126,9 +132,47 @@ struct LayerTable final : DecodedLayerSink {
         if (ctx) {
             flushGathered(id - 1);
             ctx->close(slots[id - 1]);
+            // Whole now: the rules that judge files, and the matches that waited for it.
+            if (files[id - 1].is_file) ctx->session.fileEnded(*ctx, *this, id);
         }
         slots[id - 1] = LayerScanner{};
+        files[id - 1].end();
         used[id - 1] = false;
+    }
+
+    // The file at or above layer `id` (itself, or the layer it was decoded from...); kNoLayer
+    // when none. Bounded by the table's size: a parent is always opened before its child.
+    LayerId fileAtOrAbove(LayerId id) const noexcept {
+        for (size_t steps = 0; id != kNoLayer && steps <= slots.size(); ++steps) {
+            if (!used[id - 1]) return kNoLayer;
+            if (files[id - 1].is_file) return id;
+            id = parents[id - 1];
+        }
+        return kNoLayer;
+    }
+    LayerId fileAbove(LayerId file) const noexcept {
+        return file == kNoLayer ? kNoLayer : fileAtOrAbove(parents[file - 1]);
+    }
+    // Type refinements go to the file itself; encrypted and uninspectable to every file that
+    // contains it too (the archive holding an encrypted entry is encrypted).
+    void noteFile(LayerId id, const FileNote& note) noexcept override {
+        LayerId at = fileAtOrAbove(id);
+        if (at == kNoLayer) return;
+        if (note.refine_type) files[at - 1].type = note.type;
+        if (!note.encrypted && !note.uninspectable) return;
+        for (size_t steps = 0; at != kNoLayer && steps <= slots.size(); ++steps) {
+            LayerFile& f = files[at - 1];
+            f.encrypted = f.encrypted || note.encrypted;
+            if (note.uninspectable && !f.uninspectable) f.uninspectable = note.uninspectable;
+            at = fileAbove(at);
+        }
+    }
+    // The layer a scanner belongs to; kNoLayer for a scanner outside the table (the raw
+    // stream).
+    LayerId idOf(const LayerScanner* scanner) const noexcept {
+        if (slots.empty() || scanner < slots.data() || scanner >= slots.data() + slots.size())
+            return kNoLayer;
+        return static_cast<LayerId>(scanner - slots.data()) + 1;
     }
     void endAll() noexcept {
         for (uint32_t i = 0; i < slots.size(); ++i)

@@ -6,8 +6,11 @@
 #include <span>
 
 #include "dpi/decode/decoded_layer_sink.h"
+#include "dpi/file/file_sniff.h"
 
 namespace egressmon::dpi {
+
+static_assert(LayerNode::kMaxSniffBytes >= kFileSniffBytes);
 
 LayerNode::~LayerNode() = default;
 
@@ -31,21 +34,37 @@ void LayerNode::prepare(TransformContext& ctx, const LayerInfo& info, LayerId pa
     }
     info_.boundary = boundary_;
     info_.file_name = file_name_;
-    sniff_bytes_ = 0;
+    // A file layer's own type comes from its first bytes too. A coded layer is not the file
+    // (its decompressed child, which copies the flag, is).
+    carries_file_ = info_.file && info_.coding == ContentCoding::Identity;
+    sniff_bytes_ = carries_file_ ? static_cast<uint32_t>(kFileSniffBytes) : 0;
     for (const TransformRegistration& r : ctx.registry)
         sniff_bytes_ = std::max(sniff_bytes_, std::min(r.sniff_bytes, kMaxSniffBytes));
 }
 
 void LayerNode::begin(const uint8_t* first, size_t first_len) noexcept {
     begun_ = true;
-    id_ = ctx_->sink->beginLayer(info_, parent_);
-    if (id_ == kNoLayer) return; // refused (counted by the sink): nothing is decoded beneath
-    if (gap_before_ > 0) ctx_->sink->layerGap(id_, gap_before_);
     // After a lost start the first bytes are not the layer's: no magic is known.
     const std::span<const uint8_t> sniffed =
         gap_before_ > 0 ? std::span<const uint8_t>() : std::span<const uint8_t>(first, first_len);
+    LayerInfo shown = info_;
+    shown.file = carries_file_;
+    if (carries_file_) shown.file_type = sniffFileType(sniffed);
+    id_ = ctx_->sink->beginLayer(shown, parent_);
+    if (id_ == kNoLayer) {
+        // Refused (counted by the sink): nothing is decoded beneath, so the file this layer
+        // came from is not fully inspected.
+        FileNote note;
+        note.uninspectable = "inspection-max-layers";
+        ctx_->sink->noteFile(parent_, note);
+        return;
+    }
+    if (gap_before_ > 0) ctx_->sink->layerGap(id_, gap_before_);
     if (info_.depth >= kMaxDepth) {
         ++ctx_->counters.transforms_refused;
+        FileNote note;
+        note.uninspectable = "max-depth";
+        ctx_->sink->noteFile(id_, note);
         return;
     }
     // What the transforms are told of their input: their outputs are one level deeper.

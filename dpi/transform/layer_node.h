@@ -27,8 +27,8 @@ namespace egressmon::dpi {
 
 class LayerNode {
   public:
-    static constexpr uint32_t kMaxSniffBytes = 16;
-    static constexpr size_t kMaxTransforms = 2; // a layer is read by at most this many
+    static constexpr uint32_t kMaxSniffBytes = 16; // at least kFileSniffBytes
+    static constexpr size_t kMaxTransforms = 2;    // a layer is read by at most this many
     // Layers deeper than this are not routed further (counted in transforms_refused). Each
     // level holds an open layer, so inspection-max-layers (at most 64) bounds the tree first;
     // this guards a sink that refuses nothing (tests, benchmarks) against a format that
@@ -67,7 +67,8 @@ class LayerNode {
     LayerId parent_ = kNoLayer;
     LayerId id_ = kNoLayer;
     bool begun_ = false;
-    uint64_t gap_before_ = 0; // lost before the first byte
+    bool carries_file_ = false; // info_.file, and no content coding left to undo
+    uint64_t gap_before_ = 0;   // lost before the first byte
     uint32_t sniff_bytes_ = 0;
     uint32_t held_len_ = 0; // first bytes held for sniffing
     std::array<uint8_t, kMaxSniffBytes> held_{};

@@ -73,6 +73,10 @@ class MimeTransform final : public Transform, MimeHandler {
         info.type = partType(family_, parser_.part().encoding);
         info.family = family_;
         info.file_name = parser_.part().file_name;
+        // Every leaf part of a message is a file (an attachment, or the text the sender
+        // wrote); in an HTTP form-data body only parts sent with a file name are (the others
+        // are form fields).
+        info.file = family_ == LayerFamily::Smtp || !info.file_name.empty();
         info.depth = depth_;
         part_.prepare(ctx_, info, parent_);
         ++ctx_.counters.mime_parts;

@@ -15,7 +15,8 @@ constexpr TransformRegistration kBuiltin[] = {
     {"inflate", inflateApplies, makeInflateTransform, 0, /*needs_start=*/true},
     {"form", formApplies, makeFormTransform},
     {"mime", mimeApplies, makeMimeTransform},
-    {"zip", zipApplies, makeZipTransform, 4}, // "PK\3\4"
+    {"zip", zipApplies, makeZipTransform, 4},                    // "PK\3\4"
+    {"gunzip", gzipFileApplies, makeGzipFileTransform, 3, true}, // 1f 8b 08
 };
 
 } // namespace

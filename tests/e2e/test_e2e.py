@@ -321,11 +321,15 @@ class sample_run(unittest.TestCase):
 def normalised_alert(rec):
     """The fields a golden case pins (timestamps, ids and hosts vary by design)."""
     dlp = rec["alert"]["context"]["dlp"]
-    return {"signature_id": rec["alert"]["signature_id"],
-            "src": f"{rec['src_ip']}:{rec['src_port']}",
-            "dest": f"{rec['dest_ip']}:{rec['dest_port']}", "direction": rec["direction"],
-            "dlp_direction": dlp["direction"], "encoding": dlp["encoding"],
-            "layer": dlp["layer"], "offset": dlp["offset"]}
+    pinned = {"signature_id": rec["alert"]["signature_id"],
+              "src": f"{rec['src_ip']}:{rec['src_port']}",
+              "dest": f"{rec['dest_ip']}:{rec['dest_port']}", "direction": rec["direction"],
+              "kind": dlp["kind"], "dlp_direction": dlp["direction"], "layer": dlp["layer"]}
+    if dlp["kind"] == "content":
+        pinned.update(encoding=dlp["encoding"], offset=dlp["offset"])
+    if "file" in dlp:
+        pinned["file"] = dlp["file"]
+    return pinned
 
 
 class dlp_golden(unittest.TestCase):

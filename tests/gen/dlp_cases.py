@@ -27,6 +27,8 @@ from pcapgen.pcap import LINKTYPE_PPP, Capture, utc_microseconds  # noqa: E402
 from pcapgen.smtp import smtp_dialogue  # noqa: E402
 from pcapgen.tcp_session import TcpSession  # noqa: E402
 
+import zip_files  # noqa: E402  (tests/gen, next to this file)
+
 START = utc_microseconds("2026-11-24T12:00:00Z")
 INSIDE, INSIDE2, INSIDE_SERVER = "10.1.0.10", "10.1.0.40", "10.1.0.20"
 OUTSIDE, OUTSIDE_CLIENT = "203.0.113.10", "198.51.100.7"
@@ -521,6 +523,32 @@ def case_http_zip_upload_without_marking():
                             zipfile.ZIP_DEFLATED)])
     return http_case(http_request("PUT", "/backup/q3.zip", archive,
                                   ["Content-Type: application/zip"]))
+
+
+def case_smtp_encrypted_zip_attachment():
+    """One alert (1400, kind file) about payroll.zip: one of its three entries is encrypted
+    (ZipCrypto), so the archive is encrypted and uninspectable ("encrypted"); nothing in the
+    plain entries matches a keyword."""
+    archive = zip_files.encrypted()
+    message = (MAIL_HEAD + b"MIME-Version: 1.0\r\n"
+               b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+               b"--b1\r\nContent-Type: text/plain\r\n\r\nthe numbers, as discussed\r\n"
+               b"--b1\r\nContent-Type: application/zip\r\n"
+               b"Content-Disposition: attachment; filename=\"payroll.zip\"\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\n" +
+               base64.encodebytes(archive).replace(b"\n", b"\r\n") + b"--b1--\r\n")
+    return smtp_case(message)
+
+
+def case_http_gzip_file_upload():
+    """One alert (1000) in gzip.content, at the marking's offset in notes.txt: a gzip file
+    (not a content coding) uploaded as the form-data part notes.txt.gz; the alert's file is
+    notes.txt.gz, path [notes.txt.gz, notes.txt]."""
+    packed = gzip.compress(b"meeting notes\r\n" + SECRET_TEXT, mtime=0)
+    body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"notes.txt.gz\"\r\n"
+            b"Content-Type: application/gzip\r\n\r\n" + packed + b"\r\n--XyZ--\r\n")
+    return http_case(http_request("POST", "/upload", body,
+                                  ["Content-Type: multipart/form-data; boundary=XyZ"]))
 
 
 # Every case_<name> function above is the case <name>, in the order defined, so adding a case

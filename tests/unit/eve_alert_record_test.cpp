@@ -69,7 +69,7 @@ TEST(EveAlertRecord, WritesTheWholeSubjectOfCapturedTraffic) {
               R"("signature_id":9001,"rev":1,"signature":"Classified marking",)"
               R"("category":"classified","severity":1,"context":{"alert_id":")" +
                   alert_id +
-                  R"(","policy_version":"3f2a9c","dlp":{"direction":"egress",)"
+                  R"(","policy_version":"3f2a9c","dlp":{"kind":"content","direction":"egress",)"
                   R"("match":"TOP SECRET","encoding":"utf-8","layer":"http.request.body",)"
                   R"("offset":118}}},"ndpi":{"protocol":"HTTP","category":"Web"}})"
                   "\n");

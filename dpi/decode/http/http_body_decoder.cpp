@@ -29,6 +29,8 @@ void HttpBodyDecoder::start(const HttpHead& head, DecodedLayerSink& sink) noexce
     info.coding = head.coding;
     info.kind = head.kind;
     info.boundary = head.boundary;
+    // A body is a file unless it is a container (a form, a multipart body: their parts are).
+    info.file = head.kind == ContentKind::Other;
     body_.prepare(transforms_, info, kNoLayer);
     fold();
 }
