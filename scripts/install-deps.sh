@@ -8,6 +8,7 @@ packages=(
     libpcap-dev libndpi-dev libhyperscan-dev librdkafka-dev prometheus-cpp-dev
     libyaml-cpp-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
     libndpi-bin tshark tcpdump iproute2 curl python3 python3-jsonschema
+    poppler-utils unzip file
     prometheus kcat default-jre-headless maven
     clang libclang-rt-14-dev
 )

@@ -1,0 +1,361 @@
+"""Tests for documents.py and document_cases.py: real tools must open what they write.
+
+Run from tests/gen:  python3 -m unittest -v test_documents
+
+Each document is checked by the tool that owns its format: ``file -b`` names its type,
+``unzip -t`` tests every ZIP-based file (with the password for the encrypted one, and rejects
+a wrong password), ``pdftotext`` (poppler-utils) extracts the keyword from every positive PDF
+and nothing of the kind from the negative, ``tar -tf`` lists the tar archives and ``gzip -t``
+tests the gzip files. The manifest's keyword paths are followed with the standard library.
+The captures of document_cases.py are read back with tshark: its HTTP and IMF dissectors must
+see every upload and attachment, and the file they export must be the document, byte for byte.
+
+A tool that rejects a file fails the test; a tool that is not installed skips its test.
+"""
+
+import email
+import email.policy
+import glob
+import gzip
+import html
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import unittest
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import document_cases  # noqa: E402
+import documents  # noqa: E402
+
+ZIP_BASED = {"docx", "xlsx", "pptx", "odt", "ods", "odp", "zip"}
+# What file 5.44 (Debian 12) prints for each type, from the start of its description.
+FILE_DESCRIPTIONS = {
+    "docx": "Microsoft Word 2007+",
+    "xlsx": "Microsoft Excel 2007+",
+    "pptx": "Microsoft PowerPoint 2007+",
+    "odt": "OpenDocument Text",
+    "ods": "OpenDocument Spreadsheet",
+    "odp": "OpenDocument Presentation",
+    "zip": "Zip archive data",
+    "gzip": "gzip compressed data",
+    "tar": "POSIX tar archive",
+    "pdf": "PDF document, version 1.4, 1 pages",
+    "rtf": "Rich Text Format data, version 1, ANSI",
+    "ole2": "Composite Document File V2 Document",
+    "7z": "7-zip archive data, version 0.4",
+    "rar": "RAR archive data, v5",
+}
+
+
+def have(tool):
+    return shutil.which(tool) is not None
+
+
+def run_tool(command, **kwargs):
+    """Runs ``command``; fails the calling test with the tool's output unless it exits 0."""
+    result = subprocess.run(command, capture_output=True, **kwargs)
+    if result.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} exited {result.returncode}:\n"
+                             f"{result.stdout!r}\n{result.stderr!r}")
+    return result.stdout
+
+
+def markup_text(data: bytes) -> str:
+    """The text of an XML part the crude way (tags dropped, references decoded): enough to
+    show the keyword is in the part named by the manifest, runs joined."""
+    return html.unescape(re.sub(r"<[^>]*>", "", data.decode("utf-8")))
+
+
+def open_entry(container: bytes, kind: str, name: str) -> bytes:
+    """The entry ``name`` of a zip, tar or gzip file held in memory."""
+    if kind == "gzip":
+        return gzip.decompress(container)
+    if kind == "tar":
+        with tarfile.open(fileobj=io.BytesIO(container)) as tar:
+            return tar.extractfile(name).read()
+    with zipfile.ZipFile(io.BytesIO(container)) as zf:
+        return zf.read(name, pwd=documents.ZIP_PASSWORD)
+
+
+def sniff(data: bytes) -> str:
+    """Just enough content sniffing to walk a manifest path."""
+    if data[:2] == b"\x1f\x8b":
+        return "gzip"
+    if data[257:262] == b"ustar":
+        return "tar"
+    return "zip"
+
+
+class Documents(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = cls.tmp.name
+        cls.manifest = documents.write_documents(cls.dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def read(self, name):
+        with open(self.path(name), "rb") as f:
+            return f.read()
+
+    def of_type(self, *types):
+        return [e for e in self.manifest if e["type"] in types]
+
+    def test_manifest_lists_every_file_written(self):
+        with open(self.path("manifest.json"), encoding="utf-8") as f:
+            self.assertEqual(json.load(f), self.manifest)
+        written = sorted(os.listdir(self.dir))
+        self.assertEqual(written, sorted([e["name"] for e in self.manifest] + ["manifest.json"]))
+        self.assertEqual(self.manifest[0]["path"][0], self.manifest[0]["name"])
+
+    def test_bytes_are_reproducible(self):
+        for doc in documents.DOCUMENTS:
+            self.assertEqual(doc.build(), self.read(doc.name), doc.name)
+
+    def test_keyword_is_where_the_manifest_says(self):
+        for entry in self.manifest:
+            if entry["path"] is None or entry["type"] in ("pdf", "rtf"):
+                continue  # PDFs: pdftotext below; RTF: test_rtf_escapes
+            with self.subTest(entry["name"]):
+                data, kind = self.read(entry["name"]), entry["type"]
+                for name in entry["path"][1:]:
+                    data = open_entry(data, kind if kind in ("gzip", "tar") else "zip", name)
+                    kind = sniff(data)
+                text = markup_text(data) if entry["path"][-1].endswith(".xml") else \
+                    data.decode("utf-8")
+                self.assertIn(entry["keyword"], text)
+
+    def test_negatives_hold_no_keyword_at_any_depth(self):
+        def texts(data):
+            if data[:4] == b"PK\x03\x04":
+                with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                    for name in zf.namelist():
+                        yield from texts(zf.read(name))
+            else:
+                yield data.decode("latin-1") + markup_text(data) if data[:5] == b"<?xml" \
+                    else data.decode("latin-1")
+        for entry in self.manifest:
+            if entry["note"].startswith("negative"):
+                for text in texts(self.read(entry["name"])):
+                    for keyword in documents.KEYWORDS:
+                        self.assertNotIn(keyword, text, entry["name"])
+
+    def test_rtf_escapes(self):
+        gbk = self.read("rtf_gbk.rtf").decode("ascii")
+        hexed = bytes(int(h, 16) for h in re.findall(r"\\'([0-9a-f]{2})", gbk))
+        self.assertEqual(hexed.decode("gbk"), documents.JUEMI)
+        escaped = self.read("rtf_unicode.rtf").decode("ascii")
+        units = "".join(chr(int(n)) for n in re.findall(r"\\u(\d+)\?", escaped))
+        self.assertEqual(units, documents.JIMI)
+
+    def test_odf_mimetype_comes_first_and_stored(self):
+        for entry in self.of_type("odt", "ods", "odp"):
+            data = self.read(entry["name"])
+            first = zipfile.ZipFile(io.BytesIO(data)).infolist()[0]
+            self.assertEqual((first.filename, first.compress_type), ("mimetype", 0))
+            self.assertEqual(data[30:38], b"mimetype")  # the fixed offset readers sniff
+            self.assertEqual(data[38:38 + first.file_size],
+                             ("application/vnd.oasis.opendocument." +
+                              {"odt": "text", "ods": "spreadsheet",
+                               "odp": "presentation"}[entry["type"]]).encode())
+
+    @unittest.skipUnless(have("file"), "file is not installed")
+    def test_file_names_each_type(self):
+        for entry in self.manifest:
+            with self.subTest(entry["name"]):
+                said = run_tool(["file", "-b", self.path(entry["name"])]).decode()
+                self.assertTrue(said.startswith(FILE_DESCRIPTIONS[entry["type"]]), said)
+
+    @unittest.skipUnless(have("unzip"), "unzip is not installed")
+    def test_unzip_accepts_every_zip_based_file(self):
+        for entry in self.manifest:
+            if entry["type"] not in ZIP_BASED:
+                continue
+            with self.subTest(entry["name"]):
+                password = ["-P", documents.ZIP_PASSWORD.decode()] if entry["encrypted"] else []
+                run_tool(["unzip", "-tq", *password, self.path(entry["name"])])
+
+    @unittest.skipUnless(have("unzip"), "unzip is not installed")
+    def test_unzip_accepts_nested_files(self):
+        nested = {"bundle.zip": ["q3/plan.docx"], "nested.zip": ["inner.zip", "plan.docx"]}
+        for outer, chain in nested.items():
+            data = self.read(outer)
+            for depth, name in enumerate(chain):
+                data = open_entry(data, "zip", name)
+                inner = self.path(f"inner-{depth}.zip")
+                with open(inner, "wb") as f:
+                    f.write(data)
+                try:
+                    run_tool(["unzip", "-tq", inner])
+                finally:
+                    os.remove(inner)
+
+    @unittest.skipUnless(have("unzip"), "unzip is not installed")
+    def test_encrypted_zip_needs_its_password(self):
+        path = self.path("encrypted.zip")
+        out = run_tool(["unzip", "-p", "-P", documents.ZIP_PASSWORD.decode(), path])
+        self.assertEqual(out, documents.ENCRYPTED_TEXT)
+        wrong = subprocess.run(["unzip", "-tq", "-P", "wrong", path], capture_output=True)
+        self.assertNotEqual(wrong.returncode, 0, "unzip accepted a wrong password")
+
+    @unittest.skipUnless(have("pdftotext"), "pdftotext (poppler-utils) is not installed")
+    def test_pdftotext_extracts_the_keyword(self):
+        for entry in self.of_type("pdf"):
+            with self.subTest(entry["name"]):
+                text = run_tool(["pdftotext", "-enc", "UTF-8", self.path(entry["name"]), "-"])
+                text = text.decode("utf-8")
+                if entry["keyword"] is None:
+                    for keyword in documents.KEYWORDS:
+                        self.assertNotIn(keyword, text)
+                    self.assertIn("public", text)  # the text is there, only not a keyword
+                else:
+                    self.assertIn(entry["keyword"], text)
+
+    def test_encrypted_pdf_hides_its_text(self):
+        data = self.read("pdf_encrypted.pdf")
+        self.assertIn(b"/Encrypt", data)
+        self.assertNotIn(b"SECRET", data)
+        self.assertNotIn(b"Aurora", data)
+
+    @unittest.skipUnless(have("pdfinfo"), "pdfinfo (poppler-utils) is not installed")
+    def test_pdfinfo_sees_rc4_encryption(self):
+        info = run_tool(["pdfinfo", self.path("pdf_encrypted.pdf")]).decode()
+        self.assertRegex(info, r"Encrypted:\s+yes .*algorithm:RC4")
+
+    @unittest.skipUnless(have("tar"), "tar is not installed")
+    def test_tar_lists_the_archives(self):
+        self.assertEqual(run_tool(["tar", "-tf", self.path("plans.tar")]).split(),
+                         [b"q3/readme.txt", b"q3/plan.docx"])
+        self.assertEqual(run_tool(["tar", "-tzf", self.path("plans.tar.gz")]).split(),
+                         [b"q3/plan.docx"])
+
+    @unittest.skipUnless(have("gzip"), "gzip is not installed")
+    def test_gzip_accepts_the_gzip_files(self):
+        for entry in self.of_type("gzip"):
+            run_tool(["gzip", "-t", self.path(entry["name"])])
+
+
+class DocumentCaptures(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = cls.tmp.name
+        cls.manifest = document_cases.write_cases(cls.dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def pcap(self, case):
+        return os.path.join(self.dir, case["name"] + ".pcap")
+
+    def test_manifests_match_the_cases(self):
+        with open(os.path.join(self.dir, "manifest.json"), encoding="utf-8") as f:
+            self.assertEqual(json.load(f), self.manifest)
+        for case in self.manifest:
+            with open(os.path.join(self.dir, case["name"] + ".json"), encoding="utf-8") as f:
+                self.assertEqual(json.load(f), case)
+            doc = documents.BY_NAME[case["document"]]
+            self.assertEqual(case["path"][0], case["file_name"])
+            self.assertEqual(case["expect_alert"], case["alert_kind"] is not None)
+            if doc.keyword is None:
+                self.assertIsNone(case["keyword"])
+            if case["direction"] == "ingress":
+                self.assertFalse(case["expect_alert"])
+
+    def test_every_carrier_and_negative_is_covered(self):
+        carriers = {c["carrier"] for c in self.manifest}
+        self.assertEqual(carriers, set(document_cases.CARRIERS))
+        self.assertTrue(any(c["direction"] == "ingress" and c["keyword"] for c in self.manifest))
+        negatives = {c["document"] for c in self.manifest
+                     if c["document"].startswith("clean.")}
+        self.assertEqual(negatives, {"clean.docx", "clean.xlsx", "clean.pdf", "clean.zip"})
+        for doc in documents.DOCUMENTS:  # every document travels in at least one capture
+            self.assertIn(doc.name, {c["document"] for c in self.manifest})
+
+    def test_bytes_are_reproducible(self):
+        for case in document_cases.CASES[:5]:
+            again = os.path.join(self.dir, "again.pcap")
+            case.build().save(again)
+            with open(again, "rb") as a, open(self.pcap(case.manifest()), "rb") as b:
+                self.assertEqual(a.read(), b.read(), case.name)
+            os.remove(again)
+
+    @unittest.skipUnless(have("tshark"), "tshark is not installed")
+    def test_tshark_reads_every_capture_cleanly(self):
+        for case in self.manifest:
+            with self.subTest(case["name"]):
+                problems = run_tool(["tshark", "-r", self.pcap(case), "-Y",
+                                     "_ws.malformed || _ws.expert.severity >= warning"])
+                self.assertEqual(problems, b"")
+
+    def exported(self, case, protocol):
+        """The objects tshark's ``protocol`` dissector exports from the case's capture."""
+        out = os.path.join(self.dir, "export-" + case["name"])
+        run_tool(["tshark", "-r", self.pcap(case), "-q", "--export-objects", f"{protocol},{out}"])
+        files = {}
+        for path in glob.glob(os.path.join(out, "*")):
+            with open(path, "rb") as f:
+                files[os.path.basename(path)] = f.read()
+        shutil.rmtree(out, ignore_errors=True)
+        return files
+
+    @unittest.skipUnless(have("tshark"), "tshark is not installed")
+    def test_tshark_http_sees_each_file(self):
+        for case in self.manifest:
+            if not case["carrier"].startswith("http"):
+                continue
+            with self.subTest(case["name"]):
+                data = documents.BY_NAME[case["document"]].build()
+                objects = list(self.exported(case, "http").values())
+                if case["carrier"] == "http-multipart":
+                    # The form body is exported whole; the file is one of its parts.
+                    self.assertEqual(len(objects), 1)
+                    self.assertIn(b"\r\n\r\n" + data + b"\r\n--", objects[0])
+                    names = run_tool(["tshark", "-r", self.pcap(case), "-Y", "http.request",
+                                      "-T", "fields", "-e",
+                                      "mime_multipart.header.content-disposition"])
+                    self.assertIn(b'name="file";filename="', names)
+                else:
+                    # PUT bodies and downloads; tshark inflates Content-Encoding: gzip.
+                    self.assertIn(data, objects)
+
+    @unittest.skipUnless(have("tshark"), "tshark is not installed")
+    def test_tshark_sees_the_gbk_file_name_bytes(self):
+        case = document_cases.BY_NAME["multipart_gbk_name_xlsx_shared_strings"].manifest()
+        body = next(iter(self.exported(case, "http").values()))
+        self.assertIn(b'filename="' + case["file_name"].encode("gbk") + b'"', body)
+
+    @unittest.skipUnless(have("tshark"), "tshark is not installed")
+    def test_tshark_imf_sees_each_attachment(self):
+        for case in self.manifest:
+            if case["carrier"] != "smtp-base64":
+                continue
+            with self.subTest(case["name"]):
+                messages = list(self.exported(case, "imf").values())
+                self.assertEqual(len(messages), 1)
+                message = email.message_from_bytes(messages[0], policy=email.policy.default)
+                attachments = list(message.iter_attachments())
+                self.assertEqual(len(attachments), 1)
+                # email decodes RFC 2231 filename*= as a receiver must.
+                self.assertEqual(attachments[0].get_filename(), case["file_name"])
+                self.assertEqual(attachments[0].get_content(),
+                                 documents.BY_NAME[case["document"]].build())
+
+
+if __name__ == "__main__":
+    unittest.main()
