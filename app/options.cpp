@@ -158,6 +158,8 @@ void apply(Options& o, const Setting& s) {
         o.inspection.smtp.max_header_bytes = parseNumber<uint32_t>(v, s.origin, 1024, 1u << 24);
     else if (k == "http.max-multipart-depth")
         o.inspection.http.max_multipart_depth = parseNumber<uint32_t>(v, s.origin, 1, 64);
+    else if (k == "extraction.max-depth")
+        o.inspection.max_file_depth = parseNumber<uint32_t>(v, s.origin, 1, 64);
     else if (k == "extraction.max-archive-entries")
         o.inspection.files.zip.max_entries = parseNumber<uint32_t>(v, s.origin, 1, 1u << 20);
     else if (k == "extraction.max-entry-bytes")

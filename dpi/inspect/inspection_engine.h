@@ -50,7 +50,8 @@ class InspectionEngine {
     const InspectionConfig& config() const noexcept { return config_; }
     rules::StreamMatcher& matcher() noexcept { return matcher_; }
     const rules::StreamMatcher& matcher() const noexcept { return matcher_; }
-    bool hasRules() const noexcept { return !matcher_.empty(); }
+    // Some rule: a content rule (Hyperscan patterns) or a rule that judges files alone.
+    bool hasRules() const noexcept { return !matcher_.ruleSet().rules().empty(); }
 
     InspectionCounters& counters() noexcept { return counters_; }
     const InspectionCounters& counters() const noexcept { return counters_; }

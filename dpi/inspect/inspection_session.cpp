@@ -153,7 +153,8 @@ void InspectionSession::sniff(Direction d, ScanContext& ctx, const uint8_t* data
     }
     if (dir.active) {
         try {
-            dir.layers = std::make_unique<LayerTable>(engine_.config().max_open_layers);
+            dir.layers = std::make_unique<LayerTable>(engine_.config().max_open_layers,
+                                                      engine_.config().max_file_depth);
         } catch (const std::bad_alloc&) {
             return; // no decoder then: the raw stream is still scanned
         }

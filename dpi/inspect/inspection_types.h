@@ -17,10 +17,13 @@ struct InspectionConfig {
     uint64_t max_depth_bytes = 64ull << 20;          // inspected per flow direction
     uint32_t context_width = 0;                      // payload bytes allowed in a snippet
     uint32_t max_pending_alerts = 32;                // per flow, waiting for classification
-    uint32_t max_open_layers = 4; // decoded layers open at once per direction (1..64)
-    SmtpDecoderLimits smtp;       // line, header and MIME nesting bounds
-    HttpDecoderLimits http;       // header and decompression bounds
-    FileLimits files;             // files inside the traffic (archives): `extraction:`
+    // Decoded layers open at once per direction (1..64): a body, its part, an archive in it,
+    // an entry of that... each level of nesting holds one.
+    uint32_t max_open_layers = 16;
+    uint32_t max_file_depth = 8; // files inside files (extraction.max-depth, 1..64)
+    SmtpDecoderLimits smtp;      // line, header and MIME nesting bounds
+    HttpDecoderLimits http;      // header and decompression bounds
+    FileLimits files;            // files inside the traffic (archives): `extraction:`
 };
 
 // One line per counter: X(field, unit, help, exports); see core/counter_table.h.
@@ -52,6 +55,9 @@ struct InspectionConfig {
       counter::series("layer_refused").limit("inspection-max-layers"))                             \
     X(layer_bytes_refused, "bytes", "Decoded bytes of refused layers (not scanned)",               \
       counter::series("layer_byte_refused"))                                                       \
+    X(file_depth_exceeded, "files",                                                                \
+      "Files nested deeper than extraction.max-depth inside other files (not opened)",             \
+      counter::series("file_depth_exceeded").limit("extraction.max-depth"))                        \
     /* one X(...) per counter, above this line */
 
 struct InspectionCounters {

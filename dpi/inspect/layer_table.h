@@ -25,10 +25,14 @@ namespace egressmon::dpi {
 // The decoded layers open in one direction (a body and the part inside it...): each is its own
 // layer instance with its own stream. Bound to a ScanContext only while a decoder runs.
 struct LayerTable final : DecodedLayerSink {
-    // At most InspectionConfig::max_open_layers at once (the engine has one gather buffer per
-    // slot). Allocated with the direction's decoder; may throw (caller catches).
-    explicit LayerTable(uint32_t max_open)
-        : slots(max_open), used(max_open, false), parents(max_open, kNoLayer), files(max_open) {}
+    // At most `max_open` layers at once (InspectionConfig::max_open_layers; the engine has one
+    // gather buffer per slot), and files nested at most `max_file_depth` deep. The slots grow
+    // with the deepest nesting the direction has seen, so a flow that only ever opens a body
+    // holds one. Allocated with the direction's decoder.
+    LayerTable(uint32_t max_open, uint32_t max_file_depth) noexcept
+        : max_open(max_open), max_file_depth(max_file_depth) {}
+    const uint32_t max_open;
+    const uint32_t max_file_depth;
     std::vector<LayerScanner> slots;
     std::vector<bool> used;
     std::vector<LayerId> parents; // of each open layer: the tree alerts walk up for file paths
@@ -36,19 +40,28 @@ struct LayerTable final : DecodedLayerSink {
     ScanContext* ctx = nullptr;
 
     LayerId beginLayer(const LayerInfo& info, LayerId parent) noexcept override {
-        for (uint32_t i = 0; i < slots.size(); ++i) {
-            if (used[i]) continue;
-            used[i] = true;
-            slots[i] = LayerScanner{};
-            slots[i].name = info.type;
-            parents[i] = parent;
-            files[i].begin(info);
-            return i + 1;
+        if (info.file && fileDepth(parent) >= max_file_depth) {
+            // Files inside files beyond extraction.max-depth: a 42.zip-style nest is not
+            // followed down; the file holding it is not fully inspected.
+            if (ctx) ++ctx->engine.counters().file_depth_exceeded;
+            FileNote note;
+            note.uninspectable = "max-depth";
+            noteFile(parent, note);
+            return kNoLayer;
         }
-        // More nesting than configured: the raw stream still covers bytes passed through
-        // unchanged, but what this layer would decode is not scanned, so it is counted.
-        if (ctx) ++ctx->engine.counters().layers_refused;
-        return kNoLayer;
+        const uint32_t slot = freeSlot();
+        if (slot == kNoSlot) {
+            // More nesting than configured: the raw stream still covers bytes passed through
+            // unchanged, but what this layer would decode is not scanned, so it is counted.
+            if (ctx) ++ctx->engine.counters().layers_refused;
+            return kNoLayer;
+        }
+        used[slot] = true;
+        slots[slot] = LayerScanner{};
+        slots[slot].name = info.type;
+        parents[slot] = parent;
+        files[slot].begin(info);
+        return slot + 1;
     }
     void layerData(LayerId id, const uint8_t* data, uint32_t len) noexcept override {
         if (!ctx) return;
@@ -140,6 +153,14 @@ struct LayerTable final : DecodedLayerSink {
         used[id - 1] = false;
     }
 
+    // How many files contain layer `id` (itself included).
+    uint32_t fileDepth(LayerId id) const noexcept {
+        uint32_t depth = 0;
+        for (LayerId f = fileAtOrAbove(id); f != kNoLayer; f = fileAbove(f))
+            ++depth;
+        return depth;
+    }
+
     // The file at or above layer `id` (itself, or the layer it was decoded from...); kNoLayer
     // when none. Bounded by the table's size: a parent is always opened before its child.
     LayerId fileAtOrAbove(LayerId id) const noexcept {
@@ -167,6 +188,25 @@ struct LayerTable final : DecodedLayerSink {
             at = fileAbove(at);
         }
     }
+    static constexpr uint32_t kNoSlot = UINT32_MAX;
+    // A free slot, grown into when all are in use and the bound allows; kNoSlot when none.
+    uint32_t freeSlot() noexcept {
+        for (uint32_t i = 0; i < slots.size(); ++i)
+            if (!used[i]) return i;
+        if (slots.size() >= max_open) return kNoSlot;
+        try {
+            slots.emplace_back();
+            used.push_back(false);
+            parents.push_back(kNoLayer);
+            files.emplace_back();
+        } catch (const std::bad_alloc&) {
+            const size_t n = std::min({slots.size(), used.size(), parents.size(), files.size()});
+            slots.resize(n), used.resize(n), parents.resize(n), files.resize(n);
+            return kNoSlot;
+        }
+        return static_cast<uint32_t>(slots.size() - 1);
+    }
+
     // The layer a scanner belongs to; kNoLayer for a scanner outside the table (the raw
     // stream).
     LayerId idOf(const LayerScanner* scanner) const noexcept {

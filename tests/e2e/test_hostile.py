@@ -478,9 +478,36 @@ class floods(unittest.TestCase):
                 self.assertEqual(stats["zip"]["entries_exceeded"], hits_expected)
                 self.assertEqual(hits.get("extraction.max-archive-entries", 0), hits_expected)
 
+    def test_files_nested_past_the_depth_bound_are_not_opened_and_counted(self):
+        # Bound: extraction.max-depth. The attachment outer.zip holds inner.zip holding
+        # plan.txt, the marked file: three files deep. At 3 it alerts, naming all three; at 2
+        # plan.txt is not opened, counted, and inner.zip (and outer.zip around it) become
+        # uninspectable ("max-depth"), which an uninspectable-file rule reports.
+        pcap = self.path("nested.pcap")
+        dlp_cases.case_smtp_nested_zip_attachment().save(pcap)
+        rules = self.path("uninspectable.yaml")
+        with open(rules, "w") as f:
+            f.write("rules:\n  - id: 9\n    name: uninspectable file\n"
+                    "    file: {uninspectable: true, types: [zip]}\n")
+        for depth, alerts, hits_expected in ((3, [1000], 0), (2, [9], 1)):
+            with self.subTest(depth=depth):
+                stats, hits, out = with_metrics(
+                    self, ["-r", pcap, "--rules", DEFAULT_RULES, "--rules", rules, "-c",
+                           self.config(f"extraction:\n  max-depth: {depth}\n")], 60)
+                got = records(out)
+                self.assertEqual([a["alert"]["signature_id"] for a in got], alerts)
+                self.assertEqual(stats["inspection"]["file_depth_exceeded"], hits_expected)
+                self.assertEqual(hits.get("extraction.max-depth", 0), hits_expected)
+                file = got[0]["alert"]["context"]["dlp"]["file"]
+                if depth == 3:
+                    self.assertEqual(file["path"], ["outer.zip", "inner.zip", "plan.txt"])
+                else:
+                    self.assertEqual(file["path"], ["outer.zip", "inner.zip"])
+                    self.assertEqual(file["uninspectable"], "max-depth")
+
     def test_decoded_layers_past_the_bound_are_refused_and_counted(self):
         # Bound: inspection-max-layers 1. A multipart upload opens the body's layer and, inside
-        # it, the base64 part's: at the default (4) the part is decoded and alerts there; at 1
+        # it, the base64 part's: at the default (16) the part is decoded and alerts there; at 1
         # the part's layer is refused, counted with the decoded bytes it would have carried,
         # and the marking, visible only decoded, raises nothing.
         pcap = self.path("multipart.pcap")
@@ -672,6 +699,7 @@ class bad_input(unittest.TestCase):
             ("http:\n  max-part-header-bytes: 1023\n", 2),
             ("http:\n  max-multipart-depth: 0\n", 2), ("http:\n  max-multipart-depth: 65\n", 2),
             ("extraction:\n  max-archive-entries: 0\n", 2),
+            ("extraction:\n  max-depth: 0\n", 2), ("extraction:\n  max-depth: 65\n", 2),
             ("extraction:\n  max-entry-bytes: 1023\n", 2), ("extraction: 5\n", 1),
             ("http:\n  max-trailer-bytes: 16777217\n", 2),
             ("http:\n  max-pending-requests: 0\n", 2),

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,12 +39,15 @@ struct CollectedAlert {
     std::string layer;
     uint64_t offset;
     bool to_server;
+    std::string kind;                    // alert.context.dlp.kind
+    std::optional<core::AlertFile> file; // alert.context.dlp.file
 };
 
 class CollectingSink final : public dpi::AlertSink {
   public:
     void onAlert(const core::AlertSubject&, core::Alert&& a) noexcept override {
-        alerts.push_back({a.signature_id, a.policy_version, a.layer, a.offset, a.to_server});
+        alerts.push_back({a.signature_id, a.policy_version, a.layer, a.offset, a.to_server, a.kind,
+                          std::move(a.file)});
     }
     std::vector<CollectedAlert> alerts;
 };
