@@ -16,8 +16,10 @@ struct MimeEntityInfo {
     bool multipart = false; // multipart/* with a usable boundary
     std::string boundary;
     MimeEncoding encoding = MimeEncoding::Identity;
-    // Content-Disposition's filename, else Content-Type's name (unquoted, not RFC 2231/2047
-    // decoded), at most kMaxMimeFileName bytes; empty when the part names no file.
+    // Content-Disposition's filename, else Content-Type's name, decoded to valid UTF-8
+    // (RFC 2231/5987 extended values and continuations, RFC 2047 encoded words, raw UTF-8 or
+    // GB18030 bytes: mime_param.h), at most kMaxMimeFileName bytes cut on a character
+    // boundary; empty when the part names no file.
     std::string file_name;
 };
 
