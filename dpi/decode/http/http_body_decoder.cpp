@@ -1,7 +1,9 @@
 #include "dpi/decode/http/http_body_decoder.h"
 
 #include <algorithm>
+#include <string>
 
+#include "dpi/decode/http/http_body_file_name.h"
 #include "dpi/transform/transform_registry.h"
 
 namespace egressmon::dpi {
@@ -29,6 +31,8 @@ void HttpBodyDecoder::start(const HttpHead& head, DecodedLayerSink& sink) noexce
     info.coding = head.coding;
     info.kind = head.kind;
     info.boundary = head.boundary;
+    const std::string file_name = httpBodyFileName(head, request_); // prepare() copies it
+    info.file_name = file_name;
     body_.prepare(transforms_, info, kNoLayer);
     fold();
 }
