@@ -1,6 +1,7 @@
 #pragma once
 // Side-effect-free helpers for MIME header fields (RFC 2045/2046): what one unfolded header
-// field says about its entity (multipart and its boundary, Content-Transfer-Encoding).
+// field says about its entity (multipart and its boundary, Content-Transfer-Encoding, the file
+// name, decoded by mime_param.h).
 //
 // Thread: any; no state.
 
