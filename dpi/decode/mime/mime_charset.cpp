@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <iconv.h>
+#include <iterator>
 
 #include "core/c_handle.h"
 
@@ -73,29 +74,53 @@ void appendLatin1(std::string_view bytes, std::string& out) {
     }
 }
 
-// The iconv name for a charset label converted with iconv; nullptr when it is not one.
-const char* iconvName(std::string_view label) noexcept {
+// The charsets converted with iconv, by their iconv names.
+enum class IconvCharset : uint8_t { Gb18030, Big5, Cp1252, None };
+constexpr const char* kIconvNames[] = {"GB18030", "BIG5", "CP1252"};
+constexpr size_t kIconvCharsets = std::size(kIconvNames);
+
+IconvCharset iconvCharset(std::string_view label) noexcept {
     struct Alias {
         std::string_view label;
-        const char* iconv;
+        IconvCharset charset;
     };
     static constexpr Alias kAliases[] = {
-        {"gb18030", "GB18030"}, {"gbk", "GB18030"},   {"gb2312", "GB18030"},
-        {"cp936", "GB18030"},   {"x-gbk", "GB18030"}, {"euc-cn", "GB18030"},
-        {"big5", "BIG5"},       {"x-big5", "BIG5"},   {"windows-1252", "CP1252"},
-        {"cp1252", "CP1252"},
+        {"gb18030", IconvCharset::Gb18030},     {"gbk", IconvCharset::Gb18030},
+        {"gb2312", IconvCharset::Gb18030},      {"cp936", IconvCharset::Gb18030},
+        {"x-gbk", IconvCharset::Gb18030},       {"euc-cn", IconvCharset::Gb18030},
+        {"big5", IconvCharset::Big5},           {"x-big5", IconvCharset::Big5},
+        {"windows-1252", IconvCharset::Cp1252}, {"cp1252", IconvCharset::Cp1252},
     };
     for (const Alias& a : kAliases)
-        if (equalsNoCase(label, a.label)) return a.iconv;
-    return nullptr;
+        if (equalsNoCase(label, a.label)) return a.charset;
+    return IconvCharset::None;
+}
+
+// iconv_open costs far more than converting a name (gconv module lookup), and a hostile header
+// may hold hundreds of encoded words, so each thread keeps one handle per charset, opened on
+// first use and closed at thread exit. nullptr when iconv lacks the charset.
+iconv_t threadIconv(IconvCharset charset) noexcept {
+    thread_local Iconv handles[kIconvCharsets];
+    thread_local bool unavailable[kIconvCharsets] = {};
+    const auto i = static_cast<size_t>(charset);
+    if (handles[i] == nullptr && !unavailable[i]) {
+        const iconv_t cd = iconv_open("UTF-8", kIconvNames[i]);
+        if (cd == reinterpret_cast<iconv_t>(-1)) {
+            unavailable[i] = true;
+        } else {
+            handles[i].reset(cd);
+        }
+    }
+    if (handles[i] == nullptr) return nullptr;
+    iconv(handles[i].get(), nullptr, nullptr, nullptr, nullptr); // back to the initial state
+    return handles[i].get();
 }
 
 // Converts with iconv; an undecodable byte becomes U+FFFD and conversion goes on after it, a
 // sequence cut by the end becomes one U+FFFD.
-void appendIconv(const char* from, std::string_view bytes, std::string& out) {
-    Iconv cd(iconv_open("UTF-8", from));
-    if (cd.get() == reinterpret_cast<iconv_t>(-1)) {
-        static_cast<void>(cd.release()); // not a handle: nothing to close
+void appendIconv(IconvCharset charset, std::string_view bytes, std::string& out) {
+    const iconv_t cd = threadIconv(charset);
+    if (cd == nullptr) {
         appendUtf8OrReplacement(bytes, out);
         return;
     }
@@ -105,7 +130,7 @@ void appendIconv(const char* from, std::string_view bytes, std::string& out) {
     while (in_left > 0) {
         char* w = buffer;
         size_t w_left = sizeof buffer;
-        const size_t rc = iconv(cd.get(), &in, &in_left, &w, &w_left);
+        const size_t rc = iconv(cd, &in, &in_left, &w, &w_left);
         out.append(buffer, static_cast<size_t>(w - buffer));
         if (rc != static_cast<size_t>(-1)) break;
         if (errno == E2BIG) continue;
@@ -135,8 +160,9 @@ void appendCharsetAsUtf8(std::string_view charset, std::string_view bytes, std::
     if (equalsNoCase(charset, "iso-8859-1") || equalsNoCase(charset, "latin1") ||
         equalsNoCase(charset, "iso8859-1")) {
         appendLatin1(bytes, out);
-    } else if (const char* name = iconvName(charset)) {
-        appendIconv(name, bytes, out);
+    } else if (const IconvCharset converted = iconvCharset(charset);
+               converted != IconvCharset::None) {
+        appendIconv(converted, bytes, out);
     } else { // utf-8, us-ascii and every charset not converted: as UTF-8 as far as it goes
         appendUtf8OrReplacement(bytes, out);
     }
@@ -146,7 +172,7 @@ void appendUnlabelledAsUtf8(std::string_view bytes, std::string& out) {
     if (isValidUtf8(bytes)) {
         out.append(bytes);
     } else {
-        appendIconv("GB18030", bytes, out);
+        appendIconv(IconvCharset::Gb18030, bytes, out);
     }
 }
 

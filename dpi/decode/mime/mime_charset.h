@@ -6,8 +6,8 @@
 // GB18030, their superset, because clients labelled gb2312 routinely send GBK characters.
 // Anything that cannot be converted becomes U+FFFD, so the output is always valid UTF-8.
 //
-// Thread: any; no state (each call opens and closes its own iconv handle: names are converted
-// once per part header, not per byte of content). Failure: only std::bad_alloc may escape.
+// Thread: any. Each thread keeps its own iconv handles (one per charset, opened on first use,
+// closed at thread exit): no state is shared. Failure: only std::bad_alloc may escape.
 
 #include <cstddef>
 #include <string>

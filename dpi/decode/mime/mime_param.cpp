@@ -273,7 +273,9 @@ void appendEncodedWordsAsUtf8(std::string_view text, std::string& out) {
     };
     size_t literal_start = 0, i = 0;
     bool after_word = false;
-    while (i + 1 < text.size()) {
+    // The name is cut at kMaxMimeFileName anyway: no more words are decoded past it, which
+    // bounds the work a header of thousands of words costs.
+    while (i + 1 < text.size() && out.size() + pending.size() <= kMaxMimeFileName) {
         if (text[i] != '=' || text[i + 1] != '?') {
             ++i;
             continue;

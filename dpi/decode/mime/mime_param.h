@@ -35,7 +35,8 @@ inline constexpr size_t kMaxMimeParamSections = 64;
 std::string mimeFileNameParam(std::string_view value, std::string_view name) noexcept;
 
 // Helpers, exposed for tests. Both append valid UTF-8 to `out`; may throw std::bad_alloc.
-// RFC 2047 words in `text`; text outside them as unlabelled bytes.
+// RFC 2047 words in `text`; text outside them as unlabelled bytes. Stops decoding words once
+// `out` holds more than kMaxMimeFileName bytes.
 void appendEncodedWordsAsUtf8(std::string_view text, std::string& out);
 // An RFC 2231 extended value: charset'language'percent-encoded bytes.
 void appendExtendedValueAsUtf8(std::string_view value, std::string& out);
