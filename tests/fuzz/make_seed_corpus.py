@@ -22,6 +22,7 @@ import gzip
 import hashlib
 import os
 import quopri
+import re
 import struct
 import sys
 import urllib.parse
@@ -315,6 +316,7 @@ def add_http_parts(corpus: Corpus, stream: bytes) -> None:
     target = lines[0].split(b" ")[1] if lines[0].count(b" ") >= 2 else b""
     if target:
         corpus.add("percent_decoder_fuzz", b"\x01" + target, True)
+        corpus.add("mime_param_fuzz", b"\x00" + target, True)
     fields = {}
     for line in lines[1:]:
         name, _, value = line.partition(b":")
@@ -329,6 +331,7 @@ def add_http_parts(corpus: Corpus, stream: bytes) -> None:
         boundary = content_type.split(b"boundary=", 1)[1].split(b";")[0].strip(b'"')[:200]
         seed = bytes([len(boundary)]) + boundary + b"\x00" + SPLIT_SEED + rest
         corpus.add("multipart_fuzz", seed, True)
+        add_file_name_fields(corpus, rest)
     if b"x-www-form-urlencoded" in content_type.lower():
         corpus.add("percent_decoder_fuzz", b"\x02" + rest[:4096], True)
 
@@ -338,10 +341,54 @@ def add_smtp_parts(corpus: Corpus, stream: bytes) -> None:
     for chunk in stream.split(b"\r\nDATA\r\n")[1:]:
         message = chunk.split(b"\r\n.\r\n")[0]
         corpus.add("mime_parser_fuzz", b"\x00" + SPLIT_SEED + message, True)
+        add_file_name_fields(corpus, message)
         for line_block in message.split(b"\r\n\r\n")[1:]:
             if len(line_block) > 16:
                 corpus.add("base64_fuzz", b"\x05" + line_block[:4096], True)
                 corpus.add("quoted_printable_fuzz", b"\x05" + line_block[:4096], True)
+
+
+def add_file_name_fields(corpus: Corpus, message: bytes) -> None:
+    """Content-Disposition / Content-Type values (unfolded) naming a file, for mime_param_fuzz."""
+    unfolded = re.sub(rb"\r?\n[ \t]", b" ", message)
+    for line in unfolded.split(b"\n"):
+        name, _, value = line.rstrip(b"\r").partition(b":")
+        if name.strip().lower() not in (b"content-disposition", b"content-type"):
+            continue
+        if b"name" in value.lower():
+            mode = b"\x01" if name.strip().lower() == b"content-type" else b"\x00"
+            corpus.add("mime_param_fuzz", mode + value.strip(), True)
+
+
+# mime_param_fuzz.cpp: [mode: bit 0 "name" else "filename"] then a header value or a target.
+FILE_NAME_SEEDS = [
+    b"attachment; filename=\"plan.txt\"; size=3",
+    b"attachment; filename=\"fallback.docx\"; filename*=UTF-8''%E7%BB%9D%E5%AF%86.docx",
+    b"attachment; filename*=utf-8'zh-CN'%E7%BB%9D%E5%AF%86.docx",
+    b"attachment; filename*=GBK''%BE%F8%C3%DC.docx",
+    b"attachment; filename*=big5''%BE%F7%B1K.doc",
+    b"attachment; filename*=windows-1252''%80.txt; filename*=iso-8859-1''R%E9sum%E9.pdf",
+    b"attachment; filename*0*=UTF-8''%E7%BB%9D; filename*1*=%E5%AF%86; filename*2=\".docx\"",
+    b"attachment; filename*1=\"two\"; filename*0=\"one-\"; filename*3=\"gap\"",
+    b"attachment; filename*0=\"=?UTF-8?B?57ud5a+GLmRv\"; filename*1=\"Y3g=?=\"",
+    b"attachment; filename=\"=?UTF-8?B?57ud5Q==?=\r\n =?UTF-8?B?r4Y=?=\"",
+    b"attachment; filename=\"=?GBK?Q?=BE=F8=C3=DC.docx?=\"",
+    b"attachment; filename=\"Q3 =?utf-8?q?plan_v2?= =?gb2312?b?vvjD3A==?=.txt\"",
+    b"attachment; filename=\"\xbe\xf8\xc3\xdc.docx\"",
+    "attachment; filename=\"绝密.docx\"".encode(),
+    b"form-data; name=\"f\"; filename=\"C:\\Users\\a\\say \\\"hi\\\".docx\"",
+    b"attachment; filename*=UTF-8''100%.txt%G1%4; filename=\"=?UTF-8?B?57ud5a+G",
+    b"attachment; filename*=x-unknown''%FF; filename=\"=?koi8-u?B?/w==?=\"",
+    b"/upload/%E7%BB%9D%E5%AF%86.docx?session=1",
+    b"http://files.example.com/dav/%BE%F8%C3%DC.txt#frag",
+]
+
+
+def add_file_name_seeds(corpus: Corpus) -> None:
+    for seed in FILE_NAME_SEEDS:
+        corpus.add("mime_param_fuzz", b"\x00" + seed)
+    corpus.add("mime_param_fuzz", b"\x01application/pdf; name=\"=?UTF-8?B?57ud5a+GLnBkZg==?=\"")
+    corpus.add("mime_param_fuzz", b"\x00attachment; filename*=UTF-8''" + b"%E7%BB%9D" * 200)
 
 
 # --- synthetic seeds -------------------------------------------------------------------------
@@ -590,6 +637,7 @@ def main(argv: List[str]) -> int:
         return 2
     corpus = Corpus()
     add_synthetic(corpus)
+    add_file_name_seeds(corpus)
     add_smtp_script_seeds(corpus)
     add_spool_seeds(corpus)
     add_zip_seeds(corpus)

@@ -82,6 +82,22 @@ TEST(SmtpDecoderLayers, PartsNameTheirParentAndFile) {
     EXPECT_EQ(sink.openCount(), 0u);
 }
 
+// What Outlook and Chinese mail clients send: a folded RFC 2047 name, an RFC 2231 GBK name.
+TEST(SmtpDecoderLayers, PartFileNamesAreDecodedToUtf8) {
+    const std::string msg =
+        "EHLO x\r\nDATA\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
+        "Content-Type: application/octet-stream;\r\n\tname=\"=?UTF-8?B?57ud5a+G?=\r\n"
+        " =?UTF-8?B?6K6h5YiS?=.docx\"\r\n\r\none\r\n--b\r\n"
+        "Content-Disposition: attachment;\r\n filename*=GBK''%BB%FA%C3%DC.txt\r\n\r\ntwo\r\n"
+        "--b--\r\n.\r\n";
+    test::RecordingSink sink;
+    SmtpDecoderCounters counters;
+    SmtpDecoder d(SmtpDecoderLimits(), counters);
+    d.onData(test::u8(msg), static_cast<uint32_t>(msg.size()), sink);
+    d.onEnd(sink);
+    EXPECT_EQ(sink.file_names, (std::vector<std::string>{"", "绝密计划.docx", "机密.txt"}));
+}
+
 const char kAttachmentBytes[] = "SECRET attachment data\0\x01\xff tail";
 const std::string kAttachment(kAttachmentBytes, sizeof kAttachmentBytes - 1);
 

@@ -1,7 +1,9 @@
 #include "dpi/decode/http/http_body_decoder.h"
 
 #include <algorithm>
+#include <string>
 
+#include "dpi/decode/http/http_body_file_name.h"
 #include "dpi/transform/transform_registry.h"
 
 namespace egressmon::dpi {
@@ -31,6 +33,8 @@ void HttpBodyDecoder::start(const HttpHead& head, DecodedLayerSink& sink) noexce
     info.boundary = head.boundary;
     // A body is a file unless it is a container (a form, a multipart body: their parts are).
     info.file = head.kind == ContentKind::Other;
+    const std::string file_name = httpBodyFileName(head, request_); // prepare() copies it
+    info.file_name = file_name;
     body_.prepare(transforms_, info, kNoLayer);
     fold();
 }

@@ -39,7 +39,8 @@ class HttpBodyDecoder final {
     HttpBodyDecoder(const HttpBodyDecoder&) = delete;
     HttpBodyDecoder& operator=(const HttpBodyDecoder&) = delete;
 
-    // A new body: `head` gives coding, content type and boundary (copied as needed).
+    // A new body: `head` gives coding, content type, boundary and the file name of the root
+    // layer (http_body_file_name.h), copied as needed.
     void start(const HttpHead& head, DecodedLayerSink& sink) noexcept;
     void data(const uint8_t* data, size_t len, DecodedLayerSink& sink) noexcept;
     // The body ended (complete, or truncated by the end of the stream): flush and end layers.

@@ -253,6 +253,8 @@ HttpHead parseHttpHead(std::string_view head, bool request) {
             h.coding = parseContentEncoding(value);
         } else if (equalsNoCase(name, "content-type")) {
             h.kind = parseContentType(value, h.boundary);
+        } else if (equalsNoCase(name, "content-disposition")) {
+            h.disposition = value;
         }
     }
     h.ok = true;

@@ -23,7 +23,8 @@ struct HttpHead {
     bool other_transfer = false; // Transfer-Encoding present but not ending with "chunked"
     ContentCoding coding = ContentCoding::Identity;
     ContentKind kind = ContentKind::Other;
-    std::string_view boundary; // multipart/form-data
+    std::string_view boundary;    // multipart/form-data
+    std::string_view disposition; // Content-Disposition value: names the file a body carries
 };
 
 // `head`: the start line and fields, lines ending in LF or CRLF, the empty line optional.

@@ -1,5 +1,9 @@
 #include "dpi/decode/mime/mime_header.h"
 
+#include <utility>
+
+#include "dpi/decode/mime/mime_param.h"
+
 namespace egressmon::dpi {
 
 namespace {
@@ -65,9 +69,7 @@ void applyMimeHeaderField(std::string_view field, MimeEntityInfo& info) {
     if (mimeEqualsNoCase(name, "content-type")) {
         info.multipart = false;
         info.boundary.clear();
-        const std::string_view type_name = mimeParam(value, "name");
-        if (!type_name.empty() && info.file_name.empty())
-            info.file_name.assign(type_name.substr(0, kMaxMimeFileName));
+        if (info.file_name.empty()) info.file_name = mimeFileNameParam(value, "name");
         if (!startsWithNoCase(value, "multipart/")) return;
         const std::string_view boundary = mimeParam(value, "boundary");
         if (boundary.empty() || boundary.size() > kMaxMimeBoundary) return;
@@ -75,8 +77,8 @@ void applyMimeHeaderField(std::string_view field, MimeEntityInfo& info) {
         info.boundary.assign(boundary);
     } else if (mimeEqualsNoCase(name, "content-disposition")) {
         // filename= is what the sender called the file; it wins over Content-Type's name=.
-        const std::string_view file_name = mimeParam(value, "filename");
-        if (!file_name.empty()) info.file_name.assign(file_name.substr(0, kMaxMimeFileName));
+        std::string file_name = mimeFileNameParam(value, "filename");
+        if (!file_name.empty()) info.file_name = std::move(file_name);
     } else if (mimeEqualsNoCase(name, "content-transfer-encoding")) {
         const std::string_view v = mimeTrim(value.substr(0, value.find(';')));
         if (mimeEqualsNoCase(v, "base64")) {

@@ -1,6 +1,7 @@
 #pragma once
 // Side-effect-free helpers for MIME header fields (RFC 2045/2046): what one unfolded header
-// field says about its entity (multipart and its boundary, Content-Transfer-Encoding).
+// field says about its entity (multipart and its boundary, Content-Transfer-Encoding, the file
+// name, decoded by mime_param.h).
 //
 // Thread: any; no state.
 
@@ -16,8 +17,10 @@ struct MimeEntityInfo {
     bool multipart = false; // multipart/* with a usable boundary
     std::string boundary;
     MimeEncoding encoding = MimeEncoding::Identity;
-    // Content-Disposition's filename, else Content-Type's name (unquoted, not RFC 2231/2047
-    // decoded), at most kMaxMimeFileName bytes; empty when the part names no file.
+    // Content-Disposition's filename, else Content-Type's name, decoded to valid UTF-8
+    // (RFC 2231/5987 extended values and continuations, RFC 2047 encoded words, raw UTF-8 or
+    // GB18030 bytes: mime_param.h), at most kMaxMimeFileName bytes cut on a character
+    // boundary; empty when the part names no file.
     std::string file_name;
 };
 
