@@ -229,6 +229,7 @@ std::vector<MetricFamily> collectMetrics(const MetricsSources& src) {
         if (const auto* latency = src.alert_sink->latency()) addLatency(out, *latency);
     }
     if (src.flow_sink) addSink(out, "flows", *src.flow_sink);
+    if (src.file_sink) addSink(out, "files", *src.file_sink);
     addRules(out, src);
     return out;
 }

@@ -24,6 +24,7 @@ struct MetricsSources {
     std::vector<const PublishedSnapshot<CaptureStats>*> captures;
     const exporting::RecordSink* alert_sink = nullptr;
     const exporting::RecordSink* flow_sink = nullptr; // null without --flows
+    const exporting::RecordSink* file_sink = nullptr; // null without --files
     const RuleReloader* reloader = nullptr;           // null without --rules
     std::shared_ptr<rules::RuleSetSource> rules;      // null without --rules
 };

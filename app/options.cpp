@@ -31,6 +31,7 @@ const std::map<std::string, std::string>& flagToKey() {
         {"--workers", "workers"},
         {"--alerts", "alerts"},
         {"--flows", "flows"},
+        {"--files", "files"},
         {"--metrics", "metrics"},
         {"-f", "filter"},
         {"--sensor-name", "sensor-name"},
@@ -102,6 +103,8 @@ void apply(Options& o, const Setting& s) {
         o.alerts = v;
     else if (k == "flows")
         o.flows = v;
+    else if (k == "files")
+        o.files = v;
     else if (k == "metrics")
         o.metrics = v;
     else if (k == "stats")
@@ -307,7 +310,10 @@ void validate(Options& o) {
             throw UsageError(std::string("--metrics: ") + e.what());
         }
     }
-    for (const std::string* sink : {&o.alerts, &o.flows}) {
+    if (!o.files.empty() && o.rule_files.empty())
+        throw UsageError("--files needs --rules: files are found by the inspection engine");
+    o.inspection.file_records = !o.files.empty();
+    for (const std::string* sink : {&o.alerts, &o.flows, &o.files}) {
         if (sink->rfind("kafka://", 0) != 0) continue;
         try {
             exporting::parseKafkaSpec(*sink);
@@ -340,6 +346,8 @@ std::string usageText() {
                       or kafka://HOST:PORT[,HOST:PORT]/TOPIC (TLS/SASL and the alert spool:
                       the 'kafka:' section of the -c file, see README)
   --flows SINK        where EVE flow records go (same syntax); default: none
+  --files SINK        where EVE fileinfo records go, one per file seen in either direction
+                      (nested files included; same syntax; needs --rules); default: none
   --metrics [ADDR:PORT]
                       Prometheus endpoint (default off; 127.0.0.1:9187 when given alone;
                       a bare PORT binds 127.0.0.1)

@@ -29,6 +29,7 @@ struct Options {
     unsigned workers = 0;
     std::string alerts = "-";
     std::string flows;   // empty: flow records off
+    std::string files;   // empty: fileinfo records off
     std::string metrics; // empty: off
     bool stats = false;
     std::string bpf_filter;

@@ -29,6 +29,8 @@ struct RunSummary {
     capture::DefragCounters defrag;
     WorkerCounters workers;
     exporting::SinkCounters flow_sink;
+    bool file_records = false; // --files given: file_sink below is reported
+    exporting::SinkCounters file_sink;
     exporting::SinkCounters alert_sink;
     exporting::LatencyHistogram::Snapshot alert_latency; // Kafka alert sinks only
     ReloadCounters reload;

@@ -21,6 +21,7 @@ namespace egressmon::app {
 struct PipelineParts {
     std::shared_ptr<const core::HomeNet> home_net;
     std::unique_ptr<exporting::RecordSink> flow_sink; // null when --flows is not given
+    std::unique_ptr<exporting::RecordSink> file_sink; // null when --files is not given
     // Opened at start-up so a bad --alerts fails before any packet; the rules engine feeds it.
     std::unique_ptr<exporting::RecordSink> alert_sink;
     std::vector<std::unique_ptr<Worker>> workers;
@@ -39,7 +40,8 @@ struct PipelineParts {
 // are counted as kernel drops if it overflows), because a lost alert is the one loss a DLP sensor
 // must not have. The exporter never waits on Kafka (it spools), so only an output slower than
 // the alert rate, a stuck stdout reader say, can make a worker wait. Flow records are shed.
-inline exporting::SinkOptions sinkOptions(const Options& o, bool lossless, bool alerts) {
+inline exporting::SinkOptions sinkOptions(const Options& o, bool lossless, bool alerts,
+                                          const char* event_type = "flow") {
     exporting::SinkOptions so;
     so.producers = o.workers;
     so.lossless = lossless || alerts;
@@ -47,7 +49,7 @@ inline exporting::SinkOptions sinkOptions(const Options& o, bool lossless, bool 
     so.kafka = o.kafka;
     so.kafka.use_spool = alerts;
     so.kafka.sensor_name = o.sensor_name;
-    so.kafka.event_type = alerts ? "alert" : "flow";
+    so.kafka.event_type = alerts ? "alert" : event_type;
     return so;
 }
 
@@ -61,6 +63,10 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
     parts.home_net = std::make_shared<const core::HomeNet>(core::HomeNet::parse(o.home_net));
     if (!o.flows.empty())
         parts.flow_sink = exporting::RecordSink::open(o.flows, sinkOptions(o, lossless, false));
+    // fileinfo records are shed like flow records under pressure (counted), never alerts.
+    if (!o.files.empty())
+        parts.file_sink =
+            exporting::RecordSink::open(o.files, sinkOptions(o, lossless, false, "fileinfo"));
     parts.alert_sink = exporting::RecordSink::open(o.alerts, sinkOptions(o, lossless, true));
     parts.hash_seed = o.hash_seed ? o.hash_seed : std::random_device{}() * 0x100000001ULL;
     const uint32_t per_worker = std::max<uint32_t>(1, o.max_flows / o.workers);
@@ -74,7 +80,8 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
         wc.inspection = o.inspection;
         wc.live = !lossless;
         parts.workers.push_back(std::make_unique<Worker>(wc, parts.home_net, parts.flow_sink.get(),
-                                                         parts.alert_sink.get()));
+                                                         parts.alert_sink.get(),
+                                                         parts.file_sink.get()));
         // Names are resolved with the first worker's nDPI module, before any thread starts.
         if (i == 0 && parts.rules)
             checkRuleProtocols(*parts.rules->current(), [&](const std::string& name) {
@@ -92,6 +99,7 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
             sources.captures.push_back(c.get());
         sources.alert_sink = parts.alert_sink.get();
         sources.flow_sink = parts.flow_sink.get();
+        sources.file_sink = parts.file_sink.get();
         sources.reloader = parts.reloader.get();
         sources.rules = parts.rules;
         parts.metrics = std::make_unique<exporting::MetricsEndpoint>(
@@ -107,6 +115,11 @@ inline void closeParts(PipelineParts& parts, RunSummary& summary) {
     if (parts.flow_sink) {
         parts.flow_sink->close();
         summary.flow_sink = parts.flow_sink->counters();
+    }
+    if (parts.file_sink) {
+        parts.file_sink->close();
+        summary.file_records = true;
+        summary.file_sink = parts.file_sink->counters();
     }
     parts.alert_sink->close();
     summary.alert_sink = parts.alert_sink->counters();

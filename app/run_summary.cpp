@@ -77,7 +77,7 @@ std::string formatStatsJson(const RunSummary& s) {
     // ARP, LLDP, STP... are not IP, not damage: counted under decode_errors.not_ip, not drops.
     const uint64_t not_ip = s.decode.by_reason[static_cast<size_t>(capture::DecodeError::kNotIp)];
     const uint64_t drops = s.capture_drops + (s.decode.total() - not_ip) + s.flow_sink.dropped() +
-                           s.alert_sink.dropped();
+                           s.alert_sink.dropped() + s.file_sink.dropped();
     w.beginObject();
     w.field("packets", s.frames_read);
     w.field("bytes", s.frames_bytes);
@@ -124,6 +124,7 @@ std::string formatStatsJson(const RunSummary& s) {
         w.endObject();
     }
     writeSinkCounters(w, "flow_records", s.flow_sink, s);
+    if (s.file_records) writeSinkCounters(w, "file_records", s.file_sink, s);
     w.endObject();
     return out;
 }

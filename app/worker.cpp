@@ -3,6 +3,7 @@
 #include "core/flow_tracker.h"
 #include "core/wall_clock.h"
 #include "export/eve_alert_record.h"
+#include "export/eve_file_record.h"
 #include "export/eve_flow_record.h"
 
 namespace egressmon::app {
@@ -13,6 +14,9 @@ class Worker::FlowAlerts final : public dpi::AlertSink {
     FlowAlerts(Worker& worker, const core::Flow& flow) noexcept : worker_(worker), flow_(flow) {}
     void onAlert(const core::AlertSubject& subject, core::Alert&& alert) noexcept override {
         worker_.publishAlert(subject, flow_, std::move(alert));
+    }
+    void onFile(const core::AlertSubject& subject, core::FileRecord&& record) noexcept override {
+        worker_.publishFile(subject, flow_, record);
     }
 
   private:
@@ -43,9 +47,10 @@ WorkerStats& WorkerStats::operator+=(const WorkerStats& o) {
 }
 
 Worker::Worker(WorkerConfig config, std::shared_ptr<const core::HomeNet> home_net,
-               exporting::RecordSink* flow_sink, exporting::RecordSink* alert_sink)
+               exporting::RecordSink* flow_sink, exporting::RecordSink* alert_sink,
+               exporting::RecordSink* file_sink)
     : config_(std::move(config)), home_net_(std::move(home_net)), flow_sink_(flow_sink),
-      alert_sink_(alert_sink), table_(config_.max_flows, config_.timeouts),
+      alert_sink_(alert_sink), file_sink_(file_sink), table_(config_.max_flows, config_.timeouts),
       classifier_(config_.classifier) {
     if (config_.rules) {
         rules_generation_ = config_.rules->generation();
@@ -102,6 +107,7 @@ void Worker::advanceClock(uint64_t now_us) noexcept {
 void Worker::flushAllFlows() noexcept {
     if (flow_sink_) flow_sink_->stopDropping();
     if (alert_sink_) alert_sink_->stopDropping();
+    if (file_sink_) file_sink_->stopDropping();
     table_.flushAll([this](core::Flow& f, core::FlowEndReason r) { endFlow(f, r); });
 }
 
@@ -128,6 +134,29 @@ void Worker::publishAlert(const core::AlertSubject& subject, const core::Flow& f
         alert_sink_->publish(config_.id, std::move(record));
     } catch (const std::bad_alloc&) {
         ++alert_records_lost_; // out of memory while formatting: counted, not fatal
+    }
+}
+
+void Worker::publishFile(const core::AlertSubject& subject, const core::Flow& flow,
+                         const core::FileRecord& file) noexcept {
+    if (!file_sink_) return;
+    try {
+        // A file can end before nDPI has named the flow (unlike alerts, file records do not
+        // wait): then the record names no application rather than a wrong one.
+        exporting::FlowNames names; // outlives `named`, which views it
+        core::AlertSubject named = subject;
+        if (flow.classification.done) {
+            names = namesOf(flow);
+            named.app_proto = names.app_proto;
+            named.ndpi_protocol = names.ndpi_protocol;
+            named.ndpi_category = names.ndpi_category;
+        }
+        exporting::SinkRecord record;
+        record.json = exporting::buildEveFileRecord(named, file, config_.sensor_name);
+        record.flow_id = subject.flow_id;
+        file_sink_->publish(config_.id, std::move(record));
+    } catch (const std::bad_alloc&) {
+        ++file_records_lost_; // out of memory while formatting: counted, not fatal
     }
 }
 
@@ -162,6 +191,7 @@ WorkerCounters Worker::counters() const {
     c.bytes = bytes_;
     c.flow_records_lost = flow_records_lost_;
     c.alert_records_lost = alert_records_lost_;
+    c.file_records_lost = file_records_lost_;
     c.rule_switch_failures = rule_switch_failures_;
     c.flows = table_.counters();
     c.classifier = classifier_.counters();

@@ -63,6 +63,8 @@ struct WorkerConfig {
       counter::in("egressmon_records_lost_total", "alert").stats("alert_records.lost"))            \
     X(flow_records_lost, "records", "Flow records that could not be formatted (out of memory)",    \
       counter::in("egressmon_records_lost_total", "flow").stats("flow_records.lost"))              \
+    X(file_records_lost, "records", "fileinfo records that could not be formatted (out of memory)", \
+      counter::in("egressmon_records_lost_total", "file").stats("file_records.lost"))              \
     X(rule_switch_failures, "reloads", "Times a worker could not adopt a reloaded rule set",       \
       counter::metric("egressmon_rule_switch_failures_total")                                      \
           .withRules()                                                                             \
@@ -98,9 +100,10 @@ struct WorkerStats {
 
 class Worker final {
   public:
-    // flow_sink may be null (flow records off); sinks must outlive the worker.
+    // flow_sink and file_sink may be null (those records off); sinks must outlive the worker.
     Worker(WorkerConfig config, std::shared_ptr<const core::HomeNet> home_net,
-           exporting::RecordSink* flow_sink, exporting::RecordSink* alert_sink);
+           exporting::RecordSink* flow_sink, exporting::RecordSink* alert_sink,
+           exporting::RecordSink* file_sink = nullptr);
 
     void processPacket(const core::Packet& packet, uint64_t flow_hash) noexcept;
 
@@ -132,12 +135,16 @@ class Worker final {
     // Names the subject's application after `flow`'s classification and publishes the record.
     void publishAlert(const core::AlertSubject& subject, const core::Flow& flow,
                       core::Alert&& alert) noexcept;
+    // The fileinfo record of a file the inspector saw end (--files).
+    void publishFile(const core::AlertSubject& subject, const core::Flow& flow,
+                     const core::FileRecord& file) noexcept;
     exporting::FlowNames namesOf(const core::Flow& flow) const;
 
     WorkerConfig config_;
     std::shared_ptr<const core::HomeNet> home_net_; // shared read-only by all workers
     exporting::RecordSink* flow_sink_;
     exporting::RecordSink* alert_sink_;
+    exporting::RecordSink* file_sink_;
     core::FlowTable table_;
     dpi::FlowClassifier classifier_;
     std::unique_ptr<dpi::FlowInspector> inspector_; // null without rules
@@ -147,6 +154,7 @@ class Worker final {
     uint64_t bytes_ = 0;
     uint64_t flow_records_lost_ = 0;
     uint64_t alert_records_lost_ = 0;
+    uint64_t file_records_lost_ = 0;
     uint64_t rules_generation_ = 0;
     uint64_t rule_switch_failures_ = 0;
     // Keyed by ids, not names, so counting costs no string work; names resolved on publishing.

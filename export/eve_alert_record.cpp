@@ -16,12 +16,13 @@ void writeEndpoint(JsonWriter& w, const core::AlertEndpoint& end, const char* ip
     if (end.port) w.field(port_key, uint32_t{*end.port});
 }
 
-// timestamp .. app_proto, in the order of the flow record's header.
-void writeHeader(JsonWriter& w, const core::AlertSubject& s, uint64_t ts_us,
-                 const std::string& sensor_name) {
+} // namespace
+
+void writeEveSubjectHeader(JsonWriter& w, const core::AlertSubject& s, uint64_t ts_us,
+                           const char* event_type, const std::string& sensor_name) {
     w.field("timestamp", formatEveTimestamp(ts_us));
     w.field("flow_id", s.flow_id);
-    w.field("event_type", "alert");
+    w.field("event_type", event_type);
     if (!sensor_name.empty()) w.field("host", sensor_name);
     if (s.vlan_id != 0) w.key("vlan").beginArray().value(uint32_t{s.vlan_id}).endArray();
     writeEndpoint(w, s.source, "src_ip", "src_port");
@@ -29,6 +30,8 @@ void writeHeader(JsonWriter& w, const core::AlertSubject& s, uint64_t ts_us,
     if (s.ip_proto) w.field("proto", ipProtoName(*s.ip_proto));
     if (!s.app_proto.empty()) w.field("app_proto", s.app_proto);
 }
+
+namespace {
 void writeFile(JsonWriter& w, const core::AlertFile& f) {
     w.key("file").beginObject();
     w.field("name", f.name);
@@ -56,7 +59,7 @@ std::string buildEveAlertRecord(const core::AlertSubject& s, const core::Alert& 
     out.reserve(768);
     JsonWriter w(out);
     w.beginObject();
-    writeHeader(w, s, a.ts_us, sensor_name);
+    writeEveSubjectHeader(w, s, a.ts_us, "alert", sensor_name);
     w.field("direction", a.to_server ? "to_server" : "to_client");
 
     w.key("alert").beginObject();

@@ -23,4 +23,10 @@ std::string makeAlertId(const std::string& sensor_name, uint64_t flow_id, uint32
 std::string buildEveAlertRecord(const core::AlertSubject& subject, const core::Alert& alert,
                                 const std::string& sensor_name);
 
+class JsonWriter;
+// timestamp, flow_id, event_type, host, vlan, the subject's endpoints, proto and app_proto: the
+// head every record about a subject shares (alert, fileinfo).
+void writeEveSubjectHeader(JsonWriter& w, const core::AlertSubject& subject, uint64_t ts_us,
+                           const char* event_type, const std::string& sensor_name);
+
 } // namespace egressmon::exporting

@@ -9,6 +9,7 @@
 
 #include "core/alert.h"
 #include "core/alert_subject.h"
+#include "core/file_record.h"
 
 namespace egressmon::dpi {
 
@@ -17,6 +18,9 @@ class AlertSink {
     virtual ~AlertSink() = default;
     // On the thread of the adapter that raised the alert; must not throw.
     virtual void onAlert(const core::AlertSubject& subject, core::Alert&& alert) noexcept = 0;
+    // A file ended (--files only): its subject's source sent the file's bytes.
+    virtual void onFile(const core::AlertSubject& /*subject*/,
+                        core::FileRecord&& /*record*/) noexcept {}
 };
 
 } // namespace egressmon::dpi

@@ -88,6 +88,9 @@ struct FlowOutput final : SessionOutput {
         inspector.deliver(flow, std::move(alert), sink);
         return Verdict::kDelivered;
     }
+    void fileEnded(core::FileRecord&& record) noexcept override {
+        sink.onFile(core::alertSubjectOf(flow, record.to_server), std::move(record));
+    }
 };
 
 // Hands one direction's reassembled stream to the flow's session.

@@ -56,6 +56,8 @@ std::vector<int64_t> InspectionEngine::adopt(std::shared_ptr<const rules::RuleSe
 }
 
 bool InspectionEngine::appliesTo(core::NetRelation r) const noexcept {
+    // Files are reported in either direction, whatever the rules look at.
+    if (config_.file_records) return true;
     if (rules_for_[static_cast<size_t>(rules::RuleDirection::kAny)]) return true;
     if (r == core::NetRelation::kEgress)
         return rules_for_[static_cast<size_t>(rules::RuleDirection::kEgress)];

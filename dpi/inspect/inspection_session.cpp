@@ -154,7 +154,8 @@ void InspectionSession::sniff(Direction d, ScanContext& ctx, const uint8_t* data
     if (dir.active) {
         try {
             dir.layers = std::make_unique<LayerTable>(engine_.config().max_open_layers,
-                                                      engine_.config().max_file_depth);
+                                                      engine_.config().max_file_depth,
+                                                      engine_.config().file_records);
         } catch (const std::bad_alloc&) {
             return; // no decoder then: the raw stream is still scanned
         }
@@ -513,6 +514,38 @@ void InspectionSession::fileEnded(ScanContext& c, LayerTable& table, LayerId fil
         }
     } catch (const std::bad_alloc&) {
         ++counters.validator_unavailable;
+    }
+    if (engine_.config().file_records) reportFile(c, table, file);
+}
+
+// The fileinfo record of a file that ended (--files).
+void InspectionSession::reportFile(ScanContext& c, LayerTable& table, LayerId file) noexcept {
+    LayerFile& f = table.files[file - 1];
+    InspectionCounters& counters = engine_.counters();
+    try {
+        core::FileRecord r;
+        r.ts_us = c.ts_us;
+        r.to_server = c.to_server;
+        bool first = true;
+        for (const std::string& step : describeFile(table, file, file).path) {
+            if (!first) r.filename.push_back('/');
+            r.filename += step;
+            first = false;
+        }
+        r.magic = core::fileTypeName(f.type);
+        r.size = table.slots[file - 1].offset;
+        r.gaps = f.gaps;
+        // A corrupt file is an error; one not read whole (a hole, cut short, a bound) truncated.
+        if (f.uninspectable && std::string_view(f.uninspectable) == "corrupt")
+            r.state = "ERROR";
+        else if (f.gaps || f.uninspectable)
+            r.state = "TRUNCATED";
+        char hex[65];
+        if (f.digest.finish(hex) && !f.gaps) r.sha256.assign(hex, 64);
+        ++counters.files;
+        c.output.fileEnded(std::move(r));
+    } catch (const std::bad_alloc&) {
+        ++counters.file_records_lost;
     }
 }
 

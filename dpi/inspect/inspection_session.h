@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/alert.h"
+#include "core/file_record.h"
 #include "core/flow.h"
 #include "dpi/decode/http/http_decoder.h"
 #include "dpi/decode/smtp/smtp_decoder.h"
@@ -53,6 +54,8 @@ class SessionOutput {
     };
     virtual ~SessionOutput() = default;
     virtual Verdict offer(uint32_t rule_index, core::Alert&& alert) noexcept = 0;
+    // A file ended (only with InspectionConfig::file_records): its fileinfo record.
+    virtual void fileEnded(core::FileRecord&& /*record*/) noexcept {}
 };
 
 class InspectionSession {
@@ -114,6 +117,7 @@ class InspectionSession {
     void handleMatch(ScanContext& ctx, const rules::MatchEvent& event) noexcept;
     // A file layer of `table` ends: alerts held for it are decided, file-only rules judge it.
     void fileEnded(ScanContext& ctx, LayerTable& table, LayerId file) noexcept;
+    void reportFile(ScanContext& ctx, LayerTable& table, LayerId file) noexcept;
     void holdUntilFileEnd(LayerTable& table, LayerId file, uint32_t rule_index,
                           core::Alert&& alert);
     bool alerted(uint32_t rule_index) const noexcept;

@@ -21,6 +21,8 @@ struct InspectionConfig {
     // an entry of that... each level of nesting holds one.
     uint32_t max_open_layers = 16;
     uint32_t max_file_depth = 8; // files inside files (extraction.max-depth, 1..64)
+    // --files: every file in either direction is decoded, hashed and reported when it ends.
+    bool file_records = false;
     SmtpDecoderLimits smtp;      // line, header and MIME nesting bounds
     HttpDecoderLimits http;      // header and decompression bounds
     FileLimits files;            // files inside the traffic (archives): `extraction:`
@@ -55,6 +57,10 @@ struct InspectionConfig {
       counter::series("layer_refused").limit("inspection-max-layers"))                             \
     X(layer_bytes_refused, "bytes", "Decoded bytes of refused layers (not scanned)",               \
       counter::series("layer_byte_refused"))                                                       \
+    X(files, "files", "Files reported to --files as they ended (nested files included)",          \
+      counter::series("file_reported"))                                                            \
+    X(file_records_lost, "records", "fileinfo records that could not be built (out of memory)",    \
+      counter::series("file_record_lost"))                                                         \
     X(file_depth_exceeded, "files",                                                                \
       "Files nested deeper than extraction.max-depth inside other files (not opened)",             \
       counter::series("file_depth_exceeded").limit("extraction.max-depth"))                        \

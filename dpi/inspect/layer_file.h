@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/alert.h"
+#include "dpi/file/sha256_digest.h"
 #include "dpi/transform/layer_info.h"
 
 namespace egressmon::dpi {
@@ -31,15 +32,22 @@ struct LayerFile {
         core::Alert alert;
     };
     std::vector<HeldAlert> held;
+    // For the file's record (--files): its digest while every byte has been seen, and whether
+    // bytes were lost.
+    Sha256Digest digest;
+    bool gaps = false;
 
-    void begin(const LayerInfo& info) noexcept {
+    // `records`: a fileinfo record will be written, so the file is hashed.
+    void begin(const LayerInfo& info, bool records) noexcept {
         is_file = info.file;
         type = info.file_type;
         encrypted = false;
         uninspectable = nullptr;
         held.clear();
+        gaps = false;
         name.clear();
         if (!is_file) return;
+        if (records) digest.begin();
         try {
             name.assign(info.file_name);
         } catch (const std::bad_alloc&) {

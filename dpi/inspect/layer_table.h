@@ -29,10 +29,11 @@ struct LayerTable final : DecodedLayerSink {
     // gather buffer per slot), and files nested at most `max_file_depth` deep. The slots grow
     // with the deepest nesting the direction has seen, so a flow that only ever opens a body
     // holds one. Allocated with the direction's decoder.
-    LayerTable(uint32_t max_open, uint32_t max_file_depth) noexcept
-        : max_open(max_open), max_file_depth(max_file_depth) {}
+    LayerTable(uint32_t max_open, uint32_t max_file_depth, bool file_records) noexcept
+        : max_open(max_open), max_file_depth(max_file_depth), file_records(file_records) {}
     const uint32_t max_open;
     const uint32_t max_file_depth;
+    const bool file_records; // --files: files are hashed and reported when they end
     std::vector<LayerScanner> slots;
     std::vector<bool> used;
     std::vector<LayerId> parents; // of each open layer: the tree alerts walk up for file paths
@@ -60,7 +61,7 @@ struct LayerTable final : DecodedLayerSink {
         slots[slot] = LayerScanner{};
         slots[slot].name = info.type;
         parents[slot] = parent;
-        files[slot].begin(info);
+        files[slot].begin(info, file_records);
         return slot + 1;
     }
     void layerData(LayerId id, const uint8_t* data, uint32_t len) noexcept override {
@@ -70,6 +71,7 @@ struct LayerTable final : DecodedLayerSink {
             return;
         }
         if (!used[id - 1]) return;
+        if (files[id - 1].digest.active()) files[id - 1].digest.update(data, len);
         noteCoverage(data, len);
         // Decoders hand their output over in small pieces (a chunk, a MIME line, a base64
         // line...). Inside a raw chunk the pieces are gathered and scanned in one call per
@@ -86,7 +88,13 @@ struct LayerTable final : DecodedLayerSink {
         ctx->scan(slots[id - 1], data, len);
     }
     void layerGap(LayerId id, uint64_t missing) noexcept override {
-        if (!ctx || id == kNoLayer || !used[id - 1]) return;
+        if (id == kNoLayer || !used[id - 1]) return;
+        if (files[id - 1].is_file) {
+            files[id - 1].gaps = true;
+            char ignored[65];
+            files[id - 1].digest.finish(ignored); // a digest of part of a file means nothing
+        }
+        if (!ctx) return;
         flushGathered(id - 1); // what came before the hole is scanned before it
         ctx->gap(slots[id - 1], missing);
     }
