@@ -29,6 +29,7 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     http += o.http;
     smtp += o.smtp;
     zip += o.zip;
+    xml += o.xml;
     return *this;
 }
 
