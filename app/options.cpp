@@ -171,6 +171,10 @@ void apply(Options& o, const Setting& s) {
     else if (k == "extraction.max-compression-ratio")
         o.inspection.files.zip.max_compression_ratio =
             parseNumber<uint32_t>(v, s.origin, 0, 1u << 30);
+    else if (k == "extraction.max-xml-depth")
+        o.inspection.files.xml.max_depth = parseNumber<uint32_t>(v, s.origin, 1, 1u << 16);
+    else if (k == "extraction.max-xml-amplification") // expat's factor: 1 is no expansion at all
+        o.inspection.files.xml.max_amplification = parseNumber<uint32_t>(v, s.origin, 1, 1u << 20);
     else if (k == "smtp.max-mime-depth")
         o.inspection.smtp.max_mime_depth = parseNumber<uint32_t>(v, s.origin, 1, 64);
     else if (k == "smtp.max-resync-bytes") // skipped after a gap looking for a command line

@@ -33,6 +33,7 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     http += o.http;
     smtp += o.smtp;
     zip += o.zip;
+    xml += o.xml;
     return *this;
 }
 
@@ -201,6 +202,7 @@ WorkerCounters Worker::counters() const {
         c.http = inspector_->http();
         c.smtp = inspector_->smtp();
         c.zip = inspector_->zip();
+        c.xml = inspector_->xml();
         c.matcher_errors = inspector_->matcher().errors();
         c.scan_calls = inspector_->matcher().scanCalls();
         c.streams_opened = inspector_->matcher().streamsOpened();

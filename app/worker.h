@@ -63,7 +63,8 @@ struct WorkerConfig {
       counter::in("egressmon_records_lost_total", "alert").stats("alert_records.lost"))            \
     X(flow_records_lost, "records", "Flow records that could not be formatted (out of memory)",    \
       counter::in("egressmon_records_lost_total", "flow").stats("flow_records.lost"))              \
-    X(file_records_lost, "records", "fileinfo records that could not be formatted (out of memory)", \
+    X(file_records_lost, "records",                                                                \
+      "fileinfo records that could not be formatted (out of memory)",                              \
       counter::in("egressmon_records_lost_total", "file").stats("file_records.lost"))              \
     X(rule_switch_failures, "reloads", "Times a worker could not adopt a reloaded rule set",       \
       counter::metric("egressmon_rule_switch_failures_total")                                      \
@@ -80,11 +81,12 @@ struct WorkerCounters {
     dpi::HttpDecoderCounters http;
     dpi::SmtpDecoderCounters smtp;
     dpi::ZipCounters zip;
+    dpi::XmlCounters xml;
     core::ReassemblyBudget reassembly; // counters only (max_bytes/bytes_held are per worker)
     WorkerCounters& operator+=(const WorkerCounters& o);
     // Calls fn(group) for the worker's own counters and each group it holds, in report order.
     template <class Fn> void forEachGroup(Fn&& fn) const {
-        fn(flows), fn(inspection), fn(*this), fn(classifier), fn(http), fn(smtp), fn(zip),
+        fn(flows), fn(inspection), fn(*this), fn(classifier), fn(http), fn(smtp), fn(zip), fn(xml),
             fn(reassembly);
     }
 };

@@ -23,6 +23,8 @@
 
 #include "dpi/decode/mime/mime_parser.h"
 #include "dpi/transform/layer_info.h"
+#include "dpi/transform/xml/xml_counters.h"
+#include "dpi/transform/xml/xml_text_extractor.h"
 #include "dpi/transform/zip/zip_counters.h"
 #include "dpi/transform/zip/zip_walker.h"
 
@@ -38,9 +40,11 @@ struct TransformLimits {
     MimeLimits mime;                               // per MIME message or multipart body
 };
 
-// The config's `extraction:` section: bounds of the transforms that read files (archives).
+// The config's `extraction:` section: bounds of the transforms that read files (archives,
+// office documents' XML).
 struct FileLimits {
     ZipLimits zip;
+    XmlLimits xml;
 };
 
 // What the decoders of one worker share for the file transforms below them: the bounds of the
@@ -49,6 +53,8 @@ struct FileLimits {
 struct FileDecoding {
     ZipLimits zip;
     ZipCounters* zip_counters = nullptr;
+    XmlLimits xml;
+    XmlCounters* xml_counters = nullptr;
 };
 
 // What the transforms of one decoder counted since the decoder last folded them into its own
@@ -67,6 +73,7 @@ struct TransformCounters {
     // LayerNode::kMaxDepth not routed further.
     uint64_t transforms_refused = 0;
     ZipCounters zip; // folded into FileDecoding::zip_counters (foldFileCounts)
+    XmlCounters xml; // folded into FileDecoding::xml_counters (foldFileCounts)
 };
 
 // Shared by every node and transform of one decoder.
@@ -82,6 +89,8 @@ struct TransformContext {
     void foldFileCounts() noexcept {
         if (files.zip_counters) *files.zip_counters += counters.zip;
         counters.zip = ZipCounters{};
+        if (files.xml_counters) *files.xml_counters += counters.xml;
+        counters.xml = XmlCounters{};
     }
 };
 

@@ -3,6 +3,7 @@
 #include "dpi/transform/form_transform.h"
 #include "dpi/transform/inflate_transform.h"
 #include "dpi/transform/mime_transform.h"
+#include "dpi/transform/xml/xml_text_transform.h"
 #include "dpi/transform/zip/zip_transform.h"
 
 namespace egressmon::dpi {
@@ -16,6 +17,7 @@ constexpr TransformRegistration kBuiltin[] = {
     {"form", formApplies, makeFormTransform},
     {"mime", mimeApplies, makeMimeTransform},
     {"zip", zipApplies, makeZipTransform, 4},                    // "PK\3\4"
+    {"xml-text", xmlTextApplies, makeXmlTextTransform},          // office XML parts, by name
     {"gunzip", gzipFileApplies, makeGzipFileTransform, 3, true}, // 1f 8b 08
 };
 

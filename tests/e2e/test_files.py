@@ -39,9 +39,6 @@ NOT_YET = {
     "put_rtf_unicode": "RTF text extraction",
     "multipart_tar": "tar archives",
     "smtp_tar_gz": "tar archives",
-    "put_percent_name_docx_split_runs": "OOXML text (runs joined)",
-    "put_zip_of_zip": "OOXML text (runs joined)",
-    "smtp_rfc2231_name_docx_numeric_refs": "OOXML text (character references)",
 }
 
 

@@ -586,6 +586,52 @@ def add_zip_seeds(corpus: Corpus) -> None:
     ]))
 
 
+def add_xml_seeds(corpus: Corpus) -> None:
+    """xml_text_fuzz.cpp: [control][split seed: 4] then the XML. One part of each office
+    vocabulary (the split runs, numeric references, shared and inline strings, ODF spans and
+    text:s), then the bounds: deep nesting, billion laughs, a long tag, a hole, malformed."""
+    w = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    x = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    a = b'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+    odf = (b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           b'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    decl = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    word = (decl + b"<w:document " + w + b"><w:body><w:p><w:pPr><w:tabs><w:tab w:pos=\"720\"/>"
+            b"</w:tabs></w:pPr><w:r><w:t xml:space=\"preserve\">TOP </w:t></w:r><w:r><w:rPr><w:b/>"
+            b"</w:rPr><w:t>SECRET</w:t><w:tab/><w:br/></w:r><w:r><w:instrText>PAGE</w:instrText>"
+            b"</w:r></w:p><w:p><w:r><w:t>&#32477;&#23494;</w:t></w:r></w:p></w:body></w:document>")
+    shared = (decl + b"<sst " + x + b"><si><t>ID 110101</t></si><si><r><t>TOP </t></r><r><t>"
+              b"SECRET</t></r><rPh><t>x</t></rPh></si></sst>")
+    sheet = (decl + b"<worksheet " + x + b"><sheetData><row><c t=\"s\"><v>0</v></c>"
+             b"<c t=\"inlineStr\"><is><t>secret</t></is></c><c><v>42</v></c></row></sheetData>"
+             b"</worksheet>")
+    slide = (decl + b"<p:sld xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\" "
+             + a + b"><a:p><a:r><a:t>TOP </a:t></a:r><a:br/><a:r><a:t>SECRET</a:t></a:r></a:p>"
+             b"</p:sld>")
+    content = (decl + b"<office:document-content " + odf + b"><office:body><office:text><text:h>"
+               b"T</text:h><text:p>A<text:span>B</text:span><text:s text:c=\"3\"/>C<text:tab/>"
+               b"<text:line-break/></text:p></office:text></office:body></office:document-content>")
+    laughs = b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+    for i in range(1, 6):
+        laughs += b"<!ENTITY a%d \"%s\">" % (i, (b"&a%s;" % (str(i - 1).encode() if i > 1 else b"")) * 10)
+    laughs += b"]><l>&a5;</l>"
+    deep = b"<e>" * 300 + b"x" + b"</e>" * 300
+    long_tag = b"<d a=\"" + b"x" * 100 + b"\"><e/></d>"
+    roomy = [0x0C | f for f in range(4)]  # 256 deep, 1 MiB tokens, defaults; format in bits 0-1
+    for control, xml in [(roomy[0], word), (roomy[1], shared), (roomy[1], sheet),
+                         (roomy[2], slide), (roomy[3], content)]:
+        corpus.add("xml_text_fuzz", bytes([control]) + SPLIT_SEED + xml)
+        corpus.add("xml_text_fuzz", bytes([control | 0x40]) + SPLIT_SEED + xml)  # a hole
+        corpus.add("xml_text_fuzz", bytes([control | 0x80]) + SPLIT_SEED + xml)  # given up
+        corpus.add("xml_text_fuzz", bytes([control]) + SPLIT_SEED + xml[:len(xml) // 2])
+    corpus.add("xml_text_fuzz", bytes([roomy[3]]) + SPLIT_SEED + laughs)
+    corpus.add("xml_text_fuzz", bytes([roomy[3] | 0x20]) + SPLIT_SEED + laughs)
+    corpus.add("xml_text_fuzz", bytes([0x08]) + SPLIT_SEED + deep)  # 32 deep
+    corpus.add("xml_text_fuzz", bytes([0x0C]) + SPLIT_SEED + deep)  # 256 deep
+    corpus.add("xml_text_fuzz", bytes([0x1C]) + SPLIT_SEED + long_tag)  # 48-byte tokens
+    corpus.add("xml_text_fuzz", bytes([0x0C]) + SPLIT_SEED + word.replace(b"</w:p>", b"</w:x>", 1))
+
+
 def spool_record(key: bytes, payload: bytes, origin_us: int) -> bytes:
     """One record in the segment format of export/disk_spool.h."""
     fields = struct.pack("<IIq", len(key), len(payload), origin_us)
@@ -641,6 +687,7 @@ def main(argv: List[str]) -> int:
     add_smtp_script_seeds(corpus)
     add_spool_seeds(corpus)
     add_zip_seeds(corpus)
+    add_xml_seeds(corpus)
     add_rule_seeds(corpus)
     captures = generated_captures()
     if os.path.isdir(SHARED_PCAPS):

@@ -59,8 +59,11 @@ std::vector<CollectedAlert> run(std::vector<rules::Rule> rules, const std::strin
     return h.alerts();
 }
 
-const std::string kDocx = storedZip(
-    {{"[Content_Types].xml", "<Types/>"}, {"word/document.xml", "<w:t>TOP SECRET plan</w:t>"}});
+const std::string kDocx =
+    storedZip({{"[Content_Types].xml", "<Types/>"},
+               {"word/document.xml", "<w:document xmlns:w=\"http://schemas.openxmlformats.org/"
+                                     "wordprocessingml/2006/main\"><w:body><w:p><w:r><w:t>TOP "
+                                     "SECRET plan</w:t></w:r></w:p></w:body></w:document>"}});
 
 } // namespace
 

@@ -3,7 +3,8 @@
 // MIME attachment, an entry of another archive) walked entry by entry (ZipWalker), each entry a
 // "zip.entry" layer carrying the entry's name, routed on like any layer (a ZIP inside a ZIP is
 // walked in turn, as deep as the tree allows). OOXML and OpenDocument files are ZIPs: their XML
-// parts become entries too (their markup is not removed yet).
+// parts become entries too, and the text parts among them are read by the "xml-text" transform
+// (dpi/transform/xml/) into "document.text" layers without their markup.
 //
 // Encrypted entries and unsupported methods give no layer (counted); a bomb or corrupt data ends
 // the entry with what was decoded. A hole ends the open entry; the walk goes on after it where

@@ -1,0 +1,326 @@
+#include "dpi/transform/xml/xml_text_extractor.h"
+
+#include <algorithm>
+#include <climits>
+
+namespace egressmon::dpi {
+
+namespace {
+
+// Expanded names are "URI" kNsSeparator "local": a control character cannot occur in a URI
+// (XML 1.0 forbids it in attribute values), so the split is unambiguous.
+constexpr char kNsSeparator = '\x01';
+
+// Transitional (ECMA-376 part 1) and Strict (part 1, "purl.oclc.org") namespaces.
+constexpr std::string_view kWordNs[] = {
+    "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "http://purl.oclc.org/ooxml/wordprocessingml/main"};
+constexpr std::string_view kSheetNs[] = {
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main"};
+constexpr std::string_view kDrawingNs[] = {"http://schemas.openxmlformats.org/drawingml/2006/main",
+                                           "http://purl.oclc.org/ooxml/drawingml/main"};
+constexpr std::string_view kOfficeNs = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
+constexpr std::string_view kTextNs = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
+
+struct ExpandedName {
+    std::string_view uri;
+    std::string_view local;
+};
+
+ExpandedName splitName(std::string_view name) noexcept {
+    const size_t at = name.rfind(kNsSeparator);
+    if (at == std::string_view::npos) return {{}, name};
+    return {name.substr(0, at), name.substr(at + 1)};
+}
+
+bool inNs(std::string_view uri, const std::string_view (&set)[2]) noexcept {
+    return uri == set[0] || uri == set[1];
+}
+
+// text:s c="N": N spaces (ODF 1.2 part 1, 6.1.3), at least 1, at most kMaxSpaces.
+uint32_t spaceCount(const char** attrs) noexcept {
+    for (size_t i = 0; attrs[i]; i += 2) {
+        const ExpandedName n = splitName(attrs[i]);
+        if (n.uri != kTextNs || n.local != "c") continue;
+        uint32_t count = 0;
+        for (const char* p = attrs[i + 1]; *p >= '0' && *p <= '9'; ++p) {
+            count = count * 10 + uint32_t(*p - '0');
+            if (count >= XmlTextExtractor::kMaxSpaces) return XmlTextExtractor::kMaxSpaces;
+        }
+        return std::max<uint32_t>(count, 1);
+    }
+    return 1;
+}
+
+// Counts go down when their element ends; hostile nesting (a <c> inside a <v>) must not wrap
+// them around.
+void decrement(uint32_t& count) noexcept {
+    if (count > 0) --count;
+}
+
+// t="s": the cell's <v> is an index into the shared strings.
+bool sharedStringCell(const char** attrs) noexcept {
+    for (size_t i = 0; attrs[i]; i += 2)
+        if (std::string_view(attrs[i]) == "t") return std::string_view(attrs[i + 1]) == "s";
+    return false;
+}
+
+} // namespace
+
+enum class XmlTextExtractor::Tag : uint8_t {
+    Other,
+    Text,      // w:t, a:t, SpreadsheetML t: its character data is text
+    Run,       // w:r
+    Tab,       // w:tab in a run; text:tab
+    Break,     // w:br, w:cr in a run; a:br; text:line-break
+    Paragraph, // w:p, a:p, text:p, text:h: a line ends with it
+    Cell,      // SpreadsheetML c
+    Value,     // SpreadsheetML v
+    Phonetic,  // SpreadsheetML rPh
+    Item,      // SpreadsheetML si, comment: a shared string or comment ends with it
+    Row,       // SpreadsheetML row
+    Spaces,    // text:s
+    OdfText,   // any other text:* element, office:text/spreadsheet/presentation
+};
+
+// Expat's C callbacks, forwarding to the extractor (the parser's user data).
+struct XmlHandlers {
+    static void start(void* self, const XML_Char* name, const XML_Char** attrs) {
+        static_cast<XmlTextExtractor*>(self)->startElement(name, attrs);
+    }
+    static void end(void* self, const XML_Char* name) {
+        static_cast<XmlTextExtractor*>(self)->endElement(name);
+    }
+    static void characters(void* self, const XML_Char* s, int len) {
+        static_cast<XmlTextExtractor*>(self)->characters(s, len);
+    }
+    static void tokenOnly(void* self, const XML_Char*) {
+        static_cast<XmlTextExtractor*>(self)->checkTokenSize();
+    }
+    static void instruction(void* self, const XML_Char*, const XML_Char*) {
+        static_cast<XmlTextExtractor*>(self)->checkTokenSize();
+    }
+    // Any entity declaration, internal or external, general or parameter: office parts have
+    // no DTD, and declared entities are how billion-laughs documents grow.
+    static void entity(void* self, const XML_Char*, int, const XML_Char*, int, const XML_Char*,
+                       const XML_Char*, const XML_Char*, const XML_Char*) {
+        static_cast<XmlTextExtractor*>(self)->stop(XmlOutcome::Entities);
+    }
+};
+
+XmlTextExtractor::XmlTextExtractor(XmlFormat format, const XmlLimits& limits,
+                                   XmlTextOutput& out) noexcept
+    : format_(format), limits_(limits), out_(out),
+      parser_(XML_ParserCreateNS(nullptr, kNsSeparator)) {
+    XML_Parser p = parser_.get();
+    if (!p) {
+        outcome_ = XmlOutcome::NoMemory;
+        return;
+    }
+    XML_SetUserData(p, this);
+    XML_SetElementHandler(p, XmlHandlers::start, XmlHandlers::end);
+    XML_SetCharacterDataHandler(p, XmlHandlers::characters);
+    XML_SetCommentHandler(p, XmlHandlers::tokenOnly);
+    XML_SetProcessingInstructionHandler(p, XmlHandlers::instruction);
+    XML_SetEntityDeclHandler(p, XmlHandlers::entity);
+    // Never read external entities or the external DTD subset (expat's default, made explicit).
+    XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
+    XML_SetBillionLaughsAttackProtectionMaximumAmplification(
+        p, float(std::max<uint32_t>(limits_.max_amplification, 1)));
+    XML_SetBillionLaughsAttackProtectionActivationThreshold(p, limits_.amplification_threshold);
+}
+
+XmlTextExtractor::~XmlTextExtractor() = default;
+
+void XmlTextExtractor::feed(const uint8_t* data, size_t len) noexcept {
+    // XML_Parse takes an int length: larger inputs go in pieces (the split does not matter).
+    while (!done() && len > 0) {
+        const size_t take = std::min<size_t>(len, INT_MAX / 2);
+        parse(reinterpret_cast<const char*>(data), take, false);
+        data += take;
+        len -= take;
+    }
+    flush();
+}
+
+void XmlTextExtractor::gap() noexcept {
+    if (!done()) end(XmlOutcome::Gap);
+}
+
+void XmlTextExtractor::finish() noexcept {
+    if (!done()) parse(nullptr, 0, true);
+    if (!done()) end(XmlOutcome::Complete);
+    flush();
+}
+
+void XmlTextExtractor::abort() noexcept {
+    held_ = 0;
+    if (!done()) end(XmlOutcome::Aborted);
+}
+
+void XmlTextExtractor::parse(const char* data, size_t len, bool final) noexcept {
+    XML_Parser p = parser_.get();
+    if (XML_Parse(p, data, int(len), final ? XML_TRUE : XML_FALSE) != XML_STATUS_OK) {
+        if (done()) { // a handler stopped it and said why
+            parser_.reset();
+            return;
+        }
+        switch (XML_GetErrorCode(p)) {
+        case XML_ERROR_NO_MEMORY: end(XmlOutcome::NoMemory); break;
+        case XML_ERROR_AMPLIFICATION_LIMIT_BREACH: end(XmlOutcome::Amplification); break;
+        default: end(XmlOutcome::Malformed); break;
+        }
+        return;
+    }
+    fed_ += len;
+    // What expat holds is the unfinished token from its start on (character data is reported
+    // up to the end of each input, so only tags, comments and declarations are held).
+    const XML_Index at = XML_GetCurrentByteIndex(p);
+    if (!final && at >= 0 && fed_ - uint64_t(at) > limits_.max_token_bytes)
+        end(XmlOutcome::TokenTooLarge);
+}
+
+// From a handler: expat returns from XML_Parse with XML_ERROR_ABORTED, and parse() sees done().
+void XmlTextExtractor::stop(XmlOutcome why) noexcept {
+    if (done()) return;
+    outcome_ = why;
+    XML_StopParser(parser_.get(), XML_FALSE);
+}
+
+// Outside expat: the parser (and its buffer) is released at once; the held text stays to flush.
+void XmlTextExtractor::end(XmlOutcome why) noexcept {
+    outcome_ = why;
+    parser_.reset();
+}
+
+// The whole token (tag with its attributes, comment, PI) is in one event: a token over the
+// bound stops the part whether it came whole or in pieces (parse() catches the pieces).
+void XmlTextExtractor::checkTokenSize() noexcept {
+    if (uint64_t(XML_GetCurrentByteCount(parser_.get())) > limits_.max_token_bytes)
+        stop(XmlOutcome::TokenTooLarge);
+}
+
+XmlTextExtractor::Tag XmlTextExtractor::classify(std::string_view name) const noexcept {
+    const auto [uri, local] = splitName(name);
+    switch (format_) {
+    case XmlFormat::Word:
+        if (!inNs(uri, kWordNs)) return Tag::Other;
+        if (local == "t") return Tag::Text;
+        if (local == "r") return Tag::Run;
+        if (local == "p") return Tag::Paragraph;
+        if (local == "tab") return runs_ > 0 ? Tag::Tab : Tag::Other; // not a w:tabs stop
+        if (local == "br" || local == "cr") return runs_ > 0 ? Tag::Break : Tag::Other;
+        return Tag::Other;
+    case XmlFormat::Spreadsheet:
+        if (!inNs(uri, kSheetNs)) return Tag::Other;
+        if (local == "t") return Tag::Text;
+        if (local == "v") return Tag::Value;
+        if (local == "c") return Tag::Cell;
+        if (local == "row") return Tag::Row;
+        if (local == "si" || local == "comment") return Tag::Item;
+        if (local == "rPh") return Tag::Phonetic;
+        return Tag::Other;
+    case XmlFormat::Presentation:
+        if (!inNs(uri, kDrawingNs)) return Tag::Other;
+        if (local == "t") return Tag::Text;
+        if (local == "p") return Tag::Paragraph;
+        if (local == "br") return Tag::Break;
+        return Tag::Other;
+    case XmlFormat::OpenDocument:
+        if (uri == kOfficeNs)
+            return local == "text" || local == "spreadsheet" || local == "presentation"
+                       ? Tag::OdfText
+                       : Tag::Other;
+        if (uri != kTextNs) return Tag::Other;
+        if (local == "p" || local == "h") return Tag::Paragraph;
+        if (local == "s") return Tag::Spaces;
+        if (local == "tab") return Tag::Tab;
+        if (local == "line-break") return Tag::Break;
+        return Tag::OdfText;
+    }
+    return Tag::Other;
+}
+
+// Callbacks may follow a stop (expat delivers the end of an empty element): they are ignored.
+void XmlTextExtractor::startElement(const char* name, const char** attrs) noexcept {
+    if (done()) return;
+    if (++depth_ > limits_.max_depth) return stop(XmlOutcome::Depth);
+    checkTokenSize();
+    const Tag tag = classify(name);
+    // Every ODF text:* element (and the office body elements) holds text; the same test at its
+    // end undoes the count.
+    if (format_ == XmlFormat::OpenDocument && tag != Tag::Other) ++odf_open_;
+    switch (tag) {
+    case Tag::Text:
+        if (phonetic_ == 0) ++collect_;
+        break;
+    case Tag::Value:
+        if (!shared_cell_) ++collect_;
+        break;
+    case Tag::Run: ++runs_; break;
+    case Tag::Phonetic: ++phonetic_; break;
+    case Tag::Cell:
+        shared_cell_ = sharedStringCell(attrs);
+        cell_text_ = false;
+        break;
+    case Tag::Tab: emit("\t"); break;
+    case Tag::Break: emit("\n"); break;
+    case Tag::Spaces: {
+        static constexpr char kSpaces[kMaxSpaces + 1] =
+            "                                                                ";
+        emit(std::string_view(kSpaces, spaceCount(attrs)));
+        break;
+    }
+    default: break;
+    }
+}
+
+void XmlTextExtractor::endElement(const char* name) noexcept {
+    if (done()) return;
+    decrement(depth_);
+    const Tag tag = classify(name);
+    if (format_ == XmlFormat::OpenDocument && tag != Tag::Other) decrement(odf_open_);
+    switch (tag) {
+    case Tag::Text:
+        if (phonetic_ == 0) decrement(collect_);
+        break;
+    case Tag::Value:
+        if (!shared_cell_) decrement(collect_);
+        break;
+    case Tag::Run: decrement(runs_); break;
+    case Tag::Phonetic: decrement(phonetic_); break;
+    case Tag::Cell:
+        if (cell_text_) emit("\t");
+        shared_cell_ = cell_text_ = false;
+        break;
+    case Tag::Paragraph:
+    case Tag::Item:
+    case Tag::Row: emit("\n"); break;
+    default: break;
+    }
+}
+
+void XmlTextExtractor::characters(const char* s, int len) noexcept {
+    if (done() || (collect_ == 0 && odf_open_ == 0)) return;
+    cell_text_ = true;
+    emit(std::string_view(s, size_t(len)));
+}
+
+void XmlTextExtractor::emit(std::string_view text) noexcept {
+    while (!text.empty()) {
+        if (held_ == buffer_.size()) flush();
+        const size_t take = std::min(text.size(), buffer_.size() - held_);
+        std::copy_n(text.data(), take, buffer_.data() + held_);
+        held_ += take;
+        text.remove_prefix(take);
+    }
+}
+
+void XmlTextExtractor::flush() noexcept {
+    if (held_ == 0) return;
+    out_.text(std::string_view(buffer_.data(), held_));
+    held_ = 0;
+}
+
+} // namespace egressmon::dpi
