@@ -73,7 +73,7 @@ TEST(InspectionFileRules, AMatchInsideAnArchiveNamesTheFileThatLeftAndThePathDow
     ASSERT_EQ(alerts.size(), 1u);
     const CollectedAlert& a = alerts[0];
     EXPECT_EQ(a.kind, "content");
-    EXPECT_EQ(a.layer, "zip.entry");
+    EXPECT_EQ(a.layer, "document.text"); // the part's text, markup removed
     ASSERT_TRUE(a.file);
     EXPECT_EQ(a.file->name, "report.zip");
     EXPECT_EQ(a.file->type, "zip");
