@@ -29,6 +29,7 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     http += o.http;
     smtp += o.smtp;
     zip += o.zip;
+    tar += o.tar;
     return *this;
 }
 
@@ -171,6 +172,7 @@ WorkerCounters Worker::counters() const {
         c.http = inspector_->http();
         c.smtp = inspector_->smtp();
         c.zip = inspector_->zip();
+        c.tar = inspector_->tar();
         c.matcher_errors = inspector_->matcher().errors();
         c.scan_calls = inspector_->matcher().scanCalls();
         c.streams_opened = inspector_->matcher().streamsOpened();

@@ -60,6 +60,7 @@ class FlowInspector {
     const HttpDecoderCounters& http() const noexcept { return engine_.http(); }
     const SmtpDecoderCounters& smtp() const noexcept { return engine_.smtp(); }
     const ZipCounters& zip() const noexcept { return engine_.zip(); }
+    const TarCounters& tar() const noexcept { return engine_.tar(); }
 
   private:
     friend struct FlowOutput;

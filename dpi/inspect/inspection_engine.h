@@ -60,8 +60,11 @@ class InspectionEngine {
     SmtpDecoderCounters& smtp() noexcept { return smtp_counters_; }
     const SmtpDecoderCounters& smtp() const noexcept { return smtp_counters_; }
     const ZipCounters& zip() const noexcept { return zip_counters_; }
+    const TarCounters& tar() const noexcept { return tar_counters_; }
     // What the decoders' file transforms share: the `extraction:` bounds and the archive counters.
-    FileDecoding files() noexcept { return FileDecoding{config().files.zip, &zip_counters_}; }
+    FileDecoding files() noexcept {
+        return FileDecoding{config().files.zip, &zip_counters_, &tar_counters_};
+    }
 
   private:
     InspectionConfig config_;
@@ -77,6 +80,7 @@ class InspectionEngine {
     HttpDecoderCounters http_counters_;
     SmtpDecoderCounters smtp_counters_;
     ZipCounters zip_counters_;
+    TarCounters tar_counters_;
 };
 
 } // namespace egressmon::dpi

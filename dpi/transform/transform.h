@@ -23,6 +23,7 @@
 
 #include "dpi/decode/mime/mime_parser.h"
 #include "dpi/transform/layer_info.h"
+#include "dpi/transform/tar/tar_counters.h"
 #include "dpi/transform/zip/zip_counters.h"
 #include "dpi/transform/zip/zip_walker.h"
 
@@ -47,8 +48,9 @@ struct FileLimits {
 // config's `extraction:` section, and where archive counts go (null: not counted, as in unit
 // tests).
 struct FileDecoding {
-    ZipLimits zip;
+    ZipLimits zip; // tar walks share max_entries and max_entry_bytes
     ZipCounters* zip_counters = nullptr;
+    TarCounters* tar_counters = nullptr;
 };
 
 // What the transforms of one decoder counted since the decoder last folded them into its own
@@ -67,6 +69,7 @@ struct TransformCounters {
     // LayerNode::kMaxDepth not routed further.
     uint64_t transforms_refused = 0;
     ZipCounters zip; // folded into FileDecoding::zip_counters (foldFileCounts)
+    TarCounters tar; // ... and tar_counters
 };
 
 // Shared by every node and transform of one decoder.
@@ -82,6 +85,8 @@ struct TransformContext {
     void foldFileCounts() noexcept {
         if (files.zip_counters) *files.zip_counters += counters.zip;
         counters.zip = ZipCounters{};
+        if (files.tar_counters) *files.tar_counters += counters.tar;
+        counters.tar = TarCounters{};
     }
 };
 

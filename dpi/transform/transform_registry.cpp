@@ -3,6 +3,7 @@
 #include "dpi/transform/form_transform.h"
 #include "dpi/transform/inflate_transform.h"
 #include "dpi/transform/mime_transform.h"
+#include "dpi/transform/tar/tar_transform.h"
 #include "dpi/transform/zip/zip_transform.h"
 
 namespace egressmon::dpi {
@@ -17,6 +18,9 @@ constexpr TransformRegistration kBuiltin[] = {
     {"mime", mimeApplies, makeMimeTransform},
     {"zip", zipApplies, makeZipTransform, 4},                    // "PK\3\4"
     {"gunzip", gzipFileApplies, makeGzipFileTransform, 3, true}, // 1f 8b 08
+    // No magic in the first bytes: tried on text and binary files, kept if the first 512-byte
+    // block is a tar header.
+    {"tar", tarApplies, makeTarTransform, static_cast<uint32_t>(kFileSniffBytes)},
 };
 
 } // namespace
