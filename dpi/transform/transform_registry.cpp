@@ -18,9 +18,11 @@ constexpr TransformRegistration kBuiltin[] = {
     {"mime", mimeApplies, makeMimeTransform},
     {"zip", zipApplies, makeZipTransform, 4},                    // "PK\3\4"
     {"gunzip", gzipFileApplies, makeGzipFileTransform, 3, true}, // 1f 8b 08
-    // No magic in the first bytes: tried on text and binary files, kept if the first 512-byte
-    // block is a tar header.
-    {"tar", tarApplies, makeTarTransform, static_cast<uint32_t>(kFileSniffBytes)},
+    // No magic in the first bytes: tried on text and binary files (a file layer's node holds
+    // kFileSniffBytes for its own type, which tarApplies sniffs again; asking for 1 byte here
+    // keeps other layers' nodes from holding more), kept if the first 512-byte block is a tar
+    // header.
+    {"tar", tarApplies, makeTarTransform, 1},
 };
 
 } // namespace
