@@ -222,6 +222,18 @@ TEST(TarWalker, PaxPathWinsOverGnuLongName) {
     EXPECT_EQ(walk(tar).entries, std::vector<Entry>{complete("pax/path.txt", "x")});
 }
 
+TEST(TarWalker, PaxSizeOverridesTheHeaders) {
+    // As writers do for files over 8 GiB: the header's size field says 0, the pax record the
+    // real size.
+    const std::string data(600, 'p');
+    tb::TarHeader h = header("big.bin");
+    const std::string tar = tb::paxHeader(tb::paxRecord("size", "600")) + tb::tarHeader(h) +
+                            tb::tarPadded(data) + tb::tarFile("next", "n") + tb::tarEnd();
+    EXPECT_EQ(walk(tar).entries,
+              (std::vector<Entry>{complete("big.bin", data), complete("next", "n")}));
+    expectSplitInvariant(tar);
+}
+
 TEST(TarWalker, MalformedPaxRecordsAreIgnored) {
     const std::string tar = tb::paxHeader("zz path=bad\n" + tb::paxRecord("path", "p")) +
                             tb::tarFile("header.txt", "x") + tb::tarEnd();

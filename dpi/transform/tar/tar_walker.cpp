@@ -177,6 +177,8 @@ void TarWalker::headerDone(TarEntryHandler& h) noexcept {
 }
 
 void TarWalker::beginEntry(char type, uint64_t size, TarEntryHandler& h) noexcept {
+    if (pax_size_set_) size = pax_size_; // pax overrides the header's
+    pax_size_set_ = false;
     ++counts_.entries;
     if (archive_entries_ >= limits_.max_entries) {
         ++counts_.entries_exceeded;
@@ -315,10 +317,15 @@ void TarWalker::paxByte(uint8_t b) noexcept {
     case PaxPart::Key:
         if (b == '=') {
             pax_in_path_ = pax_key_len_ == 4 && std::memcmp(pax_key_, "path", 4) == 0;
+            pax_in_size_ = pax_key_len_ == 4 && std::memcmp(pax_key_, "size", 4) == 0;
             if (pax_in_path_) { // a later path record wins
                 pax_path_.clear();
                 pax_path_set_ = true;
                 pax_path_cut_ = false;
+            }
+            if (pax_in_size_) {
+                pax_size_ = 0;
+                pax_size_set_ = true;
             }
             pax_part_ = PaxPart::Value;
         } else if (pax_key_len_ < sizeof pax_key_) {
@@ -332,13 +339,21 @@ void TarWalker::paxByte(uint8_t b) noexcept {
             const char c = static_cast<char>(b);
             appendName(pax_path_, {&c, 1}, pax_path_cut_);
         }
+        if (pax_read_ < pax_length_ && pax_in_size_) {
+            // Decimal, for files over ustar's 8 GiB; anything else leaves the header's size.
+            if (b >= '0' && b <= '9' && pax_size_ < (1ull << 58)) {
+                pax_size_ = pax_size_ * 10 + (b - '0');
+            } else {
+                pax_size_set_ = pax_in_size_ = false;
+            }
+        }
         break; // the record's last byte is its newline
     case PaxPart::Ignore: return;
     }
     if (pax_read_ == pax_length_) { // the record ends
         pax_part_ = PaxPart::Length;
         pax_length_ = pax_read_ = 0;
-        pax_in_path_ = false;
+        pax_in_path_ = pax_in_size_ = false;
     }
 }
 
@@ -367,7 +382,7 @@ void TarWalker::gap(uint64_t missing, TarEntryHandler& h) noexcept {
     }
     // A name being read is lost with its bytes: the next entry keeps its header's own name.
     if (state_ == State::LongName) long_name_set_ = false;
-    if (state_ == State::Pax) pax_path_set_ = false;
+    if (state_ == State::Pax) pax_path_set_ = pax_size_set_ = false;
     const uint64_t left = remaining_ + padding_; // the body and its padding
     if (missing > left) {
         stop();

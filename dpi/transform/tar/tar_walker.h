@@ -6,7 +6,8 @@
 //
 // Formats: POSIX ustar (magic "ustar\0", name = prefix + "/" + name), GNU ("ustar  \0": no
 // prefix; long names in 'L' entries), pax ('x' extended headers: the `path` record names the next
-// entry; 'g' global headers are skipped) and v7 (no magic). Every header's checksum is verified
+// entry, its `size` record the entry's size past ustar's 8 GiB; 'g' global headers are skipped)
+// and v7 (no magic). Every header's checksum is verified
 // (the unsigned sum of its bytes with the chksum field as spaces; the signed sum some old tars
 // wrote is accepted too). Sizes are octal or GNU base-256. Regular files ('0', '\0', '7') hand out
 // their bytes; directories, links, devices and FIFOs have none; other types (GNU sparse, dumpdir,
@@ -152,6 +153,8 @@ class TarWalker {
     std::string long_name_, pax_path_, name_; // capacity max_name_bytes, reserved once
     bool long_name_set_ = false, long_name_cut_ = false, long_name_ended_ = false;
     bool pax_path_set_ = false, pax_path_cut_ = false;
+    uint64_t pax_size_ = 0; // a pax `size` record's, for the next entry
+    bool pax_size_set_ = false;
 
     // The pax record being read: "<length> <key>=<value>\n".
     enum class PaxPart : uint8_t { Length, Key, Value, Ignore };
@@ -160,7 +163,7 @@ class TarWalker {
     uint64_t pax_length_ = 0, pax_read_ = 0;
     char pax_key_[8] = {};
     size_t pax_key_len_ = 0;
-    bool pax_in_path_ = false;
+    bool pax_in_path_ = false, pax_in_size_ = false;
 };
 
 } // namespace egressmon::dpi
