@@ -3,8 +3,7 @@
 // parts, gzip files and other archives), exported as the "tar" decoder's events.
 //
 // The bounds are the `extraction:` keys the ZIP walker uses (max-archive-entries,
-// max-entry-bytes); their hits by tar walks are counted here as events, since
-// egressmon_limit_hits_total has one series per key and the zip group owns those.
+// max-entry-bytes): egressmon_limit_hits_total sums the hits of both groups per key.
 //
 // Thread: the worker; summed across workers for --stats and the metrics endpoint.
 
@@ -21,10 +20,10 @@ namespace egressmon::dpi {
     X(corrupt, "archives", "tar walks stopped on a header with a bad checksum or number field",    \
       counter::series("corrupt"))                                                                  \
     X(entries_exceeded, "archives",                                                                \
-      "tar archives with more entries than extraction.max-archive-entries (the rest not walked)",  \
-      counter::series("entries_exceeded"))                                                         \
-    X(entries_cut, "entries", "tar entries cut at extraction.max-entry-bytes (the rest skipped)",  \
-      counter::series("entry_cut"))                                                                \
+      "tar archives with more entries than the bound (the rest not walked)",                       \
+      counter::limit("extraction.max-archive-entries"))                                            \
+    X(entries_cut, "entries", "tar entries cut at the bytes-per-entry bound (the rest skipped)",   \
+      counter::limit("extraction.max-entry-bytes"))                                                \
     X(long_names_truncated, "entries",                                                             \
       "tar entry names (GNU long names, pax paths) cut at 1024 bytes",                             \
       counter::series("long_name_truncated"))                                                      \
