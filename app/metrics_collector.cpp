@@ -3,6 +3,8 @@
 #include <cstring>
 #include <initializer_list>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "app/counter_export.h"
 #include "export/metrics_endpoint.h"
@@ -65,15 +67,32 @@ void addWorkerSeries(std::vector<MetricFamily>& out, const WorkerCounters& c, si
     });
 }
 
-// The counter::limit lines of one counter group, as samples of egressmon_limit_hits_total.
-template <class Group> void addLimitHits(MetricFamily& family, const Group& c) {
-    c.forEachCounter([&](const core::CounterInfo& info, uint64_t value) {
-        const core::CounterExports& e = info.exports;
-        if (!e.limit_key) return;
-        if (e.limit_minus) value -= core::counterValue(c, e.limit_minus);
-        addSample(family, double(value), {{kLimitHits.label, e.limit_key}});
-    });
-}
+// The counter::limit lines of counter groups, as samples of egressmon_limit_hits_total: one per
+// key in the order first met, summed over the groups that share it (ZIP and tar walks both hit
+// extraction.max-archive-entries).
+class LimitHits {
+  public:
+    template <class Group> void add(const Group& c) {
+        c.forEachCounter([&](const core::CounterInfo& info, uint64_t value) {
+            const core::CounterExports& e = info.exports;
+            if (!e.limit_key) return;
+            if (e.limit_minus) value -= core::counterValue(c, e.limit_minus);
+            for (auto& [key, sum] : hits_)
+                if (std::strcmp(key, e.limit_key) == 0) {
+                    sum += value;
+                    return;
+                }
+            hits_.emplace_back(e.limit_key, value);
+        });
+    }
+    void addTo(MetricFamily& family) const {
+        for (const auto& [key, sum] : hits_)
+            addSample(family, double(sum), {{kLimitHits.label, key}});
+    }
+
+  private:
+    std::vector<std::pair<const char*, uint64_t>> hits_;
+};
 
 // Adds the capture families; returns the capture counters summed over sources.
 CaptureStats addCapture(std::vector<MetricFamily>& out, const MetricsSources& src) {
@@ -144,11 +163,13 @@ void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, Worke
 void addLimitHits(std::vector<MetricFamily>& out, const WorkerStats& w, const CaptureStats& cap,
                   const exporting::SinkCounters& alerts) {
     auto family = counter(kLimitHits.name, kLimitHits.help);
-    addLimitHits(family, w.counters.flows);
-    addLimitHits(family, cap.defrag);
+    LimitHits hits;
+    hits.add(w.counters.flows);
+    hits.add(cap.defrag);
     w.counters.forEachGroup([&](const auto& group) {
-        if (static_cast<const void*>(&group) != &w.counters.flows) addLimitHits(family, group);
+        if (static_cast<const void*>(&group) != &w.counters.flows) hits.add(group);
     });
+    hits.addTo(family);
     addSample(family, double(alerts.spool_full), {{kLimitHits.label, kSpoolLimit.key}});
     out.push_back(std::move(family));
 }

@@ -34,6 +34,7 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     smtp += o.smtp;
     zip += o.zip;
     xml += o.xml;
+    tar += o.tar;
     return *this;
 }
 
@@ -203,6 +204,7 @@ WorkerCounters Worker::counters() const {
         c.smtp = inspector_->smtp();
         c.zip = inspector_->zip();
         c.xml = inspector_->xml();
+        c.tar = inspector_->tar();
         c.matcher_errors = inspector_->matcher().errors();
         c.scan_calls = inspector_->matcher().scanCalls();
         c.streams_opened = inspector_->matcher().streamsOpened();

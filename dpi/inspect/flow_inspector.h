@@ -61,6 +61,7 @@ class FlowInspector {
     const SmtpDecoderCounters& smtp() const noexcept { return engine_.smtp(); }
     const ZipCounters& zip() const noexcept { return engine_.zip(); }
     const XmlCounters& xml() const noexcept { return engine_.xml(); }
+    const TarCounters& tar() const noexcept { return engine_.tar(); }
 
   private:
     friend struct FlowOutput;

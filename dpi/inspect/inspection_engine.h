@@ -60,10 +60,12 @@ class InspectionEngine {
     SmtpDecoderCounters& smtp() noexcept { return smtp_counters_; }
     const SmtpDecoderCounters& smtp() const noexcept { return smtp_counters_; }
     const ZipCounters& zip() const noexcept { return zip_counters_; }
+    const TarCounters& tar() const noexcept { return tar_counters_; }
     // What the decoders' file transforms share: the `extraction:` bounds and the archive counters.
     const XmlCounters& xml() const noexcept { return xml_counters_; }
     FileDecoding files() noexcept {
-        return FileDecoding{config().files.zip, &zip_counters_, config().files.xml, &xml_counters_};
+        return FileDecoding{config().files.zip, &zip_counters_, config().files.xml, &xml_counters_,
+                            &tar_counters_};
     }
 
   private:
@@ -81,6 +83,7 @@ class InspectionEngine {
     SmtpDecoderCounters smtp_counters_;
     ZipCounters zip_counters_;
     XmlCounters xml_counters_;
+    TarCounters tar_counters_;
 };
 
 } // namespace egressmon::dpi

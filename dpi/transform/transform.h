@@ -23,6 +23,7 @@
 
 #include "dpi/decode/mime/mime_parser.h"
 #include "dpi/transform/layer_info.h"
+#include "dpi/transform/tar/tar_counters.h"
 #include "dpi/transform/xml/xml_counters.h"
 #include "dpi/transform/xml/xml_text_extractor.h"
 #include "dpi/transform/zip/zip_counters.h"
@@ -51,10 +52,11 @@ struct FileLimits {
 // config's `extraction:` section, and where archive counts go (null: not counted, as in unit
 // tests).
 struct FileDecoding {
-    ZipLimits zip;
+    ZipLimits zip; // tar walks share max_entries and max_entry_bytes
     ZipCounters* zip_counters = nullptr;
     XmlLimits xml;
     XmlCounters* xml_counters = nullptr;
+    TarCounters* tar_counters = nullptr;
 };
 
 // What the transforms of one decoder counted since the decoder last folded them into its own
@@ -74,6 +76,7 @@ struct TransformCounters {
     uint64_t transforms_refused = 0;
     ZipCounters zip; // folded into FileDecoding::zip_counters (foldFileCounts)
     XmlCounters xml; // folded into FileDecoding::xml_counters (foldFileCounts)
+    TarCounters tar; // ... and tar_counters
 };
 
 // Shared by every node and transform of one decoder.
@@ -91,6 +94,8 @@ struct TransformContext {
         counters.zip = ZipCounters{};
         if (files.xml_counters) *files.xml_counters += counters.xml;
         counters.xml = XmlCounters{};
+        if (files.tar_counters) *files.tar_counters += counters.tar;
+        counters.tar = TarCounters{};
     }
 };
 

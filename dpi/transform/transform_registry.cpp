@@ -3,6 +3,7 @@
 #include "dpi/transform/form_transform.h"
 #include "dpi/transform/inflate_transform.h"
 #include "dpi/transform/mime_transform.h"
+#include "dpi/transform/tar/tar_transform.h"
 #include "dpi/transform/xml/xml_text_transform.h"
 #include "dpi/transform/zip/zip_transform.h"
 
@@ -19,6 +20,11 @@ constexpr TransformRegistration kBuiltin[] = {
     {"zip", zipApplies, makeZipTransform, 4},                    // "PK\3\4"
     {"xml-text", xmlTextApplies, makeXmlTextTransform},          // office XML parts, by name
     {"gunzip", gzipFileApplies, makeGzipFileTransform, 3, true}, // 1f 8b 08
+    // No magic in the first bytes: tried on text and binary files (a file layer's node holds
+    // kFileSniffBytes for its own type, which tarApplies sniffs again; asking for 1 byte here
+    // keeps other layers' nodes from holding more), kept if the first 512-byte block is a tar
+    // header.
+    {"tar", tarApplies, makeTarTransform, 1},
 };
 
 } // namespace

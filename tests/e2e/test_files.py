@@ -37,8 +37,6 @@ NOT_YET = {
     "smtp_encrypted_pdf": "PDF encryption detection",
     "multipart_rtf_gbk": "RTF text extraction",
     "put_rtf_unicode": "RTF text extraction",
-    "multipart_tar": "tar archives",
-    "smtp_tar_gz": "tar archives",
 }
 
 

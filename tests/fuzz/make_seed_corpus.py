@@ -9,7 +9,8 @@ and the DLP golden cases, built in memory with pcapgen), cut into what each targ
 frames for the decoder, fragments for the defragmenter, TCP segments for the reassembler, TCP
 payload streams for the HTTP and SMTP decoders, and the bodies, messages and encodings found
 inside them. Rule files come from rules/*.yaml, spool segments are written here in the format
-of export/disk_spool.h, ZIP archives come from tests/gen/zip_files.py. Each seed starts with
+of export/disk_spool.h, ZIP archives come from tests/gen/zip_files.py, tar archives from
+tests/gen/documents.py and tarfile. Each seed starts with
 the header its target's .cpp documents.
 
 Bounded so that generation takes seconds: at most MAX_SEEDS seeds per target, MAX_SEED bytes
@@ -20,11 +21,13 @@ import base64
 import glob
 import gzip
 import hashlib
+import io
 import os
 import quopri
 import re
 import struct
 import sys
+import tarfile
 import urllib.parse
 import zipfile
 import zlib
@@ -630,6 +633,51 @@ def add_xml_seeds(corpus: Corpus) -> None:
     corpus.add("xml_text_fuzz", bytes([0x0C]) + SPLIT_SEED + deep)  # 256 deep
     corpus.add("xml_text_fuzz", bytes([0x1C]) + SPLIT_SEED + long_tag)  # 48-byte tokens
     corpus.add("xml_text_fuzz", bytes([0x0C]) + SPLIT_SEED + word.replace(b"</w:p>", b"</w:x>", 1))
+def tar_of(entries, fmt: int) -> bytes:
+    """A tar in tarfile's `fmt`, cut after its two end blocks (tarfile pads to 10 KiB)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=fmt) as tar:
+        for name, data in entries:
+            info = tarfile.TarInfo(name)
+            info.mtime = 1715938200
+            if data is None:
+                info.type = tarfile.DIRTYPE
+                tar.addfile(info)
+            else:
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        end = tar.offset
+    return out.getvalue()[:end + 1024]
+
+
+def add_tar_seeds(corpus: Corpus) -> None:
+    """tar_walker_fuzz.cpp: [limits][split seed: 4] then the archive. plans.tar of
+    tests/gen/documents.py (a ustar with a docx), tarfile's GNU (long names) and pax (long
+    paths) archives, with roomy limits, then with the bounds, a hole, a cut, a truncation."""
+    import documents  # noqa: E402 (tests/gen on sys.path)
+
+    roomy = 0x0F  # 10000 entries, 300000 bytes an entry, 1024-byte names
+    long_name = "q3/" + "very-long-folder-name/" * 5 + "plan.txt"
+    entries = [("q3", None), (long_name, TEXT), ("short.txt", TEXT[:50])]
+    samples = {
+        "plans": documents.tar_docx(),
+        "gnu": tar_of(entries, tarfile.GNU_FORMAT),
+        "pax": tar_of(entries, tarfile.PAX_FORMAT),
+        "ustar": tar_of(entries[:1] + entries[2:], tarfile.USTAR_FORMAT),
+    }
+    for data in samples.values():
+        corpus.add("tar_walker_fuzz", bytes([roomy]) + SPLIT_SEED + data)
+    variants = [
+        (0x01, "plans"),  # 3 entries
+        (0x0C, "gnu"),  # 16 bytes an entry, 1 entry
+        (0x2F, "pax"),  # 4-byte names
+        (0x4F, "plans"),  # given up: abort()
+        (0x8F, "plans"),  # a hole (from the split seed)
+        (0x8F, "gnu"),
+    ]
+    for limits, name in variants:
+        corpus.add("tar_walker_fuzz", bytes([limits]) + SPLIT_SEED + samples[name])
+    corpus.add("tar_walker_fuzz", bytes([roomy]) + SPLIT_SEED + samples["pax"][:700])
 
 
 def spool_record(key: bytes, payload: bytes, origin_us: int) -> bytes:
@@ -688,6 +736,7 @@ def main(argv: List[str]) -> int:
     add_spool_seeds(corpus)
     add_zip_seeds(corpus)
     add_xml_seeds(corpus)
+    add_tar_seeds(corpus)
     add_rule_seeds(corpus)
     captures = generated_captures()
     if os.path.isdir(SHARED_PCAPS):
