@@ -112,6 +112,7 @@ std::string formatStatsJson(const RunSummary& s) {
     writeCounterObject(w, "http", s);
     writeCounterObject(w, "smtp", s);
     writeCounterObject(w, "zip", s);
+    writeCounterObject(w, "rtf", s);
 
     writeSinkCounters(w, "alert_records", s.alert_sink, s);
     if (s.alert_latency.count > 0) {

@@ -29,6 +29,7 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     http += o.http;
     smtp += o.smtp;
     zip += o.zip;
+    rtf += o.rtf;
     return *this;
 }
 
@@ -171,6 +172,7 @@ WorkerCounters Worker::counters() const {
         c.http = inspector_->http();
         c.smtp = inspector_->smtp();
         c.zip = inspector_->zip();
+        // c.rtf: the inspection engine does not hold RtfCounters yet (dpi/inspect/, another change)
         c.matcher_errors = inspector_->matcher().errors();
         c.scan_calls = inspector_->matcher().scanCalls();
         c.streams_opened = inspector_->matcher().streamsOpened();

@@ -78,11 +78,12 @@ struct WorkerCounters {
     dpi::HttpDecoderCounters http;
     dpi::SmtpDecoderCounters smtp;
     dpi::ZipCounters zip;
+    dpi::RtfCounters rtf;
     core::ReassemblyBudget reassembly; // counters only (max_bytes/bytes_held are per worker)
     WorkerCounters& operator+=(const WorkerCounters& o);
     // Calls fn(group) for the worker's own counters and each group it holds, in report order.
     template <class Fn> void forEachGroup(Fn&& fn) const {
-        fn(flows), fn(inspection), fn(*this), fn(classifier), fn(http), fn(smtp), fn(zip),
+        fn(flows), fn(inspection), fn(*this), fn(classifier), fn(http), fn(smtp), fn(zip), fn(rtf),
             fn(reassembly);
     }
 };

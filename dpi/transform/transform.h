@@ -23,6 +23,8 @@
 
 #include "dpi/decode/mime/mime_parser.h"
 #include "dpi/transform/layer_info.h"
+#include "dpi/transform/rtf/rtf_counters.h"
+#include "dpi/transform/rtf/rtf_text_extractor.h"
 #include "dpi/transform/zip/zip_counters.h"
 #include "dpi/transform/zip/zip_walker.h"
 
@@ -38,17 +40,28 @@ struct TransformLimits {
     MimeLimits mime;                               // per MIME message or multipart body
 };
 
-// The config's `extraction:` section: bounds of the transforms that read files (archives).
+// The config's `extraction:` section: bounds of the transforms that read files (archives,
+// RTF).
 struct FileLimits {
     ZipLimits zip;
+    RtfLimits rtf;
 };
 
 // What the decoders of one worker share for the file transforms below them: the bounds of the
 // config's `extraction:` section, and where archive counts go (null: not counted, as in unit
 // tests).
 struct FileDecoding {
+    FileDecoding() = default;
+    // The RTF pair is optional so that a caller that knows only archives still compiles (RTF is
+    // then read with the default bounds and not counted).
+    FileDecoding(const ZipLimits& zip_limits, ZipCounters* zip_count,
+                 const RtfLimits& rtf_limits = RtfLimits(), RtfCounters* rtf_count = nullptr)
+        : zip(zip_limits), zip_counters(zip_count), rtf(rtf_limits), rtf_counters(rtf_count) {}
+
     ZipLimits zip;
     ZipCounters* zip_counters = nullptr;
+    RtfLimits rtf;
+    RtfCounters* rtf_counters = nullptr;
 };
 
 // What the transforms of one decoder counted since the decoder last folded them into its own
@@ -67,6 +80,7 @@ struct TransformCounters {
     // LayerNode::kMaxDepth not routed further.
     uint64_t transforms_refused = 0;
     ZipCounters zip; // folded into FileDecoding::zip_counters (foldFileCounts)
+    RtfCounters rtf; // folded into FileDecoding::rtf_counters (foldFileCounts)
 };
 
 // Shared by every node and transform of one decoder.
@@ -82,6 +96,8 @@ struct TransformContext {
     void foldFileCounts() noexcept {
         if (files.zip_counters) *files.zip_counters += counters.zip;
         counters.zip = ZipCounters{};
+        if (files.rtf_counters) *files.rtf_counters += counters.rtf;
+        counters.rtf = RtfCounters{};
     }
 };
 

@@ -3,6 +3,7 @@
 #include "dpi/transform/form_transform.h"
 #include "dpi/transform/inflate_transform.h"
 #include "dpi/transform/mime_transform.h"
+#include "dpi/transform/rtf/rtf_transform.h"
 #include "dpi/transform/zip/zip_transform.h"
 
 namespace egressmon::dpi {
@@ -17,6 +18,7 @@ constexpr TransformRegistration kBuiltin[] = {
     {"mime", mimeApplies, makeMimeTransform},
     {"zip", zipApplies, makeZipTransform, 4},                    // "PK\3\4"
     {"gunzip", gzipFileApplies, makeGzipFileTransform, 3, true}, // 1f 8b 08
+    {"rtf", rtfApplies, makeRtfTransform, 5, true},              // "{\rtf"
 };
 
 } // namespace
