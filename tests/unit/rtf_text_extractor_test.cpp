@@ -106,6 +106,9 @@ TEST(RtfTextExtractor, DestinationsAreSkipped) {
              "{\\field{\\*\\fldinst HYPERLINK x}{\\fldrslt link}}"
              "{\\object\\objemb{\\*\\objclass Word}{\\objdata 0105000002}}body");
     EXPECT_EQ(text(rtf), "linkbody" + std::string(kDone));
+    // List numbering for older readers: a symbol-font bullet that is no text in the code page.
+    EXPECT_EQ(text(body("{\\pntext\\f1\\'B7\\tab}{\\listtext 1.\\tab}item", "\\ansicpg936")),
+              "item" + std::string(kDone));
     EXPECT_EQ(extract({rtf}).counts.embedded_objects, 1u); // \objdata inside counts not again
 }
 

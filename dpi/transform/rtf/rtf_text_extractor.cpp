@@ -96,6 +96,12 @@ bool isSkippedDestination(std::string_view word) noexcept {
         "xmlnstbl",
         "filetbl",
         "nonshppict",
+        // List numbering written for older readers: bullets in a symbol font, "1.", a tab.
+        "pn",
+        "pntext",
+        "pntxta",
+        "pntxtb",
+        "listtext",
         "generator",
         "userprops",
     };
