@@ -175,6 +175,8 @@ void apply(Options& o, const Setting& s) {
         o.inspection.files.xml.max_depth = parseNumber<uint32_t>(v, s.origin, 1, 1u << 16);
     else if (k == "extraction.max-xml-amplification") // expat's factor: 1 is no expansion at all
         o.inspection.files.xml.max_amplification = parseNumber<uint32_t>(v, s.origin, 1, 1u << 20);
+    else if (k == "extraction.max-rtf-depth") // 2 bytes of state per open group
+        o.inspection.files.rtf.max_depth = parseNumber<uint32_t>(v, s.origin, 1, 1u << 16);
     else if (k == "smtp.max-mime-depth")
         o.inspection.smtp.max_mime_depth = parseNumber<uint32_t>(v, s.origin, 1, 64);
     else if (k == "smtp.max-resync-bytes") // skipped after a gap looking for a command line

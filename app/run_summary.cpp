@@ -114,6 +114,7 @@ std::string formatStatsJson(const RunSummary& s) {
     writeCounterObject(w, "zip", s);
     writeCounterObject(w, "xml", s);
     writeCounterObject(w, "tar", s);
+    writeCounterObject(w, "rtf", s);
 
     writeSinkCounters(w, "alert_records", s.alert_sink, s);
     if (s.alert_latency.count > 0) {

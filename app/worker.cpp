@@ -35,6 +35,7 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     zip += o.zip;
     xml += o.xml;
     tar += o.tar;
+    rtf += o.rtf;
     return *this;
 }
 
@@ -205,6 +206,7 @@ WorkerCounters Worker::counters() const {
         c.zip = inspector_->zip();
         c.xml = inspector_->xml();
         c.tar = inspector_->tar();
+        c.rtf = inspector_->rtf();
         c.matcher_errors = inspector_->matcher().errors();
         c.scan_calls = inspector_->matcher().scanCalls();
         c.streams_opened = inspector_->matcher().streamsOpened();

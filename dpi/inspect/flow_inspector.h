@@ -62,6 +62,7 @@ class FlowInspector {
     const ZipCounters& zip() const noexcept { return engine_.zip(); }
     const XmlCounters& xml() const noexcept { return engine_.xml(); }
     const TarCounters& tar() const noexcept { return engine_.tar(); }
+    const RtfCounters& rtf() const noexcept { return engine_.rtf(); }
 
   private:
     friend struct FlowOutput;

@@ -61,11 +61,13 @@ class InspectionEngine {
     const SmtpDecoderCounters& smtp() const noexcept { return smtp_counters_; }
     const ZipCounters& zip() const noexcept { return zip_counters_; }
     const TarCounters& tar() const noexcept { return tar_counters_; }
+    const RtfCounters& rtf() const noexcept { return rtf_counters_; }
     // What the decoders' file transforms share: the `extraction:` bounds and the archive counters.
     const XmlCounters& xml() const noexcept { return xml_counters_; }
     FileDecoding files() noexcept {
-        return FileDecoding{config().files.zip, &zip_counters_, config().files.xml, &xml_counters_,
-                            &tar_counters_};
+        return FileDecoding{config().files.zip, &zip_counters_, config().files.xml,
+                            &xml_counters_,     &tar_counters_, config().files.rtf,
+                            &rtf_counters_};
     }
 
   private:
@@ -84,6 +86,7 @@ class InspectionEngine {
     ZipCounters zip_counters_;
     XmlCounters xml_counters_;
     TarCounters tar_counters_;
+    RtfCounters rtf_counters_;
 };
 
 } // namespace egressmon::dpi

@@ -23,6 +23,8 @@
 
 #include "dpi/decode/mime/mime_parser.h"
 #include "dpi/transform/layer_info.h"
+#include "dpi/transform/rtf/rtf_counters.h"
+#include "dpi/transform/rtf/rtf_text_extractor.h"
 #include "dpi/transform/tar/tar_counters.h"
 #include "dpi/transform/xml/xml_counters.h"
 #include "dpi/transform/xml/xml_text_extractor.h"
@@ -42,10 +44,11 @@ struct TransformLimits {
 };
 
 // The config's `extraction:` section: bounds of the transforms that read files (archives,
-// office documents' XML).
+// office documents' XML, RTF).
 struct FileLimits {
     ZipLimits zip;
     XmlLimits xml;
+    RtfLimits rtf;
 };
 
 // What the decoders of one worker share for the file transforms below them: the bounds of the
@@ -57,6 +60,8 @@ struct FileDecoding {
     XmlLimits xml;
     XmlCounters* xml_counters = nullptr;
     TarCounters* tar_counters = nullptr;
+    RtfLimits rtf;
+    RtfCounters* rtf_counters = nullptr;
 };
 
 // What the transforms of one decoder counted since the decoder last folded them into its own
@@ -77,6 +82,7 @@ struct TransformCounters {
     ZipCounters zip; // folded into FileDecoding::zip_counters (foldFileCounts)
     XmlCounters xml; // folded into FileDecoding::xml_counters (foldFileCounts)
     TarCounters tar; // ... and tar_counters
+    RtfCounters rtf; // folded into FileDecoding::rtf_counters (foldFileCounts)
 };
 
 // Shared by every node and transform of one decoder.
@@ -96,6 +102,8 @@ struct TransformContext {
         counters.xml = XmlCounters{};
         if (files.tar_counters) *files.tar_counters += counters.tar;
         counters.tar = TarCounters{};
+        if (files.rtf_counters) *files.rtf_counters += counters.rtf;
+        counters.rtf = RtfCounters{};
     }
 };
 

@@ -3,6 +3,7 @@
 #include "dpi/transform/form_transform.h"
 #include "dpi/transform/inflate_transform.h"
 #include "dpi/transform/mime_transform.h"
+#include "dpi/transform/rtf/rtf_transform.h"
 #include "dpi/transform/tar/tar_transform.h"
 #include "dpi/transform/xml/xml_text_transform.h"
 #include "dpi/transform/zip/zip_transform.h"
@@ -25,6 +26,7 @@ constexpr TransformRegistration kBuiltin[] = {
     // keeps other layers' nodes from holding more), kept if the first 512-byte block is a tar
     // header.
     {"tar", tarApplies, makeTarTransform, 1},
+    {"rtf", rtfApplies, makeRtfTransform, 5, true}, // "{\rtf"
 };
 
 } // namespace

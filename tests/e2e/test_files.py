@@ -35,8 +35,6 @@ NOT_YET = {
     "put_pdf_flate": "PDF text extraction",
     "put_gzip_pdf_tj_kerning": "PDF text extraction",
     "smtp_encrypted_pdf": "PDF encryption detection",
-    "multipart_rtf_gbk": "RTF text extraction",
-    "put_rtf_unicode": "RTF text extraction",
 }
 
 

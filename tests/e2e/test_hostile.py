@@ -699,6 +699,8 @@ class bad_input(unittest.TestCase):
             ("http:\n  max-part-header-bytes: 1023\n", 2),
             ("http:\n  max-multipart-depth: 0\n", 2), ("http:\n  max-multipart-depth: 65\n", 2),
             ("extraction:\n  max-archive-entries: 0\n", 2),
+            ("extraction:\n  max-rtf-depth: 0\n", 2),
+            ("extraction:\n  max-rtf-depth: 65537\n", 2),
             ("extraction:\n  max-depth: 0\n", 2), ("extraction:\n  max-depth: 65\n", 2),
             ("extraction:\n  max-entry-bytes: 1023\n", 2), ("extraction: 5\n", 1),
             ("extraction:\n  max-xml-depth: 0\n", 2),

@@ -725,6 +725,25 @@ def add_rule_seeds(corpus: Corpus) -> None:
             corpus.add("rule_loader_fuzz", b"\n".join(header + lines[a:b]) + b"\n")
 
 
+def add_rtf_seeds(corpus: Corpus) -> None:
+    """rtf_text_fuzz.cpp: [limits][split seed: 4] then the document. The RTF files of
+    tests/gen/documents.py with the roomy depth bound, then with a hole and with depth 1, and a
+    few hand-made tokens (skipped destinations, \\bin, \\uc2, surrogates, Big5, UTF-8)."""
+    import documents  # noqa: E402 (tests/gen on sys.path)
+
+    roomy = 0x03  # max_depth 256, no hole
+    rtfs = [d.build() for d in documents.DOCUMENTS if d.type == "rtf"]
+    for data in rtfs:
+        corpus.add("rtf_text_fuzz", bytes([roomy]) + SPLIT_SEED + data)
+        corpus.add("rtf_text_fuzz", bytes([roomy | 4]) + SPLIT_SEED + data)  # a hole
+        corpus.add("rtf_text_fuzz", bytes([0x00]) + SPLIT_SEED + data)  # depth 1
+    for body in (rb"{\fonttbl{\f0 Arial;}}{\*\gen x}{\pict\bin4 {}}}{\object{\objdata 01}}t",
+                 rb"{\info{\title T}{\author A}}\uc2\u26426\'bb\'fa\u-10179?\u-8704?",
+                 rb"\ansicpg950\'be\'f7\par\ansicpg65001\'e6\'9c\'ba\~\-\{\}",
+                 b"{{{{{{{{x}}}}}}}}\\" + b"a" * 40 + rb"1234567890123 \u-1 \'zz\bin"):
+        corpus.add("rtf_text_fuzz", bytes([0x01]) + SPLIT_SEED + rb"{\rtf1\ansi " + body + b"}")
+
+
 def main(argv: List[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
@@ -737,6 +756,7 @@ def main(argv: List[str]) -> int:
     add_zip_seeds(corpus)
     add_xml_seeds(corpus)
     add_tar_seeds(corpus)
+    add_rtf_seeds(corpus)
     add_rule_seeds(corpus)
     captures = generated_captures()
     if os.path.isdir(SHARED_PCAPS):
