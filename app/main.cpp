@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
     // The run finished, but records were lost to a failing output or capture (already reported
     // on stderr): not a success.
     if (summary.flow_sink.write_failed > 0 || summary.alert_sink.write_failed > 0 ||
-        summary.file_sink.write_failed > 0 ||
-        summary.alert_sink.spool_full > 0 || summary.capture_failed)
+        summary.file_sink.write_failed > 0 || summary.alert_sink.spool_full > 0 ||
+        summary.capture_failed)
         return 1;
     return 0;
 }

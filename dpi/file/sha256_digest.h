@@ -8,9 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
-
 #include <openssl/evp.h>
+#include <string>
 
 #include "core/c_handle.h"
 

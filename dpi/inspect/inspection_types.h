@@ -23,9 +23,9 @@ struct InspectionConfig {
     uint32_t max_file_depth = 8; // files inside files (extraction.max-depth, 1..64)
     // --files: every file in either direction is decoded, hashed and reported when it ends.
     bool file_records = false;
-    SmtpDecoderLimits smtp;      // line, header and MIME nesting bounds
-    HttpDecoderLimits http;      // header and decompression bounds
-    FileLimits files;            // files inside the traffic (archives): `extraction:`
+    SmtpDecoderLimits smtp; // line, header and MIME nesting bounds
+    HttpDecoderLimits http; // header and decompression bounds
+    FileLimits files;       // files inside the traffic (archives): `extraction:`
 };
 
 // One line per counter: X(field, unit, help, exports); see core/counter_table.h.
@@ -57,7 +57,7 @@ struct InspectionConfig {
       counter::series("layer_refused").limit("inspection-max-layers"))                             \
     X(layer_bytes_refused, "bytes", "Decoded bytes of refused layers (not scanned)",               \
       counter::series("layer_byte_refused"))                                                       \
-    X(files, "files", "Files reported to --files as they ended (nested files included)",          \
+    X(files, "files", "Files reported to --files as they ended (nested files included)",           \
       counter::series("file_reported"))                                                            \
     X(file_records_lost, "records", "fileinfo records that could not be built (out of memory)",    \
       counter::series("file_record_lost"))                                                         \
