@@ -24,8 +24,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fclose(f);
     try {
         const auto set = rules::RuleSet::load({path});
-        // A loaded set is usable: a database exactly when there are rules.
-        if ((set->database() == nullptr) != set->rules().empty()) std::abort();
+        // A loaded set is usable: a database exactly when there are patterns (a set of
+        // file-only rules has none), and every rule either has patterns or judges files.
+        if ((set->database() == nullptr) != set->patterns().empty()) std::abort();
+        for (const rules::Rule& r : set->rules())
+            if (r.fileOnly() && !r.file_conditions.present) std::abort();
     } catch (const rules::RuleError&) {
         // Rejected with a message, as documented.
     }
