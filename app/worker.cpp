@@ -8,6 +8,19 @@
 
 namespace egressmon::app {
 
+namespace {
+// The subject with the flow's application names (views into `names`, which must outlive it);
+// empty names leave the fields empty, so the record omits them.
+core::AlertSubject withNames(const core::AlertSubject& subject,
+                             const exporting::FlowNames& names) noexcept {
+    core::AlertSubject named = subject;
+    named.app_proto = names.app_proto;
+    named.ndpi_protocol = names.ndpi_protocol;
+    named.ndpi_category = names.ndpi_category;
+    return named;
+}
+} // namespace
+
 // Made for each call into the inspector, so the alerts it raises meet the flow they are about.
 class Worker::FlowAlerts final : public dpi::AlertSink {
   public:
@@ -125,13 +138,10 @@ void Worker::publishAlert(const core::AlertSubject& subject, const core::Flow& f
     if (!alert_sink_) return;
     try {
         ++alerts_by_rule_[{alert.signature_id, alert.severity}];
-        const exporting::FlowNames names = namesOf(flow); // outlives `named`, which views it
-        core::AlertSubject named = subject;
-        named.app_proto = names.app_proto;
-        named.ndpi_protocol = names.ndpi_protocol;
-        named.ndpi_category = names.ndpi_category;
+        const exporting::FlowNames names = namesOf(flow); // outlives the named subject
         exporting::SinkRecord record;
-        record.json = exporting::buildEveAlertRecord(named, alert, config_.sensor_name);
+        record.json =
+            exporting::buildEveAlertRecord(withNames(subject, names), alert, config_.sensor_name);
         record.flow_id = subject.flow_id;
         record.origin_us = config_.live ? static_cast<int64_t>(alert.ts_us) : core::wallClockUs();
         alert_sink_->publish(config_.id, std::move(record));
@@ -146,16 +156,11 @@ void Worker::publishFile(const core::AlertSubject& subject, const core::Flow& fl
     try {
         // A file can end before nDPI has named the flow (unlike alerts, file records do not
         // wait): then the record names no application rather than a wrong one.
-        exporting::FlowNames names; // outlives `named`, which views it
-        core::AlertSubject named = subject;
-        if (flow.classification.done) {
-            names = namesOf(flow);
-            named.app_proto = names.app_proto;
-            named.ndpi_protocol = names.ndpi_protocol;
-            named.ndpi_category = names.ndpi_category;
-        }
+        const exporting::FlowNames names =
+            flow.classification.done ? namesOf(flow) : exporting::FlowNames{};
         exporting::SinkRecord record;
-        record.json = exporting::buildEveFileRecord(named, file, config_.sensor_name);
+        record.json =
+            exporting::buildEveFileRecord(withNames(subject, names), file, config_.sensor_name);
         record.flow_id = subject.flow_id;
         file_sink_->publish(config_.id, std::move(record));
     } catch (const std::bad_alloc&) {

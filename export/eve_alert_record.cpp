@@ -31,6 +31,15 @@ void writeEveSubjectHeader(JsonWriter& w, const core::AlertSubject& s, uint64_t 
     if (!s.app_proto.empty()) w.field("app_proto", s.app_proto);
 }
 
+void writeEveNdpi(JsonWriter& w, const core::AlertSubject& s) {
+    if (!s.ndpi_protocol.empty()) {
+        w.key("ndpi").beginObject();
+        w.field("protocol", s.ndpi_protocol);
+        if (!s.ndpi_category.empty()) w.field("category", s.ndpi_category);
+        w.endObject();
+    }
+}
+
 namespace {
 void writeFile(JsonWriter& w, const core::AlertFile& f) {
     w.key("file").beginObject();
@@ -89,12 +98,7 @@ std::string buildEveAlertRecord(const core::AlertSubject& s, const core::Alert& 
     w.endObject(); // context
     w.endObject(); // alert
 
-    if (!s.ndpi_protocol.empty()) {
-        w.key("ndpi").beginObject();
-        w.field("protocol", s.ndpi_protocol);
-        if (!s.ndpi_category.empty()) w.field("category", s.ndpi_category);
-        w.endObject();
-    }
+    writeEveNdpi(w, s);
     w.endObject();
     out.push_back('\n');
     return out;

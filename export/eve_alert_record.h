@@ -28,5 +28,7 @@ class JsonWriter;
 // head every record about a subject shares (alert, fileinfo).
 void writeEveSubjectHeader(JsonWriter& w, const core::AlertSubject& subject, uint64_t ts_us,
                            const char* event_type, const std::string& sensor_name);
+// The open `ndpi` object (protocol, category) when the subject names an nDPI protocol.
+void writeEveNdpi(JsonWriter& w, const core::AlertSubject& subject);
 
 } // namespace egressmon::exporting

@@ -21,12 +21,7 @@ std::string buildEveFileRecord(const core::AlertSubject& s, const core::FileReco
     w.field("stored", false);
     w.field("size", f.size);
     w.endObject();
-    if (!s.ndpi_protocol.empty()) {
-        w.key("ndpi").beginObject();
-        w.field("protocol", s.ndpi_protocol);
-        if (!s.ndpi_category.empty()) w.field("category", s.ndpi_category);
-        w.endObject();
-    }
+    writeEveNdpi(w, s);
     w.endObject();
     out.push_back('\n');
     return out;
