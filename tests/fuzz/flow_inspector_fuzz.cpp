@@ -21,6 +21,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/flow.h"
@@ -94,7 +95,15 @@ class CheckingSink final : public dpi::AlertSink {
     void onAlert(const core::AlertSubject& subject, core::Alert&& alert) noexcept override {
         if (!rules_.insert(alert.signature_id).second) std::abort(); // one per (flow, rule)
         if (alert.snippet.size() > kContextWidth) std::abort();
-        if (alert.layer.empty() || alert.match.empty() || alert.encoding.empty()) std::abort();
+        if (alert.layer.empty()) std::abort();
+        // A content alert names what matched and how it was encoded; a file alert (a rule's
+        // file: conditions held for a whole file) names the file instead and has no match.
+        const std::string_view kind = alert.kind;
+        if (kind == "content" && (alert.match.empty() || alert.encoding.empty())) std::abort();
+        if (kind == "file" && (!alert.file || alert.file->type.empty() ||
+                               alert.file->path.empty() || !alert.match.empty()))
+            std::abort();
+        if (kind != "content" && kind != "file") std::abort();
         // The subject is the flow, with the sender of the matching bytes as its source.
         const core::IpAddress client = core::IpAddress::fromV4(kInside);
         if (subject.flow_id != kFlowId || !subject.source.ip || !subject.destination.ip)
