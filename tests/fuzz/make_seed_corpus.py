@@ -744,6 +744,35 @@ def add_rtf_seeds(corpus: Corpus) -> None:
         corpus.add("rtf_text_fuzz", bytes([0x01]) + SPLIT_SEED + rb"{\rtf1\ansi " + body + b"}")
 
 
+def add_pdf_content_seeds(corpus: Corpus) -> None:
+    """pdf_content_text_fuzz.cpp: [control][cmap length: 2][cmap program][content]. The content
+    streams and the ToUnicode CMap of tests/gen/documents.py (the CMap's font is /F2 there, the
+    simple font /F1), then hand-made ones: bfrange forms, mixed code lengths, string escapes,
+    positioning, an inline image, deep arrays."""
+    import documents  # noqa: E402 (tests/gen on sys.path)
+
+    roomy = 0x0F  # 4096 mappings, depth 32, F1 WinAnsi, F2 with 2-byte codes
+
+    def add(control: int, cmap: bytes, content: bytes) -> None:
+        corpus.add("pdf_content_text_fuzz",
+                   bytes([control]) + struct.pack("<H", len(cmap)) + cmap + content)
+
+    cjk = documents.to_unicode_cmap(documents.CJK_GLYPHS)
+    add(roomy, cjk, b"BT /F2 24 Tf 72 700 Td <00010002> Tj ET\n")
+    for show in (b"(Classification: TOP SECRET) Tj", b"[(Classification: TOP S) -60 (ECRET)] TJ"):
+        add(roomy, b"", documents.text_content(show))
+    ranges = (b"2 begincodespacerange <00> <7F> <8140> <9FFC> endcodespacerange\n"
+              b"2 beginbfrange <41> <5A> <0061> <8140> <8142> [<D83DDE00> <006600660069> /sp]\n"
+              b"endbfrange 1 beginbfchar <20> <0020> endbfchar\n")
+    add(roomy | 0x40, ranges, b"BT /F2 1 Tf (TOP \\201\\100\\201\\101) Tj ET")
+    add(0x0D, cjk, b"/F2 1 Tf <0001 0002> Tj /F9 1 Tf (x) Tj")  # 1 mapping: one dropped
+    add(0x2F, b"", b"/F1 12 Tf (\\223caf\\351\\224 \\(a\\) (b) \\\n) ' 1 2 <41 4> \" "
+                   b"0 -12 Td (c) Tj 5 0 TD T* 1 0 0 1 0 0 Tm")
+    add(roomy, b"", b"(a) Tj BI /W 2 /H 1 /BPC 8 /CS /G /L 4 ID (Tj EI EI Q (b) Tj")
+    add(0x03, b"", b"[" * 40 + b"(deep)" + b"]" * 40 + b" TJ << /MCID 0 >> BDC [(x) true] TJ")
+    add(roomy, b"", b"[(lost) (a) Tj % comment (no) Tj\n/F#31 1 Tf (\\101\\1012) Tj")
+
+
 def main(argv: List[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
@@ -757,6 +786,7 @@ def main(argv: List[str]) -> int:
     add_xml_seeds(corpus)
     add_tar_seeds(corpus)
     add_rtf_seeds(corpus)
+    add_pdf_content_seeds(corpus)
     add_rule_seeds(corpus)
     captures = generated_captures()
     if os.path.isdir(SHARED_PCAPS):
