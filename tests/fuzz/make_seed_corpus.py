@@ -18,6 +18,7 @@ each. Standard library only.
 """
 
 import base64
+import binascii
 import glob
 import gzip
 import hashlib
@@ -771,6 +772,108 @@ def add_pdf_content_seeds(corpus: Corpus) -> None:
     add(roomy, b"", b"(a) Tj BI /W 2 /H 1 /BPC 8 /CS /G /L 4 ID (Tj EI EI Q (b) Tj")
     add(0x03, b"", b"[" * 40 + b"(deep)" + b"]" * 40 + b" TJ << /MCID 0 >> BDC [(x) true] TJ")
     add(roomy, b"", b"[(lost) (a) Tj % comment (no) Tj\n/F#31 1 Tf (\\101\\1012) Tj")
+def lzw_encode(data: bytes, early_change: bool = True) -> bytes:
+    """PDF LZWDecode data: a clear code first, 9-12 bit codes MSB first, each written with the
+    width the decoder reads it with (its table is one entry behind the encoder's), a clear
+    before the table fills, EOD at the end."""
+    out = bytearray()
+    state = {"bits": 0, "nbits": 0, "width": 9, "next": 258, "first": True}
+
+    def put(code: int) -> None:
+        state["bits"] = (state["bits"] << state["width"]) | code
+        state["nbits"] += state["width"]
+        while state["nbits"] >= 8:
+            state["nbits"] -= 8
+            out.append((state["bits"] >> state["nbits"]) & 0xFF)
+        state["bits"] &= (1 << state["nbits"]) - 1
+        if code == 256:
+            state.update(width=9, next=258, first=True)
+            return
+        if not state["first"] and state["next"] < 4096:
+            state["next"] += 1
+            if state["next"] + early_change >= (1 << state["width"]) and state["width"] < 12:
+                state["width"] += 1
+        state["first"] = False
+
+    table = {bytes([i]): i for i in range(256)}
+    next_code = 258
+    put(256)
+    w = b""
+    for c in data:
+        wc = w + bytes([c])
+        if wc in table:
+            w = wc
+            continue
+        put(table[w])
+        table[wc] = next_code
+        next_code += 1
+        w = bytes([c])
+        if next_code == 4095:
+            put(256)
+            table = {bytes([i]): i for i in range(256)}
+            next_code = 258
+    if w:
+        put(table[w])
+    put(257)
+    if state["nbits"]:
+        out.append((state["bits"] << (8 - state["nbits"])) & 0xFF)
+    return bytes(out)
+
+
+def add_pdf_filter_seeds(corpus: Corpus) -> None:
+    """pdf_filter_chain_fuzz.cpp: [setup][filters: 2][max_output][split seed: 4] then the data.
+    A page's content stream encoded with each filter alone (zlib and raw deflate, ASCIIHex,
+    ASCII85, LZW with both EarlyChange values, RunLength), a few chains, and the bounds: a
+    small max_output, a flate bomb against the ratio, more than four filters."""
+    fl, ahx, a85, lzw, rl = range(5)  # PdfFilter order
+
+    def seed(filters: List[int], data: bytes, bound: int = 7, ratio: int = 0,
+             early: bool = True) -> None:
+        count = len(filters) if len(filters) <= 4 else 7
+        setup = count | (0 if early else 8) | (ratio << 4)
+        bits = 0
+        for i, f in enumerate(filters[:4]):
+            bits |= f << (3 * i)
+        corpus.add("pdf_filter_chain_fuzz", bytes([setup]) + u16(bits) + bytes([bound & 7])
+                   + SPLIT_SEED + data)
+
+    def run_length(data: bytes) -> bytes:
+        out = bytearray()
+        i = 0
+        while i < len(data):
+            run = 1
+            while i + run < len(data) and run < 128 and data[i + run] == data[i]:
+                run += 1
+            if run > 1:
+                out += bytes([257 - run, data[i]])
+            else:
+                out += bytes([0, data[i]])
+            i += run
+        return bytes(out) + b"\x80"
+
+    content = (b"BT /F1 12 Tf 72 712 Td (Project Aurora - TOP SECRET) Tj ET\n"
+               b"BT /F1 10 Tf 72 690 Td (card 4111 1111 1111 1111) Tj ET\n") * 6
+    spaced = content + b" " * 300 + b"\x00" * 64
+    raw = zlib.compressobj(9, zlib.DEFLATED, -15)
+    seed([fl], zlib.compress(content))
+    seed([fl], raw.compress(content) + raw.flush())
+    seed([fl], zlib.compress(content)[:-4])  # no adler32
+    seed([ahx], binascii.hexlify(content) + b">")
+    seed([ahx], binascii.hexlify(content[:9])[:-1] + b" \n>")  # odd last digit
+    seed([a85], base64.a85encode(spaced, adobe=True))
+    seed([a85], base64.a85encode(content[:10]))  # no <~ ~>
+    seed([lzw], lzw_encode(content))
+    seed([lzw], lzw_encode(TEXT + bytes(range(256)) * 4, early_change=False), early=False)
+    seed([rl], run_length(spaced))
+    seed([a85, fl], base64.a85encode(zlib.compress(content), adobe=True))
+    seed([ahx, rl], binascii.hexlify(run_length(spaced)) + b">")
+    seed([fl, lzw], zlib.compress(lzw_encode(content)))
+    seed([ahx, a85, lzw, fl],
+         binascii.hexlify(base64.a85encode(lzw_encode(zlib.compress(content)), adobe=True)))
+    seed([], content, bound=3)  # 100 bytes
+    seed([fl], zlib.compress(content), bound=3)
+    seed([fl], zlib.compress(bytes(1 << 20)), bound=7, ratio=3)  # a bomb: ratio 100
+    seed([ahx] * 5, b"41>")  # refused
 
 
 def main(argv: List[str]) -> int:
@@ -787,6 +890,7 @@ def main(argv: List[str]) -> int:
     add_tar_seeds(corpus)
     add_rtf_seeds(corpus)
     add_pdf_content_seeds(corpus)
+    add_pdf_filter_seeds(corpus)
     add_rule_seeds(corpus)
     captures = generated_captures()
     if os.path.isdir(SHARED_PCAPS):

@@ -83,7 +83,8 @@ class PdfFilterChain {
     void finish(std::string& out) noexcept;
 
     PdfFilterStatus status() const noexcept { return status_; }
-    // Raw bytes taken by feed() while the chain was Active.
+    // Raw bytes fed while the chain was Active (a feed() that ends it counts up to the end of
+    // the kRatioStep step it was decoding).
     uint64_t rawBytes() const noexcept { return raw_; }
     // Decoded bytes appended in all.
     uint64_t outputBytes() const noexcept { return output_; }
