@@ -177,6 +177,19 @@ void apply(Options& o, const Setting& s) {
         o.inspection.files.xml.max_amplification = parseNumber<uint32_t>(v, s.origin, 1, 1u << 20);
     else if (k == "extraction.max-rtf-depth") // 2 bytes of state per open group
         o.inspection.files.rtf.max_depth = parseNumber<uint32_t>(v, s.origin, 1, 1u << 16);
+    else if (k == "extraction.max-pdf-stream-bytes")
+        o.inspection.files.pdf.max_stream_bytes =
+            parseNumber<uint64_t>(v, s.origin, 1024, 1ull << 40);
+    else if (k == "extraction.max-pdf-buffered-bytes") // 0: never hold a stream for its fonts
+        o.inspection.files.pdf.max_buffered_bytes =
+            parseNumber<uint64_t>(v, s.origin, 0, 1ull << 40);
+    else if (k == "extraction.max-pdf-objects")
+        o.inspection.files.pdf.max_objects = parseNumber<uint32_t>(v, s.origin, 1, 1u << 30);
+    else if (k == "extraction.max-file-time-ms")
+        o.inspection.files.pdf.max_file_ms = parseNumber<uint32_t>(v, s.origin, 1, 3600000);
+    else if (k == "extraction.max-worker-memory")
+        o.inspection.files.max_worker_memory =
+            parseNumber<uint64_t>(v, s.origin, 1u << 20, 1ull << 40);
     else if (k == "smtp.max-mime-depth")
         o.inspection.smtp.max_mime_depth = parseNumber<uint32_t>(v, s.origin, 1, 64);
     else if (k == "smtp.max-resync-bytes") // skipped after a gap looking for a command line

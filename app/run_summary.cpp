@@ -115,6 +115,7 @@ std::string formatStatsJson(const RunSummary& s) {
     writeCounterObject(w, "xml", s);
     writeCounterObject(w, "tar", s);
     writeCounterObject(w, "rtf", s);
+    writeCounterObject(w, "pdf", s);
 
     writeSinkCounters(w, "alert_records", s.alert_sink, s);
     if (s.alert_latency.count > 0) {

@@ -49,6 +49,7 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     xml += o.xml;
     tar += o.tar;
     rtf += o.rtf;
+    pdf += o.pdf;
     return *this;
 }
 
@@ -212,6 +213,7 @@ WorkerCounters Worker::counters() const {
         c.xml = inspector_->xml();
         c.tar = inspector_->tar();
         c.rtf = inspector_->rtf();
+        c.pdf = inspector_->pdf();
         c.matcher_errors = inspector_->matcher().errors();
         c.scan_calls = inspector_->matcher().scanCalls();
         c.streams_opened = inspector_->matcher().streamsOpened();

@@ -63,6 +63,7 @@ class FlowInspector {
     const XmlCounters& xml() const noexcept { return engine_.xml(); }
     const TarCounters& tar() const noexcept { return engine_.tar(); }
     const RtfCounters& rtf() const noexcept { return engine_.rtf(); }
+    const PdfCounters& pdf() const noexcept { return engine_.pdf(); }
 
   private:
     friend struct FlowOutput;

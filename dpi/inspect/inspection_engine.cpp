@@ -13,6 +13,7 @@ InspectionEngine::InspectionEngine(const InspectionConfig& config,
                                    std::function<int(const std::string&)> protocol_id)
     : config_(config), protocol_id_(std::move(protocol_id)), matcher_(rules),
       layer_gather_(config.max_open_layers) {
+    extraction_budget_.limit = config.files.max_worker_memory;
     adopt(std::move(rules));
 }
 

@@ -64,10 +64,15 @@ class InspectionEngine {
     const RtfCounters& rtf() const noexcept { return rtf_counters_; }
     // What the decoders' file transforms share: the `extraction:` bounds and the archive counters.
     const XmlCounters& xml() const noexcept { return xml_counters_; }
+    const PdfCounters& pdf() const noexcept { return pdf_counters_; }
+    const ExtractionBudget& extractionBudget() const noexcept { return extraction_budget_; }
     FileDecoding files() noexcept {
-        return FileDecoding{config().files.zip, &zip_counters_, config().files.xml,
-                            &xml_counters_,     &tar_counters_, config().files.rtf,
-                            &rtf_counters_};
+        FileDecoding f{config().files.zip, &zip_counters_,     config().files.xml,
+                       &xml_counters_,     &tar_counters_,     config().files.rtf,
+                       &rtf_counters_,     config().files.pdf, &pdf_counters_,
+                       &extraction_budget_};
+        f.pdf.max_compression_ratio = config().files.zip.max_compression_ratio;
+        return f;
     }
 
   private:
@@ -87,6 +92,8 @@ class InspectionEngine {
     XmlCounters xml_counters_;
     TarCounters tar_counters_;
     RtfCounters rtf_counters_;
+    PdfCounters pdf_counters_;
+    ExtractionBudget extraction_budget_;
 };
 
 } // namespace egressmon::dpi

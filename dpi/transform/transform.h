@@ -22,7 +22,10 @@
 #include <span>
 
 #include "dpi/decode/mime/mime_parser.h"
+#include "dpi/transform/extraction_budget.h"
 #include "dpi/transform/layer_info.h"
+#include "dpi/transform/pdf/pdf_counters.h"
+#include "dpi/transform/pdf/pdf_document.h"
 #include "dpi/transform/rtf/rtf_counters.h"
 #include "dpi/transform/rtf/rtf_text_extractor.h"
 #include "dpi/transform/tar/tar_counters.h"
@@ -44,11 +47,13 @@ struct TransformLimits {
 };
 
 // The config's `extraction:` section: bounds of the transforms that read files (archives,
-// office documents' XML, RTF).
+// office documents' XML, RTF, PDF), and the memory a worker's extractors may hold.
 struct FileLimits {
     ZipLimits zip;
     XmlLimits xml;
     RtfLimits rtf;
+    PdfLimits pdf; // its ratio bound is zip's max_compression_ratio (FileDecoding copies it)
+    uint64_t max_worker_memory = 256ull << 20; // extraction.max-worker-memory
 };
 
 // What the decoders of one worker share for the file transforms below them: the bounds of the
@@ -62,6 +67,10 @@ struct FileDecoding {
     TarCounters* tar_counters = nullptr;
     RtfLimits rtf;
     RtfCounters* rtf_counters = nullptr;
+    PdfLimits pdf;
+    PdfCounters* pdf_counters = nullptr;
+    // The worker's extraction memory (extraction.max-worker-memory); null: not bounded.
+    ExtractionBudget* extraction_budget = nullptr;
 };
 
 // What the transforms of one decoder counted since the decoder last folded them into its own
@@ -83,6 +92,7 @@ struct TransformCounters {
     XmlCounters xml; // folded into FileDecoding::xml_counters (foldFileCounts)
     TarCounters tar; // ... and tar_counters
     RtfCounters rtf; // folded into FileDecoding::rtf_counters (foldFileCounts)
+    PdfCounters pdf; // ... and pdf_counters
 };
 
 // Shared by every node and transform of one decoder.
@@ -104,6 +114,8 @@ struct TransformContext {
         counters.tar = TarCounters{};
         if (files.rtf_counters) *files.rtf_counters += counters.rtf;
         counters.rtf = RtfCounters{};
+        if (files.pdf_counters) *files.pdf_counters += counters.pdf;
+        counters.pdf = PdfCounters{};
     }
 };
 

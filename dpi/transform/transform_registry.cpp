@@ -3,6 +3,7 @@
 #include "dpi/transform/form_transform.h"
 #include "dpi/transform/inflate_transform.h"
 #include "dpi/transform/mime_transform.h"
+#include "dpi/transform/pdf/pdf_transform.h"
 #include "dpi/transform/rtf/rtf_transform.h"
 #include "dpi/transform/tar/tar_transform.h"
 #include "dpi/transform/xml/xml_text_transform.h"
@@ -27,6 +28,7 @@ constexpr TransformRegistration kBuiltin[] = {
     // header.
     {"tar", tarApplies, makeTarTransform, 1},
     {"rtf", rtfApplies, makeRtfTransform, 5, true}, // "{\rtf"
+    {"pdf", pdfApplies, makePdfTransform, 5, true}, // "%PDF-"
 };
 
 } // namespace

@@ -1,0 +1,467 @@
+#include "dpi/transform/pdf/pdf_document.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <new>
+
+#include "dpi/transform/pdf/pdf_dictionary.h"
+
+namespace egressmon::dpi {
+
+namespace {
+
+PdfSimpleEncoding encodingNamed(std::string_view name) noexcept {
+    if (name == "MacRomanEncoding") return PdfSimpleEncoding::MacRoman;
+    if (name == "StandardEncoding") return PdfSimpleEncoding::Standard;
+    if (name == "PDFDocEncoding") return PdfSimpleEncoding::PdfDoc;
+    return PdfSimpleEncoding::WinAnsi;
+}
+
+bool isFontSubtype(std::string_view s) noexcept {
+    return s == "Type0" || s == "Type1" || s == "TrueType" || s == "Type3" || s == "MMType1";
+}
+
+// Streams that carry no text for a reader: images, font programs, colour profiles, metadata,
+// embedded files (an attachment inside a PDF is not read yet), functions and the like.
+bool holdsNoText(const PdfDictionary& d) noexcept {
+    const std::string_view type = d.name("Type"), subtype = d.name("Subtype");
+    if (type == "Metadata" || type == "EmbeddedFile" || type == "XRef" || type == "Pattern")
+        return true;
+    if (subtype == "Image" || subtype == "Type1C" || subtype == "CIDFontType0C" ||
+        subtype == "OpenType" || subtype == "XML")
+        return true;
+    // /N: an ICC profile's component count (an object stream's /N is looked at before this).
+    return d.has("Length1") || d.has("Length2") || d.has("Length3") || d.has("N") ||
+           d.has("FunctionType") || d.has("ShadingType");
+}
+
+// /DecodeParms /Predictor 2 or more (PNG/TIFF predictors): only images and xref streams use
+// them, and they are not undone here.
+bool hasPredictor(const PdfDictionary& d) noexcept {
+    const PdfValue* parms = d.find("DecodeParms");
+    if (!parms || parms->kind != PdfValueKind::Dictionary) return false;
+    PdfDictionary p;
+    p.parse(parms->text);
+    const auto predictor = p.integer("Predictor");
+    return predictor && *predictor > 1;
+}
+
+bool lzwEarlyChange(const PdfDictionary& d) noexcept {
+    const PdfValue* parms = d.find("DecodeParms");
+    if (!parms || parms->kind != PdfValueKind::Dictionary) return true;
+    PdfDictionary p;
+    p.parse(parms->text);
+    const auto early = p.integer("EarlyChange");
+    return !early || *early != 0;
+}
+
+std::optional<uint32_t> readUint(std::string_view s, size_t& pos) noexcept {
+    while (pos < s.size() && isPdfDelimiterOrSpace(static_cast<unsigned char>(s[pos])))
+        ++pos;
+    uint32_t n = 0;
+    const auto [p, ec] = std::from_chars(s.data() + pos, s.data() + s.size(), n);
+    if (ec != std::errc{}) return std::nullopt;
+    pos = static_cast<size_t>(p - s.data());
+    return n;
+}
+
+} // namespace
+
+uint64_t PdfDocument::steadyNanos() noexcept {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+}
+
+PdfDocument::PdfDocument(const PdfLimits& limits, PdfCounters& counters, ExtractionBudget* budget,
+                         Clock clock) noexcept
+    : limits_(limits), counters_(counters), budget_(budget), clock_(clock),
+      scanner_(PdfLimits::kMaxObjectText) {
+    ++counters_.documents;
+}
+
+PdfDocument::~PdfDocument() {
+    if (budget_) budget_->release(stream_reserved_ + held_reserved_);
+}
+
+void PdfDocument::feed(const uint8_t* data, size_t len, std::string& out) noexcept {
+    if (stop_ != PdfStop::None) return;
+    const uint64_t start = clock_();
+    out_ = &out;
+    const uint64_t cut_before = scanner_.bodiesCut();
+    scanner_.feed(data, len, *this);
+    counters_.object_text_cut += scanner_.bodiesCut() - cut_before;
+    out_ = nullptr;
+    busy_ns_ += clock_() - start;
+    overTime();
+}
+
+void PdfDocument::gap() noexcept {
+    if (!gap_) ++counters_.gaps;
+    gap_ = true;
+    scanner_.gap(*this);
+}
+
+void PdfDocument::finish(std::string& out) noexcept {
+    out_ = &out;
+    if (stop_ == PdfStop::None) scanner_.finish(*this);
+    // What was held is read now with whatever fonts and CMaps came; an encrypted file's
+    // streams were ciphertext.
+    resolved_.clear();
+    // Past the object bound the text read so far still counts, held content included; past
+    // the time bound or out of memory nothing more is done.
+    for (std::string& content : held_) {
+        if ((stop_ != PdfStop::None && stop_ != PdfStop::Objects) || encrypted_) break;
+        const uint64_t start = clock_();
+        readContent(content, /*lenient=*/true);
+        busy_ns_ += clock_() - start;
+        overTime();
+    }
+    held_.clear();
+    if (budget_) budget_->release(held_reserved_);
+    held_reserved_ = held_bytes_ = 0;
+    if (encrypted_) ++counters_.encrypted;
+    out_ = nullptr;
+}
+
+const char* PdfDocument::uninspectable() const noexcept {
+    if (encrypted_) return "encrypted";
+    switch (stop_) {
+    case PdfStop::Objects: return "max-pdf-objects";
+    case PdfStop::Time: return "max-file-time";
+    case PdfStop::NoMemory: return "no-memory";
+    case PdfStop::None: break;
+    }
+    if (memory_over_) return "max-worker-memory";
+    if (stream_too_large_) return "max-pdf-stream-bytes";
+    if (gap_) return "gap";
+    if (corrupt_) return "corrupt";
+    if (unsupported_) return "unsupported-filter";
+    // Past the held bound streams were still read (with the fonts known then): not a loss of
+    // text, unless a font came later, which cannot be told.
+    if (buffered_over_) return "max-pdf-buffered-bytes";
+    return nullptr;
+}
+
+void PdfDocument::stop(PdfStop why) noexcept {
+    if (stop_ != PdfStop::None) return;
+    stop_ = why;
+    if (why == PdfStop::Objects) ++counters_.objects_exceeded;
+    if (why == PdfStop::Time) ++counters_.time_exceeded;
+}
+
+bool PdfDocument::overTime() noexcept {
+    if (busy_ns_ <= uint64_t{limits_.max_file_ms} * 1000000u) return false;
+    stop(PdfStop::Time);
+    return true;
+}
+
+void PdfDocument::object(uint32_t num, std::string_view body, bool has_stream) noexcept {
+    if (stop_ != PdfStop::None) return;
+    if (++objects_ > limits_.max_objects) {
+        stop(PdfStop::Objects);
+        return;
+    }
+    PdfDictionary dict;
+    const bool is_dict = dict.parse(body);
+    if (is_dict) dictionary(num, dict);
+    stream_kind_ = StreamKind::Skip;
+    if (!has_stream) return;
+    stream_num_ = num;
+    if (!is_dict) {
+        ++counters_.streams_skipped; // its dictionary was lost: nothing says how to decode it
+        return;
+    }
+    beginStream(dict);
+}
+
+void PdfDocument::beginStream(const PdfDictionary& dict) noexcept {
+    const bool object_stream = dict.name("Type") == "ObjStm";
+    if (!object_stream && holdsNoText(dict)) {
+        ++counters_.streams_skipped;
+        return;
+    }
+    std::array<PdfFilter, PdfFilterChain::kMaxFilters> filters{};
+    size_t n = 0;
+    bool known = true;
+    if (const PdfValue* f = dict.find("Filter")) {
+        forEachPdfName(*f, [&](std::string_view name) {
+            const auto filter = pdfFilterByName(name);
+            if (!filter || n == filters.size()) {
+                known = false;
+                return;
+            }
+            filters[n++] = *filter;
+        });
+    }
+    if (!known || hasPredictor(dict) ||
+        !chain_.init(std::span(filters.data(), n), limits_.max_stream_bytes,
+                     limits_.max_compression_ratio, lzwEarlyChange(dict))) {
+        ++counters_.streams_unsupported;
+        unsupported_ = true;
+        return;
+    }
+    if (object_stream) {
+        const auto count = dict.integer("N"), first = dict.integer("First");
+        if (!count || !first || *count < 0 || *first < 0 || *count > limits_.max_objects) {
+            ++counters_.streams_skipped;
+            return;
+        }
+        objstm_count_ = static_cast<uint32_t>(*count);
+        objstm_first_ = static_cast<uint32_t>(std::min<int64_t>(*first, UINT32_MAX));
+        stream_kind_ = StreamKind::ObjectStream;
+    } else {
+        stream_kind_ = StreamKind::Text;
+    }
+    stream_.clear();
+    stream_over_ = false;
+}
+
+bool PdfDocument::holdBytes(size_t capacity_now, size_t& held) noexcept {
+    if (capacity_now <= held) return true;
+    if (budget_ && !budget_->reserve(capacity_now - held)) return false;
+    held = capacity_now;
+    return true;
+}
+
+void PdfDocument::streamData(const uint8_t* data, size_t len) noexcept {
+    if (stop_ != PdfStop::None || stream_kind_ == StreamKind::Skip || stream_over_) return;
+    chain_.feed(data, len, stream_); // its own bounds; an allocation failure is its status
+    if (!holdBytes(stream_.capacity(), stream_reserved_)) {
+        // The worker's extraction memory is spent: this stream is read as far as it came.
+        stream_over_ = true;
+        if (!memory_over_) ++counters_.memory_exceeded;
+        memory_over_ = true;
+    }
+}
+
+void PdfDocument::releaseStream() noexcept {
+    std::string().swap(stream_);
+    if (budget_) budget_->release(stream_reserved_);
+    stream_reserved_ = 0;
+}
+
+void PdfDocument::streamEnd(bool broken, bool complete) noexcept {
+    const StreamKind kind = stream_kind_;
+    stream_kind_ = StreamKind::Skip;
+    if (stop_ != PdfStop::None || kind == StreamKind::Skip) return;
+    if (broken) { // a hole inside: the decoded bytes before it are still text
+        gap_ = true;
+    }
+    if (!stream_over_) chain_.finish(stream_);
+    (void)complete;
+    switch (chain_.status()) {
+    case PdfFilterStatus::Corrupt:
+        ++counters_.streams_corrupt;
+        corrupt_ = true;
+        break;
+    case PdfFilterStatus::TooLarge:
+        ++counters_.stream_bytes_exceeded;
+        stream_too_large_ = true;
+        break;
+    case PdfFilterStatus::NoMemory: stop(PdfStop::NoMemory); break;
+    case PdfFilterStatus::Active:
+    case PdfFilterStatus::Done: break;
+    }
+    ++counters_.streams_decoded;
+    const uint64_t start = clock_();
+    if (kind == StreamKind::ObjectStream) {
+        ++counters_.object_streams;
+        objectStream(stream_);
+        releaseStream();
+    } else {
+        textStream(std::move(stream_));
+        if (budget_) budget_->release(stream_reserved_);
+        stream_reserved_ = 0;
+        stream_ = std::string();
+    }
+    busy_ns_ += clock_() - start;
+    overTime();
+}
+
+void PdfDocument::textStream(std::string&& decoded) noexcept {
+    if (decoded.find("begincmap") != std::string::npos) {
+        ++counters_.cmaps;
+        try {
+            cmaps_.insert_or_assign(stream_num_,
+                                    PdfCMap::parse(decoded, PdfLimits::kMaxCMapMappings));
+        } catch (const std::bad_alloc&) {
+            stop(PdfStop::NoMemory);
+        }
+        return;
+    }
+    if (encrypted_) return; // ciphertext
+    // Read now when every font it selects is known; else hold it for the end of the file.
+    std::string text;
+    const Fonts strict(*this, false);
+    const PdfContentResult result = extractPdfContentText(decoded, strict, text);
+    if (!result.unknown_font) {
+        try {
+            out_->append(text);
+        } catch (const std::bad_alloc&) {
+            stop(PdfStop::NoMemory);
+        }
+        return;
+    }
+    size_t held_capacity = held_reserved_ + decoded.capacity();
+    if (held_bytes_ + decoded.size() > limits_.max_buffered_bytes ||
+        !holdBytes(held_capacity, held_reserved_)) {
+        // No room to wait: read it with what is known now.
+        if (held_bytes_ + decoded.size() > limits_.max_buffered_bytes) {
+            if (!buffered_over_) ++counters_.buffered_exceeded;
+            buffered_over_ = true;
+        } else {
+            if (!memory_over_) ++counters_.memory_exceeded;
+            memory_over_ = true;
+        }
+        readContent(decoded, true);
+        return;
+    }
+    try {
+        held_bytes_ += decoded.size();
+        held_.push_back(std::move(decoded));
+        ++counters_.streams_deferred;
+    } catch (const std::bad_alloc&) {
+        stop(PdfStop::NoMemory);
+    }
+}
+
+void PdfDocument::readContent(std::string_view content, bool lenient) noexcept {
+    const Fonts fonts(*this, lenient);
+    extractPdfContentText(content, fonts, *out_);
+}
+
+void PdfDocument::objectStream(std::string_view decoded) noexcept {
+    // "num offset" pairs, then the objects from /First (ISO 32000-1 §7.5.7).
+    size_t pos = 0;
+    std::vector<std::pair<uint32_t, uint32_t>> index;
+    try {
+        index.reserve(std::min<uint32_t>(objstm_count_, 4096));
+        for (uint32_t i = 0; i < objstm_count_; ++i) {
+            const auto num = readUint(decoded, pos);
+            const auto offset = num ? readUint(decoded, pos) : std::nullopt;
+            if (!offset) break;
+            index.emplace_back(*num, *offset);
+        }
+    } catch (const std::bad_alloc&) {
+        stop(PdfStop::NoMemory);
+        return;
+    }
+    for (size_t i = 0; i < index.size(); ++i) {
+        if (++objects_ > limits_.max_objects) {
+            stop(PdfStop::Objects);
+            return;
+        }
+        const uint64_t begin = uint64_t{objstm_first_} + index[i].second;
+        const uint64_t end =
+            i + 1 < index.size() ? uint64_t{objstm_first_} + index[i + 1].second : decoded.size();
+        if (begin >= decoded.size() || end <= begin) continue;
+        PdfDictionary dict;
+        if (dict.parse(decoded.substr(begin, std::min<uint64_t>(end, decoded.size()) - begin)))
+            dictionary(index[i].first, dict);
+    }
+}
+
+void PdfDocument::trailer(std::string_view body) noexcept {
+    PdfDictionary dict;
+    if (dict.parse(body) && dict.has("Encrypt")) encrypted_ = true;
+}
+
+void PdfDocument::dictionary(uint32_t num, const PdfDictionary& dict) noexcept {
+    // A trailer or a cross-reference stream's dictionary names the encryption dictionary.
+    if (dict.has("Encrypt") && (dict.has("Root") || dict.has("Size"))) encrypted_ = true;
+    const std::string_view type = dict.name("Type"), subtype = dict.name("Subtype");
+    if ((type == "Font" || (type.empty() && dict.has("BaseFont"))) && isFontSubtype(subtype))
+        fontDictionary(num, dict);
+    if (const PdfValue* fonts = dict.find("Font")) {
+        if (fonts->kind == PdfValueKind::Dictionary) {
+            PdfDictionary names;
+            if (names.parse(fonts->text)) fontResources(names);
+        } else if (fonts->kind == PdfValueKind::Reference) {
+            try {
+                font_resource_objects_.insert(fonts->reference);
+            } catch (const std::bad_alloc&) {
+                stop(PdfStop::NoMemory);
+            }
+        }
+    }
+    if (const PdfValue* resources = dict.find("Resources");
+        resources && resources->kind == PdfValueKind::Dictionary) {
+        PdfDictionary inner;
+        if (inner.parse(resources->text)) dictionary(0, inner);
+    }
+    if (num != 0 && font_resource_objects_.count(num) > 0) fontResources(dict);
+}
+
+void PdfDocument::fontResources(const PdfDictionary& fonts) noexcept {
+    try {
+        for (const PdfDictionary::Entry& e : fonts) {
+            uint32_t font = 0;
+            if (e.value.kind == PdfValueKind::Reference) {
+                font = e.value.reference;
+            } else if (e.value.kind == PdfValueKind::Dictionary) { // a font written inline
+                PdfDictionary inline_font;
+                if (!inline_font.parse(e.value.text)) continue;
+                font = next_direct_font_++;
+                fontDictionary(font, inline_font);
+            } else {
+                continue;
+            }
+            // The first font a name is given to keeps it (DESIGN.md: names are file-wide).
+            font_names_.emplace(std::string(e.key), font);
+        }
+    } catch (const std::bad_alloc&) {
+        stop(PdfStop::NoMemory);
+    }
+}
+
+void PdfDocument::fontDictionary(uint32_t num, const PdfDictionary& dict) noexcept {
+    FontInfo info;
+    info.type0 = dict.name("Subtype") == "Type0";
+    if (auto cmap = dict.reference("ToUnicode")) info.to_unicode = *cmap;
+    if (const PdfValue* enc = dict.find("Encoding")) {
+        if (enc->kind == PdfValueKind::Name) {
+            info.encoding = encodingNamed(enc->text);
+        } else if (enc->kind == PdfValueKind::Dictionary) {
+            PdfDictionary e;
+            if (e.parse(enc->text)) info.encoding = encodingNamed(e.name("BaseEncoding"));
+        }
+    }
+    try {
+        fonts_.insert_or_assign(num, info);
+    } catch (const std::bad_alloc&) {
+        stop(PdfStop::NoMemory);
+    }
+}
+
+const PdfFont* PdfDocument::Fonts::font(std::string_view resource_name) const noexcept {
+    try {
+        const std::string name(resource_name);
+        if (auto hit = doc_.resolved_.find(name); hit != doc_.resolved_.end()) return &hit->second;
+        const auto named = doc_.font_names_.find(name);
+        const FontInfo* info = nullptr;
+        if (named != doc_.font_names_.end()) {
+            const auto f = doc_.fonts_.find(named->second);
+            if (f != doc_.fonts_.end()) info = &f->second;
+        }
+        if (!info && !lenient_) return nullptr;
+        PdfFont font;
+        if (info) {
+            font.two_byte_codes = info->type0;
+            font.encoding = info->encoding;
+            if (info->to_unicode != 0) {
+                const auto cmap = doc_.cmaps_.find(info->to_unicode);
+                if (cmap != doc_.cmaps_.end())
+                    font.to_unicode = &cmap->second;
+                else if (!lenient_)
+                    return nullptr; // its CMap may come later
+            }
+        }
+        return &doc_.resolved_.insert_or_assign(name, font).first->second;
+    } catch (const std::bad_alloc&) {
+        return nullptr;
+    }
+}
+
+} // namespace egressmon::dpi
