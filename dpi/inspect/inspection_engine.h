@@ -72,6 +72,7 @@ class InspectionEngine {
                        &rtf_counters_,     config().files.pdf, &pdf_counters_,
                        &extraction_budget_};
         f.pdf.max_compression_ratio = config().files.zip.max_compression_ratio;
+        f.extract = config().files.enabled;
         return f;
     }
 

@@ -54,6 +54,7 @@ struct FileLimits {
     RtfLimits rtf;
     PdfLimits pdf; // its ratio bound is zip's max_compression_ratio (FileDecoding copies it)
     uint64_t max_worker_memory = 256ull << 20; // extraction.max-worker-memory
+    bool enabled = true;                       // extraction.enabled
 };
 
 // What the decoders of one worker share for the file transforms below them: the bounds of the
@@ -71,6 +72,9 @@ struct FileDecoding {
     PdfCounters* pdf_counters = nullptr;
     // The worker's extraction memory (extraction.max-worker-memory); null: not bounded.
     ExtractionBudget* extraction_budget = nullptr;
+    // extraction.enabled: files are read (archives, documents); false: only the protocol's
+    // encodings are undone (content codings, forms, MIME), files are still identified.
+    bool extract = true;
 };
 
 // What the transforms of one decoder counted since the decoder last folded them into its own

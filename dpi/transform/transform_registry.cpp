@@ -33,8 +33,17 @@ constexpr TransformRegistration kBuiltin[] = {
 
 } // namespace
 
+// The first kContentTransforms registrations undo the protocol's own encodings (content
+// coding, forms, MIME); the rest read files.
+constexpr size_t kContentTransforms = 3;
+
 std::span<const TransformRegistration> builtinTransforms() noexcept {
     return kBuiltin;
+}
+
+std::span<const TransformRegistration> transformsFor(const FileDecoding& files) noexcept {
+    return files.extract ? std::span<const TransformRegistration>(kBuiltin)
+                         : std::span<const TransformRegistration>(kBuiltin, kContentTransforms);
 }
 
 } // namespace egressmon::dpi

@@ -12,5 +12,8 @@
 namespace egressmon::dpi {
 
 std::span<const TransformRegistration> builtinTransforms() noexcept;
+// What a decoder routes its layers to: every transform, or without the file readers when
+// extraction is off (extraction.enabled: false).
+std::span<const TransformRegistration> transformsFor(const FileDecoding& files) noexcept;
 
 } // namespace egressmon::dpi

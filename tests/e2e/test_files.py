@@ -68,14 +68,14 @@ class document_cases(unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
-    def alerts(self, case, workers):
+    def alerts(self, case, workers, extra=()):
         out = os.path.join(self.tmp.name, f"{case['name']}.{workers}.json")
         if os.path.exists(out):
             os.unlink(out)
         pcap = os.path.join(self.tmp.name, case["name"] + ".pcap")
         proc = subprocess.run([BINARY, "-r", pcap, "--rules", self.rules, "--workers",
-                               str(workers), "--alerts", out], capture_output=True, text=True,
-                              timeout=60)
+                               str(workers), "--alerts", out, *extra], capture_output=True,
+                              text=True, timeout=60)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         if not os.path.exists(out):
             return out, []
@@ -100,6 +100,24 @@ class document_cases(unittest.TestCase):
                         continue
                     self.assertIsNotNone(found, f"no alert naming {case['path']}: "
                                                 f"{[a['alert']['context']['dlp'] for a in alerts]}")
+
+    def test_extraction_off_identifies_files_but_reads_none(self):
+        """extraction.enabled: false (the benchmark's baseline): a keyword inside a compressed
+        document or a PDF is not seen, and the file is still recorded by its content type."""
+        config = os.path.join(self.tmp.name, "no-extraction.yaml")
+        with open(config, "w", encoding="utf-8") as f:
+            f.write("extraction:\n  enabled: false\n")
+        by_name = {case["name"]: case for case in self.cases}
+        for name in ("put_pdf_flate", "multipart_pdf_cjk_type0"):
+            case = by_name[name]
+            files = os.path.join(self.tmp.name, name + ".files.json")
+            _, alerts = self.alerts(case, 1, ("-c", config, "--files", files))
+            self.assertEqual(alerts, [], name)
+            with open(files, encoding="utf-8") as f:
+                records = [json.loads(line) for line in f if line.strip()]
+            self.assertIn("pdf", [r["fileinfo"]["magic"] for r in records], name)
+            # ... and with extraction on, the same case alerts.
+            self.assertIsNotNone(expected_alert(case, self.alerts(case, 1)[1]), name)
 
     def test_not_yet_names_only_real_cases(self):
         names = {case["name"] for case in self.cases}

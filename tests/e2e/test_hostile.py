@@ -707,6 +707,7 @@ class bad_input(unittest.TestCase):
             ("extraction:\n  max-file-time-ms: 0\n", 2),
             ("extraction:\n  max-file-time-ms: 3600001\n", 2),
             ("extraction:\n  max-worker-memory: 1048575\n", 2),
+            ("extraction:\n  enabled: maybe\n", 2),
             ("extraction:\n  max-depth: 0\n", 2), ("extraction:\n  max-depth: 65\n", 2),
             ("extraction:\n  max-entry-bytes: 1023\n", 2), ("extraction: 5\n", 1),
             ("extraction:\n  max-xml-depth: 0\n", 2),

@@ -745,6 +745,40 @@ def add_rtf_seeds(corpus: Corpus) -> None:
         corpus.add("rtf_text_fuzz", bytes([0x01]) + SPLIT_SEED + rb"{\rtf1\ansi " + body + b"}")
 
 
+def add_pdf_document_seeds(corpus: Corpus) -> None:
+    """pdf_document_fuzz.cpp: [limits][split seed: 4] then the file. The PDFs of
+    tests/gen/documents.py (plain and FlateDecode streams, TJ kerning, a Type0 font whose CMap
+    comes after the page, RC4 encryption) with roomy bounds, then with a hole, with tight
+    stream/held/object bounds and a tiny worker budget, and an object stream holding the fonts."""
+    import documents  # noqa: E402 (tests/gen on sys.path)
+    import zlib
+
+    roomy = 0x03 | 0x0C  # 16 MiB per stream, 32 MiB held
+    pdfs = [d.build() for d in documents.DOCUMENTS if d.type == "pdf"]
+    for data in pdfs:
+        corpus.add("pdf_document_fuzz", bytes([roomy]) + SPLIT_SEED + data)
+        corpus.add("pdf_document_fuzz", bytes([roomy | 0x40]) + SPLIT_SEED + data)  # a hole
+        corpus.add("pdf_document_fuzz", bytes([0x00]) + SPLIT_SEED + data)  # tight bounds
+        corpus.add("pdf_document_fuzz", bytes([roomy | 0x30]) + SPLIT_SEED + data)
+    header = b"5 0 8 60 "
+    font = b"<< /Type /Font /Subtype /Type0 /Encoding /Identity-H /ToUnicode 7 0 R >>"
+    body = header + font.ljust(60) + b"<< /Font << /F1 5 0 R >> >>"
+    objstm = zlib.compress(body)
+    cmap = documents.to_unicode_cmap(documents.CJK_GLYPHS)
+    pdf = documents.pdf_file([
+        documents.PdfObject(b"<< /Type /Catalog /Pages 2 0 R >>"),
+        documents.PdfObject(b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+        documents.PdfObject(b"<< /Type /Page /Parent 2 0 R /Resources 8 0 R /Contents 4 0 R >>"),
+        documents.PdfObject(b"<< /Filter [/ASCIIHexDecode /FlateDecode] >>",
+                            zlib.compress(b"BT /F1 24 Tf <00010002> Tj ET").hex().encode() + b">"),
+        documents.PdfObject(b"<< >>"),
+        documents.PdfObject(b"<< /Type /ObjStm /N 2 /First %d /Filter /FlateDecode >>" %
+                            len(header), objstm),
+        documents.PdfObject(b"<< /Filter /FlateDecode >>", zlib.compress(cmap)),
+    ])
+    corpus.add("pdf_document_fuzz", bytes([roomy]) + SPLIT_SEED + pdf)
+
+
 def add_pdf_content_seeds(corpus: Corpus) -> None:
     """pdf_content_text_fuzz.cpp: [control][cmap length: 2][cmap program][content]. The content
     streams and the ToUnicode CMap of tests/gen/documents.py (the CMap's font is /F2 there, the
@@ -890,6 +924,7 @@ def main(argv: List[str]) -> int:
     add_tar_seeds(corpus)
     add_rtf_seeds(corpus)
     add_pdf_content_seeds(corpus)
+    add_pdf_document_seeds(corpus)
     add_pdf_filter_seeds(corpus)
     add_rule_seeds(corpus)
     captures = generated_captures()

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <span>
@@ -88,7 +89,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const Result whole = run(limits, budget, file, hole, hole_at, 0);
     const Result split = run(limits, budget, file, hole, hole_at, seed);
     if (whole.why == "max-worker-memory" || split.why == "max-worker-memory") return 0;
-    if (whole.text != split.text || whole.why != split.why || whole.encrypted != split.encrypted)
+    if (whole.text != split.text || whole.why != split.why || whole.encrypted != split.encrypted) {
+        if (std::getenv("PDF_FUZZ_DEBUG"))
+            std::fprintf(stderr, "whole [%s] %s %d\nsplit [%s] %s %d\n", whole.text.c_str(),
+                         whole.why.c_str(), whole.encrypted, split.text.c_str(), split.why.c_str(),
+                         split.encrypted);
         std::abort();
+    }
     return 0;
 }

@@ -19,7 +19,7 @@ HttpBodyDecoder::HttpBodyDecoder(bool request, const HttpDecoderLimits& limits,
     transforms_.limits.mime.max_line_bytes = limits.max_part_header_bytes;
     transforms_.limits.mime.max_header_bytes = limits.max_part_header_bytes;
     transforms_.limits.mime.max_depth = limits.max_multipart_depth;
-    transforms_.registry = builtinTransforms();
+    transforms_.registry = transformsFor(files);
 }
 
 void HttpBodyDecoder::start(const HttpHead& head, DecodedLayerSink& sink) noexcept {

@@ -48,7 +48,7 @@ struct SmtpDecoder::Impl final {
         : limits(l), counters(c), pairing(p != nullptr ? *p : own_pairing) {
         transforms.files = files;
         transforms.limits.mime = MimeLimits{l.max_line_bytes, l.max_header_bytes, l.max_mime_depth};
-        transforms.registry = builtinTransforms();
+        transforms.registry = transformsFor(files);
     }
 
     void feed(const uint8_t* data, size_t len);

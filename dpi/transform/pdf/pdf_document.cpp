@@ -293,15 +293,8 @@ void PdfDocument::textStream(std::string&& decoded) noexcept {
     }
     if (encrypted_) return; // ciphertext
     // Read now when every font it selects is known; else hold it for the end of the file.
-    std::string text;
-    const Fonts strict(*this, false);
-    const PdfContentResult result = extractPdfContentText(decoded, strict, text);
-    if (!result.unknown_font) {
-        try {
-            out_->append(text);
-        } catch (const std::bad_alloc&) {
-            stop(PdfStop::NoMemory);
-        }
+    if (fontsKnown(decoded)) {
+        readContent(decoded, /*lenient=*/false);
         return;
     }
     size_t held_capacity = held_reserved_ + decoded.capacity();
@@ -325,6 +318,36 @@ void PdfDocument::textStream(std::string&& decoded) noexcept {
     } catch (const std::bad_alloc&) {
         stop(PdfStop::NoMemory);
     }
+}
+
+bool PdfDocument::fontsKnown(std::string_view content) const noexcept {
+    // Each "/Name size Tf": a look at the operators only, so that a stream held for later is
+    // not read twice. A "Tf" inside a string may name nothing: the stream is then held, which
+    // costs memory, not text.
+    const Fonts strict(*this, false);
+    for (size_t at = content.find("Tf"); at != std::string_view::npos;
+         at = content.find("Tf", at + 2)) {
+        const size_t after = at + 2;
+        if (at == 0 || !isPdfDelimiterOrSpace(static_cast<unsigned char>(content[at - 1])) ||
+            (after < content.size() &&
+             !isPdfDelimiterOrSpace(static_cast<unsigned char>(content[after]))))
+            continue;
+        size_t pos = at;
+        while (pos > 0 && isPdfDelimiterOrSpace(static_cast<unsigned char>(content[pos - 1])) &&
+               content[pos - 1] != '/')
+            --pos; // spaces before Tf
+        while (pos > 0 && !isPdfDelimiterOrSpace(static_cast<unsigned char>(content[pos - 1])))
+            --pos; // the size
+        while (pos > 0 && isPdfDelimiterOrSpace(static_cast<unsigned char>(content[pos - 1])) &&
+               content[pos - 1] != '/')
+            --pos;
+        const size_t name_end = pos;
+        while (pos > 0 && !isPdfDelimiterOrSpace(static_cast<unsigned char>(content[pos - 1])))
+            --pos;                                         // the name
+        if (pos == 0 || content[pos - 1] != '/') continue; // not "/Name size Tf": ignored
+        if (!strict.font(content.substr(pos, name_end - pos))) return false;
+    }
+    return true;
 }
 
 void PdfDocument::readContent(std::string_view content, bool lenient) noexcept {
@@ -364,6 +387,7 @@ void PdfDocument::objectStream(std::string_view decoded) noexcept {
 }
 
 void PdfDocument::trailer(std::string_view body) noexcept {
+    if (stop_ != PdfStop::None) return; // a stopped document reads nothing more, whole or split
     PdfDictionary dict;
     if (dict.parse(body) && dict.has("Encrypt")) encrypted_ = true;
 }

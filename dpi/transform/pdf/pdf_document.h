@@ -110,6 +110,7 @@ class PdfDocument final : private PdfScanEvents {
     void textStream(std::string&& decoded) noexcept;
     void objectStream(std::string_view decoded) noexcept;
     void readContent(std::string_view content, bool lenient) noexcept;
+    bool fontsKnown(std::string_view content) const noexcept;
     bool holdBytes(size_t capacity_now, size_t& held) noexcept;
     void releaseStream() noexcept;
     void stop(PdfStop why) noexcept;
