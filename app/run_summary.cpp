@@ -116,6 +116,7 @@ std::string formatStatsJson(const RunSummary& s) {
     writeCounterObject(w, "tar", s);
     writeCounterObject(w, "rtf", s);
     writeCounterObject(w, "pdf", s);
+    writeCounterObject(w, "sealed", s);
 
     writeSinkCounters(w, "alert_records", s.alert_sink, s);
     if (s.alert_latency.count > 0) {

@@ -50,6 +50,7 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     tar += o.tar;
     rtf += o.rtf;
     pdf += o.pdf;
+    sealed += o.sealed;
     return *this;
 }
 
@@ -214,6 +215,7 @@ WorkerCounters Worker::counters() const {
         c.tar = inspector_->tar();
         c.rtf = inspector_->rtf();
         c.pdf = inspector_->pdf();
+        c.sealed = inspector_->sealed();
         c.matcher_errors = inspector_->matcher().errors();
         c.scan_calls = inspector_->matcher().scanCalls();
         c.streams_opened = inspector_->matcher().streamsOpened();

@@ -85,12 +85,13 @@ struct WorkerCounters {
     dpi::TarCounters tar;
     dpi::RtfCounters rtf;
     dpi::PdfCounters pdf;
+    dpi::SealedCounters sealed;
     core::ReassemblyBudget reassembly; // counters only (max_bytes/bytes_held are per worker)
     WorkerCounters& operator+=(const WorkerCounters& o);
     // Calls fn(group) for the worker's own counters and each group it holds, in report order.
     template <class Fn> void forEachGroup(Fn&& fn) const {
         fn(flows), fn(inspection), fn(*this), fn(classifier), fn(http), fn(smtp), fn(zip), fn(xml),
-            fn(tar), fn(rtf), fn(pdf), fn(reassembly);
+            fn(tar), fn(rtf), fn(pdf), fn(sealed), fn(reassembly);
     }
 };
 

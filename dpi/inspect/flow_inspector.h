@@ -64,6 +64,7 @@ class FlowInspector {
     const TarCounters& tar() const noexcept { return engine_.tar(); }
     const RtfCounters& rtf() const noexcept { return engine_.rtf(); }
     const PdfCounters& pdf() const noexcept { return engine_.pdf(); }
+    const SealedCounters& sealed() const noexcept { return engine_.sealed(); }
 
   private:
     friend struct FlowOutput;

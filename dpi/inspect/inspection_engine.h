@@ -65,6 +65,7 @@ class InspectionEngine {
     // What the decoders' file transforms share: the `extraction:` bounds and the archive counters.
     const XmlCounters& xml() const noexcept { return xml_counters_; }
     const PdfCounters& pdf() const noexcept { return pdf_counters_; }
+    const SealedCounters& sealed() const noexcept { return sealed_counters_; }
     const ExtractionBudget& extractionBudget() const noexcept { return extraction_budget_; }
     FileDecoding files() noexcept {
         FileDecoding f{config().files.zip, &zip_counters_,     config().files.xml,
@@ -73,6 +74,7 @@ class InspectionEngine {
                        &extraction_budget_};
         f.pdf.max_compression_ratio = config().files.zip.max_compression_ratio;
         f.extract = config().files.enabled;
+        f.sealed_counters = &sealed_counters_;
         return f;
     }
 
@@ -94,6 +96,7 @@ class InspectionEngine {
     TarCounters tar_counters_;
     RtfCounters rtf_counters_;
     PdfCounters pdf_counters_;
+    SealedCounters sealed_counters_;
     ExtractionBudget extraction_budget_;
 };
 

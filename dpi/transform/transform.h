@@ -28,6 +28,7 @@
 #include "dpi/transform/pdf/pdf_document.h"
 #include "dpi/transform/rtf/rtf_counters.h"
 #include "dpi/transform/rtf/rtf_text_extractor.h"
+#include "dpi/transform/sealed/sealed_counters.h"
 #include "dpi/transform/tar/tar_counters.h"
 #include "dpi/transform/xml/xml_counters.h"
 #include "dpi/transform/xml/xml_text_extractor.h"
@@ -75,6 +76,7 @@ struct FileDecoding {
     // extraction.enabled: files are read (archives, documents); false: only the protocol's
     // encodings are undone (content codings, forms, MIME), files are still identified.
     bool extract = true;
+    SealedCounters* sealed_counters = nullptr;
 };
 
 // What the transforms of one decoder counted since the decoder last folded them into its own
@@ -92,11 +94,12 @@ struct TransformCounters {
     // A transform not run, or its output cut, for lack of memory; or a layer past
     // LayerNode::kMaxDepth not routed further.
     uint64_t transforms_refused = 0;
-    ZipCounters zip; // folded into FileDecoding::zip_counters (foldFileCounts)
-    XmlCounters xml; // folded into FileDecoding::xml_counters (foldFileCounts)
-    TarCounters tar; // ... and tar_counters
-    RtfCounters rtf; // folded into FileDecoding::rtf_counters (foldFileCounts)
-    PdfCounters pdf; // ... and pdf_counters
+    ZipCounters zip;       // folded into FileDecoding::zip_counters (foldFileCounts)
+    XmlCounters xml;       // folded into FileDecoding::xml_counters (foldFileCounts)
+    TarCounters tar;       // ... and tar_counters
+    RtfCounters rtf;       // folded into FileDecoding::rtf_counters (foldFileCounts)
+    PdfCounters pdf;       // ... and pdf_counters
+    SealedCounters sealed; // ... and sealed_counters
 };
 
 // Shared by every node and transform of one decoder.
@@ -120,6 +123,8 @@ struct TransformContext {
         counters.rtf = RtfCounters{};
         if (files.pdf_counters) *files.pdf_counters += counters.pdf;
         counters.pdf = PdfCounters{};
+        if (files.sealed_counters) *files.sealed_counters += counters.sealed;
+        counters.sealed = SealedCounters{};
     }
 };
 

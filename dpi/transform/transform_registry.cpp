@@ -5,6 +5,7 @@
 #include "dpi/transform/mime_transform.h"
 #include "dpi/transform/pdf/pdf_transform.h"
 #include "dpi/transform/rtf/rtf_transform.h"
+#include "dpi/transform/sealed/sealed_transform.h"
 #include "dpi/transform/tar/tar_transform.h"
 #include "dpi/transform/xml/xml_text_transform.h"
 #include "dpi/transform/zip/zip_transform.h"
@@ -27,8 +28,9 @@ constexpr TransformRegistration kBuiltin[] = {
     // keeps other layers' nodes from holding more), kept if the first 512-byte block is a tar
     // header.
     {"tar", tarApplies, makeTarTransform, 1},
-    {"rtf", rtfApplies, makeRtfTransform, 5, true}, // "{\rtf"
-    {"pdf", pdfApplies, makePdfTransform, 5, true}, // "%PDF-"
+    {"rtf", rtfApplies, makeRtfTransform, 5, true},          // "{\rtf"
+    {"pdf", pdfApplies, makePdfTransform, 5, true},          // "%PDF-"
+    {"sealed", sealedApplies, makeSealedTransform, 8, true}, // RAR and OLE2 signatures
 };
 
 } // namespace

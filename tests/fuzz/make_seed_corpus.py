@@ -779,6 +779,26 @@ def add_pdf_document_seeds(corpus: Corpus) -> None:
     corpus.add("pdf_document_fuzz", bytes([roomy]) + SPLIT_SEED + pdf)
 
 
+def add_sealed_seeds(corpus: Corpus) -> None:
+    """sealed_probe_fuzz.cpp: [format][max headers][split seed: 4] then the file. The RAR and
+    OLE2 files of tests/gen/documents.py (encrypted and not), each with its own format byte
+    (0 RAR 5, 1 RAR 4, 2 OLE2), and the bare signatures."""
+    import documents  # noqa: E402 (tests/gen on sys.path)
+
+    formats = {b"Rar!\x1a\x07\x01\x00": 0, b"Rar!\x1a\x07\x00": 1,
+               b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": 2}
+    for d in documents.DOCUMENTS:
+        if d.type not in ("rar", "ole2"):
+            continue
+        data = d.build()
+        for magic, fmt in formats.items():
+            if data.startswith(magic):
+                corpus.add("sealed_probe_fuzz", bytes([fmt, 16]) + SPLIT_SEED + data)
+                corpus.add("sealed_probe_fuzz", bytes([fmt, 1]) + SPLIT_SEED + data)
+    for magic, fmt in formats.items():
+        corpus.add("sealed_probe_fuzz", bytes([fmt, 8]) + SPLIT_SEED + magic + bytes(64))
+
+
 def add_pdf_content_seeds(corpus: Corpus) -> None:
     """pdf_content_text_fuzz.cpp: [control][cmap length: 2][cmap program][content]. The content
     streams and the ToUnicode CMap of tests/gen/documents.py (the CMap's font is /F2 there, the
@@ -925,6 +945,7 @@ def main(argv: List[str]) -> int:
     add_rtf_seeds(corpus)
     add_pdf_content_seeds(corpus)
     add_pdf_document_seeds(corpus)
+    add_sealed_seeds(corpus)
     add_pdf_filter_seeds(corpus)
     add_rule_seeds(corpus)
     captures = generated_captures()

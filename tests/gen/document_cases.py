@@ -85,14 +85,16 @@ def gzip_put(doc: documents.Document, data: bytes, target: str) -> Capture:
         "PUT", target, packed, [f"Content-Type: {media_type(doc)}", "Content-Encoding: gzip"]))
 
 
-def smtp_attachment(doc: documents.Document, data: bytes, disposition_name: str) -> Capture:
+def smtp_attachment(doc: documents.Document, data: bytes, disposition_name: str, *,
+                    content_type: Optional[str] = None) -> Capture:
     """A multipart/mixed message: a text part, then the file base64-encoded.
     ``disposition_name`` is the Content-Disposition parameter as written (filename="..." or
-    RFC 2231 filename*=...)."""
+    RFC 2231 filename*=...); ``content_type`` replaces the document type's media type."""
     message = (dlp_cases.MAIL_HEAD + b"MIME-Version: 1.0\r\n"
                b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
                b"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee attachment\r\n"
-               b"--b1\r\n" + f"Content-Type: {media_type(doc)}\r\n".encode() +
+               b"--b1\r\n" +
+               f"Content-Type: {content_type or media_type(doc)}\r\n".encode() +
                f"Content-Disposition: attachment; {disposition_name}\r\n".encode() +
                b"Content-Transfer-Encoding: base64\r\n\r\n" +
                base64.encodebytes(data).replace(b"\n", b"\r\n") + b"--b1--\r\n")
@@ -177,6 +179,14 @@ def rfc2231_named_attachment() -> Capture:
                            "filename*=UTF-8''" + urllib.parse.quote(SECRET_DOCX_NAME))
 
 
+def encrypted_docx_attachment() -> Capture:
+    """A mail client labels board.docx by its extension, as a Word 2007+ document; the bytes
+    are a Compound File (what Office writes for a password-protected docx)."""
+    doc = documents.BY_NAME["board.docx"]
+    return smtp_attachment(doc, doc.build(), f'filename="{doc.name}"',
+                           content_type=MEDIA_TYPES["docx"])
+
+
 def percent_encoded_put() -> Capture:
     doc = documents.BY_NAME["docx_split_runs.docx"]
     return raw_put(doc, doc.build(), "/upload/%E7%BB%9D%E5%AF%86.docx")
@@ -193,6 +203,7 @@ CASES: List[DocumentCase] = [
     make_case("multipart_pdf_cjk_type0", "pdf_cjk_type0.pdf", "http-multipart"),
     make_case("multipart_rtf_gbk", "rtf_gbk.rtf", "http-multipart"),
     make_case("multipart_tar", "plans.tar", "http-multipart"),
+    make_case("multipart_rar5_headers_encrypted", "plan-hp.rar", "http-multipart"),
     # raw PUT
     make_case("put_percent_name_docx_split_runs", "docx_split_runs.docx", "http-put",
               file_name=SECRET_DOCX_NAME, build=percent_encoded_put),
@@ -204,6 +215,7 @@ CASES: List[DocumentCase] = [
     make_case("put_rtf_unicode", "rtf_unicode.rtf", "http-put"),
     make_case("put_7z", "empty.7z", "http-put"),
     make_case("put_rar", "empty.rar", "http-put"),
+    make_case("put_rar4_encrypted", "plan-v4.rar", "http-put"),
     # PUT with Content-Encoding: gzip
     make_case("put_gzip_docx_header", "docx_header.docx", "http-put-gzip"),
     make_case("put_gzip_xlsx_id_number", "xlsx_id_number.xlsx", "http-put-gzip"),
@@ -216,12 +228,16 @@ CASES: List[DocumentCase] = [
     make_case("smtp_tar_gz", "plans.tar.gz", "smtp-base64"),
     make_case("smtp_encrypted_zip", "encrypted.zip", "smtp-base64"),
     make_case("smtp_encrypted_pdf", "pdf_encrypted.pdf", "smtp-base64"),
+    make_case("smtp_encrypted_rar5", "plan.rar", "smtp-base64"),
+    make_case("smtp_encrypted_docx", "board.docx", "smtp-base64",
+              build=encrypted_docx_attachment),
     make_case("smtp_ole2", "legacy.doc", "smtp-base64"),
     # negatives: no keyword anywhere
     make_case("multipart_clean_docx", "clean.docx", "http-multipart"),
     make_case("put_clean_xlsx", "clean.xlsx", "http-put"),
     make_case("smtp_clean_pdf", "clean.pdf", "smtp-base64"),
     make_case("put_gzip_clean_zip", "clean.zip", "http-put-gzip"),
+    make_case("smtp_clean_rar", "clean.rar", "smtp-base64"),
     # negative: a keyword file that comes in, downloaded by an inside host
     make_case("download_docx_ingress", "docx_single_run.docx", "http-download"),
     make_case("download_zip_ingress", "bundle.zip", "http-download"),

@@ -5,7 +5,9 @@ Each case is one real file that the tool which owns its format opens (unzip, fil
 tar, gzip: test_documents.py checks), with a keyword placed where a naive byte scan misses it:
 inside deflate, split across Word runs, as XML character references, in a PDF TJ array with
 kerning, behind a CJK font's ToUnicode CMap, in RTF hex escapes of GBK bytes, inside nested
-archives. The negatives are the same files with no keyword at all.
+archives. Encrypted files (ZipCrypto, RC4 PDF, RAR 4 and RAR 5, a password-protected docx,
+which is a Compound File) are to be caught by a file rule, not by their text. The negatives
+are the same files with no keyword at all.
 
     python3 tests/gen/documents.py OUTDIR   # every case as OUTDIR/<name>, plus manifest.json
 
@@ -16,8 +18,10 @@ the file itself; null when there is no keyword), ``encrypted`` and ``note``.
 Standard library only. Every timestamp is fixed, so the bytes are the same on every run.
 """
 
+import base64
 import gzip
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -621,6 +625,224 @@ def rar5_empty() -> bytes:
             + header(b"\x05\x00\x00"))                          # end: type 5, last volume
 
 
+# --- encrypted RAR and Office: identification from the headers only ---------------------------
+# No AES in the standard library: the ciphertext is a stand-in (fixed pseudo-random bytes), but
+# every header around it, down to the RAR 5 password check value, is what the real tools write
+# for the password ZIP_PASSWORD.
+
+def filler(label: str, size: int) -> bytes:
+    """``size`` bytes that look random (ciphertext, salts, IVs) and are the same on every run:
+    SHA-256 in counter mode over ``label``."""
+    blocks = (hashlib.sha256(f"{label}/{i}".encode()).digest() for i in range((size + 31) // 32))
+    return b"".join(blocks)[:size]
+
+
+def vint(value: int) -> bytes:
+    """RAR 5 variable-length integer: 7 bits a byte, least significant first, high bit set on
+    every byte but the last."""
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        out.append(low | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+RAR5_SIGNATURE = b"Rar!\x1a\x07\x01\x00"
+RAR5_KDF_COUNT = 15  # log2 of the PBKDF2 iterations, as WinRAR writes by default
+# The plaintext the stand-in ciphertext stands for: 58 bytes, 64 once AES pads it to 16.
+RAR_PLAN_TEXT = b"Aurora q3 plan: budget and launch dates, board eyes only.\n"
+RAR_CLEAN_TEXT = b"quarterly figures, nothing secret\n"
+
+
+def rar5_header(kind: int, fields: bytes = b"", *, extra: bytes = b"",
+                data_size: Optional[int] = None) -> bytes:
+    """A RAR 5 block header (technote "RAR 5.0 archive format"): CRC32, header size (vint,
+    from the type to the end of the extra area), type, flags (0x0001 extra area, 0x0002 data
+    area), the two sizes those flags announce, the type's fields, the extra area. The CRC32
+    covers everything from the header size on."""
+    flags = (0x0001 if extra else 0) | (0x0002 if data_size is not None else 0)
+    body = (vint(kind) + vint(flags) + (vint(len(extra)) if extra else b"") +
+            (vint(data_size) if data_size is not None else b"") + fields + extra)
+    sized = vint(len(body)) + body
+    return struct.pack("<I", zlib.crc32(sized)) + sized
+
+
+def rar5_keys(salt: bytes) -> Tuple[bytes, bytes]:
+    """(hash key, password check value) of ZIP_PASSWORD as unrar's crypt5.cpp derives them:
+    PBKDF2-HMAC-SHA256 run 2^KDF_COUNT + 16 and + 32 iterations (the one chain continued),
+    the second folded to 8 bytes and followed by 4 bytes of its SHA-256."""
+    count = 1 << RAR5_KDF_COUNT
+    hash_key = hashlib.pbkdf2_hmac("sha256", ZIP_PASSWORD, salt, count + 16)
+    value = hashlib.pbkdf2_hmac("sha256", ZIP_PASSWORD, salt, count + 32)
+    check = bytearray(8)
+    for i, b in enumerate(value):
+        check[i % 8] ^= b
+    return hash_key, bytes(check) + hashlib.sha256(bytes(check)).digest()[:4]
+
+
+def rar5_tweaked_crc(crc: int, hash_key: bytes) -> int:
+    """The file CRC32 of an encrypted entry with "tweaked checksums" (unrar ConvertHashToMAC):
+    HMAC-SHA256 of the CRC's 4 little-endian bytes, folded back to 32 bits."""
+    digest = hmac.new(hash_key, struct.pack("<I", crc), hashlib.sha256).digest()
+    out = 0
+    for i, b in enumerate(digest):
+        out ^= b << ((i & 3) * 8)
+    return out
+
+
+def rar5_file(name: str, text: bytes, encrypted: bool) -> bytes:
+    """Signature, main archive header, one stored file header for ``name``, its data, end of
+    archive. Encrypted: an encryption record (extra type 0x01) in the file header's extra area
+    and 64 bytes of stand-in AES-256 ciphertext as the data."""
+    crc = zlib.crc32(text)
+    extra = b""
+    data = text
+    if encrypted:
+        salt, iv = filler("rar5 salt", 16), filler("rar5 iv", 16)
+        hash_key, check = rar5_keys(salt)
+        # version 0 (AES-256), flags 0x0001 check value present | 0x0002 tweaked checksums
+        record = (vint(0x01) + vint(0) + vint(0x0003) + bytes([RAR5_KDF_COUNT]) + salt + iv +
+                  check)
+        extra = vint(len(record)) + record
+        crc = rar5_tweaked_crc(crc, hash_key)
+        data = filler("rar5 ciphertext", (len(text) + 15) // 16 * 16)
+    name_raw = name.encode("utf-8")
+    # file flags 0x0002 mtime | 0x0004 CRC32; Unix mode 0100644; compression info 0 (stored,
+    # algorithm version 0); host OS 1 (Unix)
+    fields = (vint(0x0006) + vint(len(text)) + vint(0o100644) + struct.pack("<II", MTIME, crc) +
+              vint(0) + vint(1) + vint(len(name_raw)) + name_raw)
+    return (RAR5_SIGNATURE + rar5_header(1, vint(0)) +                      # main: no flags
+            rar5_header(2, fields, extra=extra, data_size=len(data)) + data +
+            rar5_header(5, vint(0)))                                        # end: last volume
+
+
+def rar5_encrypted() -> bytes:
+    """File data encrypted, headers in clear: the name q3/plan.txt is readable, the content
+    is not. The password check value is the real one for ZIP_PASSWORD."""
+    return rar5_file("q3/plan.txt", RAR_PLAN_TEXT, encrypted=True)
+
+
+def rar5_clean() -> bytes:
+    """The same archive with no encryption record, the text stored as it is."""
+    return rar5_file("q3/plan.txt", RAR_CLEAN_TEXT, encrypted=False)
+
+
+def rar5_headers_encrypted() -> bytes:
+    """"Encrypt file names" (rar -hp): the signature, an archive encryption header (type 4:
+    version 0 = AES-256, flags 0x0001 check value present, KDF count, salt, check value), then
+    every later header encrypted, each block an IV and AES-CBC blocks (64 stand-in bytes)."""
+    salt = filler("rar5-hp salt", 16)
+    _, check = rar5_keys(salt)
+    fields = vint(0) + vint(0x0001) + bytes([RAR5_KDF_COUNT]) + salt + check
+    return RAR5_SIGNATURE + rar5_header(4, fields) + filler("rar5-hp ciphertext", 64)
+
+
+def rar4_block(kind: int, flags: int, fields: bytes) -> bytes:
+    """A RAR 1.5-4.x block: HEAD_CRC (low 16 bits of the CRC32 of the rest of the header),
+    HEAD_TYPE, HEAD_FLAGS, HEAD_SIZE (the whole header), then the type's fields."""
+    rest = struct.pack("<BHH", kind, flags, 7 + len(fields)) + fields
+    return struct.pack("<H", zlib.crc32(rest) & 0xFFFF) + rest
+
+
+def dos_time(year: int, month: int, day: int, hour: int, minute: int, second: int) -> int:
+    return ((year - 1980) << 25 | month << 21 | day << 16 | hour << 11 | minute << 5 |
+            second // 2)
+
+
+def rar4_encrypted() -> bytes:
+    """RAR 2.9-4.x (unrar's technote.txt): the marker block, a main header, one stored file
+    whose header has LHD_PASSWORD (0x0004) and the always-set LONG_BLOCK (0x8000, the data
+    size PACK_SIZE follows), no salt; 64 stand-in bytes of AES-128 ciphertext; the end block."""
+    name = b"q3/plan.txt"
+    data = filler("rar4 ciphertext", (len(RAR_PLAN_TEXT) + 15) // 16 * 16)
+    # PACK_SIZE, UNP_SIZE, HOST_OS 3 (Unix), FILE_CRC, FTIME, UNP_VER 29, METHOD 0x30 (store),
+    # NAME_SIZE, ATTR (Unix mode 0100644), FILE_NAME
+    fields = (struct.pack("<IIBIIBBHI", len(data), len(RAR_PLAN_TEXT), 3,
+                          zlib.crc32(RAR_PLAN_TEXT), dos_time(*DATE), 29, 0x30, len(name),
+                          0o100644) + name)
+    return (b"Rar!\x1a\x07\x00" +                       # marker block
+            rar4_block(0x73, 0, b"\0" * 6) +            # main header, HEAD_SIZE 13
+            rar4_block(0x74, 0x8000 | 0x0004, fields) + data +
+            rar4_block(0x7B, 0x4000, b""))              # end of archive, SKIP_IF_UNKNOWN
+
+
+def agile_encryption_info() -> bytes:
+    """The EncryptionInfo stream of an Agile-encrypted OOXML file ([MS-OFFCRYPTO] 2.3.4.10):
+    version 4.4, reserved flags 0x40, the XML descriptor (its values here are stand-ins)."""
+    def b64(label: str, size: int) -> str:
+        return base64.b64encode(filler(label, size)).decode()
+    cipher = ('saltSize="16" blockSize="16" keyBits="256" hashSize="64" cipherAlgorithm="AES" '
+              'cipherChaining="ChainingModeCBC" hashAlgorithm="SHA512"')
+    xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+           '<encryption xmlns="http://schemas.microsoft.com/office/2006/encryption" '
+           'xmlns:p="http://schemas.microsoft.com/office/2006/keyEncryptor/password" '
+           'xmlns:c="http://schemas.microsoft.com/office/2006/keyEncryptor/certificate">'
+           f'<keyData {cipher} saltValue="{b64("key salt", 16)}"/>'
+           f'<dataIntegrity encryptedHmacKey="{b64("hmac key", 64)}" '
+           f'encryptedHmacValue="{b64("hmac value", 64)}"/>'
+           '<keyEncryptors><keyEncryptor '
+           'uri="http://schemas.microsoft.com/office/2006/keyEncryptor/password">'
+           f'<p:encryptedKey spinCount="100000" {cipher} saltValue="{b64("pw salt", 16)}" '
+           f'encryptedVerifierHashInput="{b64("verifier input", 16)}" '
+           f'encryptedVerifierHashValue="{b64("verifier hash", 64)}" '
+           f'encryptedKeyValue="{b64("key value", 32)}"/>'
+           '</keyEncryptor></keyEncryptors></encryption>')
+    return struct.pack("<HHI", 4, 4, 0x40) + xml.encode()
+
+
+def docx_encrypted() -> bytes:
+    """A password-protected .docx as Office saves it: not a ZIP but a version 3 Compound File
+    ([MS-CFB], 512-byte sectors) holding EncryptionInfo and EncryptedPackage ([MS-OFFCRYPTO]
+    2.3.4.4: the package size as 8 bytes, then AES blocks; stand-in bytes here).
+    EncryptionInfo is under the 4096-byte cutoff, so it lives in the mini stream (64-byte
+    mini sectors, chained in the mini FAT) that the root entry owns; EncryptedPackage is over
+    it and takes ordinary sectors. Sectors: 0 FAT, 1 directory, 2 mini FAT, then the mini
+    stream, then EncryptedPackage."""
+    cutoff = 4096
+    info = agile_encryption_info()
+    package_size = 4090  # of the plaintext ZIP; the ciphertext is padded to 16
+    package = struct.pack("<Q", package_size) + \
+        filler("docx ciphertext", (package_size + 15) // 16 * 16)
+    assert len(info) < cutoff <= len(package)
+
+    def sectors(size: int, unit: int) -> int:
+        return (size + unit - 1) // unit
+
+    def chain(first: int, count: int) -> List[int]:
+        return [first + i + 1 for i in range(count - 1)] + [ENDOFCHAIN]
+
+    mini_sectors = sectors(len(info), 64)
+    mini_stream = info.ljust(mini_sectors * 64, b"\0")          # root entry's stream
+    mini_fat = chain(0, mini_sectors)
+    mini_fat += [FREESECT] * (128 - len(mini_fat))
+    root_start, root_count = 3, sectors(len(mini_stream), 512)
+    package_start, package_count = root_start + root_count, sectors(len(package), 512)
+    fat = [FATSECT, ENDOFCHAIN, ENDOFCHAIN] + chain(root_start, root_count) + \
+        chain(package_start, package_count)
+    assert len(fat) <= 128
+    fat += [FREESECT] * (128 - len(fat))
+    header = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16 +
+              struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6 +
+              # directory sectors (0 in version 3), FAT sectors, first directory sector,
+              # transaction signature, mini stream cutoff, first mini FAT sector, mini FAT
+              # sectors, first DIFAT sector, DIFAT sectors
+              struct.pack("<IIIIIIIII", 0, 1, 1, 0, cutoff, 2, 1, ENDOFCHAIN, 0) +
+              struct.pack("<109I", 0, *([FREESECT] * 108)))
+    # Sibling order is name length first: EncryptionInfo (14) is the root's child, black,
+    # the longer EncryptedPackage its red right sibling.
+    directory = (cfb_directory_entry("Root Entry", 5, child=1, start=root_start,
+                                     size=len(mini_stream)) +
+                 cfb_directory_entry("EncryptionInfo", 2, right=2, start=0, size=len(info)) +
+                 cfb_directory_entry("EncryptedPackage", 2, start=package_start,
+                                     size=len(package), red=True) +
+                 cfb_directory_entry("", 0))
+    assert len(header) == 512 and len(directory) == 512
+    return (header + struct.pack("<128I", *fat) + directory + struct.pack("<128I", *mini_fat) +
+            mini_stream.ljust(root_count * 512, b"\0") +
+            package.ljust(package_count * 512, b"\0"))
+
+
 # --- the cases --------------------------------------------------------------------------------
 
 @dataclass
@@ -677,10 +899,21 @@ DOCUMENTS: List[Document] = [
              note="identification only: Compound File V2, one stream"),
     Document("empty.7z", "7z", sevenzip_empty, None, None, note="identification only"),
     Document("empty.rar", "rar", rar5_empty, None, None, note="identification only, RAR 5"),
+    Document("plan.rar", "rar", rar5_encrypted, None, None, encrypted=True,
+             note="RAR 5, file data AES-256 encrypted, headers in clear (q3/plan.txt)"),
+    Document("plan-hp.rar", "rar", rar5_headers_encrypted, None, None, encrypted=True,
+             note="RAR 5, headers encrypted too (rar -hp): archive encryption header"),
+    Document("plan-v4.rar", "rar", rar4_encrypted, None, None, encrypted=True,
+             note="RAR 2.9-4.x, file header flag LHD_PASSWORD"),
+    Document("board.docx", "ole2", docx_encrypted, None, None, encrypted=True,
+             note="password-protected docx: Compound File with EncryptionInfo (Agile) and "
+                  "EncryptedPackage"),
     Document("clean.docx", "docx", docx_clean, None, None, note="negative"),
     Document("clean.xlsx", "xlsx", xlsx_clean, None, None, note="negative"),
     Document("clean.pdf", "pdf", pdf_clean, None, None, note="negative"),
     Document("clean.zip", "zip", zip_clean, None, None, note="negative: docx in a zip"),
+    Document("clean.rar", "rar", rar5_clean, None, None,
+             note="negative: RAR 5, the same archive stored without encryption"),
 ]
 
 BY_NAME: Dict[str, Document] = {d.name: d for d in DOCUMENTS}

@@ -6,7 +6,10 @@ Each document is checked by the tool that owns its format: ``file -b`` names its
 ``unzip -t`` tests every ZIP-based file (with the password for the encrypted one, and rejects
 a wrong password), ``pdftotext`` (poppler-utils) extracts the keyword from every positive PDF
 and nothing of the kind from the negative, ``tar -tf`` lists the tar archives and ``gzip -t``
-tests the gzip files. The manifest's keyword paths are followed with the standard library.
+tests the gzip files. The RAR files' header CRCs are checked with the standard library, and
+where installed bsdtar (libarchive-tools) lists them and 7z sees their encryption (and the
+encrypted docx's two Compound File streams). The manifest's keyword paths are followed with
+the standard library.
 The captures of document_cases.py are read back with tshark: its HTTP and IMF dissectors must
 see every upload and attachment, and the file they export must be the document, byte for byte.
 
@@ -23,12 +26,14 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tarfile
 import tempfile
 import unittest
 import zipfile
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -52,6 +57,12 @@ FILE_DESCRIPTIONS = {
     "ole2": "Composite Document File V2 Document",
     "7z": "7-zip archive data, version 0.4",
     "rar": "RAR archive data, v5",
+}
+# Files whose description is not their type's: RAR 4 and an encrypted OOXML file (which file
+# names by the EncryptedPackage stream of its Compound File, not as a Word document).
+FILE_DESCRIPTIONS_BY_NAME = {
+    "plan-v4.rar": "RAR archive data, v4",
+    "board.docx": "CDFV2 Encrypted",
 }
 
 
@@ -178,7 +189,9 @@ class Documents(unittest.TestCase):
         for entry in self.manifest:
             with self.subTest(entry["name"]):
                 said = run_tool(["file", "-b", self.path(entry["name"])]).decode()
-                self.assertTrue(said.startswith(FILE_DESCRIPTIONS[entry["type"]]), said)
+                expected = FILE_DESCRIPTIONS_BY_NAME.get(entry["name"],
+                                                         FILE_DESCRIPTIONS[entry["type"]])
+                self.assertTrue(said.startswith(expected), said)
 
     @unittest.skipUnless(have("unzip"), "unzip is not installed")
     def test_unzip_accepts_every_zip_based_file(self):
@@ -236,6 +249,105 @@ class Documents(unittest.TestCase):
         info = run_tool(["pdfinfo", self.path("pdf_encrypted.pdf")]).decode()
         self.assertRegex(info, r"Encrypted:\s+yes .*algorithm:RC4")
 
+    def rar5_headers(self, name):
+        """The (type, flags, fields and extra area, data) of each header of a RAR 5 file,
+        after checking every header's CRC32."""
+        def vint(data, pos):
+            value = shift = 0
+            while True:
+                value |= (data[pos] & 0x7F) << shift
+                shift += 7
+                pos += 1
+                if not data[pos - 1] & 0x80:
+                    return value, pos
+        data = self.read(name)
+        self.assertEqual(data[:8], documents.RAR5_SIGNATURE)
+        pos, headers = 8, []
+        while pos < len(data):
+            size, start = vint(data, pos + 4)
+            end = start + size
+            self.assertEqual(struct.unpack_from("<I", data, pos)[0], zlib.crc32(data[pos + 4:end]),
+                             f"{name}: header CRC32 at {pos}")
+            kind, at = vint(data, start)
+            flags, at = vint(data, at)
+            if flags & 0x0001:
+                _, at = vint(data, at)
+            data_size = 0
+            if flags & 0x0002:
+                data_size, at = vint(data, at)
+            headers.append((kind, flags, data[at:end], data[end:end + data_size]))
+            pos = end + data_size
+            if kind == 4:  # the rest is encrypted headers
+                self.assertEqual(len(data) - pos, 64)
+                break
+        return headers
+
+    def test_rar5_headers(self):
+        """Every header's CRC32 is right; the file header of plan.rar has an encryption record
+        (extra record type 1, AES-256) and 64 bytes of data, clean.rar's holds the text; the
+        -hp archive starts with an archive encryption header."""
+        plan, clean = self.rar5_headers("plan.rar"), self.rar5_headers("clean.rar")
+        self.assertEqual([h[0] for h in plan], [1, 2, 5])
+        self.assertEqual([h[0] for h in clean], [1, 2, 5])
+        self.assertEqual(plan[1][1], 0x0003)          # extra area and data area
+        self.assertIn(b"\x01\x00\x03\x0f", plan[1][2])  # type 1, version 0, flags 3, KDF 15
+        self.assertIn(b"q3/plan.txt", plan[1][2])
+        self.assertEqual(len(plan[1][3]), 64)
+        self.assertEqual(clean[1][1], 0x0002)         # no extra area
+        self.assertEqual(clean[1][3], documents.RAR_CLEAN_TEXT)
+        headers_encrypted = self.rar5_headers("plan-hp.rar")
+        self.assertEqual([h[0] for h in headers_encrypted], [4])
+        self.assertEqual(self.rar5_headers("empty.rar")[-1][0], 5)
+
+    def test_rar4_headers(self):
+        data = self.read("plan-v4.rar")
+        self.assertEqual(data[:7], b"Rar!\x1a\x07\x00")
+        pos, kinds = 7, []
+        while pos < len(data):
+            crc, kind, flags, size = struct.unpack_from("<HBHH", data, pos)
+            self.assertEqual(crc, zlib.crc32(data[pos + 2:pos + size]) & 0xFFFF, hex(kind))
+            kinds.append((kind, flags))
+            pos += size
+            if flags & 0x8000:
+                pos += struct.unpack_from("<I", data, pos - size + 7)[0]
+        self.assertEqual(pos, len(data))
+        self.assertEqual(kinds, [(0x73, 0), (0x74, 0x8004), (0x7B, 0x4000)])
+
+    @unittest.skipUnless(have("bsdtar"), "bsdtar (libarchive-tools) is not installed")
+    def test_bsdtar_lists_the_rars(self):
+        for name in ("plan.rar", "plan-v4.rar", "clean.rar"):
+            self.assertEqual(run_tool(["bsdtar", "-tf", self.path(name)]).split(),
+                             [b"q3/plan.txt"], name)
+        self.assertEqual(run_tool(["bsdtar", "-xOf", self.path("clean.rar")]),
+                         documents.RAR_CLEAN_TEXT)
+        hidden = subprocess.run(["bsdtar", "-tf", self.path("plan-hp.rar")], capture_output=True)
+        self.assertNotEqual(hidden.returncode, 0)
+        self.assertIn(b"Encryption is not supported", hidden.stderr)
+
+    @unittest.skipUnless(have("7z"), "7z is not installed")
+    def test_7z_sees_the_encryption(self):
+        """7-Zip marks the RAR entries encrypted, takes the RAR 5 password check value for the
+        right password only (then the stand-in ciphertext fails its CRC), and lists the two
+        streams of the encrypted docx's Compound File."""
+        for name in ("plan.rar", "plan-v4.rar"):
+            listing = run_tool(["7z", "l", "-slt", "-pwrong", self.path(name)]).decode()
+            self.assertIn("Path = q3/plan.txt", listing)
+            self.assertIn("Encrypted = +", listing)
+
+        def test(password):
+            result = subprocess.run(["7z", "t", f"-p{password}", self.path("plan.rar")],
+                                    capture_output=True)
+            return (result.stdout + result.stderr).decode()
+        self.assertIn("Wrong password :", test("wrong"))
+        self.assertNotIn("Wrong password :", test(documents.ZIP_PASSWORD.decode()))
+        listing = run_tool(["7z", "l", "-slt", self.path("board.docx")]).decode()
+        self.assertIn("Type = Compound", listing)
+        info = documents.agile_encryption_info()
+        self.assertIn(f"Path = EncryptionInfo\nSize = {len(info)}\n", listing)
+        self.assertIn("Path = EncryptedPackage\nSize = 4104\n", listing)
+        stream = run_tool(["7z", "e", "-so", self.path("board.docx"), "EncryptionInfo"])
+        self.assertEqual(stream, info)
+
     @unittest.skipUnless(have("tar"), "tar is not installed")
     def test_tar_lists_the_archives(self):
         self.assertEqual(run_tool(["tar", "-tf", self.path("plans.tar")]).split(),
@@ -283,7 +395,8 @@ class DocumentCaptures(unittest.TestCase):
         self.assertTrue(any(c["direction"] == "ingress" and c["keyword"] for c in self.manifest))
         negatives = {c["document"] for c in self.manifest
                      if c["document"].startswith("clean.")}
-        self.assertEqual(negatives, {"clean.docx", "clean.xlsx", "clean.pdf", "clean.zip"})
+        self.assertEqual(negatives, {"clean.docx", "clean.xlsx", "clean.pdf", "clean.zip",
+                                     "clean.rar"})
         for doc in documents.DOCUMENTS:  # every document travels in at least one capture
             self.assertIn(doc.name, {c["document"] for c in self.manifest})
 
