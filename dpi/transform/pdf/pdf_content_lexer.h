@@ -4,8 +4,8 @@
 // true/false/null, CMap words), with comments and whitespace skipped. Tokens are views into the
 // input; strings and names are decoded on demand, since most operands are never used.
 //
-// Internal to pdf_cmap.cpp and pdf_content_text.cpp (namespace pdf_content keeps it apart from
-// the object walker's own lexer).
+// Internal to pdf_cmap.cpp, pdf_content_text.cpp and (its character classes) pdf_dictionary.cpp
+// (namespace pdf_content keeps it apart from the object dictionaries' own lexer).
 //
 // Thread: any; a lexer is a position over a buffer the caller keeps alive. Memory: none; the
 // append* decoders grow the caller's string (and may throw std::bad_alloc there).

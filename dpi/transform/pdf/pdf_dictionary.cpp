@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "dpi/transform/pdf/pdf_content_lexer.h"
+
 namespace egressmon::dpi {
 
 namespace {
@@ -10,24 +12,9 @@ namespace {
 // dictionary needs it, and the lexer recurses once per level.
 constexpr int kMaxNesting = 32;
 
+// The character classes of ISO 32000-1 §7.2.2, shared with the content stream lexer.
 bool isSpace(unsigned char c) noexcept {
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\0';
-}
-
-bool isDelimiter(unsigned char c) noexcept {
-    switch (c) {
-    case '(':
-    case ')':
-    case '<':
-    case '>':
-    case '[':
-    case ']':
-    case '{':
-    case '}':
-    case '/':
-    case '%': return true;
-    default: return false;
-    }
+    return pdf_content::isWhitespace(c);
 }
 
 // Past whitespace and comments.
@@ -157,7 +144,7 @@ std::optional<uint32_t> parseObjectNumber(std::string_view t) noexcept {
 } // namespace
 
 bool isPdfDelimiterOrSpace(unsigned char c) noexcept {
-    return isSpace(c) || isDelimiter(c);
+    return pdf_content::isWhitespace(c) || pdf_content::isDelimiter(c);
 }
 
 std::optional<PdfLexedValue> lexPdfValue(std::string_view source, size_t pos) noexcept {
