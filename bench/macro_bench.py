@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The macro benchmark of the performance issue: one run, the same files, one table.
 
-    python3 bench/macro_bench.py [--repeats 3] [--cache DIR] [--quick]
+    python3 bench/macro_bench.py [--repeats 3] [--cache DIR] [--workers N] [--documents-only]
 
 Workloads come from bench/workloads/make_workloads.py (made on first use, cached). For each
 rule set (10, 250 and 2,500 keywords x 4 encodings + 20 regexes) on the realistic egress mix:
@@ -9,7 +9,11 @@ egressmon end to end with 1 worker and with every core, beside the two ceilings 
 (a bare libpcap read loop; Hyperscan's stream-mode scan of the same payload with the same
 database) and Debian's ndpiReader on the same capture. Then the shared nDPI captures merged into
 one file (egressmon with the default rules vs ndpiReader), the 64-byte small-packet stress, and
-memory per flow. Every figure is the median of --repeats runs; ratios are taken within this run.
+memory per flow. Last, "Documents: extraction on vs off": the document-heavy mix (documents.pcap,
+~50% of upload bytes in docx/xlsx/pdf/zip) and the realistic mix, each with document extraction on
+(the default configuration) and off (`-c` a file holding `extraction: enabled: false`), the two
+alternating run by run (--documents-only runs just that section). Every figure is the median of
+--repeats runs; ratios are taken within this run.
 Throughput is the pipeline's own (`--stats` elapsed_seconds: capture to last record, without
 process start-up and rule compilation, which is reported separately).
 """
@@ -70,20 +74,102 @@ def egressmon_stats(args):
     return json.loads(err.strip().splitlines()[-1])
 
 
-def egressmon_run(capture, workers, rules, repeats):
-    """Median pipeline throughput (Gbit/s, Mpps) and the wall time including start-up."""
+def egressmon_args(capture, workers, rules, extra=()):
     args = [EGRESSMON, "-r", capture, "--workers", str(workers), "--alerts", os.devnull, "--stats"]
     for r in rules:
         args += ["--rules", r]
-    results = []
-    for _ in range(repeats):
-        wall, _, err = run_measured(args)
-        s = json.loads(err.strip().splitlines()[-1])
-        results.append((s["elapsed_seconds"], wall, s))
-    results.sort(key=lambda r: r[0])
+    return args + list(extra)
+
+
+def egressmon_once(args):
+    wall, _, err = run_measured(args)
+    s = json.loads(err.strip().splitlines()[-1])
+    return s["elapsed_seconds"], wall, s
+
+
+def egressmon_median(results):
+    """The run of median pipeline time: throughput (Gbit/s, Mpps), wall time with start-up."""
+    runs_gbps = [r[2]["bytes"] * 8 / r[0] / 1e9 for r in results]  # in run order
+    results = sorted(results, key=lambda r: r[0])
     elapsed, wall, s = results[len(results) // 2]
     return {"gbps": s["bytes"] * 8 / elapsed / 1e9, "mpps": s["packets"] / elapsed / 1e6,
-            "elapsed": elapsed, "wall": wall, "startup": wall - elapsed, "stats": s}
+            "elapsed": elapsed, "wall": wall, "startup": wall - elapsed, "stats": s,
+            "runs_gbps": runs_gbps}
+
+
+def egressmon_run(capture, workers, rules, repeats, extra=()):
+    """Median pipeline throughput (Gbit/s, Mpps) and the wall time including start-up."""
+    args = egressmon_args(capture, workers, rules, extra)
+    return egressmon_median([egressmon_once(args) for _ in range(repeats)])
+
+
+def egressmon_ab(capture, workers, rules, variants, repeats):
+    """Like egressmon_run for each of ``variants`` ({name: extra args}), the variants taking
+    turns run by run so that drift in the machine's load falls on all of them alike."""
+    results = {name: [] for name in variants}
+    for _ in range(repeats):
+        for name, extra in variants.items():
+            results[name].append(egressmon_once(egressmon_args(capture, workers, rules, extra)))
+    return {name: egressmon_median(r) for name, r in results.items()}
+
+
+EXTRACTION_OFF = "extraction:\n  enabled: false\n"
+DOC_TARGET = 0.75  # documents: extraction costs at most 25% of throughput
+MIX_TOLERANCE = 0.95  # existing mix: "nothing", within the +-5% run-to-run noise of this VM
+
+
+def documents_section(wl, mix, workers, n):
+    """Document extraction on vs off on the document mix and on the realistic mix; targets."""
+    docs = os.path.join(wl, "documents.pcap")
+    try:
+        with open(docs + ".manifest.json") as f:
+            manifest = json.load(f)["stats"]
+    except (OSError, ValueError, KeyError):
+        manifest = {}
+    off_cfg = os.path.join(wl, "extraction-off.yaml")
+    with open(off_cfg, "w") as f:
+        f.write(EXTRACTION_OFF)
+    variants = {"on": [], "off": ["-c", off_cfg]}
+    print(f"\nDocuments: extraction on vs off (default rules; off = -c {off_cfg}: "
+          f"extraction.enabled false)")
+    if manifest:
+        print(f"document mix: {docs} ({manifest['bytes'] / 1e6:.0f} MB of frames, "
+              f"{manifest['packets']:,} packets, {manifest['flows']:,} flows); documents are "
+              f"{manifest['document_share_of_upload_bytes']:.1%} of the "
+              f"{manifest['upload_payload_bytes'] / 1e6:.0f} MB of upload payload")
+    row("run", "on Mbit/s", "off Mbit/s", "on/off", "alerts on/off", "target",
+        widths=(36, 10, 10, 7, 13, 22))
+    targets = []
+    expected = manifest.get("expected_alerts_at_least", {})
+    for label, capture, need in (("document mix", docs, DOC_TARGET),
+                                 ("realistic mix", mix, MIX_TOLERANCE)):
+        for w in sorted({1, workers}):
+            r = egressmon_ab(capture, w, [DEFAULT_RULES], variants, n)
+            on, off = r["on"], r["off"]
+            ratio = on["gbps"] / off["gbps"]
+            ok = ratio >= need
+            alerts = f"{on['stats']['alerts']}/{off['stats']['alerts']}"
+            row(f"{label}, {w} worker{'s' if w > 1 else ''}", f"{on['gbps'] * 1e3:.0f}",
+                f"{off['gbps'] * 1e3:.0f}", f"{ratio:.2f}", alerts,
+                f"{'PASS' if ok else 'FAIL'} (>= {need:.2f})", widths=(36, 10, 10, 7, 13, 22))
+            pairs = [a / b for a, b in zip(on["runs_gbps"], off["runs_gbps"])]
+            print(f"{'':36}  runs on {', '.join(f'{g * 1e3:.0f}' for g in on['runs_gbps'])}; "
+                  f"off {', '.join(f'{g * 1e3:.0f}' for g in off['runs_gbps'])} Mbit/s; "
+                  f"on/off run by run {', '.join(f'{p:.2f}' for p in pairs)}")
+            what = ("document mix: extraction on >= 0.75 x off (costs at most 25%)"
+                    if capture == docs else
+                    "realistic mix: extraction on >= 0.95 x off (\"nothing\", 5% noise tolerance)")
+            targets.append((f"{what}, {w} worker{'s' if w > 1 else ''}", ok, f"{ratio:.2f}"))
+            if capture == docs and w == 1 and expected:
+                want_on = expected.get("rules/default.yaml", 0)
+                want_off = expected.get("rules/default.yaml, extraction off", 0)
+                got_on, got_off = on["stats"]["alerts"], off["stats"]["alerts"]
+                print(f"{'':36}  alerts: on {got_on} (generator: >= {want_on}), off {got_off} "
+                      f"(generator: >= {want_off}, the planted strings outside documents)")
+                targets.append(("document mix: extraction on finds the documents' markings, "
+                                "off does not", got_on >= want_on and got_off < got_on,
+                                f"alerts on {got_on} (>= {want_on}), off {got_off}"))
+    return targets
 
 
 def json_tool(args, repeats):
@@ -100,9 +186,10 @@ def ndpireader_pps(capture, packets, repeats):
     return packets / wall, wall
 
 
-def ensure_workloads(cache):
+def ensure_workloads(cache, which=None):
     maker = os.path.join(ROOT, "bench", "workloads", "make_workloads.py")
-    subprocess.run([sys.executable, maker, "--cache", cache], check=True,
+    subprocess.run([sys.executable, maker, "--cache", cache]
+                   + (["--which", which] if which else []), check=True,
                    stdout=subprocess.DEVNULL)
     return os.path.join(cache, "workloads") if os.path.isdir(os.path.join(cache, "workloads")) \
         else cache
@@ -171,12 +258,20 @@ def main():
     ap.add_argument("--cache", default=os.environ.get(
         "EGRESSMON_CACHE_DIR", os.path.join(os.path.expanduser("~"), ".cache", "egressmon")))
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--documents-only", action="store_true",
+                    help="run only the section \"Documents: extraction on vs off\"")
     args = ap.parse_args()
-    for tool in (EGRESSMON, PCAP_CEILING, HS_CEILING):
+    tools = (EGRESSMON,) if args.documents_only else (EGRESSMON, PCAP_CEILING, HS_CEILING)
+    for tool in tools:
         if not os.path.exists(tool):
             sys.exit(f"missing {tool}: build first (cmake --build build)")
-    wl = ensure_workloads(args.cache)
+    wl = ensure_workloads(args.cache, "documents,mix" if args.documents_only else None)
     mix = os.path.join(wl, "egress-mix.pcap")
+    if args.documents_only:
+        print(f"egressmon macro benchmark, documents section: {os.cpu_count()} cores, median of "
+              f"{args.repeats} runs")
+        print_targets(documents_section(wl, mix, args.workers, args.repeats))
+        return
     small = os.path.join(wl, "small-packets.pcap")
     merged = os.path.join(wl, "shared-merged.pcap")
     rule_sets = [("10 keywords", os.path.join(wl, "rules-10.yaml")),
@@ -267,6 +362,11 @@ def main():
     targets.append(("compile 10,000 keywords x 4 encodings in <= 5 s", compile_s <= 5,
                     f"{compile_s:.2f} s"))
 
+    targets += documents_section(wl, mix, args.workers, n)
+    print_targets(targets)
+
+
+def print_targets(targets):
     print("\ntargets")
     for name, ok, value in targets:
         print(f"  [{'met' if ok else 'NOT met'}] {name}: {value}")

@@ -2,7 +2,8 @@
 """Makes the benchmark workloads of the performance issue, reproducibly from a seed.
 
     python3 bench/workloads/make_workloads.py [--cache DIR] [--seed 1]
-        [--mix-bytes 1100000000] [--which mix,small,rules,merged] [--force]
+        [--mix-bytes 1100000000] [--doc-bytes 250000000]
+        [--which mix,small,rules,merged,documents] [--force]
 
 Outputs go to DIR/workloads/ (default DIR: ${EGRESSMON_CACHE_DIR:-~/.cache/egressmon}) and are
 not meant to be committed:
@@ -13,6 +14,8 @@ not meant to be committed:
   rules-10.yaml, rules-250.yaml, rules-2500.yaml
                        10 / 250 / 2,500 keywords (x 4 encodings) + 20 regex rules
   shared-merged.pcap   ../shared/pcaps/ndpi captures with Ethernet framing, merged
+  documents.pcap       document-heavy mix: HTTP uploads (multipart POST, PUT) of real docx,
+                       xlsx, pdf and zip files, ~50% of upload bytes, among the mix's flows
 
 Each output has a NAME.manifest.json next to it (seed, parameters, statistics). An output whose
 file exists with a manifest of the same parameters and size is left alone, so running this again
@@ -34,12 +37,15 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "gen"))  # pcapgen: TLS hellos, DNS messages
 
 import corpus as corpus_mod  # noqa: E402
+import document_mix  # noqa: E402
 import egress_mix  # noqa: E402
 import merge_captures  # noqa: E402
 import rulesets  # noqa: E402
 import small_packets  # noqa: E402
 
 GENERATOR_VERSION = 1
+DOC_CONCURRENCY = 1000  # flows open at once in documents.pcap
+DOC_POOL = 160  # distinct documents that its uploads send
 
 
 def _source_digest(*names):
@@ -132,6 +138,8 @@ def report(path, manifest, cached):
         print("  byte shares: " + ", ".join(f"{k} {v:.1%}" for k, v in s["bytes_share"].items()))
         print("  expected alerts: " + ", ".join(
             f"{k} {v}" for k, v in s["expected_alerts_at_least"].items()))
+    if "document_share_of_upload_bytes" in s:
+        document_mix.print_shares(s)
     if "captures_merged" in s:
         print(f"  captures merged {s['captures_merged']}, skipped (not Ethernet) "
               f"{s['captures_skipped_not_ethernet']}: {' '.join(s['skipped'])}")
@@ -149,12 +157,15 @@ def main():
     ap.add_argument("--concurrency", type=int, default=30000,
                     help="flows kept open at once in egress-mix.pcap (default 30000)")
     ap.add_argument("--small-flows", type=int, default=1_000_000)
-    ap.add_argument("--which", default="mix,small,rules,merged",
-                    help="comma-separated subset of mix, small, rules, merged")
+    ap.add_argument("--doc-bytes", type=int, default=250_000_000,
+                    help="frame bytes of documents.pcap (default 250e6; it overshoots by the "
+                         "flows open at the end, ~1-2%%)")
+    ap.add_argument("--which", default="mix,small,rules,merged,documents",
+                    help="comma-separated subset of mix, small, rules, merged, documents")
     ap.add_argument("--force", action="store_true", help="remake even if up to date")
     args = ap.parse_args()
     which = [w.strip() for w in args.which.split(",") if w.strip()]
-    unknown = [w for w in which if w not in ("mix", "small", "rules", "merged")]
+    unknown = [w for w in which if w not in ("mix", "small", "rules", "merged", "documents")]
     if unknown:
         ap.error(f"unknown workload(s): {', '.join(unknown)}")
     out = Outputs(os.path.join(args.cache, "workloads"), args.force)
@@ -214,6 +225,22 @@ def main():
                                                               "tcp_flights.py", "fastpcap.py",
                                                               "corpus.py", "rulesets.py")},
                      build_mix)
+
+    if "documents" in which:
+        def build_documents(tmp):
+            return document_mix.build(tmp, seed, args.doc_bytes, DOC_CONCURRENCY, DOC_POOL,
+                                      START_US, get_corpus(), get_keywords(), log=log,
+                                      show=False)
+        out.make("documents.pcap", {"version": GENERATOR_VERSION, "seed": seed,
+                                    "doc_bytes": args.doc_bytes,
+                                    "concurrency": DOC_CONCURRENCY, "pool": DOC_POOL,
+                                    "shares": document_mix.SHARES,
+                                    "source": _source_digest(
+                                        "document_mix.py", "egress_mix.py", "mix_flows.py",
+                                        "tcp_flights.py", "fastpcap.py", "corpus.py",
+                                        "rulesets.py", "../../tests/gen/documents.py",
+                                        "../pdf_text_bench.py")},
+                 build_documents)
 
     if "merged" in which:
         paths = sorted(p for p in glob.glob(os.path.join(SHARED_NDPI, "*"))
