@@ -66,15 +66,20 @@ class InspectionEngine {
     const XmlCounters& xml() const noexcept { return xml_counters_; }
     const PdfCounters& pdf() const noexcept { return pdf_counters_; }
     const SealedCounters& sealed() const noexcept { return sealed_counters_; }
-    const ExtractionBudget& extractionBudget() const noexcept { return extraction_budget_; }
     FileDecoding files() noexcept {
-        FileDecoding f{config().files.zip, &zip_counters_,     config().files.xml,
-                       &xml_counters_,     &tar_counters_,     config().files.rtf,
-                       &rtf_counters_,     config().files.pdf, &pdf_counters_,
-                       &extraction_budget_};
+        FileDecoding f{.zip = config().files.zip,
+                       .zip_counters = &zip_counters_,
+                       .xml = config().files.xml,
+                       .xml_counters = &xml_counters_,
+                       .tar_counters = &tar_counters_,
+                       .rtf = config().files.rtf,
+                       .rtf_counters = &rtf_counters_,
+                       .pdf = config().files.pdf,
+                       .pdf_counters = &pdf_counters_,
+                       .extraction_budget = &extraction_budget_,
+                       .extract = config().files.enabled,
+                       .sealed_counters = &sealed_counters_};
         f.pdf.max_compression_ratio = config().files.zip.max_compression_ratio;
-        f.extract = config().files.enabled;
-        f.sealed_counters = &sealed_counters_;
         return f;
     }
 

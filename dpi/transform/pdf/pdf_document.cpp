@@ -36,24 +36,24 @@ bool holdsNoText(const PdfDictionary& d) noexcept {
            d.has("FunctionType") || d.has("ShadingType");
 }
 
-// /DecodeParms /Predictor 2 or more (PNG/TIFF predictors): only images and xref streams use
-// them, and they are not undone here.
-bool hasPredictor(const PdfDictionary& d) noexcept {
-    const PdfValue* parms = d.find("DecodeParms");
-    if (!parms || parms->kind != PdfValueKind::Dictionary) return false;
-    PdfDictionary p;
-    p.parse(parms->text);
-    const auto predictor = p.integer("Predictor");
-    return predictor && *predictor > 1;
-}
+// What a stream's /DecodeParms says (a direct dictionary; none: the defaults).
+struct DecodeParms {
+    // /Predictor 2 or more (PNG/TIFF predictors): only images and xref streams use them, and
+    // they are not undone here.
+    bool predictor = false;
+    bool lzw_early_change = true; // /EarlyChange, default 1
+};
 
-bool lzwEarlyChange(const PdfDictionary& d) noexcept {
+DecodeParms decodeParms(const PdfDictionary& d) noexcept {
+    DecodeParms out;
     const PdfValue* parms = d.find("DecodeParms");
-    if (!parms || parms->kind != PdfValueKind::Dictionary) return true;
+    if (!parms || parms->kind != PdfValueKind::Dictionary) return out;
     PdfDictionary p;
     p.parse(parms->text);
-    const auto early = p.integer("EarlyChange");
-    return !early || *early != 0;
+    const auto predictor = p.integer("Predictor"), early = p.integer("EarlyChange");
+    out.predictor = predictor && *predictor > 1;
+    out.lzw_early_change = !early || *early != 0;
+    return out;
 }
 
 std::optional<uint32_t> readUint(std::string_view s, size_t& pos) noexcept {
@@ -195,9 +195,10 @@ void PdfDocument::beginStream(const PdfDictionary& dict) noexcept {
             filters[n++] = *filter;
         });
     }
-    if (!known || hasPredictor(dict) ||
+    const DecodeParms parms = decodeParms(dict);
+    if (!known || parms.predictor ||
         !chain_.init(std::span(filters.data(), n), limits_.max_stream_bytes,
-                     limits_.max_compression_ratio, lzwEarlyChange(dict))) {
+                     limits_.max_compression_ratio, parms.lzw_early_change)) {
         ++counters_.streams_unsupported;
         unsupported_ = true;
         return;
@@ -242,15 +243,13 @@ void PdfDocument::releaseStream() noexcept {
     stream_reserved_ = 0;
 }
 
-void PdfDocument::streamEnd(bool broken, bool complete) noexcept {
+// A stream a hole broke (or the file's end cut) is read as far as it came: gap() already noted
+// the hole, and a cut stream is what the file had.
+void PdfDocument::streamEnd(bool /*broken*/, bool /*complete*/) noexcept {
     const StreamKind kind = stream_kind_;
     stream_kind_ = StreamKind::Skip;
     if (stop_ != PdfStop::None || kind == StreamKind::Skip) return;
-    if (broken) { // a hole inside: the decoded bytes before it are still text
-        gap_ = true;
-    }
     if (!stream_over_) chain_.finish(stream_);
-    (void)complete;
     switch (chain_.status()) {
     case PdfFilterStatus::Corrupt:
         ++counters_.streams_corrupt;
@@ -269,13 +268,10 @@ void PdfDocument::streamEnd(bool broken, bool complete) noexcept {
     if (kind == StreamKind::ObjectStream) {
         ++counters_.object_streams;
         objectStream(stream_);
-        releaseStream();
     } else {
-        textStream(std::move(stream_));
-        if (budget_) budget_->release(stream_reserved_);
-        stream_reserved_ = 0;
-        stream_ = std::string();
+        textStream(std::move(stream_)); // held for later, or read and dropped
     }
+    releaseStream();
     busy_ns_ += clock_() - start;
     overTime();
 }
@@ -297,11 +293,10 @@ void PdfDocument::textStream(std::string&& decoded) noexcept {
         readContent(decoded, /*lenient=*/false);
         return;
     }
-    size_t held_capacity = held_reserved_ + decoded.capacity();
-    if (held_bytes_ + decoded.size() > limits_.max_buffered_bytes ||
-        !holdBytes(held_capacity, held_reserved_)) {
+    const bool over_held = held_bytes_ + decoded.size() > limits_.max_buffered_bytes;
+    if (over_held || !holdBytes(held_reserved_ + decoded.capacity(), held_reserved_)) {
         // No room to wait: read it with what is known now.
-        if (held_bytes_ + decoded.size() > limits_.max_buffered_bytes) {
+        if (over_held) {
             if (!buffered_over_) ++counters_.buffered_exceeded;
             buffered_over_ = true;
         } else {
@@ -325,25 +320,23 @@ bool PdfDocument::fontsKnown(std::string_view content) const noexcept {
     // not read twice. A "Tf" inside a string may name nothing: the stream is then held, which
     // costs memory, not text.
     const Fonts strict(*this, false);
+    const auto separator = [&](size_t i) {
+        return isPdfDelimiterOrSpace(static_cast<unsigned char>(content[i]));
+    };
+    // Back from `pos` over separators other than '/' (spaces), or over a token's characters.
+    const auto back = [&](size_t pos, bool spaces) {
+        while (pos > 0 &&
+               (spaces ? separator(pos - 1) && content[pos - 1] != '/' : !separator(pos - 1)))
+            --pos;
+        return pos;
+    };
     for (size_t at = content.find("Tf"); at != std::string_view::npos;
          at = content.find("Tf", at + 2)) {
         const size_t after = at + 2;
-        if (at == 0 || !isPdfDelimiterOrSpace(static_cast<unsigned char>(content[at - 1])) ||
-            (after < content.size() &&
-             !isPdfDelimiterOrSpace(static_cast<unsigned char>(content[after]))))
+        if (at == 0 || !separator(at - 1) || (after < content.size() && !separator(after)))
             continue;
-        size_t pos = at;
-        while (pos > 0 && isPdfDelimiterOrSpace(static_cast<unsigned char>(content[pos - 1])) &&
-               content[pos - 1] != '/')
-            --pos; // spaces before Tf
-        while (pos > 0 && !isPdfDelimiterOrSpace(static_cast<unsigned char>(content[pos - 1])))
-            --pos; // the size
-        while (pos > 0 && isPdfDelimiterOrSpace(static_cast<unsigned char>(content[pos - 1])) &&
-               content[pos - 1] != '/')
-            --pos;
-        const size_t name_end = pos;
-        while (pos > 0 && !isPdfDelimiterOrSpace(static_cast<unsigned char>(content[pos - 1])))
-            --pos;                                         // the name
+        const size_t name_end = back(back(back(at, true), false), true); // past the size
+        const size_t pos = back(name_end, false);
         if (pos == 0 || content[pos - 1] != '/') continue; // not "/Name size Tf": ignored
         if (!strict.font(content.substr(pos, name_end - pos))) return false;
     }

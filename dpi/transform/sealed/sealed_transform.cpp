@@ -33,7 +33,6 @@ class SealedTransform final : public Transform {
         }
         if (probe_) probe_->feed(data, len);
     }
-    // After a hole the headers cannot be followed; what was decided stays decided.
     // After a hole the headers cannot be followed: the probe stops; what it decided stays.
     void gap(uint64_t /*missing*/) noexcept override {
         if (probe_) probe_->stop();
