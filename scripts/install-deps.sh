@@ -11,6 +11,7 @@ packages=(
     poppler-utils unzip file libpoppler-cpp-dev
     prometheus kcat default-jre-headless maven
     clang libclang-rt-14-dev
+    squid-openssl c-icap
 )
 
 missing=()
