@@ -19,6 +19,16 @@ struct AlertFile {
     std::string uninspectable; // the reason; empty when the file was fully inspected
 };
 
+// What happened to the traffic the alert is about: EVE alert.action. Only an adapter that can
+// stop traffic sets kBlocked, when it did (the ICAP service answering a `block` rule's match
+// with 403); captured traffic is never blocked, so its alerts stay kAllowed whatever the rule's
+// `action` says (INTERFACE.md "ICAP").
+enum class AlertAction : uint8_t { kAllowed, kBlocked };
+
+constexpr const char* alertActionName(AlertAction a) noexcept {
+    return a == AlertAction::kBlocked ? "blocked" : "allowed";
+}
+
 struct Alert {
     uint64_t ts_us = 0;    // capture time of the packet that completed the match
     bool to_server = true; // the matching bytes travelled client -> server
@@ -37,6 +47,9 @@ struct Alert {
     // file): alert.context.dlp.kind. A file alert has no match, encoding or offset.
     const char* kind = "content";
     std::optional<AlertFile> file; // when the alert is about a file
+    // Set by the adapter that raised the alert, never by the inspection session: whether the
+    // traffic went through is the adapter's doing, not the rule's (see AlertAction).
+    AlertAction action = AlertAction::kAllowed;
 };
 
 } // namespace egressmon::core

@@ -12,9 +12,8 @@
 // Every part but flow_id is optional, and the EVE builder writes a field only when it is
 // present, so a subject without a flow (ICAP: a client address from X-Client-IP, a server
 // address only when X-Server-IP is given, no ports) makes a record without the missing fields.
-// Later fields fit the same way without reshaping anything: ICAP's http.hostname / http.url /
-// http.http_method, alert.context.dlp.source and alert.context.dlp.user become optional members
-// here, written only when set. They are not members yet because nothing sets or writes them.
+// The ICAP service's fields fit the same way: the HTTP request's names (the EVE `http`
+// object), the user, and where the inspected bytes came from (alert.context.dlp.source).
 
 #include <cstdint>
 #include <optional>
@@ -23,6 +22,17 @@
 #include "ip_address.h"
 
 namespace egressmon::core {
+
+// Where the inspected bytes came from: EVE alert.context.dlp.source, written on every alert
+// (INTERFACE.md "ICAP": captured traffic says "capture").
+enum class AlertSource : uint8_t {
+    kCapture, // packets: a capture file or a live interface
+    kIcap,    // a request a proxy sent over ICAP (REQMOD)
+};
+
+constexpr const char* alertSourceName(AlertSource s) noexcept {
+    return s == AlertSource::kIcap ? "icap" : "capture";
+}
 
 // One end of what the alert is about (EVE's src_* or dest_*).
 struct AlertEndpoint {
@@ -44,6 +54,17 @@ struct AlertSubject {
     std::string_view app_proto;
     std::string_view ndpi_protocol;
     std::string_view ndpi_category;
+    // alert.context.dlp.source. Named `origin` because `source` is the sending endpoint.
+    AlertSource origin = AlertSource::kCapture;
+    // alert.context.dlp.user: the proxy's authenticated user (ICAP X-Authenticated-User or
+    // X-Client-Username); empty: unknown, not written.
+    std::string_view user;
+    // The HTTP request an ICAP alert is about, as Suricata's `http` object spells it
+    // (http.hostname, http.url, http.http_method); each written only when set, the object only
+    // when one is. Captured traffic leaves them empty (its flow records carry http.*).
+    std::string_view http_hostname;
+    std::string_view http_url;
+    std::string_view http_method;
 };
 
 } // namespace egressmon::core

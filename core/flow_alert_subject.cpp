@@ -12,6 +12,7 @@ AlertSubject alertSubjectOf(const Flow& flow, bool to_server) noexcept {
     subject.destination = to_server ? server : client;
     subject.ip_proto = flow.key.ip_proto;
     subject.vlan_id = flow.key.vlan_id;
+    subject.origin = AlertSource::kCapture;
     return subject;
 }
 

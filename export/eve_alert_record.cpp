@@ -53,6 +53,16 @@ void writeFile(JsonWriter& w, const core::AlertFile& f) {
     if (!f.uninspectable.empty()) w.field("uninspectable", f.uninspectable);
     w.endObject();
 }
+
+// Suricata's `http` object of an alert: the request the alert is about (ICAP), when known.
+void writeHttp(JsonWriter& w, const core::AlertSubject& s) {
+    if (s.http_hostname.empty() && s.http_url.empty() && s.http_method.empty()) return;
+    w.key("http").beginObject();
+    if (!s.http_hostname.empty()) w.field("hostname", s.http_hostname);
+    if (!s.http_url.empty()) w.field("url", s.http_url);
+    if (!s.http_method.empty()) w.field("http_method", s.http_method);
+    w.endObject();
+}
 } // namespace
 
 std::string makeAlertId(const std::string& sensor_name, uint64_t flow_id, uint32_t signature_id) {
@@ -72,7 +82,7 @@ std::string buildEveAlertRecord(const core::AlertSubject& s, const core::Alert& 
     w.field("direction", a.to_server ? "to_server" : "to_client");
 
     w.key("alert").beginObject();
-    w.field("action", "allowed");
+    w.field("action", core::alertActionName(a.action));
     w.field("gid", 1);
     w.field("signature_id", a.signature_id);
     w.field("rev", 1);
@@ -84,6 +94,8 @@ std::string buildEveAlertRecord(const core::AlertSubject& s, const core::Alert& 
     w.field("policy_version", a.policy_version);
     w.key("dlp").beginObject();
     w.field("kind", a.kind);
+    w.field("source", core::alertSourceName(s.origin));
+    if (!s.user.empty()) w.field("user", s.user);
     w.field("direction", a.direction);
     const bool content = std::string_view(a.kind) == "content";
     if (content) {
@@ -98,6 +110,7 @@ std::string buildEveAlertRecord(const core::AlertSubject& s, const core::Alert& 
     w.endObject(); // context
     w.endObject(); // alert
 
+    writeHttp(w, s);
     writeEveNdpi(w, s);
     w.endObject();
     out.push_back('\n');

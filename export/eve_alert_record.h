@@ -19,7 +19,10 @@ namespace egressmon::exporting {
 std::string makeAlertId(const std::string& sensor_name, uint64_t flow_id, uint32_t signature_id);
 
 // One JSON object followed by '\n'. The parts of the subject that are absent are not written
-// (no dest_ip without a receiver's address, no `ndpi` object without an nDPI protocol name).
+// (no dest_ip without a receiver's address, no `ndpi` object without an nDPI protocol name, no
+// `http` object without a request's host, URL or method, no alert.context.dlp.user without a
+// user); alert.context.dlp.source (the subject's origin) is always written, alert.action from
+// the alert's action ("allowed" unless the adapter blocked the traffic).
 std::string buildEveAlertRecord(const core::AlertSubject& subject, const core::Alert& alert,
                                 const std::string& sensor_name);
 

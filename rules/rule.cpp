@@ -21,4 +21,12 @@ const char* validatorName(Validator v) {
     return "?";
 }
 
+const char* ruleActionName(RuleAction a) {
+    switch (a) {
+    case RuleAction::kAlert: return "alert";
+    case RuleAction::kBlock: return "block";
+    }
+    return "?";
+}
+
 } // namespace egressmon::rules

@@ -15,9 +15,15 @@ enum class Encoding : uint8_t { kUtf8, kGb18030, kUtf16Le, kUtf16Be };
 enum class RuleDirection : uint8_t { kEgress, kIngress, kAny };
 enum class Validator : uint8_t { kNone, kLuhn, kGb11643 };
 
+// `action:` What a match asks for: only an alert, or that the traffic be stopped. Only the ICAP
+// service can stop anything (it answers 403); on captured traffic a kBlock rule alerts like a
+// kAlert one (INTERFACE.md "ICAP").
+enum class RuleAction : uint8_t { kAlert, kBlock };
+
 // Spellings used in rule files and in alert.context.dlp.encoding.
-const char* encodingName(Encoding e);   // "utf-8", "gb18030", "utf-16le", "utf-16be"
-const char* validatorName(Validator v); // "", "luhn", "gb11643"
+const char* encodingName(Encoding e);     // "utf-8", "gb18030", "utf-16le", "utf-16be"
+const char* validatorName(Validator v);   // "", "luhn", "gb11643"
+const char* ruleActionName(RuleAction a); // "alert", "block"
 
 // A rule's `file:` conditions (INTERFACE.md "Files inside the traffic"), each optional.
 struct FileConditions {
@@ -46,6 +52,7 @@ struct Rule {
     RuleDirection direction = RuleDirection::kEgress;
     std::vector<std::string> protocols; // nDPI names (master or app); empty = any
     Validator validator = Validator::kNone;
+    RuleAction action = RuleAction::kAlert;
     FileConditions file_conditions;
     std::string file; // where it was defined, for messages
 

@@ -21,7 +21,7 @@ namespace {
 
 constexpr const char* kFields =
     "id, name, category, severity, keywords, regex, nocase, encodings, direction, protocols, "
-    "validate, file";
+    "validate, file, action";
 constexpr const char* kFileFields = "types, names, encrypted, uninspectable, min-size";
 
 class FileParser {
@@ -78,13 +78,20 @@ class FileParser {
         rule.file = file_;
         rule.line = lineOf(node);
         std::set<std::string> seen;
+        // Read once the id is known, so its errors name the rule. In an optional: assigning to a
+        // YAML::Node that already refers to a node would overwrite that node, not rebind.
+        std::optional<YAML::Node> action_value;
         for (const auto& entry : node) {
             const std::string key = entry.first.Scalar();
             if (!seen.insert(key).second) fail(entry.first, "duplicate field '" + key + "'");
-            parseField(key, entry.first, entry.second, rule);
+            if (key == "action")
+                action_value.emplace(entry.second);
+            else
+                parseField(key, entry.first, entry.second, rule);
         }
         if (!seen.count("id")) fail(node, "rule has no 'id'");
         if (!seen.count("name")) fail(node, "rule " + std::to_string(rule.id) + " has no 'name'");
+        if (action_value) rule.action = action(rule.id, *action_value);
         if (rule.fileOnly() && !rule.file_conditions.present)
             fail(node, "rule " + std::to_string(rule.id) +
                            " has neither keywords nor regex (nor file conditions)");
@@ -197,6 +204,17 @@ class FileParser {
         const auto v = lookup<Validator>(s, {Validator::kLuhn, Validator::kGb11643}, validatorName);
         if (!v) fail(value, key + ": unknown validator '" + s + "' (known: luhn, gb11643)");
         return *v;
+    }
+
+    // "rule 9001: action: unknown action 'drop' (known: alert, block)": a refused action is a
+    // rule that would not do what its author meant, so the message names the rule.
+    RuleAction action(uint32_t id, const YAML::Node& value) {
+        const std::string field = "rule " + std::to_string(id) + ": action";
+        const std::string s = scalar(field, value, "alert or block");
+        const auto a =
+            lookup<RuleAction>(s, {RuleAction::kAlert, RuleAction::kBlock}, ruleActionName);
+        if (!a) fail(value, field + ": unknown action '" + s + "' (known: alert, block)");
+        return *a;
     }
 
     FileConditions fileConditions(const YAML::Node& value) {

@@ -1,7 +1,8 @@
 #pragma once
 // Parses INTERFACE.md rule files (YAML) into Rules, with every error naming file and line:
 // duplicate id, unknown field, missing id/name, bad severity, unknown encoding/direction/
-// validator, a rule with neither keywords nor regexes. Start-up/reload only; throws RuleError.
+// validator/action, a rule with neither keywords nor regexes. Start-up/reload only; throws
+// RuleError.
 
 #include <string>
 #include <vector>

@@ -324,7 +324,8 @@ def normalised_alert(rec):
     pinned = {"signature_id": rec["alert"]["signature_id"],
               "src": f"{rec['src_ip']}:{rec['src_port']}",
               "dest": f"{rec['dest_ip']}:{rec['dest_port']}", "direction": rec["direction"],
-              "kind": dlp["kind"], "dlp_direction": dlp["direction"], "layer": dlp["layer"]}
+              "kind": dlp["kind"], "dlp_direction": dlp["direction"], "layer": dlp["layer"],
+              "action": rec["alert"]["action"], "source": dlp["source"]}
     if dlp["kind"] == "content":
         pinned.update(encoding=dlp["encoding"], offset=dlp["offset"])
     if "file" in dlp:
@@ -439,7 +440,8 @@ class dlp_golden(unittest.TestCase):
 
 
 class rule_files(unittest.TestCase):
-    """Bad rule files: exit 2, one line naming file and line."""
+    """Bad rule files: exit 2, one line naming file and line. And `action: block` on a capture:
+    it loads and only alerts (INTERFACE.md "ICAP")."""
 
     def check(self, text, line, needle):
         with tempfile.TemporaryDirectory() as tmp:
@@ -471,6 +473,44 @@ class rule_files(unittest.TestCase):
     def test_unknown_protocol(self):
         self.check("rules:\n  - id: 7\n    name: a\n    keywords: [x]\n"
                    "    protocols: [NoSuchProto]\n", 2, "NoSuchProto")
+
+    def test_unknown_action_names_the_rule_and_the_actions(self):
+        self.check("rules:\n  - id: 9001\n    name: a\n    keywords: [x]\n    action: drop\n",
+                   5, "rule 9001: action: unknown action 'drop' (known: alert, block)")
+
+    def alerts_with_action(self, action, tmp):
+        rules = os.path.join(tmp, f"{action}.yaml")
+        with open(rules, "w") as f:
+            f.write("rules:\n  - id: 77\n    name: Marking\n    keywords: [\"TOP SECRET\"]\n"
+                    f"    action: {action}\n")
+        out = os.path.join(tmp, f"{action}.json")
+        proc = run("-r", SAMPLE, "--rules", rules, "--alerts", out)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(out) as f:
+            return out, flow_records(f.read())
+
+    def test_block_rule_on_a_capture_only_alerts(self):
+        """A block rule alerts on captured traffic exactly as an alert rule does (same records
+        but for the policy version, which names the rule file), with action "allowed" and source
+        "capture"; nothing of ICAP's (user, http) appears."""
+        with tempfile.TemporaryDirectory() as tmp:
+            out, blocked = self.alerts_with_action("block", tmp)
+            _, alerted = self.alerts_with_action("alert", tmp)
+            if os.path.exists(SCHEMA) and os.path.exists(SYSTEM_PYTHON):
+                assert_valid_eve(self, out)
+        self.assertEqual(len(blocked), 1, blocked)
+        a = blocked[0]
+        self.assertEqual(tuple_of(a), ("TCP", "10.1.0.11", 51001, "203.0.113.20", 80))
+        self.assertEqual(a["alert"]["action"], "allowed")
+        self.assertEqual(a["alert"]["context"]["dlp"]["source"], "capture")
+        self.assertNotIn("user", a["alert"]["context"]["dlp"])
+        self.assertNotIn("http", a)
+
+        def without_policy_version(records):
+            for r in records:
+                del r["alert"]["context"]["policy_version"]
+            return records
+        self.assertEqual(without_policy_version(blocked), without_policy_version(alerted))
 
     def test_missing_rule_file(self):
         proc = run("-r", SAMPLE, "--rules", "/nonexistent/rules.yaml")

@@ -56,3 +56,13 @@ TEST(FlowAlertSubject, LeavesTheApplicationNamesToTheWorker) {
     EXPECT_TRUE(s.ndpi_protocol.empty());
     EXPECT_TRUE(s.ndpi_category.empty());
 }
+
+TEST(FlowAlertSubject, SaysCaptureAndCarriesNoneOfTheProxiedRequestsFields) {
+    const AlertSubject s = alertSubjectOf(webFlow(), true);
+    EXPECT_EQ(s.origin, AlertSource::kCapture);
+    EXPECT_STREQ(alertSourceName(s.origin), "capture");
+    EXPECT_TRUE(s.user.empty());
+    EXPECT_TRUE(s.http_hostname.empty());
+    EXPECT_TRUE(s.http_url.empty());
+    EXPECT_TRUE(s.http_method.empty());
+}

@@ -41,13 +41,15 @@ struct CollectedAlert {
     bool to_server;
     std::string kind;                    // alert.context.dlp.kind
     std::optional<core::AlertFile> file; // alert.context.dlp.file
+    core::AlertAction action;            // alert.action
+    core::AlertSource origin;            // alert.context.dlp.source (of the subject)
 };
 
 class CollectingSink final : public dpi::AlertSink {
   public:
-    void onAlert(const core::AlertSubject&, core::Alert&& a) noexcept override {
+    void onAlert(const core::AlertSubject& s, core::Alert&& a) noexcept override {
         alerts.push_back({a.signature_id, a.policy_version, a.layer, a.offset, a.to_server, a.kind,
-                          std::move(a.file)});
+                          std::move(a.file), a.action, s.origin});
     }
     std::vector<CollectedAlert> alerts;
 };

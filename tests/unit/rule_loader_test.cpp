@@ -53,6 +53,7 @@ TEST(RuleLoader, ReadsEveryField) {
     direction: any
     protocols: [HTTP, SMTP]
     validate: luhn
+    action: block
 )");
     std::vector<Rule> rules;
     loadRuleFile(path, rules);
@@ -69,6 +70,7 @@ TEST(RuleLoader, ReadsEveryField) {
     EXPECT_EQ(r.direction, RuleDirection::kAny);
     EXPECT_EQ(r.protocols, (std::vector<std::string>{"HTTP", "SMTP"}));
     EXPECT_EQ(r.validator, Validator::kLuhn);
+    EXPECT_EQ(r.action, RuleAction::kBlock);
     EXPECT_EQ(r.file, path);
     EXPECT_EQ(r.line, 2);
 }
@@ -85,6 +87,7 @@ TEST(RuleLoader, OptionalFieldsTakeTheirDefaults) {
     EXPECT_EQ(r.direction, RuleDirection::kEgress);
     EXPECT_TRUE(r.protocols.empty());
     EXPECT_EQ(r.validator, Validator::kNone);
+    EXPECT_EQ(r.action, RuleAction::kAlert);
 }
 
 TEST(RuleLoader, AnEmptyOrCommentedOutRuleListLoadsNothing) {
@@ -176,6 +179,48 @@ TEST(RuleLoader, UnknownEncodingIsNamed) {
 TEST(RuleLoader, UnknownDirectionIsNamed) {
     expectError("rules:\n  - {id: 1, name: a, keywords: [x], direction: outbound}\n", 2,
                 "unknown direction 'outbound'");
+}
+
+TEST(RuleLoader, ActionIsAlertOrBlock) {
+    std::vector<Rule> rules;
+    loadRuleFile(writeRuleFile("rules:\n  - {id: 1, name: a, keywords: [x], action: alert}\n"
+                               "  - {id: 2, name: b, keywords: [y], action: block}\n"
+                               "  - {id: 3, name: c, file: {encrypted: true}, action: block}\n"),
+                 rules);
+    ASSERT_EQ(rules.size(), 3u);
+    EXPECT_EQ(rules[0].action, RuleAction::kAlert);
+    EXPECT_EQ(rules[1].action, RuleAction::kBlock);
+    EXPECT_EQ(rules[2].action, RuleAction::kBlock);
+    EXPECT_STREQ(ruleActionName(RuleAction::kBlock), "block");
+}
+
+TEST(RuleLoader, UnknownActionNamesTheRuleAndTheKnownActions) {
+    // The action comes before the id here: the message still names the rule.
+    const std::string path =
+        writeRuleFile("rules:\n  - id: 1\n    name: a\n    keywords: [x]\n"
+                      "  - action: drop\n    id: 9001\n    name: b\n    keywords: [y]\n");
+    const std::string message = loadError(path);
+    EXPECT_EQ(message, path + ":5: rule 9001: action: unknown action 'drop' (known: alert, block)");
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "one line";
+}
+
+TEST(RuleLoader, ActionIsCaseSensitiveAndMustBeAScalar) {
+    expectError("rules:\n  - {id: 4, name: a, keywords: [x], action: Block}\n", 2,
+                "rule 4: action: unknown action 'Block' (known: alert, block)");
+    expectError("rules:\n  - id: 5\n    name: a\n    keywords: [x]\n    action: [block]\n", 5,
+                "rule 5: action: expected alert or block");
+    expectError("rules:\n  - id: 6\n    name: a\n    keywords: [x]\n    action: \"\"\n", 5,
+                "unknown action ''");
+}
+
+TEST(RuleLoader, RepeatedActionIsAnError) {
+    expectError("rules:\n  - id: 1\n    name: a\n    keywords: [x]\n    action: block\n"
+                "    action: alert\n",
+                6, "duplicate field 'action'");
+}
+
+TEST(RuleLoader, AnActionWithoutAnIdIsAMissingId) {
+    expectError("rules:\n  - name: a\n    keywords: [x]\n    action: drop\n", 2, "no 'id'");
 }
 
 TEST(RuleLoader, UnknownValidatorIsNamed) {
