@@ -11,6 +11,7 @@
 #include "app/rule_reloader.h"
 #include "app/worker.h"
 #include "core/counter_table.h"
+#include "icap/icap_counters.h"
 
 namespace egressmon::app {
 
@@ -33,6 +34,8 @@ inline constexpr SharedFamily kSharedFamilies[] = {
      "HTTP and SMTP decoder activity and errors, by decoder and event"},
     {"egressmon_reassembly_events_total", "event", "TCP reassembly: overlaps, conflicts and gaps"},
     {"egressmon_rule_reloads_total", "result", "Rule reloads (SIGHUP), by result"},
+    {"egressmon_icap_events_total", "event",
+     "ICAP service: connections, requests by method, decisions by outcome, errors, by event"},
 };
 
 // Every line with counter::limit(...) is a sample of this family, labelled limit="KEY": one
@@ -80,6 +83,7 @@ template <class Fn> void forEachCounterGroup(Fn&& fn) {
     fn(capture::DefragCounters{});
     WorkerCounters{}.forEachGroup(fn);
     fn(ReloadCounters{});
+    fn(icap::IcapCounters{});
 }
 
 } // namespace egressmon::app

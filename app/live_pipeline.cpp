@@ -146,9 +146,11 @@ RunSummary runLivePipeline(const Options& o) {
     std::vector<capture::PcapHandle> handles;
     for (unsigned i = 0; i < o.workers; ++i)
         handles.push_back(capture::openLiveCapture(lo));
+    std::vector<core::UniqueFd> icap_listeners = IcapService::openListeners(o);
     dropCapabilitiesBeforeThreads();
 
-    PipelineParts parts = buildPipelineParts(o, /*lossless=*/false, /*capture_threads=*/o.workers);
+    PipelineParts parts = buildPipelineParts(o, /*lossless=*/false, /*capture_threads=*/o.workers,
+                                             std::move(icap_listeners));
     std::vector<std::unique_ptr<LiveLane>> lanes;
     for (unsigned i = 0; i < o.workers; ++i) {
         auto lane = std::make_unique<LiveLane>(o.defrag);
@@ -167,6 +169,7 @@ RunSummary runLivePipeline(const Options& o) {
     std::vector<std::thread> threads;
     for (auto& lane : lanes)
         threads.emplace_back(liveWorkerLoop, std::ref(*lane));
+    if (parts.icap) parts.icap->start();
     acceptControlSignals(); // the capture threads never take SIGINT/SIGTERM/SIGHUP: this one does
     for (auto& t : threads)
         t.join();

@@ -38,8 +38,10 @@ int main(int argc, char** argv) {
     RunSummary summary;
     try {
         forbidPrivilegeGain(); // before any thread: it is inherited by all of them
-        summary = cmd.options.interface.empty() ? runFilePipeline(cmd.options)
-                                                : runLivePipeline(cmd.options);
+        const Options& o = cmd.options;
+        summary = !o.interface.empty()    ? runLivePipeline(o)
+                  : !o.read_files.empty() ? runFilePipeline(o)
+                                          : runIcapPipeline(o);
     } catch (const std::exception& e) {
         std::cerr << "egressmon: " << e.what() << "\n";
         return 2;

@@ -128,13 +128,18 @@ CaptureStats addCapture(std::vector<MetricFamily>& out, const MetricsSources& sr
     return total;
 }
 
-// Adds the worker families; `total` receives the workers' stats summed.
-void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, WorkerStats& total) {
+// Adds the worker families; `total` receives the workers' stats summed, and the ICAP threads'
+// inspection (their engines' counters, their alerts by rule), which is the same work.
+void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, const IcapStats& icap,
+                WorkerStats& total) {
     for (size_t i = 0; i < src.workers.size(); ++i) {
         const WorkerStats w = src.workers[i]->read();
         addWorkerSeries(out, w.counters, i);
         total += w;
     }
+    total.counters += icap.engine;
+    for (const auto& [rule, n] : icap.alerts_by_rule)
+        total.alerts_by_rule[rule] += n;
 
     auto active = gauge("egressmon_flows_active", "Flows in the flow tables now");
     addSample(active, double(total.flows_active));
@@ -161,11 +166,12 @@ void addWorkers(std::vector<MetricFamily>& out, const MetricsSources& src, Worke
 }
 
 void addLimitHits(std::vector<MetricFamily>& out, const WorkerStats& w, const CaptureStats& cap,
-                  const exporting::SinkCounters& alerts) {
+                  const IcapStats& icap, const exporting::SinkCounters& alerts) {
     auto family = counter(kLimitHits.name, kLimitHits.help);
     LimitHits hits;
     hits.add(w.counters.flows);
     hits.add(cap.defrag);
+    hits.add(icap.icap);
     w.counters.forEachGroup([&](const auto& group) {
         if (static_cast<const void*>(&group) != &w.counters.flows) hits.add(group);
     });
@@ -200,12 +206,9 @@ void addSink(std::vector<MetricFamily>& fams, const char* kind, const exporting:
     addSinkMetrics(fams, kind, sink.counters(), sink.spec().rfind("kafka://", 0) == 0);
 }
 
-void addLatency(std::vector<MetricFamily>& out, const exporting::LatencyHistogram& h) {
-    auto fam = exporting::makeFamily(
-        "egressmon_alert_latency_seconds",
-        "From the event (capture time live, detection time for files) to Kafka's acknowledgement",
-        MetricType::Histogram);
-    const auto s = h.snapshot();
+void addLatency(std::vector<MetricFamily>& out, const char* name, const char* help,
+                const exporting::LatencyHistogram::Snapshot& s) {
+    auto fam = exporting::makeFamily(name, help, MetricType::Histogram);
     prometheus::ClientMetric m;
     m.histogram.sample_count = s.count;
     m.histogram.sample_sum = s.sum_seconds;
@@ -221,6 +224,21 @@ void addLatency(std::vector<MetricFamily>& out, const exporting::LatencyHistogra
     }
     fam.metric.push_back(std::move(m));
     out.push_back(std::move(fam));
+}
+
+void addIcap(std::vector<MetricFamily>& out, const IcapStats& icap) {
+    addCounterSeries(out, icap.icap, false);
+    auto open = gauge("egressmon_icap_connections_open", "ICAP connections open now");
+    addSample(open, double(icap.open_connections));
+    out.push_back(std::move(open));
+    auto held = gauge("egressmon_icap_held_bytes",
+                      "Request bodies held now to echo them (icap.max-buffered-bytes per thread)");
+    addSample(held, double(icap.held_bytes));
+    out.push_back(std::move(held));
+    addLatency(out, "egressmon_icap_decision_seconds",
+               "ICAP REQMOD: from the complete header block to the answer (body receipt and "
+               "inspection)",
+               icap.latency);
 }
 
 void addRules(std::vector<MetricFamily>& out, const MetricsSources& src) {
@@ -240,14 +258,22 @@ std::vector<MetricFamily> collectMetrics(const MetricsSources& src) {
     addSample(build, 1, {{"version", EGRESSMON_VERSION}});
     out.push_back(std::move(build));
     const CaptureStats capture_total = addCapture(out, src);
+    IcapStats icap;
+    for (const auto* lane : src.icap)
+        icap += lane->read();
     WorkerStats workers;
-    addWorkers(out, src, workers);
+    addWorkers(out, src, icap, workers);
+    if (!src.icap.empty()) addIcap(out, icap);
     const exporting::SinkCounters alert_counters =
         src.alert_sink ? src.alert_sink->counters() : exporting::SinkCounters{};
-    addLimitHits(out, workers, capture_total, alert_counters);
+    addLimitHits(out, workers, capture_total, icap, alert_counters);
     if (src.alert_sink) {
         addSink(out, "alerts", *src.alert_sink);
-        if (const auto* latency = src.alert_sink->latency()) addLatency(out, *latency);
+        if (const auto* latency = src.alert_sink->latency())
+            addLatency(out, "egressmon_alert_latency_seconds",
+                       "From the event (capture time live, detection time for files) to Kafka's "
+                       "acknowledgement",
+                       latency->snapshot());
     }
     if (src.flow_sink) addSink(out, "flows", *src.flow_sink);
     if (src.file_sink) addSink(out, "files", *src.file_sink);

@@ -11,6 +11,7 @@
 #include <prometheus/metric_family.h>
 
 #include "app/capture_stats.h"
+#include "app/icap_stats.h"
 #include "app/published_snapshot.h"
 #include "app/rule_reloader.h"
 #include "app/worker.h"
@@ -23,10 +24,11 @@ struct MetricsSources {
     std::vector<const PublishedSnapshot<WorkerStats>*> workers;
     std::vector<const PublishedSnapshot<CaptureStats>*> captures;
     const exporting::RecordSink* alert_sink = nullptr;
-    const exporting::RecordSink* flow_sink = nullptr; // null without --flows
-    const exporting::RecordSink* file_sink = nullptr; // null without --files
-    const RuleReloader* reloader = nullptr;           // null without --rules
-    std::shared_ptr<rules::RuleSetSource> rules;      // null without --rules
+    const exporting::RecordSink* flow_sink = nullptr;      // null without --flows
+    const exporting::RecordSink* file_sink = nullptr;      // null without --files
+    const RuleReloader* reloader = nullptr;                // null without --rules
+    std::shared_ptr<rules::RuleSetSource> rules;           // null without --rules
+    std::vector<const PublishedSnapshot<IcapStats>*> icap; // empty without --icap
 };
 
 std::vector<prometheus::MetricFamily> collectMetrics(const MetricsSources& sources);

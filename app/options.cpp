@@ -40,12 +40,13 @@ const std::map<std::string, std::string>& flagToKey() {
         {"--buffer-size", "buffer-size"},
         {"--hash-seed", "hash-seed"},
         {"--user", "user"},
+        {"--icap", "icap"},
     };
     return m;
 }
 
 bool isListKey(const std::string& key) {
-    return key == "read" || key == "rules";
+    return key == "read" || key == "rules" || key == "icap.allow";
 }
 
 template <class T> T parseNumber(const std::string& text, const std::string& origin, T min, T max) {
@@ -61,6 +62,84 @@ bool parseBool(const std::string& text, const std::string& origin) {
     if (text == "true" || text == "yes" || text == "on" || text == "1") return true;
     if (text == "false" || text == "no" || text == "off" || text == "0") return false;
     throw UsageError(origin + ": expected true or false, got '" + text + "'");
+}
+
+// --icap / icap.listen: "[ADDR:]PORT", "[V6ADDR]:PORT"; a bare port listens on loopback.
+void parseIcapListen(const std::string& text, const std::string& origin, icap::IcapConfig& c) {
+    std::string address = "127.0.0.1", port = text;
+    if (const size_t colon = text.rfind(':'); colon != std::string::npos) {
+        address = text.substr(0, colon);
+        port = text.substr(colon + 1);
+        if (address.size() >= 2 && address.front() == '[' && address.back() == ']')
+            address = address.substr(1, address.size() - 2);
+        if (!core::IpAddress::parse(address))
+            throw UsageError(origin + ": '" + address + "' is not an IP address (expected " +
+                             "[ADDR:]PORT)");
+    }
+    c.address = address;
+    c.port = parseNumber<uint16_t>(port, origin, 1, 65535);
+    c.enabled = true;
+}
+
+icap::OnBound parseOnBound(const std::string& text, const std::string& origin) {
+    if (text == "allow") return icap::OnBound::kAllow;
+    if (text == "block") return icap::OnBound::kBlock;
+    throw UsageError(origin + ": expected allow or block, got '" + text + "'");
+}
+
+// icap.* keys (the section is given: the service is on, at its default address unless
+// icap.listen says otherwise). false: not an icap key.
+bool applyIcap(icap::IcapConfig& c, const Setting& s) {
+    const std::string& v = s.values.empty() ? std::string() : s.values.back();
+    const std::string& k = s.key;
+    if (k == "icap") {
+        parseIcapListen(v, s.origin, c);
+        return true;
+    }
+    if (k.rfind("icap.", 0) != 0) return false;
+    c.enabled = true;
+    if (k == "icap.listen")
+        parseIcapListen(v, s.origin, c);
+    else if (k == "icap.threads")
+        c.threads = parseNumber<unsigned>(v, s.origin, 1, 256);
+    else if (k == "icap.max-connections")
+        c.max_connections = parseNumber<uint32_t>(v, s.origin, 1, 1u << 20);
+    else if (k == "icap.max-body-bytes")
+        c.max_body_bytes = parseNumber<uint64_t>(v, s.origin, 1024, 1ull << 40);
+    else if (k == "icap.max-header-bytes") // Squid's own headers alone take about 1 KiB
+        c.max_header_bytes = parseNumber<uint32_t>(v, s.origin, 1024, 1u << 24);
+    else if (k == "icap.header-timeout-ms")
+        c.header_timeout_ms = parseNumber<uint32_t>(v, s.origin, 100, 3'600'000);
+    else if (k == "icap.decision-timeout-ms")
+        c.decision_timeout_ms = parseNumber<uint32_t>(v, s.origin, 10, 3'600'000);
+    else if (k == "icap.idle-timeout-ms")
+        c.idle_timeout_ms = parseNumber<uint32_t>(v, s.origin, 100, 86'400'000);
+    else if (k == "icap.max-buffered-bytes")
+        c.max_buffered_bytes = parseNumber<uint64_t>(v, s.origin, 0, 1ull << 40);
+    else if (k == "icap.on-bound")
+        c.on_bound = parseOnBound(v, s.origin);
+    else if (k == "icap.allow") {
+        c.allow.clear();
+        for (const std::string& cidr : s.values) {
+            try {
+                c.allow.push_back(core::Cidr::parse(cidr));
+            } catch (const std::invalid_argument& e) {
+                throw UsageError(s.origin + ": icap.allow: " + e.what());
+            }
+        }
+    } else if (k == "icap.block-status")
+        c.block_status = parseNumber<uint16_t>(v, s.origin, 400, 599);
+    else if (k == "icap.block-page")
+        c.block_page = v;
+    else if (k == "icap.istag") { // RFC 3507 4.7: at most 32 characters, in quotes on the wire
+        if (v.empty() || v.size() > 32 || v.find_first_of("\"\r\n") != std::string::npos)
+            throw UsageError(s.origin + ": icap.istag must be 1 to 32 characters, no quotes");
+        c.istag = v;
+    } else if (k == "icap.options-ttl")
+        c.options_ttl_s = parseNumber<uint32_t>(v, s.origin, 1, 86'400 * 7);
+    else
+        throw UsageError(s.origin + ": unknown setting '" + k + "'");
+    return true;
 }
 
 exporting::SpoolFsync parseFsyncPolicy(const std::string& text, const std::string& origin) {
@@ -89,6 +168,7 @@ constexpr TimeoutKey kTimeoutKeys[] = {
 void apply(Options& o, const Setting& s) {
     const std::string& v = s.values.empty() ? std::string() : s.values.back();
     const std::string& k = s.key;
+    if (applyIcap(o.icap, s)) return;
     if (k == "read")
         o.read_files = s.values;
     else if (k == "rules")
@@ -264,8 +344,13 @@ void collectYaml(const YAML::Node& map, const std::string& prefix, const std::st
             }
             continue;
         }
+        if (key == "icap" && val.IsMap() && val.size() == 0) {
+            out.push_back({"icap.listen", {"127.0.0.1:1344"}, origin}); // `icap: {}`
+            continue;
+        }
         if (key == "defrag" || key == "flow-timeouts" || key == "reassembly" || key == "http" ||
-            key == "smtp" || key == "kafka" || key == "extraction") {
+            key == "smtp" || key == "kafka" || key == "extraction" ||
+            (key == "icap" && val.IsMap())) {
             if (!val.IsMap()) throw UsageError(origin + ": '" + key + "' must be a mapping");
             collectYaml(val, key + ".", file, out);
             continue;
@@ -320,10 +405,15 @@ std::string defaultSensorName() {
 }
 
 void validate(Options& o) {
-    if (o.read_files.empty() && o.interface.empty())
-        throw UsageError("nothing to read: give -r FILE or -i IFACE (see --help)");
+    if (o.read_files.empty() && o.interface.empty() && !o.icap.enabled)
+        throw UsageError("nothing to read: give -r FILE, -i IFACE or --icap PORT (see --help)");
     if (!o.read_files.empty() && !o.interface.empty())
         throw UsageError("-r and -i cannot be combined");
+    // A capture file ends; an ICAP service serves until it is stopped.
+    if (!o.read_files.empty() && o.icap.enabled)
+        throw UsageError("--icap cannot be combined with -r (use it alone or with -i)");
+    if (o.icap.enabled && o.rule_files.empty())
+        throw UsageError("--icap needs --rules: requests are judged by the rules");
     if (!o.metrics.empty()) {
         try {
             exporting::parseListenAddress(o.metrics);
@@ -354,10 +444,13 @@ void validate(Options& o) {
 } // namespace
 
 std::string usageText() {
-    return R"(usage: egressmon (-r FILE [-r FILE ...] | -i IFACE) [options]
+    return R"(usage: egressmon (-r FILE [-r FILE ...] | -i IFACE | --icap [ADDR:]PORT) [options]
 
   -r FILE             read a capture file (pcap or pcapng); repeat to read several in order
   -i IFACE            live capture; with --workers N, N handles share one PACKET_FANOUT group
+  --icap [ADDR:]PORT  serve ICAP/1.0 REQMOD at icap://ADDR:PORT/reqmod for a TLS-intercepting
+                      proxy (default address 127.0.0.1; alone or with -i; limits and the
+                      block page: the 'icap:' section of the -c file, see README)
   -c FILE             YAML configuration; flags given here override it
   --rules FILE        YAML rule file (repeatable)
   --home-net LIST     comma-separated CIDRs of the monitored organisation
@@ -412,6 +505,10 @@ ParsedCommandLine parseCommandLine(int argc, char** argv) {
         bool inline_value = false;
         if (const auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
             flag = arg.substr(0, eq), value = arg.substr(eq + 1), inline_value = true;
+        }
+        if (flag == "--icap" && !inline_value && (i + 1 >= argc || argv[i + 1][0] == '-')) {
+            cli.push_back({"icap", {"127.0.0.1:1344"}, flag});
+            continue;
         }
         if (flag == "--metrics" && !inline_value && (i + 1 >= argc || argv[i + 1][0] == '-')) {
             cli.push_back({"metrics", {"127.0.0.1:9187"}, flag});

@@ -14,6 +14,7 @@
 #include "core/flow_table.h"
 #include "dpi/inspect/flow_inspector.h"
 #include "export/kafka_sink_config.h"
+#include "icap/icap_config.h"
 
 namespace egressmon::app {
 
@@ -48,6 +49,8 @@ struct Options {
     std::string user;
     // kafka.* keys: librdkafka properties, the alert spool, the shutdown grace period.
     exporting::KafkaSinkConfig kafka = defaultKafkaConfig();
+    // --icap / icap.*: the ICAP service (off unless given).
+    icap::IcapConfig icap;
 
     static exporting::KafkaSinkConfig defaultKafkaConfig() {
         exporting::KafkaSinkConfig k;

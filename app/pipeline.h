@@ -13,6 +13,7 @@
 #include "capture/decode_error.h"
 #include "capture/ip_defragmenter.h"
 #include "export/record_sink.h"
+#include "icap/icap_counters.h"
 
 namespace egressmon::app {
 
@@ -34,6 +35,9 @@ struct RunSummary {
     exporting::SinkCounters alert_sink;
     exporting::LatencyHistogram::Snapshot alert_latency; // Kafka alert sinks only
     ReloadCounters reload;
+    bool icap_enabled = false; // --icap: the icap object of --stats
+    icap::IcapCounters icap;
+    exporting::LatencyHistogram::Snapshot icap_latency;
     std::string policy_version; // of the rules in force at the end (empty without --rules)
     double elapsed_seconds = 0;
 };
@@ -45,6 +49,8 @@ std::atomic<bool>& stopRequested();
 // std::runtime_error / std::invalid_argument before any packet is processed.
 RunSummary runFilePipeline(const Options& options);
 RunSummary runLivePipeline(const Options& options);
+// --icap without capture: serves until SIGINT/SIGTERM.
+RunSummary runIcapPipeline(const Options& options);
 
 // The --stats object (one line of JSON).
 std::string formatStatsJson(const RunSummary& s);

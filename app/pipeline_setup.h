@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/capture_stats.h"
+#include "app/icap_service.h"
 #include "app/metrics_collector.h"
 #include "app/options.h"
 #include "app/pipeline.h"
@@ -30,6 +31,7 @@ struct PipelineParts {
     std::unique_ptr<RuleReloader> reloader;      // SIGHUP -> new rules, with --rules
     // One per capture thread (the file reader, or each live lane), written by that thread.
     std::vector<std::unique_ptr<PublishedSnapshot<CaptureStats>>> capture_stats;
+    std::unique_ptr<IcapService> icap; // --icap: its threads start with the capture's
     // Last, so it is destroyed first: scrapes read everything above.
     std::unique_ptr<exporting::MetricsEndpoint> metrics;
 };
@@ -43,7 +45,7 @@ struct PipelineParts {
 inline exporting::SinkOptions sinkOptions(const Options& o, bool lossless, bool alerts,
                                           const char* event_type = "flow") {
     exporting::SinkOptions so;
-    so.producers = o.workers;
+    so.producers = o.workers + (o.icap.enabled ? o.icap.threads : 0);
     so.lossless = lossless || alerts;
     so.stop = &stopRequested(); // a stalled output may hold a stopping worker 5 s, not forever
     so.kafka = o.kafka;
@@ -56,7 +58,9 @@ inline exporting::SinkOptions sinkOptions(const Options& o, bool lossless, bool 
 // `lossless`: flow sinks make producers wait instead of dropping (capture files, not live);
 // alert sinks always do.
 // `capture_threads`: how many capture threads will publish CaptureStats.
-inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigned capture_threads) {
+// `icap_listeners`: IcapService::openListeners(o), opened before privileges were dropped.
+inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigned capture_threads,
+                                        std::vector<core::UniqueFd> icap_listeners = {}) {
     PipelineParts parts;
     if (!o.rule_files.empty())
         parts.rules = std::make_shared<rules::RuleSetSource>(rules::RuleSet::load(o.rule_files));
@@ -89,6 +93,10 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
             });
     }
     if (parts.rules) parts.reloader = std::make_unique<RuleReloader>(o.rule_files, parts.rules);
+    if (!icap_listeners.empty())
+        parts.icap = std::make_unique<IcapService>(o, std::move(icap_listeners), parts.rules,
+                                                   parts.alert_sink.get(), parts.file_sink.get(),
+                                                   /*first_producer=*/o.workers);
     for (unsigned i = 0; i < capture_threads; ++i)
         parts.capture_stats.push_back(std::make_unique<PublishedSnapshot<CaptureStats>>());
     if (!o.metrics.empty()) {
@@ -102,6 +110,7 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
         sources.file_sink = parts.file_sink.get();
         sources.reloader = parts.reloader.get();
         sources.rules = parts.rules;
+        if (parts.icap) sources.icap = parts.icap->published();
         parts.metrics = std::make_unique<exporting::MetricsEndpoint>(
             o.metrics, [sources] { return collectMetrics(sources); });
     }
@@ -112,6 +121,14 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
 // spools the rest), stops the rule reloader, and puts their and the workers' counters into the
 // summary. The same for the file and the live pipeline.
 inline void closeParts(PipelineParts& parts, RunSummary& summary) {
+    if (parts.icap) { // its threads stop with the capture (stopRequested) and publish no more
+        parts.icap->join();
+        const IcapStats icap = parts.icap->stats();
+        summary.icap_enabled = true;
+        summary.icap = icap.icap;
+        summary.icap_latency = icap.latency;
+        summary.workers += icap.engine;
+    }
     if (parts.flow_sink) {
         parts.flow_sink->close();
         summary.flow_sink = parts.flow_sink->counters();

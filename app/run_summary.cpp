@@ -36,7 +36,7 @@ void writeCounters(exporting::JsonWriter& w, std::string_view object, const Grou
 
 // Every counter group of a run, for writeCounters.
 void writeRunCounters(exporting::JsonWriter& w, std::string_view object, const RunSummary& s) {
-    writeCounters(w, object, s, s.defrag, s.reload);
+    writeCounters(w, object, s, s.defrag, s.reload, s.icap);
     s.workers.forEachGroup([&](const auto& group) { writeCounters(w, object, group); });
 }
 
@@ -129,6 +129,17 @@ std::string formatStatsJson(const RunSummary& s) {
         w.endObject();
     }
     writeSinkCounters(w, "flow_records", s.flow_sink, s);
+    if (s.icap_enabled) {
+        w.key("icap").beginObject();
+        writeRunCounters(w, "icap", s);
+        if (s.icap_latency.count > 0) {
+            w.field("decision_p50_le_seconds", s.icap_latency.quantileUpperBound(0.5));
+            w.field("decision_p99_le_seconds", s.icap_latency.quantileUpperBound(0.99));
+            w.field("decision_mean_seconds",
+                    s.icap_latency.sum_seconds / double(s.icap_latency.count));
+        }
+        w.endObject();
+    }
     if (s.file_records) writeSinkCounters(w, "file_records", s.file_sink, s);
     w.endObject();
     return out;

@@ -1,5 +1,6 @@
 #include "worker.h"
 
+#include "app/engine_counters.h"
 #include "core/flow_tracker.h"
 #include "core/wall_clock.h"
 #include "export/eve_alert_record.h"
@@ -206,19 +207,8 @@ WorkerCounters Worker::counters() const {
     c.flows = table_.counters();
     c.classifier = classifier_.counters();
     if (inspector_) {
-        c.inspection = inspector_->counters();
+        copyEngineCounters(inspector_->engine(), c);
         c.reassembly = inspector_->reassembly();
-        c.http = inspector_->http();
-        c.smtp = inspector_->smtp();
-        c.zip = inspector_->zip();
-        c.xml = inspector_->xml();
-        c.tar = inspector_->tar();
-        c.rtf = inspector_->rtf();
-        c.pdf = inspector_->pdf();
-        c.sealed = inspector_->sealed();
-        c.matcher_errors = inspector_->matcher().errors();
-        c.scan_calls = inspector_->matcher().scanCalls();
-        c.streams_opened = inspector_->matcher().streamsOpened();
     }
     return c;
 }

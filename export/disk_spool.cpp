@@ -119,25 +119,6 @@ bool writeAll(int fd, const unsigned char* data, size_t length) noexcept {
 
 // ---------------------------------------------------------------------------------------------
 
-DiskSpool::Fd& DiskSpool::Fd::operator=(Fd&& other) noexcept {
-    if (this != &other) {
-        reset();
-        fd_ = other.release();
-    }
-    return *this;
-}
-
-int DiskSpool::Fd::release() noexcept {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-}
-
-void DiskSpool::Fd::reset() noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-}
-
 // Buffered pread over one segment. The window only ever holds bytes below the `end` it was
 // filled with (the segment's valid_bytes then): bytes there never change afterwards, since
 // appends only add beyond it and a failed append is truncated back to it, so the window can be

@@ -53,6 +53,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/unique_fd.h"
+
 namespace egressmon::exporting {
 
 namespace spool_format {
@@ -138,22 +140,7 @@ class DiskSpool {
     uint64_t bytes() const noexcept;         // thread-safe; counters().bytes
 
   private:
-    // Owns a file descriptor.
-    class Fd {
-      public:
-        Fd() = default;
-        explicit Fd(int fd) : fd_(fd) {}
-        Fd(Fd&& other) noexcept : fd_(other.release()) {}
-        Fd& operator=(Fd&& other) noexcept;
-        ~Fd() { reset(); }
-        int get() const { return fd_; }
-        explicit operator bool() const { return fd_ >= 0; }
-        int release() noexcept;
-        void reset() noexcept;
-
-      private:
-        int fd_ = -1;
-    };
+    using Fd = core::UniqueFd;
 
     struct Position {
         uint64_t segment = 0; // sequence number; may name a deleted segment (then: the next one)

@@ -5,6 +5,25 @@
 namespace egressmon::icap {
 namespace {
 
+// The reason phrase of the HTTP statuses a block page may carry (icap.block-status, 400-599).
+std::string_view httpReasonPhrase(uint16_t status) noexcept {
+    switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 429: return "Too Many Requests";
+    case 451: return "Unavailable For Legal Reasons";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    default: return "Blocked";
+    }
+}
+
 void appendNumber(std::string& out, uint64_t n, int base = 10) {
     char digits[24];
     const auto end = std::to_chars(digits, digits + sizeof digits, n, base).ptr;
@@ -148,11 +167,13 @@ void appendLastChunk(std::string& out) {
     out += "0\r\n\r\n";
 }
 
-void appendBlockResponse(std::string& out, std::string_view istag, std::string_view html,
-                         bool close) {
-    std::string http = "HTTP/1.1 403 Forbidden\r\n"
-                       "Content-Type: text/html; charset=utf-8\r\n"
-                       "Content-Length: ";
+void appendBlockResponse(std::string& out, std::string_view istag, uint16_t http_status,
+                         std::string_view html, bool close) {
+    std::string http = "HTTP/1.1 ";
+    appendNumber(http, http_status);
+    http += ' ';
+    http += httpReasonPhrase(http_status);
+    http += "\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ";
     appendNumber(http, html.size());
     http += "\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n";
 

@@ -67,11 +67,12 @@ void appendChunk(std::string& out, std::string_view piece);
 void appendLastChunk(std::string& out);
 
 // `ICAP/1.0 200 OK` carrying an HTTP response instead of the request (the request is blocked):
-// `Encapsulated: res-hdr=0, res-body=N`, an `HTTP/1.1 403 Forbidden` with
-// `Content-Type: text/html; charset=utf-8`, `Content-Length`, `Connection: close` and
-// `Cache-Control: no-store`, then `html` in one chunk (null-body when `html` is empty).
-void appendBlockResponse(std::string& out, std::string_view istag, std::string_view html,
-                         bool close);
+// `Encapsulated: res-hdr=0, res-body=N`, an `HTTP/1.1 <http_status>` (403 Forbidden unless
+// icap.block-status says otherwise) with `Content-Type: text/html; charset=utf-8`,
+// `Content-Length`, `Connection: close` and `Cache-Control: no-store`, then `html` in one chunk
+// (null-body when `html` is empty).
+void appendBlockResponse(std::string& out, std::string_view istag, uint16_t http_status,
+                         std::string_view html, bool close);
 
 // An error status (400, 404, 405, 408, 500, 501, 503, 505) with `Encapsulated: null-body=0`.
 void appendErrorResponse(std::string& out, uint16_t status, std::string_view istag, bool close);

@@ -56,15 +56,8 @@ class FlowInspector {
 
     const InspectionCounters& counters() const noexcept { return engine_.counters(); }
     const core::ReassemblyBudget& reassembly() const noexcept { return budget_; }
-    const rules::StreamMatcher& matcher() const noexcept { return engine_.matcher(); }
-    const HttpDecoderCounters& http() const noexcept { return engine_.http(); }
-    const SmtpDecoderCounters& smtp() const noexcept { return engine_.smtp(); }
-    const ZipCounters& zip() const noexcept { return engine_.zip(); }
-    const XmlCounters& xml() const noexcept { return engine_.xml(); }
-    const TarCounters& tar() const noexcept { return engine_.tar(); }
-    const RtfCounters& rtf() const noexcept { return engine_.rtf(); }
-    const PdfCounters& pdf() const noexcept { return engine_.pdf(); }
-    const SealedCounters& sealed() const noexcept { return engine_.sealed(); }
+    // The engine's counters (decoders, transforms, the matcher) are read through it.
+    const InspectionEngine& engine() const noexcept { return engine_; }
 
   private:
     friend struct FlowOutput;

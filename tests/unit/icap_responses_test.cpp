@@ -79,7 +79,7 @@ TEST(IcapResponses, EchoStreamsTheRequestBack) {
 TEST(IcapResponses, BlockPageFramesAnHttp403) {
     const std::string page = "<html><body>Blocked by rule 7 (alert 42)</body></html>";
     std::string out;
-    appendBlockResponse(out, "em-1", page, false);
+    appendBlockResponse(out, "em-1", 403, page, false);
     const size_t icap_end = out.find("\r\n\r\n") + 4;
     const std::string icap_head = out.substr(0, icap_end);
     const std::string http_head =
@@ -93,7 +93,7 @@ TEST(IcapResponses, BlockPageFramesAnHttp403) {
     snprintf(size_hex, sizeof size_hex, "%zx", page.size());
     EXPECT_EQ(out.substr(icap_end), http_head + size_hex + "\r\n" + page + "\r\n0\r\n\r\n");
     out.clear();
-    appendBlockResponse(out, "em-1", "", true);
+    appendBlockResponse(out, "em-1", 403, "", true);
     EXPECT_NE(out.find("Encapsulated: res-hdr=0, null-body="), std::string::npos);
     EXPECT_NE(out.find("Content-Length: 0\r\n"), std::string::npos);
     EXPECT_NE(out.find("\r\nConnection: close\r\n\r\nHTTP/1.1 403"), std::string::npos);

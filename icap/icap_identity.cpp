@@ -1,0 +1,74 @@
+#include "icap/icap_identity.h"
+
+#include <algorithm>
+
+#include "dpi/content/content_base64.h"
+
+namespace egressmon::icap {
+
+namespace {
+
+std::string_view trimmed(std::string_view v) noexcept {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+        v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
+        v.remove_suffix(1);
+    return v;
+}
+
+bool isBase64Text(std::string_view v) noexcept {
+    if (v.empty() || v.size() % 4 != 0) return false;
+    return std::all_of(v.begin(), v.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '+' || c == '/' || c == '=';
+    });
+}
+
+// "https://host:443/path" -> "host:443"; "" when the target is a path.
+std::string_view authorityOf(std::string_view target) noexcept {
+    const size_t scheme = target.find("://");
+    if (scheme == std::string_view::npos) return {};
+    std::string_view rest = target.substr(scheme + 3);
+    return rest.substr(0, rest.find_first_of("/?#"));
+}
+
+} // namespace
+
+std::string decodeAuthenticatedUser(std::string_view value) {
+    value = trimmed(value);
+    if (!isBase64Text(value)) return std::string(value);
+    dpi::Base64Decoder decoder;
+    std::string decoded;
+    decoder.decode(reinterpret_cast<const uint8_t*>(value.data()), value.size(), decoded);
+    decoder.finish(decoded);
+    const bool printable =
+        !decoded.empty() && std::all_of(decoded.begin(), decoded.end(), [](char c) {
+            return static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+        });
+    return printable ? decoded : std::string(value);
+}
+
+TransactionIdentity transactionIdentity(const IcapRequestHead& head, const core::IpAddress& peer) {
+    TransactionIdentity id;
+    id.client = peer;
+    if (const std::string* v = head.field("X-Client-IP"))
+        if (auto ip = core::IpAddress::parse(trimmed(*v))) id.client = *ip;
+    if (const std::string* v = head.field("X-Server-IP"))
+        if (auto ip = core::IpAddress::parse(trimmed(*v))) id.server = *ip;
+    if (const std::string* v = head.field("X-Authenticated-User"))
+        id.user = decodeAuthenticatedUser(*v);
+    else if (const std::string* u = head.field("X-Client-Username"))
+        id.user = std::string(trimmed(*u));
+    if (head.http_request) {
+        const HttpRequestHead& http = *head.http_request;
+        id.method = http.method;
+        id.url = http.target;
+        if (const std::string* host = http.field("Host"))
+            id.host = std::string(trimmed(*host));
+        else
+            id.host = std::string(authorityOf(http.target));
+    }
+    return id;
+}
+
+} // namespace egressmon::icap
