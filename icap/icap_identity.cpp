@@ -32,6 +32,19 @@ std::string_view authorityOf(std::string_view target) noexcept {
     return rest.substr(0, rest.find_first_of("/?#"));
 }
 
+// "host:8443" -> "host", "[2001:db8::1]:443" -> "2001:db8::1": EVE's http.hostname is the name
+// alone (Suricata keeps the port apart).
+std::string_view withoutPort(std::string_view authority) noexcept {
+    if (!authority.empty() && authority.front() == '[') {
+        const size_t close = authority.find(']');
+        return close == std::string_view::npos ? authority : authority.substr(1, close - 1);
+    }
+    const size_t colon = authority.find(':');
+    if (colon != std::string_view::npos && authority.find(':', colon + 1) == std::string_view::npos)
+        return authority.substr(0, colon);
+    return authority;
+}
+
 } // namespace
 
 std::string decodeAuthenticatedUser(std::string_view value) {
@@ -63,10 +76,8 @@ TransactionIdentity transactionIdentity(const IcapRequestHead& head, const core:
         const HttpRequestHead& http = *head.http_request;
         id.method = http.method;
         id.url = http.target;
-        if (const std::string* host = http.field("Host"))
-            id.host = std::string(trimmed(*host));
-        else
-            id.host = std::string(authorityOf(http.target));
+        const std::string* host = http.field("Host");
+        id.host = std::string(withoutPort(host ? trimmed(*host) : authorityOf(http.target)));
     }
     return id;
 }

@@ -74,7 +74,9 @@ TEST(IcapIdentity, HostFromTheHostFieldElseTheUrl) {
     EXPECT_EQ(id.url, "https://files.example/up");
     EXPECT_EQ(id.method, "PUT");
     id = transactionIdentity(headWith({}, {}, "https://b.example:8443/x?y"), proxy);
-    EXPECT_EQ(id.host, "b.example:8443");
+    EXPECT_EQ(id.host, "b.example");
+    id = transactionIdentity(headWith({}, {{"Host", "[2001:db8::2]:8080"}}), proxy);
+    EXPECT_EQ(id.host, "2001:db8::2");
 }
 
 TEST(IcapBlockPage, PlaceholdersReplacedAndEscaped) {
