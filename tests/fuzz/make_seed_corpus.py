@@ -724,6 +724,10 @@ def add_rule_seeds(corpus: Corpus) -> None:
         header = lines[:starts[0]] if starts else []
         for a, b in zip(starts, starts[1:] + [len(lines)]):
             corpus.add("rule_loader_fuzz", b"\n".join(header + lines[a:b]) + b"\n")
+    # Keys the shipped files do not use.
+    corpus.add("rule_loader_fuzz",
+               b"rules:\n  - {id: 1, name: a, keywords: [x], action: block}\n"
+               b"  - {id: 2, name: b, keywords: [y], action: drop}\n")
 
 
 def add_rtf_seeds(corpus: Corpus) -> None:
