@@ -934,6 +934,39 @@ def add_pdf_filter_seeds(corpus: Corpus) -> None:
     seed([ahx] * 5, b"41>")  # refused
 
 
+def add_icap_seeds(corpus: Corpus) -> None:
+    """icap_request_parser_fuzz: [limits][split seed: 4][decisions: 4][mode] + the stream; the
+    recorded client streams of tests/unit/icap_vectors (Squid 5.7, c-icap-client) and RFC 3507's
+    examples, with previews continued, abandoned, decided inside the callback, and tight bounds.
+    """
+    vectors = sorted(glob.glob(os.path.join(ROOT, "tests", "unit", "icap_vectors", "*.bin")))
+    streams = [open(path, "rb").read() for path in vectors]
+    req_hdr = (b"POST /origin-resource/form.pl HTTP/1.1\r\nHost: www.origin-server.com\r\n"
+               b"Accept: text/html, text/plain\r\nAccept-Encoding: compress\r\n"
+               b"Pragma: no-cache\r\n\r\n")
+
+    def reqmod(extra: bytes, body: bytes) -> bytes:
+        return (b"REQMOD icap://icap-server.net/server?arg=87 ICAP/1.0\r\n"
+                b"Host: icap-server.net\r\n" + extra +
+                b"Encapsulated: req-hdr=0, req-body=%d\r\n\r\n" % len(req_hdr) + req_hdr + body)
+    streams += [
+        reqmod(b"", b"1e\r\nI am posting this information.\r\n0\r\n\r\n"),
+        reqmod(b"Preview: 4\r\n", b"4\r\nI am\r\n0\r\n\r\n1a\r\n posting this information."
+               b"\r\n0\r\n\r\n"),
+        reqmod(b"Preview: 40\r\nAllow: 204, trailers\r\n",
+               b"1e\r\nI am posting this information.\r\n0; ieof\r\nT: 1\r\n\r\n"),
+        b"OPTIONS icap://icap.server.net/sample-service ICAP/1.0\r\nHost: icap.server.net\r\n\r\n",
+        b"REQMOD icap://h/x ICAP/1.0\nEncapsulated: req-hdr=0, null-body=20\n\nGET / HTTP/1.1\nA:\n"
+        b"  b\n\n",
+    ]
+    for stream in streams:
+        stream = stream[:MAX_SEED - 10]  # the long Squid stream: cut inside its last body
+        for limits, decisions, mode in ((0, 0xFFFFFFFF, 0), (0, 0, 0), (0, 0x55555555, 1),
+                                        (15, 0xFFFFFFFF, 0)):
+            corpus.add("icap_request_parser_fuzz",
+                       bytes([limits]) + SPLIT_SEED + u32(decisions) + bytes([mode]) + stream)
+
+
 def main(argv: List[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
@@ -952,6 +985,7 @@ def main(argv: List[str]) -> int:
     add_sealed_seeds(corpus)
     add_pdf_filter_seeds(corpus)
     add_rule_seeds(corpus)
+    add_icap_seeds(corpus)
     captures = generated_captures()
     if os.path.isdir(SHARED_PCAPS):
         for path in sorted(glob.glob(os.path.join(SHARED_PCAPS, "*.pcap*"))):
