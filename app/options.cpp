@@ -267,6 +267,9 @@ void apply(Options& o, const Setting& s) {
         o.inspection.files.pdf.max_objects = parseNumber<uint32_t>(v, s.origin, 1, 1u << 30);
     else if (k == "extraction.max-file-time-ms")
         o.inspection.files.pdf.max_file_ms = parseNumber<uint32_t>(v, s.origin, 1, 3600000);
+    else if (k == "extraction.max-7z-header-bytes") // a 7z's tail held, and its decoded header
+        o.inspection.files.sealed.max_7z_header_bytes =
+            parseNumber<uint64_t>(v, s.origin, 1024, 1ull << 30);
     else if (k == "extraction.enabled") // false: files identified, not read (benchmarks, triage)
         o.inspection.files.enabled = parseBool(v, s.origin);
     else if (k == "extraction.max-worker-memory")

@@ -78,6 +78,7 @@ class InspectionEngine {
                        .pdf_counters = &pdf_counters_,
                        .extraction_budget = &extraction_budget_,
                        .extract = config().files.enabled,
+                       .sealed = config().files.sealed,
                        .sealed_counters = &sealed_counters_};
         f.pdf.max_compression_ratio = config().files.zip.max_compression_ratio;
         return f;

@@ -29,6 +29,7 @@
 #include "dpi/transform/rtf/rtf_counters.h"
 #include "dpi/transform/rtf/rtf_text_extractor.h"
 #include "dpi/transform/sealed/sealed_counters.h"
+#include "dpi/transform/sealed/sealed_limits.h"
 #include "dpi/transform/tar/tar_counters.h"
 #include "dpi/transform/xml/xml_counters.h"
 #include "dpi/transform/xml/xml_text_extractor.h"
@@ -54,6 +55,7 @@ struct FileLimits {
     XmlLimits xml;
     RtfLimits rtf;
     PdfLimits pdf; // its ratio bound is zip's max_compression_ratio (FileDecoding copies it)
+    SealedLimits sealed;
     uint64_t max_worker_memory = 256ull << 20; // extraction.max-worker-memory
     bool enabled = true;                       // extraction.enabled
 };
@@ -76,6 +78,7 @@ struct FileDecoding {
     // extraction.enabled: files are read (archives, documents); false: only the protocol's
     // encodings are undone (content codings, forms, MIME), files are still identified.
     bool extract = true;
+    SealedLimits sealed;
     SealedCounters* sealed_counters = nullptr;
 };
 

@@ -30,7 +30,7 @@ constexpr TransformRegistration kBuiltin[] = {
     {"tar", tarApplies, makeTarTransform, 1},
     {"rtf", rtfApplies, makeRtfTransform, 5, true},          // "{\rtf"
     {"pdf", pdfApplies, makePdfTransform, 5, true},          // "%PDF-"
-    {"sealed", sealedApplies, makeSealedTransform, 8, true}, // RAR and OLE2 signatures
+    {"sealed", sealedApplies, makeSealedTransform, 8, true}, // RAR, 7z, OLE2 signatures
 };
 
 } // namespace

@@ -784,16 +784,21 @@ def add_pdf_document_seeds(corpus: Corpus) -> None:
 
 
 def add_sealed_seeds(corpus: Corpus) -> None:
-    """sealed_probe_fuzz.cpp: [format][max headers][split seed: 4] then the file. The RAR and
-    OLE2 files of tests/gen/documents.py (encrypted and not), each with its own format byte
-    (0 RAR 5, 1 RAR 4, 2 OLE2), and the bare signatures."""
+    """sealed_probe_fuzz.cpp: [format][max headers][split seed: 4] then the file. The RAR, 7z
+    and OLE2 files of tests/gen/documents.py (encrypted and not; legacy .doc and .xls among
+    the OLE2), each with its own format byte (0 RAR 5, 1 RAR 4, 2 OLE2, 3 7z), and the bare
+    signatures. The 7z ones twice more: a tail bound of 8 KiB (max headers byte 6) and of 128
+    bytes (byte 0, under their tails)."""
     import documents  # noqa: E402 (tests/gen on sys.path)
 
     formats = {b"Rar!\x1a\x07\x01\x00": 0, b"Rar!\x1a\x07\x00": 1,
-               b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": 2}
+               b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": 2, b"7z\xbc\xaf\x27\x1c": 3}
     for d in documents.DOCUMENTS:
-        if d.type not in ("rar", "ole2"):
+        if d.type not in ("rar", "ole2", "7z"):
             continue
+        if d.type == "7z":
+            for bound in (6, 0):
+                corpus.add("sealed_probe_fuzz", bytes([3, bound]) + SPLIT_SEED + d.build())
         data = d.build()
         for magic, fmt in formats.items():
             if data.startswith(magic):

@@ -5,8 +5,9 @@ Each case is one real file that the tool which owns its format opens (unzip, fil
 tar, gzip: test_documents.py checks), with a keyword placed where a naive byte scan misses it:
 inside deflate, split across Word runs, as XML character references, in a PDF TJ array with
 kerning, behind a CJK font's ToUnicode CMap, in RTF hex escapes of GBK bytes, inside nested
-archives. Encrypted files (ZipCrypto, RC4 PDF, RAR 4 and RAR 5, a password-protected docx,
-which is a Compound File) are to be caught by a file rule, not by their text. The negatives
+archives. Encrypted files (ZipCrypto, RC4 PDF, RAR 4 and RAR 5, 7zAES with and without
+encrypted headers, a password-protected docx, which is a Compound File, and legacy .doc and
+.xls with RC4: sealed_files.py) are to be caught by a file rule, not by their text. The negatives
 are the same files with no keyword at all.
 
     python3 tests/gen/documents.py OUTDIR   # every case as OUTDIR/<name>, plus manifest.json
@@ -35,6 +36,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import sealed_files  # noqa: E402
 from zip_files import ZipCrypto, build_archive, raw_deflate  # noqa: E402
 
 TOP_SECRET = "TOP SECRET"
@@ -914,6 +916,20 @@ DOCUMENTS: List[Document] = [
     Document("clean.zip", "zip", zip_clean, None, None, note="negative: docx in a zip"),
     Document("clean.rar", "rar", rar5_clean, None, None,
              note="negative: RAR 5, the same archive stored without encryption"),
+    Document("plan.7z", "7z", sealed_files.sevenzip_encrypted, None, None, encrypted=True,
+             note="7zAES (AES-256, password 'password') over LZMA, header LZMA-packed in clear"),
+    Document("plan-mhe.7z", "7z", sealed_files.sevenzip_headers_encrypted, None, None,
+             encrypted=True, note="7z -mhe=on: the packed header itself AES-encrypted"),
+    Document("salaries.doc", "ole2", sealed_files.doc_encrypted, None, None, encrypted=True,
+             note="Word 97 FIB fEncrypted, RC4 EncryptionHeader in 1Table"),
+    Document("salaries.xls", "ole2", sealed_files.xls_encrypted, None, None, encrypted=True,
+             note="BIFF8 FILEPASS (RC4) after the globals BOF"),
+    Document("clean.7z", "7z", sealed_files.sevenzip_clean, None, None,
+             note="negative: 7z, LZMA content, LZMA-packed header, no 7zAES"),
+    Document("clean.doc", "ole2", sealed_files.doc_clean, None, None,
+             note="negative: Word 97 FIB without fEncrypted"),
+    Document("clean.xls", "ole2", sealed_files.xls_clean, None, None,
+             note="negative: BIFF8 workbook without FILEPASS"),
 ]
 
 BY_NAME: Dict[str, Document] = {d.name: d for d in DOCUMENTS}

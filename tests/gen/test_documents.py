@@ -63,6 +63,12 @@ FILE_DESCRIPTIONS = {
 FILE_DESCRIPTIONS_BY_NAME = {
     "plan-v4.rar": "RAR archive data, v4",
     "board.docx": "CDFV2 Encrypted",
+    "salaries.doc": "Composite Document File V2 Document, Little Endian, Os: Windows, Version "
+                    "6.0, Code page: 1252, Name of Creating Application: Microsoft Office Word, "
+                    "Security: 1",
+    "salaries.xls": "Composite Document File V2 Document, Little Endian, Os: Windows, Version "
+                    "6.0, Code page: 1252, Name of Creating Application: Microsoft Excel, "
+                    "Security: 1",
 }
 
 
@@ -348,6 +354,37 @@ class Documents(unittest.TestCase):
         stream = run_tool(["7z", "e", "-so", self.path("board.docx"), "EncryptionInfo"])
         self.assertEqual(stream, info)
 
+    @unittest.skipUnless(have("7z"), "7z is not installed")
+    def test_7z_decrypts_the_7z_archives(self):
+        """7-Zip tests each 7z with the password (the AES is real), fails the encrypted ones with
+        a wrong one (plan-mhe.7z cannot even be listed), and reads the text back."""
+        for name in ("plan.7z", "plan-mhe.7z", "clean.7z"):
+            self.assertIn(b"Everything is Ok",
+                          run_tool(["7z", "t", "-ppassword", self.path(name)]), name)
+        for name in ("plan.7z", "plan-mhe.7z"):
+            wrong = subprocess.run(["7z", "t", "-pwrong", self.path(name)], capture_output=True)
+            self.assertNotEqual(wrong.returncode, 0, name)
+        listing = run_tool(["7z", "l", "-slt", "-pwrong", self.path("plan.7z")]).decode()
+        self.assertIn("Encrypted = +", listing)
+        self.assertIn("Method = 7zAES:19 LZMA:16", listing)
+        self.assertEqual(run_tool(["7z", "x", "-so", "-ppassword", self.path("plan.7z")]),
+                         documents.sealed_files.SEVENZIP_TEXT)
+        self.assertEqual(run_tool(["7z", "x", "-so", self.path("clean.7z")]),
+                         documents.sealed_files.SEVENZIP_CLEAN_TEXT)
+
+    @unittest.skipUnless(have("7z"), "7z is not installed")
+    def test_7z_reads_the_legacy_office_streams(self):
+        """The Compound Files are whole: 7-Zip lists their streams and returns the Word FIB
+        (fEncrypted set or not) and the workbook's BOF then FILEPASS."""
+        doc = run_tool(["7z", "e", "-so", self.path("salaries.doc"), "WordDocument"])
+        self.assertEqual(struct.unpack_from("<HH", doc, 0)[0], 0xA5EC)
+        self.assertTrue(struct.unpack_from("<H", doc, 0x0A)[0] & 0x0100)
+        clean = run_tool(["7z", "e", "-so", self.path("clean.doc"), "WordDocument"])
+        self.assertFalse(struct.unpack_from("<H", clean, 0x0A)[0] & 0x0100)
+        xls = run_tool(["7z", "e", "-so", self.path("salaries.xls"), "Workbook"])
+        self.assertEqual(struct.unpack_from("<HH", xls, 0), (0x0809, 16))
+        self.assertEqual(struct.unpack_from("<H", xls, 20)[0], 0x002F)
+
     @unittest.skipUnless(have("tar"), "tar is not installed")
     def test_tar_lists_the_archives(self):
         self.assertEqual(run_tool(["tar", "-tf", self.path("plans.tar")]).split(),
@@ -396,7 +433,7 @@ class DocumentCaptures(unittest.TestCase):
         negatives = {c["document"] for c in self.manifest
                      if c["document"].startswith("clean.")}
         self.assertEqual(negatives, {"clean.docx", "clean.xlsx", "clean.pdf", "clean.zip",
-                                     "clean.rar"})
+                                     "clean.rar", "clean.7z", "clean.doc", "clean.xls"})
         for doc in documents.DOCUMENTS:  # every document travels in at least one capture
             self.assertIn(doc.name, {c["document"] for c in self.manifest})
 

@@ -12,6 +12,7 @@ namespace {
 constexpr uint8_t kRar5Signature[] = {0x52, 0x61, 0x72, 0x21, 0x1A, 0x07, 0x01, 0x00};
 constexpr uint8_t kRar4Signature[] = {0x52, 0x61, 0x72, 0x21, 0x1A, 0x07, 0x00};
 constexpr uint8_t kOle2Signature[] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
+constexpr uint8_t k7zSignature[] = {'7', 'z', 0xBC, 0xAF, 0x27, 0x1C};
 // The directory entry name of an encrypted OOXML package's stream, UTF-16LE, without its NUL.
 constexpr std::string_view kEncryptedPackage{"E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0",
                                              32};
@@ -52,21 +53,75 @@ bool sealedFormatOf(std::span<const uint8_t> first, SealedFormat& format) noexce
     if (starts(kRar5Signature, sizeof kRar5Signature)) return format = SealedFormat::Rar5, true;
     if (starts(kRar4Signature, sizeof kRar4Signature)) return format = SealedFormat::Rar4, true;
     if (starts(kOle2Signature, sizeof kOle2Signature)) return format = SealedFormat::Ole2, true;
+    if (starts(k7zSignature, sizeof k7zSignature)) return format = SealedFormat::SevenZip, true;
     return false;
 }
 
-SealedProbe::SealedProbe(SealedFormat format, uint32_t max_headers) noexcept
+SealedProbe::SealedProbe(SealedFormat format, uint32_t max_headers, SealedLimits limits,
+                         ExtractionBudget* budget) noexcept
     : format_(format), max_headers_(max_headers),
       signature_left_(format == SealedFormat::Rar5   ? sizeof kRar5Signature
                       : format == SealedFormat::Rar4 ? sizeof kRar4Signature
-                                                     : 0) {}
+                                                     : 0) {
+    if (format == SealedFormat::Ole2) legacy_.emplace();
+    if (format == SealedFormat::SevenZip) sevenzip_.emplace(limits.max_7z_header_bytes, budget);
+}
+
+void SealedProbe::fail(SealedProblem problem) noexcept {
+    verdict_ = SealedVerdict::Unreadable;
+    problem_ = problem;
+    done_ = true;
+}
+
+void SealedProbe::takeSevenZip() noexcept {
+    verdict_ = sevenzip_->verdict();
+    problem_ = sevenzip_->problem();
+    done_ = verdict_ != SealedVerdict::Reading;
+}
 
 void SealedProbe::feed(const uint8_t* data, size_t len) noexcept {
     if (done_ || len == 0) return;
-    if (format_ == SealedFormat::Ole2)
+    switch (format_) {
+    case SealedFormat::Ole2:
         feedOle2(data, len);
-    else
-        feedRar(data, len);
+        if (done_) return;
+        legacy_->feed(data, len);
+        if (legacy_->encrypted()) verdict_ = SealedVerdict::Encrypted, done_ = true;
+        return;
+    case SealedFormat::SevenZip:
+        sevenzip_->feed(data, len);
+        takeSevenZip();
+        return;
+    case SealedFormat::Rar5:
+    case SealedFormat::Rar4: feedRar(data, len); return;
+    }
+}
+
+void SealedProbe::skip(uint64_t missing) noexcept {
+    if (done_) return;
+    switch (format_) {
+    case SealedFormat::Ole2:
+        header_.clear(); // a name is not joined across the hole
+        legacy_->skip(missing);
+        return;
+    case SealedFormat::SevenZip:
+        sevenzip_->skip(missing);
+        takeSevenZip();
+        return;
+    case SealedFormat::Rar5:
+    case SealedFormat::Rar4: done_ = true; return;
+    }
+}
+
+void SealedProbe::finish() noexcept {
+    if (done_) return;
+    if (format_ == SealedFormat::SevenZip) {
+        sevenzip_->finish();
+        takeSevenZip();
+        return;
+    }
+    if (format_ == SealedFormat::Ole2 && legacy_->overflowed()) fail(SealedProblem::TooManyMarks);
+    done_ = true;
 }
 
 void SealedProbe::feedOle2(const uint8_t* data, size_t len) noexcept {
@@ -87,8 +142,7 @@ void SealedProbe::feedOle2(const uint8_t* data, size_t len) noexcept {
         else if (header_.size() > keep)
             header_.erase(0, header_.size() - keep);
     } catch (const std::bad_alloc&) {
-        verdict_ = SealedVerdict::Unreadable;
-        done_ = true;
+        fail(SealedProblem::NoMemory);
     }
 }
 
@@ -126,14 +180,12 @@ void SealedProbe::feedRar(const uint8_t* data, size_t len) noexcept {
                 data += n, len -= n;
                 need = rarHeaderLength();
                 if (need > kMaxHeaderBytes || (need != 0 && need < 7)) {
-                    verdict_ = SealedVerdict::Unreadable;
-                    done_ = true;
+                    fail(SealedProblem::Corrupt);
                     return;
                 }
             }
         } catch (const std::bad_alloc&) {
-            verdict_ = SealedVerdict::Unreadable;
-            done_ = true;
+            fail(SealedProblem::NoMemory);
             return;
         }
         if (need == 0 || header_.size() < need) return; // more to come
@@ -165,6 +217,7 @@ bool SealedProbe::rar5Header(uint64_t& data_size) noexcept {
         ((flags & kRar5HasData) && !readVint(h, pos, data_size)) || pos > end ||
         extra > end - pos) {
         verdict_ = SealedVerdict::Unreadable;
+        problem_ = SealedProblem::Corrupt;
         return false;
     }
     if (type == kRar5Encryption) {

@@ -28,22 +28,28 @@ class SealedTransform final : public Transform {
             if (held_len_ < held_.size()) return;
             SealedFormat format;
             if (!sealedFormatOf(held_, format)) return; // cannot be: applies() checked
-            probe_.emplace(format, ctx_.files.zip.max_entries);
+            probe_.emplace(format, ctx_.files.zip.max_entries, ctx_.files.sealed,
+                           ctx_.files.extraction_budget);
             probe_->feed(held_.data(), held_.size());
         }
         if (probe_) probe_->feed(data, len);
     }
-    // After a hole the headers cannot be followed: the probe stops; what it decided stays.
-    void gap(uint64_t /*missing*/) noexcept override {
-        if (probe_) probe_->stop();
+    // After a hole RAR headers cannot be followed (the probe stops; what it decided stays);
+    // 7z and OLE2 go on by offset.
+    void gap(uint64_t missing) noexcept override {
+        if (probe_) probe_->skip(missing);
         held_len_ = held_.size(); // a start cut short is never told
     }
-    void finish() noexcept override { note(); }
+    void finish() noexcept override {
+        if (probe_) probe_->finish();
+        note();
+    }
     void abort() noexcept override {}
 
   private:
     void note() noexcept {
         if (!probe_) return; // shorter than its signature
+        ctx_.counters.sealed.sevenzip_headers_decoded += probe_->headersDecoded();
         FileNote note;
         switch (probe_->verdict()) {
         case SealedVerdict::Encrypted:
@@ -52,8 +58,13 @@ class SealedTransform final : public Transform {
             note.uninspectable = "encrypted";
             break;
         case SealedVerdict::Unreadable:
-            ++ctx_.counters.sealed.unreadable;
-            note.uninspectable = "corrupt";
+            note.uninspectable = sealedProblemReason(probe_->problem());
+            if (probe_->problem() == SealedProblem::HeaderBytes)
+                ++ctx_.counters.sealed.sevenzip_header_exceeded;
+            else if (probe_->problem() == SealedProblem::Memory)
+                ++ctx_.counters.sealed.memory_refused;
+            else
+                ++ctx_.counters.sealed.unreadable;
             break;
         case SealedVerdict::Reading:
         case SealedVerdict::Plain:
