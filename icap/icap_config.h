@@ -3,6 +3,7 @@
 // start-up by app/options.cpp; every bound here is counted when reached (icap_counters.h).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ struct IcapConfig {
         "policy: rule {sid} ({rule}).</p>\n<p>Reference: {alert_id}</p>\n</body></html>\n";
     std::string istag; // icap.istag, without quotes; empty: "egressmon-" + the policy version
     uint32_t options_ttl_s = 3600; // Options-TTL: how long a proxy may cache the OPTIONS answer
+    // icap.preview-bytes: offered as `Preview: N` (with `Transfer-Preview: *`); unset: no preview
+    // offered. A preview costs the proxy a round trip (100 Continue) on every upload and buys
+    // nothing here, since every body is inspected whole; a client's own previews are served.
+    std::optional<uint32_t> preview_bytes;
 };
 
 } // namespace egressmon::icap

@@ -41,10 +41,8 @@ OptionsReply optionsReply(const IcapConfig& config, std::string_view istag) {
     reply.max_connections = config.max_connections;
     reply.options_ttl_s = config.options_ttl_s;
     reply.allow_204 = true;
-    // No Preview: the whole body is inspected anyway, and a preview costs the proxy a round
-    // trip (100 Continue) on every upload. Previews a client sends regardless are served.
-    reply.preview.reset();
-    reply.transfer_preview_all = false;
+    if (config.preview_bytes) reply.preview = *config.preview_bytes; // see IcapConfig
+    reply.transfer_preview_all = config.preview_bytes.has_value();
     return reply;
 }
 

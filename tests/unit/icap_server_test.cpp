@@ -27,6 +27,26 @@ TEST(IcapServer, OptionsOffersReqmodAnd204) {
     EXPECT_EQ(h.stoppedCounters().options, 1u);
 }
 
+TEST(IcapServer, OptionsOffersAPreviewOnlyWhenConfigured) {
+    {
+        IcapServerHarness h;
+        auto fd = h.connect();
+        ASSERT_TRUE(h.sendAll(fd.get(), "OPTIONS icap://x/reqmod ICAP/1.0\r\nHost: x\r\n\r\n"));
+        std::string carry;
+        const std::string reply = h.readReply(fd.get(), carry);
+        EXPECT_EQ(reply.find("Preview:"), std::string::npos) << reply;
+    }
+    icap::IcapConfig c;
+    c.preview_bytes = 4096;
+    IcapServerHarness h(c);
+    auto fd = h.connect();
+    ASSERT_TRUE(h.sendAll(fd.get(), "OPTIONS icap://x/reqmod ICAP/1.0\r\nHost: x\r\n\r\n"));
+    std::string carry;
+    const std::string reply = h.readReply(fd.get(), carry);
+    EXPECT_NE(reply.find("Preview: 4096\r\n"), std::string::npos) << reply;
+    EXPECT_NE(reply.find("Transfer-Preview: *\r\n"), std::string::npos) << reply;
+}
+
 TEST(IcapServer, CleanRequestWith204AllowedGets204AndNoAlert) {
     IcapServerHarness h;
     auto fd = h.connect();
