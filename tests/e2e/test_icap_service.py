@@ -4,6 +4,7 @@ of the icap options. (The real proxy is test_icap's: Squid with ssl_bump.)"""
 
 import json
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -188,6 +189,68 @@ class icap_service(unittest.TestCase):
         self.stop()
         with open(self.alerts) as f:
             self.assertEqual([json.loads(line)["alert"]["signature_id"] for line in f], [9003])
+
+
+class icap_with_privileges_and_capture(unittest.TestCase):
+    """The port opens before privileges go (a port below 1024 as root, then run as nobody), and
+    ICAP serves beside a live capture in one process."""
+
+    def setUp(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root: a port below 1024 and live capture")
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        os.chmod(self.tmp.name, 0o755)
+        self.rules = os.path.join(self.tmp.name, "rules.yaml")
+        with open(self.rules, "w") as f:
+            f.write(RULES)
+        os.chmod(self.rules, 0o644)
+
+    def low_port(self):
+        for port in range(700, 1000):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                    return port
+                except OSError:
+                    continue
+        self.skipTest("no free port below 1024")
+
+    def test_privileged_port_beside_live_capture_then_nobody(self):
+        port = self.low_port()
+        alerts = os.path.join(self.tmp.name, "alerts.json")
+        proc = subprocess.Popen([BINARY, "-i", "lo", "--immediate", "--workers", "1", "--icap",
+                                 f"127.0.0.1:{port}", "--rules", self.rules, "--alerts", alerts,
+                                 "--stats"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        try:
+            def up():
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    return True
+                except OSError:
+                    if proc.poll() is not None:
+                        raise AssertionError(proc.communicate()[1])
+                    return False
+            wait_until("the ICAP port", up, timeout=30)
+            with open(f"/proc/{proc.pid}/status") as f:
+                uid = [line for line in f if line.startswith("Uid:")][0].split()[1:]
+            self.assertEqual(uid, [str(pwd.getpwnam("nobody").pw_uid)] * 4)
+            head, body = multipart_upload("a.txt", b"TOP SECRET plans")
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                s.sendall(reqmod(head, body))
+                self.assertTrue(read_reply(s).startswith(b"ICAP/1.0 204 "))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, err)
+        stats = json.loads(err.strip().splitlines()[-1])
+        self.assertEqual(stats["icap"]["reqmods"], 1)
+        self.assertGreater(stats["packets"], 0)  # the capture on lo saw the ICAP exchange
+        with open(alerts) as f:
+            records = [json.loads(line) for line in f]
+        self.assertEqual([(r["alert"]["signature_id"], r["alert"]["context"]["dlp"]["source"])
+                          for r in records], [(9001, "icap")])
 
 
 class icap_usage_errors(unittest.TestCase):
