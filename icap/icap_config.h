@@ -26,8 +26,11 @@ struct IcapConfig {
     uint64_t max_body_bytes = 64ull << 20; // icap.max-body-bytes: inspected whole up to this
     uint32_t max_header_bytes = 64u << 10; // icap.max-header-bytes: ICAP + HTTP headers
     uint32_t header_timeout_ms = 10'000;   // icap.header-timeout-ms: slowloris
-    uint32_t decision_timeout_ms = 5'000;  // icap.decision-timeout-ms: header to answer
-    uint32_t idle_timeout_ms = 60'000;     // icap.idle-timeout-ms: a kept-alive connection
+    // icap.decision-timeout-ms: the inspection time one request may cost (the proxy's user waits
+    // for it). Receiving the body is the client's time, not counted: a slow upload is bounded by
+    // idle-timeout-ms between its bytes instead.
+    uint32_t decision_timeout_ms = 5'000;
+    uint32_t idle_timeout_ms = 60'000; // icap.idle-timeout-ms: a kept-alive connection
     // icap.max-buffered-bytes: request bodies held per thread to echo them back (clients that
     // do not allow 204). Over it, a body is passed through uninspected as on-bound says.
     uint64_t max_buffered_bytes = 256ull << 20;

@@ -160,9 +160,16 @@ bool IcapConnection::onTick(uint64_t now_ms) noexcept {
         }
         return true;
     case Stage::kBody:
-        if (now_ms - head_done_ms_ > config.decision_timeout_ms) passBound(Bound::kDecisionTime);
+    case Stage::kPassThrough:
+    case Stage::kUninspected:
+    case Stage::kDiscard:
+        // A body that stopped coming (slowloris in the body): the request is abandoned.
+        if (now_ms - last_activity_ms_ > config.idle_timeout_ms) {
+            ++context_.counters.idle_closed;
+            return false;
+        }
         break;
-    default: break;
+    case Stage::kClosing: break;
     }
     return stage_ != Stage::kClosing || !out_.empty();
 }
@@ -270,7 +277,6 @@ void IcapConnection::onRequestHead(const IcapRequestHead& head) noexcept {
 
 void IcapConnection::startReqmod(const IcapRequestHead& head) noexcept {
     head_done_us_ = steadyUs();
-    head_done_ms_ = last_activity_ms_; // the read that completed the header
     if (head.preview) ++context_.counters.previews;
     stage_ = Stage::kBody;
     try {
@@ -284,8 +290,10 @@ void IcapConnection::startReqmod(const IcapRequestHead& head) noexcept {
     }
     // Echoing needs the body: a client that does not allow 204 gets its request back.
     holding_ = has_body_ && !allow_204_;
-    if (transaction_ && head.http_request)
+    if (transaction_ && head.http_request) {
         transaction_->begin(*head.http_request, has_body_, nowUs());
+        checkDecisionTime();
+    }
 }
 
 void IcapConnection::holdBody(std::span<const uint8_t> bytes) noexcept {
@@ -341,7 +349,16 @@ void IcapConnection::onBodyData(std::span<const uint8_t> bytes) noexcept {
         return;
     }
     if (stage_ != Stage::kBody) return;
-    if (transaction_) transaction_->body(bytes, nowUs());
+    if (transaction_) {
+        transaction_->body(bytes, nowUs());
+        checkDecisionTime();
+    }
+}
+
+void IcapConnection::checkDecisionTime() noexcept {
+    if (stage_ == Stage::kBody && transaction_ &&
+        transaction_->inspectionNs() > uint64_t{context_.config.decision_timeout_ms} * 1'000'000)
+        passBound(Bound::kDecisionTime);
 }
 
 void IcapConnection::onPreviewEnd(bool ieof) noexcept {

@@ -7,7 +7,7 @@
 //                                        held for it, within icap.max-buffered-bytes)
 //   a `block` rule matched           -> 200 with an HTTP 403 (icap.block-status) page naming the
 //                                        rule and the alert id
-//   a bound passed (body size, hold budget, decision time) -> icap.on-bound: allow (pass the rest
+//   a bound passed (body size, hold budget, inspection time) -> icap.on-bound: allow (pass the rest
 //                                        through uninspected) or block (block page, then close)
 //   malformed, over a header bound   -> the ICAP error status, then close
 //
@@ -38,7 +38,7 @@ class IcapConnection final : private IcapParserEvents {
     // The socket is readable / writable. false: the connection is over (close it).
     bool onReadable(uint64_t now_ms) noexcept;
     bool onWritable() noexcept;
-    // About every 100 ms: the header, decision and idle timeouts. false: close it.
+    // About every 100 ms: the header and idle timeouts. false: close it.
     bool onTick(uint64_t now_ms) noexcept;
 
     // The rules were reloaded: the open transaction's session follows (old index -> new).
@@ -69,6 +69,8 @@ class IcapConnection final : private IcapParserEvents {
     void startReqmod(const IcapRequestHead& head) noexcept;
     void answerReqmod() noexcept;
     void passBound(Bound bound) noexcept;
+    // icap.decision-timeout-ms: inspection has cost the request too much time already.
+    void checkDecisionTime() noexcept;
     void holdBody(std::span<const uint8_t> bytes) noexcept;
     void releaseHeld() noexcept;
     // The held body as one chunk of the echoed request (moved, not copied). May throw bad_alloc.
@@ -107,7 +109,6 @@ class IcapConnection final : private IcapParserEvents {
     uint64_t last_activity_ms_ = 0;
     uint64_t request_started_ms_ = 0; // first byte of the current request's header
     uint64_t head_done_us_ = 0;       // its header block complete (latency from here)
-    uint64_t head_done_ms_ = 0;       // the same, on the ticks' clock
     bool eof_ = false;                // the client closed its side
 };
 

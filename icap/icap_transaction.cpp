@@ -1,6 +1,7 @@
 #include "icap/icap_transaction.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <new>
 
@@ -82,6 +83,7 @@ IcapTransaction::IcapTransaction(dpi::InspectionEngine& engine, dpi::AlertSink& 
 }
 
 void IcapTransaction::feed(const char* bytes, size_t len, uint64_t ts_us) noexcept {
+    const auto started = std::chrono::steady_clock::now();
     const auto* p = reinterpret_cast<const uint8_t*>(bytes);
     while (len > 0) {
         const auto piece = static_cast<uint32_t>(std::min<size_t>(len, 1u << 30));
@@ -89,6 +91,9 @@ void IcapTransaction::feed(const char* bytes, size_t len, uint64_t ts_us) noexce
         p += piece;
         len -= piece;
     }
+    inspection_ns_ += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                std::chrono::steady_clock::now() - started)
+                                                .count());
 }
 
 void IcapTransaction::begin(const HttpRequestHead& request, bool has_body,
@@ -115,7 +120,11 @@ void IcapTransaction::body(std::span<const uint8_t> bytes, uint64_t ts_us) noexc
 void IcapTransaction::finish(uint64_t ts_us) noexcept {
     if (!inspecting_) return;
     feed("0\r\n\r\n", 5, ts_us);
-    session_.end(ts_us, *this);
+    const auto started = std::chrono::steady_clock::now();
+    session_.end(ts_us, *this); // files end here: held PDF content, file rules
+    inspection_ns_ += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                std::chrono::steady_clock::now() - started)
+                                                .count());
     inspecting_ = false;
 }
 

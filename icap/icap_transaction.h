@@ -66,6 +66,8 @@ class IcapTransaction final : private dpi::SessionOutput {
     void rebase(const std::vector<int64_t>& moved) noexcept { session_.rebase(moved); }
 
     bool inspecting() const noexcept { return inspecting_; }
+    // Time spent inspecting this request so far (icap.decision-timeout-ms bounds it).
+    uint64_t inspectionNs() const noexcept { return inspection_ns_; }
     const std::optional<BlockDecision>& block() const noexcept { return block_; }
     const TransactionIdentity& identity() const noexcept { return identity_; }
 
@@ -82,6 +84,7 @@ class IcapTransaction final : private dpi::SessionOutput {
     dpi::InspectionSession session_;
     bool https_ = false;
     bool inspecting_ = false;
+    uint64_t inspection_ns_ = 0;
     std::optional<BlockDecision> block_;
 };
 
