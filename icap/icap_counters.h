@@ -15,6 +15,9 @@ namespace egressmon::icap {
     X(connections_over_limit, "connections",                                                       \
       "Connections closed at once because icap.max-connections were open",                         \
       counter::series("connection_over_limit").limit("icap.max-connections"))                      \
+    X(accept_errors, "connections",                                                                \
+      "Connections the kernel could not hand over (out of descriptors or memory; retried)",        \
+      counter::series("accept_error"))                                                             \
     X(header_timeouts, "connections",                                                              \
       "Connections closed without a complete header block within icap.header-timeout-ms",          \
       counter::series("header_timeout").limit("icap.header-timeout-ms"))                           \

@@ -98,7 +98,16 @@ void IcapServerThread::acceptAll(uint64_t now_ms) noexcept {
         socklen_t len = sizeof ss;
         core::UniqueFd fd(::accept4(listener_.get(), reinterpret_cast<sockaddr*>(&ss), &len,
                                     SOCK_NONBLOCK | SOCK_CLOEXEC));
-        if (!fd) return; // EAGAIN, or a transient error (EMFILE...): the next event retries
+        if (!fd) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED)
+                return;
+            // Out of descriptors or memory (EMFILE, ENFILE, ENOBUFS): the listener stays
+            // readable, so stop watching it until the next tick instead of spinning on it.
+            ++context_.counters.accept_errors;
+            ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listener_.get(), nullptr);
+            accept_paused_ = true;
+            return;
+        }
         const core::IpAddress peer = peerAddress(ss);
         if (!config_.allow.empty() &&
             std::none_of(config_.allow.begin(), config_.allow.end(),
@@ -157,6 +166,13 @@ void IcapServerThread::serve(int fd, uint32_t events, uint64_t now_ms) noexcept 
 }
 
 void IcapServerThread::tick(uint64_t now_ms) noexcept {
+    if (accept_paused_) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = listener_.get();
+        if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listener_.get(), &ev) == 0)
+            accept_paused_ = false;
+    }
     std::vector<int> expired;
     for (auto& [fd, connection] : connections_) {
         if (!connection->onTick(now_ms)) {

@@ -60,7 +60,8 @@ class IcapServerThread {
     uint64_t rule_switch_failures_ = 0;
     std::unique_ptr<dpi::InspectionEngine> engine_;
     IcapThreadContext context_;
-    uint32_t max_connections_; // this thread's share
+    uint32_t max_connections_;   // this thread's share
+    bool accept_paused_ = false; // accept failed for want of descriptors: retried at the tick
     std::unordered_map<int, std::unique_ptr<IcapConnection>> connections_;
 };
 

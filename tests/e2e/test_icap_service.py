@@ -5,6 +5,7 @@ of the icap options. (The real proxy is test_icap's: Squid with ssl_bump.)"""
 import json
 import os
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
@@ -251,6 +252,51 @@ class icap_with_privileges_and_capture(unittest.TestCase):
             records = [json.loads(line) for line in f]
         self.assertEqual([(r["alert"]["signature_id"], r["alert"]["context"]["dlp"]["source"])
                           for r in records], [(9001, "icap")])
+
+
+class icap_out_of_descriptors(unittest.TestCase):
+    def test_running_out_of_descriptors_is_counted_and_the_service_recovers(self):
+        if not shutil.which("prlimit"):
+            self.skipTest("prlimit (util-linux) is not installed")
+        with tempfile.TemporaryDirectory() as tmp:
+            rules = os.path.join(tmp, "r.yaml")
+            with open(rules, "w") as f:
+                f.write(RULES)
+            port = free_port()
+            proc = subprocess.Popen(["prlimit", "--nofile=48", BINARY, "--icap", str(port),
+                                     "--rules", rules, "--alerts", os.devnull, "--stats"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                def up():
+                    try:
+                        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                        return True
+                    except OSError:
+                        return False
+                wait_until("the ICAP port", up, timeout=30)
+                # More connections than descriptors: the kernel completes them (backlog), the
+                # server cannot accept them all.
+                crowd = [socket.create_connection(("127.0.0.1", port), timeout=5)
+                         for _ in range(80)]
+                time.sleep(1)
+                for c in crowd:
+                    c.close()
+                time.sleep(0.5)
+
+                def served():
+                    try:
+                        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+                            s.sendall(b"OPTIONS icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: x\r\n\r\n")
+                            return read_reply(s).startswith(b"ICAP/1.0 200 OK")
+                    except OSError:
+                        return False
+                wait_until("the service to serve again", served, timeout=30)
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                _, err = proc.communicate(timeout=60)
+            self.assertEqual(proc.returncode, 0, err)
+            stats = json.loads(err.strip().splitlines()[-1])
+            self.assertGreater(stats["icap"]["accept_errors"], 0)
 
 
 class icap_usage_errors(unittest.TestCase):
