@@ -362,12 +362,17 @@ void IcapConnection::checkDecisionTime() noexcept {
 }
 
 void IcapConnection::onPreviewEnd(bool ieof) noexcept {
-    if (ieof || stage_ != Stage::kBody) {
-        if (!ieof) parser_.continueAfterPreview(); // reading on (uninspected / pass-through)
+    if (ieof || stage_ == Stage::kClosing) return; // the request ends now (or is over anyway)
+    if (stage_ == Stage::kDiscard) {
+        // A RESPMOD or another service's request: its answer needs none of the rest.
+        answerWithoutBody();
+        parser_.abandonAfterPreview();
+        if (stage_ != Stage::kClosing) stage_ = Stage::kIdle;
+        request_started_ms_ = last_activity_ms_;
         return;
     }
     // A block rule already matched in the preview: answer now, the rest is never sent.
-    if (transaction_ && transaction_->block()) {
+    if (stage_ == Stage::kBody && transaction_ && transaction_->block()) {
         transaction_->stopInspecting(nowUs());
         ++context_.counters.blocked;
         queueBlockPage(*transaction_->block(), /*close=*/false);
@@ -377,6 +382,7 @@ void IcapConnection::onPreviewEnd(bool ieof) noexcept {
         request_started_ms_ = last_activity_ms_;
         return;
     }
+    // Inspecting, or passing the rest through: the body is wanted.
     ++context_.counters.continues;
     std::string out;
     appendContinue(out);
@@ -385,22 +391,26 @@ void IcapConnection::onPreviewEnd(bool ieof) noexcept {
     parser_.continueAfterPreview();
 }
 
+void IcapConnection::answerWithoutBody() noexcept {
+    try {
+        std::string out;
+        if (pending_error_set_)
+            queueError(pending_error_);
+        else if (method_ == IcapMethod::Options)
+            appendOptionsResponse(out, optionsReply(context_.config, context_.istag));
+        else
+            appendNoContent(out, context_.istag, false); // a RESPMOD the client allowed 204
+        if (!out.empty()) queue(std::move(out));
+    } catch (const std::bad_alloc&) {
+        stage_ = Stage::kClosing;
+    }
+}
+
 void IcapConnection::onRequestEnd() noexcept {
     switch (stage_) {
     case Stage::kDiscard:
     case Stage::kIdle: // an OPTIONS, a RESPMOD, or a request for another service
-        try {
-            std::string out;
-            if (pending_error_set_)
-                queueError(pending_error_);
-            else if (method_ == IcapMethod::Options)
-                appendOptionsResponse(out, optionsReply(context_.config, context_.istag));
-            else
-                appendNoContent(out, context_.istag, false); // a RESPMOD the client allowed 204
-            if (!out.empty()) queue(std::move(out));
-        } catch (const std::bad_alloc&) {
-            stage_ = Stage::kClosing;
-        }
+        answerWithoutBody();
         break;
     case Stage::kBody:
     case Stage::kPassThrough:

@@ -68,6 +68,8 @@ class IcapConnection final : private IcapParserEvents {
 
     void startReqmod(const IcapRequestHead& head) noexcept;
     void answerReqmod() noexcept;
+    // The answer to an OPTIONS, a RESPMOD or a request for an unknown service.
+    void answerWithoutBody() noexcept;
     void passBound(Bound bound) noexcept;
     // icap.decision-timeout-ms: inspection has cost the request too much time already.
     void checkDecisionTime() noexcept;

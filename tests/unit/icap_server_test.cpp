@@ -209,6 +209,21 @@ TEST(IcapServer, RespmodWithout204Gets405) {
     EXPECT_TRUE(startsWith(h.readReply(fd.get(), carry), "ICAP/1.0 405 ")) << carry;
 }
 
+TEST(IcapServer, RespmodPreviewIsAnsweredWithoutWaitingForTheRest) {
+    IcapServerHarness h;
+    auto fd = h.connect();
+    const std::string res = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+    std::string req = "RESPMOD icap://127.0.0.1/reqmod ICAP/1.0\r\nHost: x\r\nAllow: 204\r\n"
+                      "Preview: 2\r\nEncapsulated: res-hdr=0, res-body=" +
+                      std::to_string(res.size()) + "\r\n\r\n" + res + "2\r\nok\r\n0\r\n\r\n";
+    ASSERT_TRUE(h.sendAll(fd.get(), req));
+    std::string carry;
+    EXPECT_TRUE(startsWith(h.readReply(fd.get(), carry), "ICAP/1.0 204 ")) << carry;
+    // The connection goes on with the next request.
+    ASSERT_TRUE(h.sendAll(fd.get(), reqmod(postHead(5), "clean")));
+    EXPECT_TRUE(startsWith(h.readReply(fd.get(), carry), "ICAP/1.0 204 "));
+}
+
 TEST(IcapServer, MalformedRequestGets400AndIsClosed) {
     IcapServerHarness h;
     auto fd = h.connect();
