@@ -970,6 +970,19 @@ def add_icap_seeds(corpus: Corpus) -> None:
                                         (15, 0xFFFFFFFF, 0)):
             corpus.add("icap_request_parser_fuzz",
                        bytes([limits]) + SPLIT_SEED + u32(decisions) + bytes([mode]) + stream)
+    # icap_connection_fuzz: [bounds] then pieces [length: 2][ms: 1][bytes]; each stream whole,
+    # in 512-byte pieces, with a keyword that alerts and one that blocks planted in a body.
+    planted = [reqmod(b"Allow: 204\r\n", b"9\r\nleak this\r\n0\r\n\r\n"),
+               reqmod(b"", b"8\r\nstop now\r\n0\r\n\r\n")]
+    for stream in streams + planted:
+        stream = stream[:MAX_SEED - 200]
+        pieces = [stream[i:i + 512] for i in range(0, len(stream), 512)]
+        for bounds in (0, 3, 4):
+            whole = bytes([bounds]) + struct.pack("<H", len(stream)) + b"\x00" + stream
+            split = bytes([bounds]) + b"".join(struct.pack("<H", len(p)) + b"\x05" + p
+                                               for p in pieces)
+            corpus.add("icap_connection_fuzz", whole)
+            corpus.add("icap_connection_fuzz", split)
 
 
 def main(argv: List[str]) -> int:
