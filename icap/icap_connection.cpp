@@ -135,6 +135,7 @@ bool IcapConnection::onWritable() noexcept {
             return false;
         }
         out_offset_ += static_cast<size_t>(n);
+        last_activity_ms_ = steadyMs(); // the client reads: not idle
         if (out_offset_ < front.size()) return true;
         out_.pop_front();
         out_offset_ = 0;
@@ -154,7 +155,8 @@ bool IcapConnection::onTick(uint64_t now_ms) noexcept {
                 ++context_.counters.header_timeouts;
                 return false;
             }
-        } else if (out_.empty() && now_ms - last_activity_ms_ > config.idle_timeout_ms) {
+        } else if (now_ms - last_activity_ms_ > config.idle_timeout_ms) {
+            // Nothing to do, or a reply the client does not read: either way it is gone.
             ++context_.counters.idle_closed;
             return false;
         }

@@ -19,12 +19,6 @@ namespace {
 constexpr int kMaxEvents = 64;
 constexpr int kTickMs = 100; // timeouts are checked this often
 
-uint64_t steadyMs() noexcept {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     std::chrono::steady_clock::now().time_since_epoch())
-                                     .count());
-}
-
 core::IpAddress peerAddress(const sockaddr_storage& ss) noexcept {
     if (ss.ss_family == AF_INET6) {
         const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);

@@ -3,6 +3,7 @@
 // engine and alert sink, its counters and latency histogram, and the body bytes its
 // connections hold to echo them. Owned by the thread (icap_server_thread.h); single-threaded.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -14,6 +15,13 @@
 #include "icap/icap_request_parser.h"
 
 namespace egressmon::icap {
+
+// The clock of the ICAP threads' timeouts (monotonic milliseconds).
+inline uint64_t steadyMs() noexcept {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+}
 
 struct IcapThreadContext {
     IcapThreadContext(const IcapConfig& c, dpi::InspectionEngine& e, dpi::AlertSink& a,

@@ -82,7 +82,7 @@ class IcapServerHarness {
         if (thread_.joinable()) thread_.join();
     }
 
-    // A connected blocking client socket (5 s receive timeout).
+    // A connected blocking client socket (5 s receive and send timeouts).
     core::UniqueFd connect() const {
         core::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
         sockaddr_in sa{};
@@ -92,6 +92,7 @@ class IcapServerHarness {
         if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) return {};
         timeval tv{5, 0};
         ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv); // a test never hangs
         return fd;
     }
 

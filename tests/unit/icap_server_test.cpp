@@ -284,6 +284,22 @@ TEST(IcapServer, IdleKeptAliveConnectionIsClosedAfterIdleTimeout) {
     EXPECT_EQ(h.stoppedCounters().idle_closed, 1u);
 }
 
+TEST(IcapServer, ClientThatNeverReadsItsRepliesIsClosedAfterIdleTimeout) {
+    icap::IcapConfig c;
+    c.idle_timeout_ms = 500;
+    IcapServerHarness h(c);
+    auto fd = h.connect();
+    int small = 4096;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    // Echoed replies of 1 MiB each that nobody reads: the server's writes stall.
+    const std::string body(1 << 20, 'z');
+    const std::string req = reqmod(postHead(body.size()), body, "Allow: trailers\r\n");
+    for (int i = 0; i < 4; ++i)
+        if (!h.sendAll(fd.get(), req)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    EXPECT_EQ(h.stoppedCounters().idle_closed, 1u);
+}
+
 TEST(IcapServer, ConnectionsOverMaxConnectionsAreClosed) {
     icap::IcapConfig c;
     c.max_connections = 2;
