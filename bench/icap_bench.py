@@ -9,7 +9,13 @@ alerts to a file) and bench/icap_null_responder.cpp (the same kind of epoll serv
 project's ICAP parser and reply builders, inspecting nothing: 204 when allowed, else the request
 echoed) each pinned with taskset to core 0 (SERVER_CPU); the load generator
 (bench/icap_load.cpp, Squid-shaped REQMODs, replies checked byte for byte) pinned to core 1
-(LOAD_CPU). The two servers take turns, run by run; every figure is the median of --repeats.
+(LOAD_CPU). The two servers take turns, run by run; every figure is the median of --repeats. In the
+documents and latency scenarios a third whole process takes its turn too, egressmon with
+document extraction off (`-c` a file holding `extraction: enabled: false`): the same service
+less reading inside files, which splits egressmon's cost into the two.
+The machine may be shared: each run also reports what the server did per CPU second it got
+(its own request and body counters over its user+system time from /proc), a figure that does
+not depend on how much of its core the scheduler gave it.
 
 Scenarios (the issue's targets; "per core": the service has one core):
   small      300-byte form POSTs (Allow: 204, no preview), 8 connections: requests/s >= 5,000
@@ -118,9 +124,14 @@ class Server:
         self.kind, self.workdir = kind, workdir
         self.port = free_port()
         self.alerts = os.path.join(workdir, f"alerts-{kind}-{self.port}.json")
-        if kind == "egressmon":
+        if kind.startswith("egressmon"):
             args = [EGRESSMON, "--icap", f"127.0.0.1:{self.port}", "--rules", DEFAULT_RULES,
                     "--alerts", self.alerts, "--stats"]
+            if kind == "egressmon-noextract":
+                cfg = os.path.join(workdir, "extraction-off.yaml")
+                with open(cfg, "w") as f:
+                    f.write("extraction:\n  enabled: false\n")
+                args += ["-c", cfg]
         else:
             args = [NULL, "--listen", f"127.0.0.1:{self.port}"]
         self.stderr = open(os.path.join(workdir, f"{kind}-{self.port}.err"), "w+")
@@ -161,13 +172,13 @@ def run_once(kind, workdir, load_args, duration, warmup):
     load["server_cpu_share"] = cpu / wall  # the whole run, warm-up and drain included
     # What the server did per CPU second it got (the machine is shared: a figure that does not
     # depend on how much of its core the scheduler gave it). Its own counters: every request.
-    served = stats["icap"] if kind == "egressmon" else stats
+    served = stats["icap"] if kind.startswith("egressmon") else stats
     load["server_cpu_seconds"] = cpu
     load["requests_per_cpu_s"] = served["reqmods"] / cpu if cpu else 0
     load["body_mbps_per_cpu_s"] = served["body_bytes"] * 8 / cpu / 1e6 if cpu else 0
     load["stderr"] = proc.stderr.strip()
     alerts = []
-    if kind == "egressmon" and os.path.exists(server.alerts):
+    if kind.startswith("egressmon") and os.path.exists(server.alerts):
         with open(server.alerts) as f:
             alerts = [json.loads(ln) for ln in f if ln.strip()]
         os.unlink(server.alerts)
@@ -227,14 +238,14 @@ def check_icap_stats(icap):
 
 # ----------------------------------------------------------------------------- scenarios
 
-def scenario_runs(name, load_args, args, workdir):
-    runs = {"null": [], "egressmon": []}
+def scenario_runs(name, load_args, args, workdir, kinds=("null", "egressmon")):
+    runs = {k: [] for k in kinds}
     for r in range(args.repeats):
-        for kind in ("null", "egressmon"):
+        for kind in kinds:
             res = run_once(kind, workdir, load_args, args.duration, args.warmup)
             runs[kind].append(res)
             ld = res["load"]
-            print(f"  [{name} {r + 1}/{args.repeats}] {kind:9} {ld['requests_per_s']:9.0f} req/s "
+            print(f"  [{name} {r + 1}/{args.repeats}] {kind:19} {ld['requests_per_s']:9.0f} req/s "
                   f"{ld['body_mbps']:8.1f} Mbit/s p50 {ld['latency_us']['p50'] / 1e3:6.2f} ms "
                   f"p99 {ld['latency_us']['p99'] / 1e3:6.2f} ms errors {ld['errors']} server "
                   f"cpu {ld['server_cpu_share']:.2f} load cpu "
@@ -258,6 +269,12 @@ def report(name, runs, figure, unit, fmt, target_text, passed_fn, manifest, sent
           f"{fe / fn:.3f}; target {target_text}: {'PASS' if ok else 'FAIL'}")
     print(f"  runs egressmon {', '.join(fmt(figure(r)) for r in e)}; "
           f"null {', '.join(fmt(figure(r)) for r in n)}")
+    x = runs.get("egressmon-noextract")
+    if x:
+        fx = med(x, figure)
+        result["egressmon_extraction_off"] = fx
+        print(f"  egressmon with extraction off (-c extraction.enabled: false): {fmt(fx)} {unit} "
+              f"(runs {', '.join(fmt(figure(r)) for r in x)}); ratio to null {fx / fn:.3f}")
     for label, key in (("latency", "latency_us"), ("latency 204", "latency_204_us"),
                        ("latency echo", "latency_echo_us")):
         if not e[0]["load"][key]["n"]:
@@ -280,7 +297,13 @@ def report(name, runs, figure, unit, fmt, target_text, passed_fn, manifest, sent
     if errors:
         sane = False
         print(f"  GENERATOR ERRORS: {errors[:4]}")
-    for r in e:
+    for r in e + (x or []):
+        if r in (x or []):
+            ok_s, text = check_icap_stats(r["stats"]["icap"])
+            print(f"  sanity (extraction off) {'ok' if ok_s else 'FAILED'}: {text}; "
+                  f"alerts {len(r['alerts'])}")
+            sane &= ok_s
+            continue
         ok_s, text = check_icap_stats(r["stats"]["icap"])
         ok_a, atext = (True, f"alerts {len(r['alerts'])}")
         if manifest is not None:
@@ -345,7 +368,7 @@ def main():
                   f"{min(sizes):,}-{max(sizes):,} bytes, "
                   f"{sum(s <= 65536 for s in sizes)} of them <= 64 KiB (Allow: 204)")
             runs = scenario_runs("documents", ["--bodies", d, "--connections", "4"], args,
-                                 workdir)
+                                 workdir, ("null", "egressmon", "egressmon-noextract"))
             results.append(report("documents: docx/xlsx/pdf/zip 50 KB-1 MiB, 4 connections",
                                   runs, lambda r: r["load"]["body_mbps"], "Mbit/s",
                                   lambda v: f"{v:,.0f}", ">= 1,000 Mbit/s of bodies per core",
@@ -354,12 +377,13 @@ def main():
             d = os.path.join(pool, "upto-1m")
             files = sorted(os.listdir(d))
             runs = scenario_runs("latency", ["--bodies", d, "--connections", "1"], args,
-                                 workdir)
+                                 workdir, ("null", "egressmon", "egressmon-noextract"))
             res = report("latency: the pool's files up to 1 MiB, 1 connection (p99 ms)",
                          runs, lambda r: r["load"]["latency_us"]["p99"] / 1e3, "ms",
                          lambda v: f"{v:.2f}", "p99 added over the null responder <= 5 ms",
                          lambda e, n: e - n <= 5.0, manifest, files)
-            print(f"  added at p99: {res['egressmon'] - res['null']:.2f} ms")
+            print(f"  added at p99: {res['egressmon'] - res['null']:.2f} ms (extraction off: "
+                  f"{res['egressmon_extraction_off'] - res['null']:.2f} ms)")
             results.append(res)
     print("\nsummary")
     for r in results:
