@@ -243,6 +243,8 @@ void apply(Options& o, const Setting& s) {
         o.inspection.http.max_multipart_depth = parseNumber<uint32_t>(v, s.origin, 1, 64);
     else if (k == "extraction.max-depth")
         o.inspection.max_file_depth = parseNumber<uint32_t>(v, s.origin, 1, 64);
+    else if (k == "extraction.max-flow-decoded-bytes")
+        o.inspection.max_flow_decoded_bytes = parseNumber<uint64_t>(v, s.origin, 1024, 1ull << 50);
     else if (k == "extraction.max-archive-entries")
         o.inspection.files.zip.max_entries = parseNumber<uint32_t>(v, s.origin, 1, 1u << 20);
     else if (k == "extraction.max-entry-bytes")

@@ -95,14 +95,20 @@ void InspectionSession::data(Direction d, const uint8_t* data, uint32_t len, uin
         dir.raw.offset += len;
         return;
     }
-    LayerBinding binding(dir.layers.get(), ctx);
-    // Decoded layers first: when the same bytes match in a body and in the raw stream, the
-    // alert names the body (and its offset in it), which tells the analyst far more.
-    if (dir.layers) dir.layers->beginRawChunk(data, len);
-    if (dir.decoder && !dir.decoder->stopped()) feedDecoder(dir, data, len);
-    if (dir.layers) dir.layers->flushAllGathered(); // decoded layers before the raw bytes
-    scanRaw(dir, ctx, data, len);
-    if (dir.layers) dir.layers->endRawChunk();
+    {
+        LayerBinding binding(dir.layers.get(), ctx);
+        // Decoded layers first: when the same bytes match in a body and in the raw stream, the
+        // alert names the body (and its offset in it), which tells the analyst far more.
+        if (dir.layers) dir.layers->beginRawChunk(data, len);
+        if (dir.decoder && !dir.decoder->stopped()) feedDecoder(dir, data, len);
+        if (dir.layers) dir.layers->flushAllGathered(); // decoded layers before the raw bytes
+        scanRaw(dir, ctx, data, len);
+        if (dir.layers) dir.layers->endRawChunk();
+        // extraction.max-flow-decoded-bytes: the layers end here (their files are reported,
+        // uninspectable), then nothing more is decoded; the raw stream goes on being scanned.
+        if (dir.layers && dir.layers->decoded_bound_reached) dir.layers->endAll();
+    }
+    if (dir.layers && dir.layers->decoded_bound_reached) dropDecoder(dir);
 }
 
 namespace {
@@ -153,9 +159,9 @@ void InspectionSession::sniff(Direction d, ScanContext& ctx, const uint8_t* data
     }
     if (dir.active) {
         try {
-            dir.layers = std::make_unique<LayerTable>(engine_.config().max_open_layers,
-                                                      engine_.config().max_file_depth,
-                                                      engine_.config().file_records);
+            dir.layers = std::make_unique<LayerTable>(
+                engine_.config().max_open_layers, engine_.config().max_file_depth,
+                engine_.config().file_records, engine_.config().max_flow_decoded_bytes);
         } catch (const std::bad_alloc&) {
             return; // no decoder then: the raw stream is still scanned
         }

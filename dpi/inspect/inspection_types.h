@@ -21,6 +21,9 @@ struct InspectionConfig {
     // an entry of that... each level of nesting holds one.
     uint32_t max_open_layers = 16;
     uint32_t max_file_depth = 8; // files inside files (extraction.max-depth, 1..64)
+    // Decoded bytes per flow direction, every layer together (extraction.max-flow-decoded-
+    // bytes): the per-body and per-entry bounds alone let one flow carry many of them.
+    uint64_t max_flow_decoded_bytes = 1ull << 30;
     // --files: every file in either direction is decoded, hashed and reported when it ends.
     bool file_records = false;
     SmtpDecoderLimits smtp; // line, header and MIME nesting bounds
@@ -61,6 +64,9 @@ struct InspectionConfig {
       counter::series("file_reported"))                                                            \
     X(file_records_lost, "records", "fileinfo records that could not be built (out of memory)",    \
       counter::series("file_record_lost"))                                                         \
+    X(flow_decoded_exceeded, "directions",                                                         \
+      "Flow directions whose decoding stopped at extraction.max-flow-decoded-bytes",               \
+      counter::series("flow_decoded_exceeded").limit("extraction.max-flow-decoded-bytes"))         \
     X(file_depth_exceeded, "files",                                                                \
       "Files nested deeper than extraction.max-depth inside other files (not opened)",             \
       counter::series("file_depth_exceeded").limit("extraction.max-depth"))                        \

@@ -29,11 +29,19 @@ struct LayerTable final : DecodedLayerSink {
     // gather buffer per slot), and files nested at most `max_file_depth` deep. The slots grow
     // with the deepest nesting the direction has seen, so a flow that only ever opens a body
     // holds one. Allocated with the direction's decoder.
-    LayerTable(uint32_t max_open, uint32_t max_file_depth, bool file_records) noexcept
-        : max_open(max_open), max_file_depth(max_file_depth), file_records(file_records) {}
+    LayerTable(uint32_t max_open, uint32_t max_file_depth, bool file_records,
+               uint64_t max_decoded_bytes = UINT64_MAX) noexcept
+        : max_open(max_open), max_file_depth(max_file_depth), file_records(file_records),
+          max_decoded_bytes(max_decoded_bytes) {}
     const uint32_t max_open;
     const uint32_t max_file_depth;
     const bool file_records; // --files: files are hashed and reported when they end
+    // extraction.max-flow-decoded-bytes: every decoded layer's bytes of this direction together
+    // (bodies inflated, archive entries, document text...). Past it the session stops decoding
+    // the direction (decoded_bound_reached; the raw stream is still scanned up to the depth).
+    const uint64_t max_decoded_bytes;
+    uint64_t decoded_bytes = 0;
+    bool decoded_bound_reached = false;
     std::vector<LayerScanner> slots;
     std::vector<bool> used;
     std::vector<LayerId> parents; // of each open layer: the tree alerts walk up for file paths
@@ -71,6 +79,8 @@ struct LayerTable final : DecodedLayerSink {
             return;
         }
         if (!used[id - 1]) return;
+        decoded_bytes += len;
+        if (decoded_bytes > max_decoded_bytes && !decoded_bound_reached) passDecodedBound();
         if (files[id - 1].digest.active()) files[id - 1].digest.update(data, len);
         noteCoverage(data, len);
         // Decoders hand their output over in small pieces (a chunk, a MIME line, a base64
@@ -86,6 +96,15 @@ struct LayerTable final : DecodedLayerSink {
             }
         }
         ctx->scan(slots[id - 1], data, len);
+    }
+    // Once per direction: counted, and every file open now is not fully inspected.
+    void passDecodedBound() noexcept {
+        decoded_bound_reached = true;
+        if (ctx) ++ctx->engine.counters().flow_decoded_exceeded;
+        FileNote note;
+        note.uninspectable = "max-flow-decoded-bytes";
+        for (uint32_t i = 0; i < slots.size(); ++i)
+            if (used[i] && files[i].is_file) noteFile(i + 1, note);
     }
     void layerGap(LayerId id, uint64_t missing) noexcept override {
         if (id == kNoLayer || !used[id - 1]) return;

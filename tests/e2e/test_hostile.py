@@ -699,6 +699,7 @@ class bad_input(unittest.TestCase):
             ("http:\n  max-part-header-bytes: 1023\n", 2),
             ("http:\n  max-multipart-depth: 0\n", 2), ("http:\n  max-multipart-depth: 65\n", 2),
             ("extraction:\n  max-archive-entries: 0\n", 2),
+            ("extraction:\n  max-flow-decoded-bytes: 1023\n", 2),
             ("extraction:\n  max-rtf-depth: 0\n", 2),
             ("extraction:\n  max-rtf-depth: 65537\n", 2),
             ("extraction:\n  max-pdf-stream-bytes: 1023\n", 2),

@@ -177,6 +177,40 @@ TEST_F(SessionFixture, DepthBoundsWhatIsInspectedAndIsCountedOnce) {
     EXPECT_EQ(shallow.counters().bytes_inspected, 16u);
 }
 
+// extraction.max-flow-decoded-bytes: one flow direction's decoded bytes, all its bodies
+// together. The second body's marking is only visible inflated.
+std::string gzipPost(const std::string& text) {
+    const std::string packed = dpi::test::gzip(text);
+    return "POST /u HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: " +
+           std::to_string(packed.size()) + "\r\n\r\n" + packed;
+}
+
+TEST_F(SessionFixture, FlowDecodedBytesBoundStopsDecodingTheDirection) {
+    for (const uint64_t bound : {uint64_t{4096}, uint64_t{1024}}) {
+        dpi::InspectionConfig config;
+        config.max_flow_decoded_bytes = bound;
+        dpi::InspectionEngine bounded(config, ruleSet({keywordRule(1, {"TOP SECRET"})}, "v1"),
+                                      [](const std::string&) { return -1; });
+        RecordingOutput output;
+        dpi::InspectionSession s(bounded, egressFromClient());
+        const std::string first = gzipPost(std::string(1500, 'a'));
+        const std::string second = gzipPost("the plan is TOP SECRET");
+        s.data(Direction::kToServer, reinterpret_cast<const uint8_t*>(first.data()),
+               static_cast<uint32_t>(first.size()), 1, output);
+        s.data(Direction::kToServer, reinterpret_cast<const uint8_t*>(second.data()),
+               static_cast<uint32_t>(second.size()), 2, output);
+        s.end(3, output);
+        if (bound == 4096) { // both bodies fit: the marking is seen inflated
+            ASSERT_EQ(output.offered.size(), 1u);
+            EXPECT_EQ(output.offered[0].second.layer, "http.request.body.gzip");
+            EXPECT_EQ(bounded.counters().flow_decoded_exceeded, 0u);
+        } else { // the first body passes the bound: nothing after it is decoded
+            EXPECT_TRUE(output.offered.empty());
+            EXPECT_EQ(bounded.counters().flow_decoded_exceeded, 1u);
+        }
+    }
+}
+
 // --- Evasions: decoders chosen from a client's first byte, pairing with a silent side ---
 
 std::string gzipUpload() {
