@@ -73,12 +73,36 @@ def assert_valid_eve(test, path):
     test.assertEqual(check.returncode, 0, check.stdout)
 
 
+def packet_sockets_of(pid):
+    """How many AF_PACKET sockets process `pid` holds (its capture handles)."""
+    try:
+        inodes = set()
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+        with open("/proc/net/packet") as f:
+            return sum(1 for line in f.readlines()[1:] if line.split()[-1] in inodes)
+    except OSError:
+        return 0
+
+
 def start_live(test, *args):
-    """Starts a live capture and gives it a second to open its handles; skips the test where
-    this process may not capture, fails it if egressmon exited for another reason."""
+    """Starts a live capture and waits until every capture handle is open (with --workers N,
+    N handles join one fanout group: traffic sent before the last one joined would be spread
+    differently from traffic after it); skips the test where this process may not capture,
+    fails it if egressmon exited for another reason."""
     proc = subprocess.Popen([BINARY, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
-    time.sleep(1.0)
+    handles = int(args[args.index("--workers") + 1]) if "--workers" in args else 1
+    deadline = time.time() + 15
+    while time.time() < deadline and proc.poll() is None and \
+            packet_sockets_of(proc.pid) < handles:
+        time.sleep(0.05)
+    time.sleep(1.0)  # the handles are open; the workers finish starting
     if proc.poll() is not None:
         _, err = proc.communicate()
         if "ermission" in err or "not permitted" in err:
