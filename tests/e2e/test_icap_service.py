@@ -52,6 +52,19 @@ def multipart_upload(name, data, boundary=b"b0undary"):
     return head, body
 
 
+def wait_listening(port, proc):
+    """Until `port` accepts a connection; fails with egressmon's stderr if it exited first."""
+    def up():
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            if proc.poll() is not None:
+                raise AssertionError(proc.communicate()[1])
+            return False
+    wait_until(f"port {port}", up, timeout=30)
+
+
 def read_reply(sock):
     """One reply: the head, and when Encapsulated names a body, its chunks."""
     data = b""
@@ -89,19 +102,12 @@ class icap_service(unittest.TestCase):
              "--stats", "--sensor-name", "icap1"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.addCleanup(self.tmp.cleanup)
-        wait_until("the ICAP port", self.connectable, timeout=30)
+        wait_listening(self.port, self.proc)
 
     def tearDown(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.communicate()
-
-    def connectable(self):
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-            return True
-        except OSError:
-            return False
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -225,18 +231,14 @@ class icap_with_privileges_and_capture(unittest.TestCase):
                                  "--stats"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
         try:
-            def up():
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    return True
-                except OSError:
-                    if proc.poll() is not None:
-                        raise AssertionError(proc.communicate()[1])
-                    return False
-            wait_until("the ICAP port", up, timeout=30)
-            with open(f"/proc/{proc.pid}/status") as f:
-                uid = [line for line in f if line.startswith("Uid:")][0].split()[1:]
-            self.assertEqual(uid, [str(pwd.getpwnam("nobody").pw_uid)] * 4)
+            # The port listens before the privilege drop: wait for the drop itself.
+            wait_listening(port, proc)
+            nobody = [str(pwd.getpwnam("nobody").pw_uid)] * 4
+
+            def uids():
+                with open(f"/proc/{proc.pid}/status") as f:
+                    return [line for line in f if line.startswith("Uid:")][0].split()[1:]
+            wait_until("the switch to nobody", lambda: uids() == nobody, timeout=30)
             head, body = multipart_upload("a.txt", b"TOP SECRET plans")
             with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
                 s.sendall(reqmod(head, body))
@@ -267,13 +269,7 @@ class icap_out_of_descriptors(unittest.TestCase):
                                      "--rules", rules, "--alerts", os.devnull, "--stats"],
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
-                def up():
-                    try:
-                        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                        return True
-                    except OSError:
-                        return False
-                wait_until("the ICAP port", up, timeout=30)
+                wait_listening(port, proc)
                 # More connections than descriptors: the kernel completes them (backlog), the
                 # server cannot accept them all.
                 crowd = [socket.create_connection(("127.0.0.1", port), timeout=5)

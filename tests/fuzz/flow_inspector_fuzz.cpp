@@ -29,7 +29,7 @@
 #include "dpi/inspect/flow_inspector.h"
 #include "fuzz_input.h"
 #include "rules/rule_set.h"
-#include "temp_dir.h"
+#include "shipped_rules.h"
 
 using namespace egressmon;
 
@@ -59,13 +59,7 @@ constexpr const char* kExtraRules = R"(rules:
 )";
 
 std::shared_ptr<const rules::RuleSet> loadRules() {
-    static const fuzz::TempDir dir;
-    const std::string extra = (dir.path() / "extra.yaml").string();
-    std::FILE* f = std::fopen(extra.c_str(), "wb");
-    if (f == nullptr) std::abort();
-    std::fputs(kExtraRules, f);
-    std::fclose(f);
-    return rules::RuleSet::load({EGRESSMON_SOURCE_DIR "/rules/default.yaml", extra});
+    return fuzz::shippedRulesWith(kExtraRules);
 }
 
 int protocolId(const std::string& name) {
