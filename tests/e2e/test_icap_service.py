@@ -256,6 +256,38 @@ class icap_with_privileges_and_capture(unittest.TestCase):
                           for r in records], [(9001, "icap")])
 
 
+class icap_threads(unittest.TestCase):
+    def test_two_threads_share_the_port_and_every_request_is_answered(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            rules = os.path.join(tmp, "r.yaml")
+            with open(rules, "w") as f:
+                f.write(RULES)
+            port = free_port()
+            cfg = os.path.join(tmp, "c.yaml")
+            with open(cfg, "w") as f:
+                f.write(f"icap:\n  listen: 127.0.0.1:{port}\n  threads: 2\n")
+            alerts = os.path.join(tmp, "alerts.json")
+            proc = subprocess.Popen([BINARY, "-c", cfg, "--rules", rules, "--alerts", alerts,
+                                     "--stats"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    text=True)
+            try:
+                wait_listening(port, proc)
+                head, body = multipart_upload("m.txt", b"TOP SECRET minutes")
+                for _ in range(40):  # a connection each: the kernel spreads them
+                    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                        s.sendall(reqmod(head, body))
+                        self.assertTrue(read_reply(s).startswith(b"ICAP/1.0 204 "))
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                _, err = proc.communicate(timeout=60)
+            self.assertEqual(proc.returncode, 0, err)
+            stats = json.loads(err.strip().splitlines()[-1])
+            self.assertEqual(stats["icap"]["reqmods"], 40)
+            with open(alerts) as f:
+                self.assertEqual(len(f.readlines()), 40)  # one per transaction
+            assert_valid_eve(self, alerts)
+
+
 class icap_out_of_descriptors(unittest.TestCase):
     def test_running_out_of_descriptors_is_counted_and_the_service_recovers(self):
         if not shutil.which("prlimit"):
