@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <ndpi/ndpi_api.h>
 
+#include "core/flow_table.h"
 #include "core/ndpi_risk_names.h"
 #include "dpi/classify/flow_classifier.h"
 #include "dpi/inspect/classification_rules.h"
@@ -336,4 +337,20 @@ TEST(FlowInspectorClassified, ClassificationRulesAloneKeepNoInspectionState) {
     auto inspector = inspectorFor("rules:\n  - {id: 1, name: a, protocols: [AnyDesk]}\n");
     EXPECT_FALSE(inspector->engine().hasRules());
     EXPECT_FALSE(inspector->engine().appliesTo(core::NetRelation::kEgress));
+}
+
+TEST(FlowInspectorClassified, AReloadJudgesLaterFlowsByTheNewRules) {
+    auto inspector = inspectorFor("rules:\n  - {id: 1, name: a, protocols: [AnyDesk]}\n");
+    core::FlowTable table(4, core::FlowTimeouts{});
+    inspector->switchRules(
+        rules::RuleSet::compile(parse("rules:\n  - {id: 2, name: b, categories: [RemoteAccess]}\n"
+                                      "  - {id: 3, name: c, categories: [Web]}\n"),
+                                "pv2"),
+        table);
+    core::Flow f = anydeskFlow(core::NetRelation::kEgress);
+    Collector sink;
+    inspector->onClassified(f, 1, sink);
+    ASSERT_EQ(sink.got.size(), 1u);
+    EXPECT_EQ(sink.got[0].alert.signature_id, 2u);
+    EXPECT_EQ(sink.got[0].alert.policy_version, "pv2");
 }
