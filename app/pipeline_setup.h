@@ -87,10 +87,14 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
                                                          parts.alert_sink.get(),
                                                          parts.file_sink.get()));
         // Names are resolved with the first worker's nDPI module, before any thread starts.
-        if (i == 0 && parts.rules)
+        if (i == 0 && parts.rules) {
             checkRuleProtocols(*parts.rules->current(), [&](const std::string& name) {
                 return parts.workers[0]->protocolId(name);
             });
+            checkRuleCategories(*parts.rules->current(), [&](const std::string& name) {
+                return parts.workers[0]->categoryId(name);
+            });
+        }
     }
     if (parts.rules) parts.reloader = std::make_unique<RuleReloader>(o.rule_files, parts.rules);
     if (!icap_listeners.empty())

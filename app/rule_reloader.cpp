@@ -17,6 +17,17 @@ void checkRuleProtocols(const rules::RuleSet& rules,
                                        std::to_string(r.id) + " (use nDPI's names, e.g. HTTP)");
 }
 
+void checkRuleCategories(const rules::RuleSet& rules,
+                         const std::function<int(const std::string&)>& category_id) {
+    for (const rules::Rule& r : rules.rules())
+        for (const std::string& name : r.categories)
+            if (category_id(name) < 0)
+                throw rules::RuleError(r.file + ":" + std::to_string(r.line) +
+                                       ": unknown category '" + name + "' in rule " +
+                                       std::to_string(r.id) +
+                                       " (use nDPI's names, e.g. RemoteAccess, Web)");
+}
+
 std::atomic<bool>& reloadRequested() {
     static std::atomic<bool> flag{false};
     return flag;
@@ -52,6 +63,7 @@ bool RuleReloader::reloadOnce() {
         static thread_local std::unique_ptr<dpi::FlowClassifier> names;
         if (!names) names = std::make_unique<dpi::FlowClassifier>();
         checkRuleProtocols(*next, [&](const std::string& n) { return names->protocolId(n); });
+        checkRuleCategories(*next, [&](const std::string& n) { return names->categoryId(n); });
         const std::string version = next->policyVersion();
         const size_t count = next->rules().size();
         source_->publish(std::move(next));

@@ -21,6 +21,10 @@ namespace egressmon::app {
 void checkRuleProtocols(const rules::RuleSet& rules,
                         const std::function<int(const std::string&)>& protocol_id);
 
+// Every category a rule names must be one nDPI knows (`category_id`: ndpi_get_category_id).
+void checkRuleCategories(const rules::RuleSet& rules,
+                         const std::function<int(const std::string&)>& category_id);
+
 // Set from the SIGHUP handler.
 std::atomic<bool>& reloadRequested();
 

@@ -75,7 +75,8 @@ Worker::Worker(WorkerConfig config, std::shared_ptr<const core::HomeNet> home_ne
         rules_generation_ = config_.rules->generation();
         inspector_ = std::make_unique<dpi::FlowInspector>(
             config_.inspection, config_.rules->current(),
-            [this](const std::string& name) { return classifier_.protocolId(name); });
+            [this](const std::string& name) { return classifier_.protocolId(name); },
+            [this](const std::string& name) { return classifier_.categoryId(name); });
     }
 }
 
@@ -99,9 +100,12 @@ void Worker::processPacket(const core::Packet& packet, uint64_t flow_hash) noexc
     }
     const bool to_server = core::updateFlowWithPacket(*flow, packet, sender_is_lo);
     table_.touch(*flow, core::timeoutClassOf(*flow), packet.ts_us);
+    const bool was_classified = flow->classification.done;
     classifier_.process(*flow, packet);
     if (inspector_) {
         FlowAlerts alerts(*this, *flow);
+        if (!was_classified && flow->classification.done)
+            inspector_->onClassified(*flow, packet.ts_us, alerts);
         inspector_->onPacket(*flow, packet, to_server, alerts);
     }
 }
@@ -172,10 +176,12 @@ void Worker::publishFile(const core::AlertSubject& subject, const core::Flow& fl
 }
 
 void Worker::endFlow(core::Flow& flow, core::FlowEndReason reason) noexcept {
+    const bool was_classified = flow.classification.done;
     classifier_.finish(flow);
     // After classification, so matches waiting for the protocol are settled with the final one.
     if (inspector_) {
         FlowAlerts alerts(*this, flow);
+        if (!was_classified) inspector_->onClassified(flow, flow.last_ts_us, alerts);
         inspector_->onFlowEnd(flow, alerts);
     }
     try {

@@ -132,6 +132,7 @@ class Worker final {
     void publishStatsIfDue(bool force = false) noexcept;
     const PublishedSnapshot<WorkerStats>& published() const { return published_; }
     int protocolId(const std::string& name) const { return classifier_.protocolId(name); }
+    int categoryId(const std::string& name) const { return classifier_.categoryId(name); }
     unsigned id() const { return config_.id; }
 
   private:

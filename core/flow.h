@@ -57,6 +57,7 @@ struct FlowClassification {
     uint16_t category = 0;
     bool done = false;    // detection finished (detected, or given up)
     bool guessed = false; // result came from port/IP guessing at give-up
+    uint64_t risks = 0;   // nDPI's flow risks, bit n = risk n (core/ndpi_risk_names.h)
 };
 
 // Application metadata nDPI extracted; allocated only for flows that have some.

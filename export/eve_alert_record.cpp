@@ -102,7 +102,7 @@ std::string buildEveAlertRecord(const core::AlertSubject& s, const core::Alert& 
         w.field("match", a.match);
         w.field("encoding", a.encoding);
     }
-    w.field("layer", a.layer);
+    if (!a.layer.empty()) w.field("layer", a.layer); // application and risk alerts have none
     if (content) w.field("offset", a.offset);
     if (!a.snippet.empty()) w.field("snippet", a.snippet);
     if (a.file) writeFile(w, *a.file);

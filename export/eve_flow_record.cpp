@@ -1,6 +1,7 @@
 #include "eve_flow_record.h"
 
 #include "core/flow_tracker.h"
+#include "core/ndpi_risk_names.h"
 #include "eve_ip_proto.h"
 #include "json_writer.h"
 
@@ -107,6 +108,13 @@ std::string buildEveFlowRecord(const core::Flow& f, core::FlowEndReason reason,
     w.key("ndpi").beginObject();
     w.field("protocol", names.ndpi_protocol);
     w.field("category", names.ndpi_category);
+    if (const uint64_t risks = f.classification.risks; risks != 0) {
+        // INTERFACE.md: "ndpi.risks (list of risk names) when nDPI raised any".
+        w.key("risks").beginArray();
+        for (unsigned risk = 1; risk <= core::kNdpiRiskCount; ++risk)
+            if (risks & (uint64_t{1} << risk)) w.value(core::ndpiRiskName(risk));
+        w.endArray();
+    }
     w.endObject();
     w.endObject();
     return out;

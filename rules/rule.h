@@ -51,13 +51,22 @@ struct Rule {
                                        Encoding::kUtf16Be};
     RuleDirection direction = RuleDirection::kEgress;
     std::vector<std::string> protocols; // nDPI names (master or app); empty = any
+    // Application and risk rules only (INTERFACE.md "Application, risk and volume rules").
+    std::vector<std::string> categories; // nDPI category names; empty = any
+    uint64_t risks = 0;                  // bit n: nDPI risk n (core/ndpi_risk_names.h); 0 = none
     Validator validator = Validator::kNone;
     RuleAction action = RuleAction::kAlert;
     FileConditions file_conditions;
     std::string file; // where it was defined, for messages
 
-    // Without keywords or regexes the rule judges files themselves (`kind: file` alerts).
-    bool fileOnly() const noexcept { return keywords.empty() && regexes.empty(); }
+    bool hasContent() const noexcept { return !keywords.empty() || !regexes.empty(); }
+    // Without keywords or regexes but with `file:` conditions the rule judges files themselves
+    // (`kind: file` alerts).
+    bool fileOnly() const noexcept { return !hasContent() && file_conditions.present; }
+    // Neither content nor `file:`: the rule judges a flow's classification once it is known
+    // (`kind: application`, or `risk` when it names risks). The loader requires such a rule to
+    // name protocols, categories or risks.
+    bool classificationOnly() const noexcept { return !hasContent() && !file_conditions.present; }
     int line = 0;
 };
 

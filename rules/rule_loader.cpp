@@ -12,6 +12,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/ndpi_risk_names.h"
 #include "core/path_trust.h"
 #include "rule_parser.h"
 
@@ -21,7 +22,7 @@ namespace {
 
 constexpr const char* kFields =
     "id, name, category, severity, keywords, regex, nocase, encodings, direction, protocols, "
-    "validate, file, action";
+    "validate, file, action, categories, risks";
 constexpr const char* kFileFields = "types, names, encrypted, uninspectable, min-size";
 
 class FileParser {
@@ -80,24 +81,37 @@ class FileParser {
         std::set<std::string> seen;
         // Read once the id is known, so its errors name the rule. In an optional: assigning to a
         // YAML::Node that already refers to a node would overwrite that node, not rebind.
-        std::optional<YAML::Node> action_value;
+        std::optional<YAML::Node> action_value, risks_value, volume_key;
         for (const auto& entry : node) {
             const std::string key = entry.first.Scalar();
             if (!seen.insert(key).second) fail(entry.first, "duplicate field '" + key + "'");
             if (key == "action")
                 action_value.emplace(entry.second);
+            else if (key == "risks")
+                risks_value.emplace(entry.second);
+            else if (key == "volume")
+                volume_key.emplace(entry.first);
             else
                 parseField(key, entry.first, entry.second, rule);
         }
         if (!seen.count("id")) fail(node, "rule has no 'id'");
-        if (!seen.count("name")) fail(node, "rule " + std::to_string(rule.id) + " has no 'name'");
+        const std::string which = "rule " + std::to_string(rule.id);
+        if (!seen.count("name")) fail(node, which + " has no 'name'");
+        if (volume_key)
+            fail(*volume_key, which + ": volume: volume rules are not supported yet (only " +
+                                  "protocols, categories and risks judge a flow without content)");
         if (action_value) rule.action = action(rule.id, *action_value);
-        if (rule.fileOnly() && !rule.file_conditions.present)
-            fail(node, "rule " + std::to_string(rule.id) +
-                           " has neither keywords nor regex (nor file conditions)");
-        if (rule.fileOnly() && rule.validator != Validator::kNone)
+        if (risks_value) rule.risks = risks(which, *risks_value);
+        if (!rule.hasContent() && rule.validator != Validator::kNone)
+            fail(node, which + ": validate needs keywords or regex to check");
+        if (rule.classificationOnly() && rule.protocols.empty() && rule.categories.empty() &&
+            rule.risks == 0)
             fail(node,
-                 "rule " + std::to_string(rule.id) + ": validate needs keywords or regex to check");
+                 which + " has no condition: give keywords or regex (content), file " +
+                     "(files), or protocols, categories or risks (the flow's classification)");
+        if (!rule.classificationOnly() && (!rule.categories.empty() || rule.risks != 0))
+            fail(node, which + ": categories and risks are for rules without keywords, regex " +
+                           "or file (application and risk rules)");
         checkUniqueId(rule);
         out_.push_back(std::move(rule));
     }
@@ -124,6 +138,8 @@ class FileParser {
             rule.direction = direction(key, value);
         } else if (key == "protocols") {
             rule.protocols = stringList(key, value);
+        } else if (key == "categories") {
+            rule.categories = nonEmptyList(key, value); // names checked against nDPI by app/
         } else if (key == "validate") {
             rule.validator = validator(key, value);
         } else if (key == "file") {
@@ -215,6 +231,24 @@ class FileParser {
             lookup<RuleAction>(s, {RuleAction::kAlert, RuleAction::kBlock}, ruleActionName);
         if (!a) fail(value, field + ": unknown action '" + s + "' (known: alert, block)");
         return *a;
+    }
+
+    // nDPI 4.2's risk names (core/ndpi_risk_names.h) as a bit mask. Read once the id is known:
+    // "rule 3000: risks: unknown nDPI risk 'TOR' (known: ...)".
+    uint64_t risks(const std::string& which, const YAML::Node& value) {
+        const std::string field = which + ": risks";
+        uint64_t mask = 0;
+        nonEmptyList(field, value); // shape checked; names below, each at its own line
+        for (const auto& item : value) {
+            const std::string name = item.Scalar();
+            const auto risk = core::ndpiRiskByName(name);
+            if (!risk)
+                fail(item, field + ": unknown nDPI risk '" + name +
+                               "' (nDPI 4.2's ndpi_risk_enum names without NDPI_: " +
+                               core::ndpiRiskNames() + ")");
+            mask |= uint64_t{1} << *risk;
+        }
+        return mask;
     }
 
     FileConditions fileConditions(const YAML::Node& value) {

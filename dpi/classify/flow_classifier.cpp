@@ -6,9 +6,25 @@
 #include <new>
 #include <stdexcept>
 
+#include "core/ndpi_risk_names.h"
 #include "dpi/decode/http/http_url.h"
 
 namespace egressmon::dpi {
+
+namespace {
+// core/ndpi_risk_names.h must be nDPI's enum member for member: NDPI_<name> at position i is
+// risk i + 1 (a name nDPI lacks does not compile; a reordering or a new risk fails here).
+#define EGRESSMON_RISK_ID(name) NDPI_##name,
+constexpr int kRiskIds[] = {EGRESSMON_NDPI_RISKS(EGRESSMON_RISK_ID)};
+#undef EGRESSMON_RISK_ID
+constexpr bool riskIdsInEnumOrder() {
+    for (unsigned i = 0; i < core::kNdpiRiskCount; ++i)
+        if (kRiskIds[i] != static_cast<int>(i + 1)) return false;
+    return true;
+}
+static_assert(riskIdsInEnumOrder(), "core/ndpi_risk_names.h is out of order with nDPI's enum");
+static_assert(core::kNdpiRiskCount + 1 == NDPI_MAX_RISK, "nDPI has risks the list lacks");
+} // namespace
 
 // nDPI's per-flow state, held inline so a flow in detection costs one allocation.
 struct FlowDpiState {
@@ -88,6 +104,7 @@ void FlowClassifier::complete(core::Flow& flow, ndpi_protocol result, bool gave_
     c.category = static_cast<uint16_t>(result.category);
     c.done = true;
     c.guessed = guessed;
+    c.risks = nflow.risk; // nDPI's bit mask; nothing sets more once the state is freed below
     if (guessed)
         ++counters_.flows_guessed;
     else if (result.app_protocol == NDPI_PROTOCOL_UNKNOWN &&
@@ -152,6 +169,11 @@ std::string FlowClassifier::categoryName(const core::FlowClassification& c) cons
 int FlowClassifier::protocolId(const std::string& name) const {
     std::string copy = name; // the C API takes a non-const char*
     return ndpi_get_protocol_id(module_.get(), copy.data());
+}
+
+int FlowClassifier::categoryId(const std::string& name) const {
+    std::string copy = name; // the C API takes a non-const char*
+    return ndpi_get_category_id(module_.get(), copy.data());
 }
 
 std::string FlowClassifier::appProtoName(const core::FlowClassification& c) const {

@@ -65,6 +65,9 @@ class FlowClassifier {
     std::string categoryName(const core::FlowClassification& c) const;
     // nDPI's id for a protocol name ("HTTP", "SMTP"; case-insensitive), -1 when unknown.
     int protocolId(const std::string& name) const;
+    // nDPI's id for a category name as ndpi_category_get_name prints it ("RemoteAccess",
+    // "Web"; case-insensitive), -1 when unknown.
+    int categoryId(const std::string& name) const;
     // Suricata-style app_proto ("http", "tls", "dns", "smtp", ...) or "failed".
     std::string appProtoName(const core::FlowClassification& c) const;
 

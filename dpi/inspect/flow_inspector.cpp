@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "core/flow_alert_subject.h"
+#include "core/home_net.h"
+#include "dpi/inspect/classification_rules.h"
 #include "dpi/inspect/inspection_session.h"
 
 namespace egressmon::dpi {
@@ -109,8 +111,9 @@ struct SessionFeeder final : core::StreamConsumer {
 };
 
 FlowInspector::FlowInspector(InspectionConfig config, std::shared_ptr<const rules::RuleSet> rules,
-                             const std::function<int(const std::string&)>& protocol_id)
-    : engine_(config, std::move(rules), protocol_id) {
+                             const std::function<int(const std::string&)>& protocol_id,
+                             const std::function<int(const std::string&)>& category_id)
+    : engine_(config, std::move(rules), protocol_id, category_id) {
     budget_.max_bytes = config.reassembly_budget_bytes;
 }
 
@@ -136,7 +139,9 @@ void FlowInspector::switchRules(std::shared_ptr<const rules::RuleSet> rules,
 
 FlowInspection* FlowInspector::stateFor(core::Flow& flow) noexcept {
     if (flow.inspection) return flow.inspection;
-    if (!engine_.hasRules() || flow.inspection_declined) return nullptr;
+    // Without content or file rules only fileinfo records (--files) need the flow's bytes.
+    if ((!engine_.hasRules() && !engine_.config().file_records) || flow.inspection_declined)
+        return nullptr;
     const SessionScope scope = scopeOf(flow);
     if (!engine_.appliesTo(scope.bytes_relation[0]) &&
         !engine_.appliesTo(scope.bytes_relation[1])) {
@@ -206,6 +211,31 @@ void FlowInspector::acknowledge(core::Flow& flow, FlowInspection& st, const core
 void FlowInspector::releaseUnwanted(FlowInspection& st) noexcept {
     for (int d = 0; d < 2; ++d)
         if (st.reassembler[d] && !st.session.wants(directionOf(d == 0))) st.reassembler[d].reset();
+}
+
+void FlowInspector::onClassified(core::Flow& flow, uint64_t ts_us, AlertSink& sink) noexcept {
+    const rules::RuleSet& rs = engine_.matcher().ruleSet();
+    for (const uint32_t r : rs.classificationRules()) {
+        const rules::Rule& rule = rs.rules()[r];
+        if (!classificationHolds(rule, flow, engine_.protocolIds(r), engine_.categoryIds(r)))
+            continue;
+        try {
+            core::Alert a;
+            a.ts_us = ts_us;
+            // src_* is the inside host: the server of an ingress flow, else the client.
+            a.to_server = flow.relation != core::NetRelation::kIngress;
+            a.signature_id = rule.id;
+            a.signature = rule.name;
+            a.category = rule.category;
+            a.severity = rule.severity;
+            a.policy_version = rs.policyVersion();
+            a.direction = core::netRelationName(flow.relation); // of the flow, not of bytes
+            a.kind = classificationKind(rule);
+            deliver(flow, std::move(a), sink);
+        } catch (const std::bad_alloc&) {
+            ++engine_.counters().classification_alerts_lost;
+        }
+    }
 }
 
 void FlowInspector::onFlowEnd(core::Flow& flow, AlertSink& sink) noexcept {

@@ -34,15 +34,21 @@ struct FlowInspection; // per-flow state (flow_inspector.cpp)
 
 class FlowInspector {
   public:
-    // `protocol_id` resolves a rule's nDPI protocol name to nDPI ids (-1 unknown); the caller
-    // already rejected unknown names at rule load.
+    // `protocol_id` resolves a rule's nDPI protocol name to nDPI ids (-1 unknown), and
+    // `category_id` a category name; the caller already rejected unknown names at rule load.
     FlowInspector(InspectionConfig config, std::shared_ptr<const rules::RuleSet> rules,
-                  const std::function<int(const std::string&)>& protocol_id);
+                  const std::function<int(const std::string&)>& protocol_id,
+                  const std::function<int(const std::string&)>& category_id = {});
     ~FlowInspector();
 
     // After the packet was counted on the flow and shown to the classifier.
     void onPacket(core::Flow& flow, const core::Packet& packet, bool to_server,
                   AlertSink& sink) noexcept;
+    // nDPI has just finished classifying the flow (`ts_us`: the packet that finished it, or the
+    // flow's last one when it ended first): every application and risk rule that holds alerts,
+    // once, since a flow is classified once. nDPI 4.2 raises no risk after that: its per-flow
+    // state is gone (dpi/classify). The alert's source is the inside host, else the client.
+    void onClassified(core::Flow& flow, uint64_t ts_us, AlertSink& sink) noexcept;
     // The flow ends (classification already finished): drain reassembly, end the session,
     // settle waiting matches, free the flow's state.
     void onFlowEnd(core::Flow& flow, AlertSink& sink) noexcept;

@@ -10,9 +10,10 @@ namespace egressmon::dpi {
 
 InspectionEngine::InspectionEngine(const InspectionConfig& config,
                                    std::shared_ptr<const rules::RuleSet> rules,
-                                   std::function<int(const std::string&)> protocol_id)
-    : config_(config), protocol_id_(std::move(protocol_id)), matcher_(rules),
-      layer_gather_(config.max_open_layers) {
+                                   std::function<int(const std::string&)> protocol_id,
+                                   std::function<int(const std::string&)> category_id)
+    : config_(config), protocol_id_(std::move(protocol_id)), category_id_(std::move(category_id)),
+      matcher_(rules), layer_gather_(config.max_open_layers) {
     extraction_budget_.limit = config.files.max_worker_memory;
     adopt(std::move(rules));
 }
@@ -29,7 +30,7 @@ std::vector<int64_t> InspectionEngine::adopt(std::shared_ptr<const rules::RuleSe
     }
 
     rules::StreamMatcher matcher(rules);
-    std::vector<std::vector<int>> protocol_ids;
+    std::vector<std::vector<int>> protocol_ids, category_ids;
     std::vector<uint32_t> lengths;
     bool rules_for[3] = {false, false, false};
     for (const rules::Rule& r : rules->rules()) {
@@ -37,7 +38,12 @@ std::vector<int64_t> InspectionEngine::adopt(std::shared_ptr<const rules::RuleSe
         for (const std::string& name : r.protocols)
             ids.push_back(protocol_id_(name));
         protocol_ids.push_back(std::move(ids));
-        rules_for[static_cast<size_t>(r.direction)] = true;
+        std::vector<int> categories;
+        for (const std::string& name : r.categories)
+            categories.push_back(category_id_ ? category_id_(name) : -1);
+        category_ids.push_back(std::move(categories));
+        // Which bytes need inspecting: a rule on the classification alone reads none.
+        if (!r.classificationOnly()) rules_for[static_cast<size_t>(r.direction)] = true;
     }
     for (const rules::PatternInfo& p : rules->patterns()) {
         // Without start-of-match, a keyword's start is its end minus its encoded length.
@@ -47,6 +53,7 @@ std::vector<int64_t> InspectionEngine::adopt(std::shared_ptr<const rules::RuleSe
     }
     matcher_ = std::move(matcher);
     protocol_ids_ = std::move(protocol_ids);
+    category_ids_ = std::move(category_ids);
     pattern_lengths_ = std::move(lengths);
     std::copy(std::begin(rules_for), std::end(rules_for), rules_for_);
     // Keywords report once per stream: a match dropped for want of a pending slot would be lost

@@ -26,8 +26,11 @@ class InspectionEngine {
   public:
     // `protocol_id` resolves a rule's nDPI protocol name to an nDPI id (-1 unknown); the caller
     // already rejected unknown names at rule load.
+    // `category_id` does the same for category names (application rules); without it (ICAP,
+    // which classifies nothing) a rule's categories resolve to nothing and never hold.
     InspectionEngine(const InspectionConfig& config, std::shared_ptr<const rules::RuleSet> rules,
-                     std::function<int(const std::string&)> protocol_id);
+                     std::function<int(const std::string&)> protocol_id,
+                     std::function<int(const std::string&)> category_id = {});
 
     // Builds everything for `rules` first (throws, leaving the engine unchanged, if that fails),
     // then swaps it in. Returns, for each rule index of the rules it replaced, the index of the
@@ -40,6 +43,10 @@ class InspectionEngine {
     const std::vector<int>& protocolIds(uint32_t rule_index) const noexcept {
         return protocol_ids_[rule_index];
     }
+    // The nDPI category ids an application rule names (empty: any category; -1: unknown).
+    const std::vector<int>& categoryIds(uint32_t rule_index) const noexcept {
+        return category_ids_[rule_index];
+    }
     // A keyword's encoded length (its start is its end minus this); 0 for a regex.
     uint32_t patternLength(uint32_t pattern_id) const noexcept {
         return pattern_lengths_[pattern_id];
@@ -50,8 +57,9 @@ class InspectionEngine {
     const InspectionConfig& config() const noexcept { return config_; }
     rules::StreamMatcher& matcher() noexcept { return matcher_; }
     const rules::StreamMatcher& matcher() const noexcept { return matcher_; }
-    // Some rule: a content rule (Hyperscan patterns) or a rule that judges files alone.
-    bool hasRules() const noexcept { return !matcher_.ruleSet().rules().empty(); }
+    // Some rule: a content rule (Hyperscan patterns) or a rule that judges files alone. Rules
+    // that judge only a flow's classification need no inspection state and do not count.
+    bool hasRules() const noexcept { return matcher_.ruleSet().inspectsContent(); }
 
     InspectionCounters& counters() noexcept { return counters_; }
     const InspectionCounters& counters() const noexcept { return counters_; }
@@ -87,8 +95,10 @@ class InspectionEngine {
   private:
     InspectionConfig config_;
     std::function<int(const std::string&)> protocol_id_;
+    std::function<int(const std::string&)> category_id_;
     rules::StreamMatcher matcher_;
     std::vector<std::vector<int>> protocol_ids_; // per rule; empty: any protocol
+    std::vector<std::vector<int>> category_ids_; // per rule; empty: any category
     std::vector<uint32_t> pattern_lengths_;      // per pattern
     bool rules_for_[3] = {false, false, false};  // some rule applies to egress/ingress/any bytes
     // Decoded-layer bytes of the raw chunk being processed, per layer slot: worker-wide, so no

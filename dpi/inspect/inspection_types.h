@@ -70,6 +70,9 @@ struct InspectionConfig {
     X(file_depth_exceeded, "files",                                                                \
       "Files nested deeper than extraction.max-depth inside other files (not opened)",             \
       counter::series("file_depth_exceeded").limit("extraction.max-depth"))                        \
+    X(classification_alerts_lost, "alerts",                                                        \
+      "Application or risk alerts that could not be built (out of memory)",                        \
+      counter::series("classification_alert_lost"))                                                \
     /* one X(...) per counter, above this line */
 
 struct InspectionCounters {

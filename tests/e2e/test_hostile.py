@@ -747,6 +747,8 @@ class bad_input(unittest.TestCase):
             (head + "    keywords: [x]\n    nocase: maybe\n", 5),
             (head + "    keywords: [x]\n    direction: [egress]\n", 5),
             (head + "    keywords: [x]\n    validate: [luhn]\n", 5),
+            (head + "    risks: TLS_MISSING_SNI\n", 4), (head + "    risks: [[TOR]]\n", 4),
+            (head + "    categories: [[Web]]\n", 4), (head + "    categories: Web\n", 4),
         ]
         for text, line in cases:
             with self.subTest(rules=text):

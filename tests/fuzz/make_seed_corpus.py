@@ -728,6 +728,10 @@ def add_rule_seeds(corpus: Corpus) -> None:
     corpus.add("rule_loader_fuzz",
                b"rules:\n  - {id: 1, name: a, keywords: [x], action: block}\n"
                b"  - {id: 2, name: b, keywords: [y], action: drop}\n")
+    corpus.add("rule_loader_fuzz",
+               b"rules:\n  - {id: 3, name: c, protocols: [AnyDesk], categories: [RemoteAccess],"
+               b" risks: [DESKTOP_OR_FILE_SHARING_SESSION, TLS_MISSING_SNI], direction: any}\n"
+               b"  - {id: 4, name: d, risks: [TOR], volume: {bytes: 1, window: 2}}\n")
 
 
 def add_rtf_seeds(corpus: Corpus) -> None:

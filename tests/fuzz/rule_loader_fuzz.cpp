@@ -25,10 +25,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         const auto set = rules::RuleSet::load({path});
         // A loaded set is usable: a database exactly when there are patterns (a set of
-        // file-only rules has none), and every rule either has patterns or judges files.
+        // file-only rules has none), and every rule has patterns, judges files, or judges a
+        // classification on at least one condition (categories and risks on no other kind).
         if ((set->database() == nullptr) != set->patterns().empty()) std::abort();
-        for (const rules::Rule& r : set->rules())
-            if (r.fileOnly() && !r.file_conditions.present) std::abort();
+        size_t classification = 0;
+        for (const rules::Rule& r : set->rules()) {
+            if (r.hasContent() + r.fileOnly() + r.classificationOnly() != 1) std::abort();
+            if (r.classificationOnly()) {
+                ++classification;
+                if (r.protocols.empty() && r.categories.empty() && r.risks == 0) std::abort();
+            } else if (!r.categories.empty() || r.risks != 0) {
+                std::abort();
+            }
+        }
+        if (classification != set->classificationRules().size()) std::abort();
     } catch (const rules::RuleError&) {
         // Rejected with a message, as documented.
     }

@@ -73,7 +73,8 @@ TEST(RuleLoaderFileConditions, ARuleWithOnlyFileConditionsJudgesFiles) {
 }
 
 TEST(RuleLoaderFileConditions, WithoutKeywordsRegexOrFileTheRuleIsRefused) {
-    expectError(kHead, "rules.yaml:2: ", "neither keywords nor regex (nor file conditions)");
+    expectError(kHead,
+                "rules.yaml:2: ", "has no condition: give keywords or regex (content), file");
 }
 
 TEST(RuleLoaderFileConditions, ValidateNeedsSomethingToCheck) {

@@ -233,10 +233,11 @@ TEST(RuleLoader, NocaseMustBeABoolean) {
                 "nocase: expected true or false");
 }
 
-TEST(RuleLoader, RuleWithoutKeywordsOrRegexIsAnError) {
-    expectError("rules:\n  - id: 1\n    name: a\n", 2, "neither keywords nor regex");
+TEST(RuleLoader, RuleWithoutAnyConditionIsAnError) {
+    expectError("rules:\n  - id: 1\n    name: a\n", 2, "rule 1 has no condition");
     expectError("rules:\n  - {id: 1, name: a, keywords: [], regex: []}\n", 2,
-                "neither keywords nor regex");
+                "rule 1 has no condition");
+    expectError("rules:\n  - {id: 1, name: a, protocols: []}\n", 2, "rule 1 has no condition");
 }
 
 TEST(RuleLoader, EmptyKeywordIsAnError) {

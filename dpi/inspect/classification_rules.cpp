@@ -1,0 +1,41 @@
+#include "dpi/inspect/classification_rules.h"
+
+#include <algorithm>
+
+namespace egressmon::dpi {
+
+bool flowDirectionAllows(rules::RuleDirection direction, core::NetRelation relation) noexcept {
+    switch (direction) {
+    case rules::RuleDirection::kEgress: return relation == core::NetRelation::kEgress;
+    case rules::RuleDirection::kIngress: return relation == core::NetRelation::kIngress;
+    case rules::RuleDirection::kAny: return true;
+    }
+    return false;
+}
+
+bool classificationHolds(const rules::Rule& rule, const core::Flow& flow,
+                         const std::vector<int>& protocol_ids,
+                         const std::vector<int>& category_ids) noexcept {
+    const core::FlowClassification& c = flow.classification;
+    if (!flowDirectionAllows(rule.direction, flow.relation)) return false;
+    const auto any = [](const std::vector<int>& ids, auto&& match) {
+        return ids.empty() || std::any_of(ids.begin(), ids.end(), [&](int id) {
+                   return id >= 0 && match(static_cast<unsigned>(id));
+               });
+    };
+    // Exact ids: HTTP is not HTTP_Proxy. nDPI leaves the master 0 (Unknown) on a flow of one
+    // protocol ("DNS"), so Unknown names only a flow that is Unknown on both.
+    if (!any(protocol_ids, [&](unsigned id) {
+            if (id == 0) return c.master_protocol == 0 && c.app_protocol == 0;
+            return id == c.master_protocol || id == c.app_protocol;
+        }))
+        return false;
+    if (!any(category_ids, [&](unsigned id) { return id == c.category; })) return false;
+    return rule.risks == 0 || (rule.risks & c.risks) != 0;
+}
+
+const char* classificationKind(const rules::Rule& rule) noexcept {
+    return rule.risks != 0 ? "risk" : "application";
+}
+
+} // namespace egressmon::dpi
