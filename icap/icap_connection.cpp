@@ -26,6 +26,12 @@ std::string_view toView(std::span<const uint8_t> bytes) noexcept {
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
+// Milliseconds from `since` to `now`; 0 when `since` is later (a write noted its progress with a
+// fresher clock reading than the tick's `now`): unsigned wrap-around would close the connection.
+uint64_t elapsedMs(uint64_t now, uint64_t since) noexcept {
+    return now > since ? now - since : 0;
+}
+
 // A chunk's size line: the held body follows it without being copied into one string.
 std::string chunkHeader(size_t size) {
     char line[24];
@@ -151,11 +157,11 @@ bool IcapConnection::onTick(uint64_t now_ms) noexcept {
     switch (stage_) {
     case Stage::kIdle:
         if (in_.size() > in_offset_ || parser_.headerBytesSoFar() > 0) { // a header began
-            if (now_ms - request_started_ms_ > config.header_timeout_ms) {
+            if (elapsedMs(now_ms, request_started_ms_) > config.header_timeout_ms) {
                 ++context_.counters.header_timeouts;
                 return false;
             }
-        } else if (now_ms - last_activity_ms_ > config.idle_timeout_ms) {
+        } else if (elapsedMs(now_ms, last_activity_ms_) > config.idle_timeout_ms) {
             // Nothing to do, or a reply the client does not read: either way it is gone.
             ++context_.counters.idle_closed;
             return false;
@@ -166,7 +172,7 @@ bool IcapConnection::onTick(uint64_t now_ms) noexcept {
     case Stage::kUninspected:
     case Stage::kDiscard:
         // A body that stopped coming (slowloris in the body): the request is abandoned.
-        if (now_ms - last_activity_ms_ > config.idle_timeout_ms) {
+        if (elapsedMs(now_ms, last_activity_ms_) > config.idle_timeout_ms) {
             ++context_.counters.idle_closed;
             return false;
         }
