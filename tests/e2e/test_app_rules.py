@@ -354,3 +354,40 @@ class rule_errors(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class shipped_policy(unittest.TestCase):
+    """rules/egress-policy.yaml loads beside the default rules and raises its application alerts
+    on the shared captures whose ndpiReader result names the protocol."""
+
+    POLICY = os.path.join(SOURCE, "rules", "egress-policy.yaml")
+    DEFAULT = os.path.join(SOURCE, "rules", "default.yaml")
+
+    def alerts(self, capture):
+        proc = run("-r", capture, "--rules", self.DEFAULT, "--rules", self.POLICY,
+                   "--workers", "1")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return [json.loads(line) for line in proc.stdout.splitlines()
+                if line.strip() and json.loads(line).get("event_type") == "alert"]
+
+    def test_the_sample_raises_only_the_default_rules_alert(self):
+        ids = [a["alert"]["signature_id"] for a in self.alerts(SAMPLE)]
+        self.assertTrue(ids)  # the TOP SECRET upload
+        self.assertTrue(all(i < 3000 for i in ids), ids)
+
+    def test_remote_access_and_tor_captures_raise_their_rules(self):
+        for capture, rule, protocol in (("anydesk.pcapng", 3000, "AnyDesk"),
+                                        ("teamviewer.pcap", 3000, "TeamViewer"),
+                                        ("tor.pcap", 3001, "Tor")):
+            path = os.path.join(NDPI_PCAPS, capture)
+            expected = os.path.join(NDPI_PCAPS, "expected", capture + ".csv")
+            if not os.path.exists(path) or not os.path.exists(expected):
+                self.skipTest(f"{path} or its ndpiReader result is absent")
+            with self.subTest(capture=capture):
+                named = sum(1 for row in read_csv(expected)
+                            if protocol in row["ndpi_protocol"].split("."))
+                raised = [a for a in self.alerts(path) if a["alert"]["signature_id"] == rule]
+                self.assertGreater(named, 0)
+                self.assertGreater(len(raised), 0)
+                for a in raised:
+                    self.assertEqual(a["alert"]["context"]["dlp"]["kind"], "application")
