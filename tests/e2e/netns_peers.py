@@ -105,6 +105,9 @@ def send_mail(addr, smtp_port):
     msg.set_content("Numbers attached.\nFOR OFFICIAL USE ONLY\n", cte="quoted-printable")
     msg.add_attachment(b"draft\nSTRICTLY CONFIDENTIAL\n" * 20, maintype="application",
                        subtype="octet-stream", filename="draft.bin")  # base64 on the wire
+    # Python's own boundary is "=" * 15 + a random 19-digit number: about one run in a hundred it
+    # is a Luhn-valid card number, and the default rules' card rule fires on it (see README).
+    msg.set_boundary("netns-test-boundary")
     with smtplib.SMTP(addr, smtp_port, local_hostname="inside.example", timeout=20) as s:
         s.send_message(msg)
 
