@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <new>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -30,13 +29,6 @@ std::string_view toView(std::span<const uint8_t> bytes) noexcept {
 // fresher clock reading than the tick's `now`): unsigned wrap-around would close the connection.
 uint64_t elapsedMs(uint64_t now, uint64_t since) noexcept {
     return now > since ? now - since : 0;
-}
-
-// A chunk's size line: the held body follows it without being copied into one string.
-std::string chunkHeader(size_t size) {
-    char line[24];
-    const int n = std::snprintf(line, sizeof line, "%zx\r\n", size);
-    return std::string(line, static_cast<size_t>(n));
 }
 
 OptionsReply optionsReply(const IcapConfig& config, std::string_view istag) {
@@ -321,7 +313,9 @@ void IcapConnection::queueHeldAsChunk() {
     const size_t size = held_.size();
     if (size == 0) return;
     context_.held_bytes -= std::min<uint64_t>(context_.held_bytes, size);
-    queue(chunkHeader(size));
+    std::string size_line;
+    appendChunkSize(size_line, size);
+    queue(std::move(size_line));
     queue(std::move(held_)); // the reply owns the bytes now: no copy of a large body
     held_.clear();
     queue("\r\n");

@@ -3,18 +3,11 @@
 #include <algorithm>
 
 #include "dpi/content/content_base64.h"
+#include "icap/icap_head_syntax.h"
 
 namespace egressmon::icap {
 
 namespace {
-
-std::string_view trimmed(std::string_view v) noexcept {
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
-        v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
-        v.remove_suffix(1);
-    return v;
-}
 
 bool isBase64Text(std::string_view v) noexcept {
     if (v.empty() || v.size() % 4 != 0) return false;
@@ -48,7 +41,7 @@ std::string_view withoutPort(std::string_view authority) noexcept {
 } // namespace
 
 std::string decodeAuthenticatedUser(std::string_view value) {
-    value = trimmed(value);
+    value = trimSpaces(value);
     if (!isBase64Text(value)) return std::string(value);
     dpi::Base64Decoder decoder;
     std::string decoded;
@@ -65,19 +58,19 @@ TransactionIdentity transactionIdentity(const IcapRequestHead& head, const core:
     TransactionIdentity id;
     id.client = peer;
     if (const std::string* v = head.field("X-Client-IP"))
-        if (auto ip = core::IpAddress::parse(trimmed(*v))) id.client = *ip;
+        if (auto ip = core::IpAddress::parse(trimSpaces(*v))) id.client = *ip;
     if (const std::string* v = head.field("X-Server-IP"))
-        if (auto ip = core::IpAddress::parse(trimmed(*v))) id.server = *ip;
+        if (auto ip = core::IpAddress::parse(trimSpaces(*v))) id.server = *ip;
     if (const std::string* v = head.field("X-Authenticated-User"))
         id.user = decodeAuthenticatedUser(*v);
     else if (const std::string* u = head.field("X-Client-Username"))
-        id.user = std::string(trimmed(*u));
+        id.user = std::string(trimSpaces(*u));
     if (head.http_request) {
         const HttpRequestHead& http = *head.http_request;
         id.method = http.method;
         id.url = http.target;
         const std::string* host = http.field("Host");
-        id.host = std::string(withoutPort(host ? trimmed(*host) : authorityOf(http.target)));
+        id.host = std::string(withoutPort(host ? trimSpaces(*host) : authorityOf(http.target)));
     }
     return id;
 }

@@ -151,10 +151,14 @@ void appendEchoHead(std::string& out, std::string_view istag, std::string_view r
     out += req_hdr_raw;
 }
 
+void appendChunkSize(std::string& out, uint64_t size) {
+    appendNumber(out, size, 16);
+    out += "\r\n";
+}
+
 void appendChunk(std::string& out, std::string_view piece) {
     if (piece.empty()) return;
-    appendNumber(out, piece.size(), 16);
-    out += "\r\n";
+    appendChunkSize(out, piece.size());
     out += piece;
     out += "\r\n";
 }

@@ -63,6 +63,9 @@ void appendEchoHead(std::string& out, std::string_view istag, std::string_view r
 // would end the body.
 void appendChunk(std::string& out, std::span<const uint8_t> piece);
 void appendChunk(std::string& out, std::string_view piece);
+// A chunk's size line alone (`hex-size CRLF`): the caller sends the data and its CRLF itself,
+// so a large held body need not be copied behind it.
+void appendChunkSize(std::string& out, uint64_t size);
 // The zero chunk that ends a body: `0 CRLF CRLF`.
 void appendLastChunk(std::string& out);
 
