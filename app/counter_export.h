@@ -34,6 +34,8 @@ inline constexpr SharedFamily kSharedFamilies[] = {
      "HTTP and SMTP decoder activity and errors, by decoder and event"},
     {"egressmon_reassembly_events_total", "event", "TCP reassembly: overlaps, conflicts and gaps"},
     {"egressmon_rule_reloads_total", "result", "Rule reloads (SIGHUP), by result"},
+    {"egressmon_policy_events_total", "event",
+     "Egress policy on whole flows and hosts (volume rules): flows counted, alerts, evictions"},
     {"egressmon_icap_events_total", "event",
      "ICAP service: connections, requests by method, decisions by outcome, errors, by event"},
 };

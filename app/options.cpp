@@ -289,6 +289,8 @@ void apply(Options& o, const Setting& s) {
     else if (k == "reassembly.max-ahead-bytes") // 1 GiB: the largest TCP window
         o.inspection.reassembly.max_ahead_bytes =
             parseNumber<uint32_t>(v, s.origin, 65536, 1u << 30);
+    else if (k == "policy.max-tracked-hosts") // 0: volume rules count nothing (counted)
+        o.max_tracked_hosts = parseNumber<uint32_t>(v, s.origin, 0, 1u << 24);
     else if (k == "reassembly.memcap")
         o.inspection.reassembly_budget_bytes =
             parseNumber<uint64_t>(v, s.origin, 65536, 1ull << 40);
@@ -354,7 +356,7 @@ void collectYaml(const YAML::Node& map, const std::string& prefix, const std::st
             continue;
         }
         if (key == "defrag" || key == "flow-timeouts" || key == "reassembly" || key == "http" ||
-            key == "smtp" || key == "kafka" || key == "extraction" ||
+            key == "smtp" || key == "kafka" || key == "extraction" || key == "policy" ||
             (key == "icap" && val.IsMap())) {
             if (!val.IsMap()) throw UsageError(origin + ": '" + key + "' must be a mapping");
             collectYaml(val, key + ".", file, out);

@@ -28,6 +28,8 @@ struct Options {
     std::vector<std::string> rule_files;
     std::string home_net;
     unsigned workers = 0;
+    // policy.max-tracked-hosts: inside hosts whose volume windows are kept (all workers).
+    uint32_t max_tracked_hosts = dpi::kDefaultMaxTrackedHosts;
     std::string alerts = "-";
     std::string flows;   // empty: flow records off
     std::string files;   // empty: fileinfo records off

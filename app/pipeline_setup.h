@@ -27,8 +27,9 @@ struct PipelineParts {
     std::unique_ptr<exporting::RecordSink> alert_sink;
     std::vector<std::unique_ptr<Worker>> workers;
     uint64_t hash_seed = 0;
-    std::shared_ptr<rules::RuleSetSource> rules; // null without --rules
-    std::unique_ptr<RuleReloader> reloader;      // SIGHUP -> new rules, with --rules
+    std::shared_ptr<rules::RuleSetSource> rules;        // null without --rules
+    std::unique_ptr<RuleReloader> reloader;             // SIGHUP -> new rules, with --rules
+    std::shared_ptr<dpi::VolumeLedgers> volume_ledgers; // volume rules' sums, all workers
     // One per capture thread (the file reader, or each live lane), written by that thread.
     std::vector<std::unique_ptr<PublishedSnapshot<CaptureStats>>> capture_stats;
     std::unique_ptr<IcapService> icap; // --icap: its threads start with the capture's
@@ -74,6 +75,8 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
     parts.alert_sink = exporting::RecordSink::open(o.alerts, sinkOptions(o, lossless, true));
     parts.hash_seed = o.hash_seed ? o.hash_seed : std::random_device{}() * 0x100000001ULL;
     const uint32_t per_worker = std::max<uint32_t>(1, o.max_flows / o.workers);
+    // One ledger for all workers: a host's flows are spread over them (dpi/policy/).
+    parts.volume_ledgers = std::make_shared<dpi::VolumeLedgers>(o.max_tracked_hosts);
     for (unsigned i = 0; i < o.workers; ++i) {
         WorkerConfig wc;
         wc.id = i;
@@ -82,6 +85,7 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
         wc.sensor_name = o.sensor_name;
         wc.rules = parts.rules;
         wc.inspection = o.inspection;
+        wc.volume_ledgers = parts.volume_ledgers;
         wc.live = !lossless;
         parts.workers.push_back(std::make_unique<Worker>(wc, parts.home_net, parts.flow_sink.get(),
                                                          parts.alert_sink.get(),

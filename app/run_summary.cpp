@@ -108,6 +108,7 @@ std::string formatStatsJson(const RunSummary& s) {
     w.endObject();
 
     writeCounterObject(w, "inspection", s);
+    writeCounterObject(w, "policy", s);
     writeCounterObject(w, "reassembly", s);
     writeCounterObject(w, "http", s);
     writeCounterObject(w, "smtp", s);

@@ -43,6 +43,7 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     flows += o.flows;
     classifier += o.classifier;
     inspection += o.inspection;
+    policy += o.policy;
     reassembly += o.reassembly;
     http += o.http;
     smtp += o.smtp;
@@ -76,7 +77,8 @@ Worker::Worker(WorkerConfig config, std::shared_ptr<const core::HomeNet> home_ne
         inspector_ = std::make_unique<dpi::FlowInspector>(
             config_.inspection, config_.rules->current(),
             [this](const std::string& name) { return classifier_.protocolId(name); },
-            [this](const std::string& name) { return classifier_.categoryId(name); });
+            [this](const std::string& name) { return classifier_.categoryId(name); },
+            config_.volume_ledgers);
     }
 }
 
@@ -214,6 +216,7 @@ WorkerCounters Worker::counters() const {
     c.classifier = classifier_.counters();
     if (inspector_) {
         copyEngineCounters(inspector_->engine(), c);
+        c.policy = inspector_->policyCounters();
         c.reassembly = inspector_->reassembly();
     }
     return c;

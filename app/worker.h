@@ -40,6 +40,7 @@ struct WorkerConfig {
     std::string sensor_name;
     std::shared_ptr<rules::RuleSetSource> rules; // null: no content inspection
     dpi::InspectionConfig inspection;
+    std::shared_ptr<dpi::VolumeLedgers> volume_ledgers; // shared by all workers (volume rules)
     // Live capture: alert latency is measured from the packet's capture time. Capture files:
     // from the moment the alert is raised (packet times are history there).
     bool live = false;
@@ -78,6 +79,7 @@ struct WorkerCounters {
     core::FlowTableCounters flows;
     dpi::ClassifierCounters classifier;
     dpi::InspectionCounters inspection;
+    dpi::PolicyCounters policy;
     dpi::HttpDecoderCounters http;
     dpi::SmtpDecoderCounters smtp;
     dpi::ZipCounters zip;
@@ -90,8 +92,8 @@ struct WorkerCounters {
     WorkerCounters& operator+=(const WorkerCounters& o);
     // Calls fn(group) for the worker's own counters and each group it holds, in report order.
     template <class Fn> void forEachGroup(Fn&& fn) const {
-        fn(flows), fn(inspection), fn(*this), fn(classifier), fn(http), fn(smtp), fn(zip), fn(xml),
-            fn(tar), fn(rtf), fn(pdf), fn(sealed), fn(reassembly);
+        fn(flows), fn(inspection), fn(*this), fn(classifier), fn(policy), fn(http), fn(smtp),
+            fn(zip), fn(xml), fn(tar), fn(rtf), fn(pdf), fn(sealed), fn(reassembly);
     }
 };
 

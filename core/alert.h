@@ -19,6 +19,15 @@ struct AlertFile {
     std::string uninspectable; // the reason; empty when the file was fully inspected
 };
 
+// alert.context.dlp.volume: what a volume rule summed (INTERFACE.md "Application, risk and
+// volume rules"): payload bytes one inside host sent in the window, over how many flows.
+struct AlertVolume {
+    uint64_t bytes = 0;
+    uint32_t window_s = 0;
+    uint32_t flows = 0;
+    uint64_t window_start_us = 0; // tells this window's alert from the next one's (alert_id)
+};
+
 // What happened to the traffic the alert is about: EVE alert.action. Only an adapter that can
 // stop traffic sets kBlocked, when it did (the ICAP service answering a `block` rule's match
 // with 403); captured traffic is never blocked, so its alerts stay kAllowed whatever the rule's
@@ -43,10 +52,12 @@ struct Alert {
     std::string layer;     // "tcp.stream", "udp.payload", later "http.request.body.gzip"...
     uint64_t offset = 0;   // of the match start within that layer
     std::string snippet;   // at most the configured context width; validated text masked
-    // "content" (a keyword or regex matched) or "file" (a rule's file conditions held for a
-    // file): alert.context.dlp.kind. A file alert has no match, encoding or offset.
+    // "content" (a keyword or regex matched), "file" (a rule's file conditions held for a
+    // file), "application" / "risk" (a flow's classification) or "volume" (a host's bytes):
+    // alert.context.dlp.kind. A file alert has no match, encoding or offset.
     const char* kind = "content";
-    std::optional<AlertFile> file; // when the alert is about a file
+    std::optional<AlertFile> file;     // when the alert is about a file
+    std::optional<AlertVolume> volume; // `kind: volume` alerts
     // Set by the adapter that raised the alert, never by the inspection session: whether the
     // traffic went through is the adapter's doing, not the rule's (see AlertAction).
     AlertAction action = AlertAction::kAllowed;

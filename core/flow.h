@@ -12,6 +12,7 @@
 namespace egressmon::dpi {
 struct FlowDpiState;   // nDPI per-flow state, owned and freed by dpi::FlowClassifier
 struct FlowInspection; // reassembly + matcher state, owned and freed by dpi::FlowInspector
+struct FlowVolume;     // the flow's share in volume rules' sums, owned by dpi::FlowInspector
 } // namespace egressmon::dpi
 
 namespace egressmon::core {
@@ -90,11 +91,14 @@ struct Flow {
     uint64_t pkts_toclient = 0;
     uint64_t bytes_toserver = 0;
     uint64_t bytes_toclient = 0;
+    uint64_t payload_toserver = 0; // transport payload bytes captured (volume rules)
+    uint64_t payload_toclient = 0;
 
     FlowClassification classification;
     std::unique_ptr<FlowMetadata> metadata;
     dpi::FlowDpiState* dpi_state = nullptr;    // non-null only while nDPI is still looking
     dpi::FlowInspection* inspection = nullptr; // non-null while content is being inspected
+    dpi::FlowVolume* volume = nullptr;         // non-null while volume rules count its bytes
     uint32_t alerts = 0;                       // alerts raised on this flow
     bool inspection_declined = false;          // no rule applies to this flow's bytes
 

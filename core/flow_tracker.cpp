@@ -52,9 +52,11 @@ bool updateFlowWithPacket(Flow& flow, const Packet& p, bool sender_is_lo) {
     if (to_server) {
         ++flow.pkts_toserver;
         flow.bytes_toserver += p.wire_len;
+        flow.payload_toserver += p.payload_len;
     } else {
         ++flow.pkts_toclient;
         flow.bytes_toclient += p.wire_len;
+        flow.payload_toclient += p.payload_len;
     }
     if (p.ip_proto == ipproto::kTcp) {
         advanceTcpState(flow, p.tcp_flags, to_server);

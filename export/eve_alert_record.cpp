@@ -90,7 +90,12 @@ std::string buildEveAlertRecord(const core::AlertSubject& s, const core::Alert& 
     w.field("category", a.category);
     w.field("severity", uint32_t{a.severity});
     w.key("context").beginObject();
-    w.field("alert_id", makeAlertId(sensor_name, s.flow_id, a.signature_id));
+    // A volume rule alerts once per window, possibly more than once on one long flow: the
+    // window's start keeps those ids apart.
+    w.field("alert_id",
+            makeAlertId(sensor_name,
+                        a.volume ? s.flow_id ^ core::mix64(a.volume->window_start_us) : s.flow_id,
+                        a.signature_id));
     w.field("policy_version", a.policy_version);
     w.key("dlp").beginObject();
     w.field("kind", a.kind);
@@ -106,6 +111,13 @@ std::string buildEveAlertRecord(const core::AlertSubject& s, const core::Alert& 
     if (content) w.field("offset", a.offset);
     if (!a.snippet.empty()) w.field("snippet", a.snippet);
     if (a.file) writeFile(w, *a.file);
+    if (a.volume) {
+        w.key("volume").beginObject();
+        w.field("bytes", a.volume->bytes);
+        w.field("window", a.volume->window_s);
+        w.field("flows", a.volume->flows);
+        w.endObject();
+    }
     w.endObject(); // dlp
     w.endObject(); // context
     w.endObject(); // alert

@@ -39,6 +39,16 @@ struct FileConditions {
     }
 };
 
+// `volume:` (INTERFACE.md "Application, risk and volume rules"): more than `bytes` of payload
+// sent by one inside host to outside hosts within `window_s` seconds. The bounds keep a window's
+// running sum inside the ledger's 44-bit field (dpi/policy/volume_ledger.h).
+struct VolumeCondition {
+    static constexpr uint64_t kMaxBytes = uint64_t{1} << 42; // 4 TiB
+    static constexpr uint32_t kMaxWindowSeconds = 30 * 86400;
+    uint64_t bytes = 0;
+    uint32_t window_s = 0;
+};
+
 struct Rule {
     uint32_t id = 0;  // signature_id
     std::string name; // signature
@@ -52,8 +62,9 @@ struct Rule {
     RuleDirection direction = RuleDirection::kEgress;
     std::vector<std::string> protocols; // nDPI names (master or app); empty = any
     // Application and risk rules only (INTERFACE.md "Application, risk and volume rules").
-    std::vector<std::string> categories; // nDPI category names; empty = any
-    uint64_t risks = 0;                  // bit n: nDPI risk n (core/ndpi_risk_names.h); 0 = none
+    std::vector<std::string> categories;   // nDPI category names; empty = any
+    uint64_t risks = 0;                    // bit n: nDPI risk n (core/ndpi_risk_names.h); 0 = none
+    std::optional<VolumeCondition> volume; // `kind: volume` alerts instead of one per flow
     Validator validator = Validator::kNone;
     RuleAction action = RuleAction::kAlert;
     FileConditions file_conditions;
@@ -67,6 +78,9 @@ struct Rule {
     // (`kind: application`, or `risk` when it names risks). The loader requires such a rule to
     // name protocols, categories or risks.
     bool classificationOnly() const noexcept { return !hasContent() && !file_conditions.present; }
+    // A classification rule with `volume:`: it sums the inside host's payload over the flows
+    // it holds for and alerts on the sum, never on a flow alone.
+    bool isVolume() const noexcept { return volume.has_value(); }
     int line = 0;
 };
 

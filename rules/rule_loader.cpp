@@ -22,7 +22,8 @@ namespace {
 
 constexpr const char* kFields =
     "id, name, category, severity, keywords, regex, nocase, encodings, direction, protocols, "
-    "validate, file, action, categories, risks";
+    "validate, file, action, categories, risks, volume";
+constexpr const char* kVolumeFields = "bytes, window";
 constexpr const char* kFileFields = "types, names, encrypted, uninspectable, min-size";
 
 class FileParser {
@@ -81,7 +82,7 @@ class FileParser {
         std::set<std::string> seen;
         // Read once the id is known, so its errors name the rule. In an optional: assigning to a
         // YAML::Node that already refers to a node would overwrite that node, not rebind.
-        std::optional<YAML::Node> action_value, risks_value, volume_key;
+        std::optional<YAML::Node> action_value, risks_value, volume_value;
         for (const auto& entry : node) {
             const std::string key = entry.first.Scalar();
             if (!seen.insert(key).second) fail(entry.first, "duplicate field '" + key + "'");
@@ -90,25 +91,26 @@ class FileParser {
             else if (key == "risks")
                 risks_value.emplace(entry.second);
             else if (key == "volume")
-                volume_key.emplace(entry.first);
+                volume_value.emplace(entry.second);
             else
                 parseField(key, entry.first, entry.second, rule);
         }
         if (!seen.count("id")) fail(node, "rule has no 'id'");
         const std::string which = "rule " + std::to_string(rule.id);
         if (!seen.count("name")) fail(node, which + " has no 'name'");
-        if (volume_key)
-            fail(*volume_key, which + ": volume: volume rules are not supported yet (only " +
-                                  "protocols, categories and risks judge a flow without content)");
+        if (volume_value) rule.volume = volume(which, *volume_value);
         if (action_value) rule.action = action(rule.id, *action_value);
         if (risks_value) rule.risks = risks(which, *risks_value);
         if (!rule.hasContent() && rule.validator != Validator::kNone)
             fail(node, which + ": validate needs keywords or regex to check");
         if (rule.classificationOnly() && rule.protocols.empty() && rule.categories.empty() &&
-            rule.risks == 0)
-            fail(node,
-                 which + " has no condition: give keywords or regex (content), file " +
-                     "(files), or protocols, categories or risks (the flow's classification)");
+            rule.risks == 0 && !rule.volume)
+            fail(node, which + " has no condition: give keywords or regex (content), file " +
+                           "(files), protocols, categories or risks (the flow's " +
+                           "classification), or volume (bytes sent)");
+        if (rule.volume && !rule.classificationOnly())
+            fail(node, which + ": volume sums whole flows and cannot be combined with keywords, " +
+                           "regex or file (make it a rule of its own)");
         if (!rule.classificationOnly() && (!rule.categories.empty() || rule.risks != 0))
             fail(node, which + ": categories and risks are for rules without keywords, regex " +
                            "or file (application and risk rules)");
@@ -284,6 +286,29 @@ class FileParser {
             }
         }
         return c;
+    }
+
+    VolumeCondition volume(const std::string& which, const YAML::Node& value) {
+        if (!value.IsMap())
+            fail(value, which + ": volume: expected a mapping {bytes: N, window: SECONDS}");
+        VolumeCondition v;
+        std::set<std::string> seen;
+        for (const auto& entry : value) {
+            const std::string key = entry.first.Scalar();
+            const std::string field = "volume." + key;
+            if (!seen.insert(key).second) fail(entry.first, "duplicate field '" + field + "'");
+            if (key == "bytes")
+                v.bytes = static_cast<uint64_t>(
+                    integer(field, entry.second, 1, VolumeCondition::kMaxBytes));
+            else if (key == "window")
+                v.window_s = static_cast<uint32_t>(
+                    integer(field, entry.second, 1, VolumeCondition::kMaxWindowSeconds));
+            else
+                fail(entry.first, "unknown field '" + field + "' (known: " + kVolumeFields + ")");
+        }
+        if (!seen.count("bytes") || !seen.count("window"))
+            fail(value, which + ": volume: needs both bytes and window (seconds)");
+        return v;
     }
 
     std::vector<std::string> nonEmptyList(const std::string& key, const YAML::Node& value) {

@@ -84,7 +84,10 @@ std::shared_ptr<const RuleSet> RuleSet::compile(std::vector<Rule> rules,
     for (uint32_t r = 0; r < set->rules_.size(); ++r) {
         const Rule& rule = set->rules_[r];
         if (rule.fileOnly()) set->file_only_rules_.push_back(r);
-        if (rule.classificationOnly()) set->classification_rules_.push_back(r);
+        if (rule.isVolume())
+            set->volume_rules_.push_back(r);
+        else if (rule.classificationOnly())
+            set->classification_rules_.push_back(r);
         const bool som = rule.validator != Validator::kNone;
         // A validator must see every candidate (the first may fail its checksum); otherwise the
         // first match per stream is all an alert needs.

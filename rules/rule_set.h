@@ -47,10 +47,16 @@ class RuleSet {
     const std::vector<PatternInfo>& patterns() const { return patterns_; }
     // Indices of the rules without keywords or regexes: judged on every file's end.
     const std::vector<uint32_t>& fileOnlyRules() const { return file_only_rules_; }
-    // Indices of the rules that judge a flow's classification (Rule::classificationOnly).
+    // Indices of the rules that judge a flow's classification alone (Rule::classificationOnly,
+    // without `volume`): one alert per flow.
     const std::vector<uint32_t>& classificationRules() const { return classification_rules_; }
+    // Indices of the volume rules (Rule::isVolume), in file order: column c of the volume ledger
+    // (dpi/policy/volume_ledger.h) is volumeRules()[c].
+    const std::vector<uint32_t>& volumeRules() const { return volume_rules_; }
     // Some rule looks at content or files (the others need no inspection state at all).
-    bool inspectsContent() const { return rules_.size() > classification_rules_.size(); }
+    bool inspectsContent() const {
+        return rules_.size() > classification_rules_.size() + volume_rules_.size();
+    }
     const hs_database_t* database() const { return db_.get(); } // null when there are no rules
     // Short hex digest of the rule files' bytes: names the policy in every alert.
     const std::string& policyVersion() const { return policy_version_; }
@@ -62,6 +68,7 @@ class RuleSet {
     std::vector<PatternInfo> patterns_;
     std::vector<uint32_t> file_only_rules_;
     std::vector<uint32_t> classification_rules_;
+    std::vector<uint32_t> volume_rules_;
     HsDatabase db_;
     HsScratch scratch_;
     std::string policy_version_;

@@ -8,6 +8,7 @@
 #include "core/home_net.h"
 #include "dpi/inspect/classification_rules.h"
 #include "dpi/inspect/inspection_session.h"
+#include "dpi/policy/flow_volume.h"
 
 namespace egressmon::dpi {
 
@@ -112,9 +113,13 @@ struct SessionFeeder final : core::StreamConsumer {
 
 FlowInspector::FlowInspector(InspectionConfig config, std::shared_ptr<const rules::RuleSet> rules,
                              const std::function<int(const std::string&)>& protocol_id,
-                             const std::function<int(const std::string&)>& category_id)
-    : engine_(config, std::move(rules), protocol_id, category_id) {
+                             const std::function<int(const std::string&)>& category_id,
+                             std::shared_ptr<VolumeLedgers> volume_ledgers)
+    : engine_(config, std::move(rules), protocol_id, category_id),
+      volume_ledgers_(volume_ledgers ? std::move(volume_ledgers)
+                                     : std::make_shared<VolumeLedgers>(kDefaultMaxTrackedHosts)) {
     budget_.max_bytes = config.reassembly_budget_bytes;
+    volume_ledger_ = volume_ledgers_->forRules(engine_.matcher().ruleSetPtr());
 }
 
 FlowInspector::~FlowInspector() = default;
@@ -122,8 +127,14 @@ FlowInspector::~FlowInspector() = default;
 void FlowInspector::switchRules(std::shared_ptr<const rules::RuleSet> rules,
                                 core::FlowTable& table) {
     const auto old_rules = engine_.matcher().ruleSetPtr(); // keeps the old database alive below
-    const std::vector<int64_t> moved = engine_.adopt(std::move(rules)); // may throw: unchanged
+    std::shared_ptr<VolumeLedger> ledger = volume_ledgers_->forRules(rules); // may throw too
+    const std::vector<int64_t> moved = engine_.adopt(std::move(rules));      // may throw: unchanged
+    volume_ledger_ = std::move(ledger);
     table.forEach([&](core::Flow& flow) {
+        // Volume sums start again under the new rules; a running flow counts on from here.
+        delete flow.volume;
+        flow.volume = nullptr;
+        if (flow.classification.done) joinVolumeRules(flow, flow.last_ts_us, false, nullptr);
         flow.inspection_declined = false; // the new rules may cover this flow after all
         FlowInspection* st = flow.inspection;
         if (!st) return;
@@ -154,6 +165,7 @@ FlowInspection* FlowInspector::stateFor(core::Flow& flow) noexcept {
 
 void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_server,
                              AlertSink& sink) noexcept {
+    if (flow.volume && p.payload_len > 0) countVolume(flow, p.ts_us, &sink);
     const bool tcp = p.ip_proto == core::ipproto::kTcp;
     if (!tcp && p.ip_proto != core::ipproto::kUdp) return;
     FlowInspection* st = stateFor(flow);
@@ -236,9 +248,111 @@ void FlowInspector::onClassified(core::Flow& flow, uint64_t ts_us, AlertSink& si
             ++engine_.counters().classification_alerts_lost;
         }
     }
+    joinVolumeRules(flow, ts_us, true, &sink);
+}
+
+void FlowInspector::joinVolumeRules(core::Flow& flow, uint64_t ts_us, bool count_past,
+                                    AlertSink* sink) noexcept {
+    if (!volume_ledger_) return;
+    // Only bytes an inside host sends to an outside host count (egress: the client's; ingress:
+    // the server's); a rule's direction narrows that further.
+    if (flow.relation != core::NetRelation::kEgress && flow.relation != core::NetRelation::kIngress)
+        return;
+    const rules::RuleSet& rs = engine_.matcher().ruleSet();
+    const std::vector<uint32_t>& volume_rules = rs.volumeRules();
+    auto* volume = new (std::nothrow) FlowVolume;
+    if (!volume) {
+        ++policy_counters_.volume_flows_untracked;
+        return;
+    }
+    try {
+        for (uint32_t c = 0; c < volume_rules.size(); ++c) {
+            const uint32_t r = volume_rules[c];
+            if (classificationHolds(rs.rules()[r], flow, engine_.protocolIds(r),
+                                    engine_.categoryIds(r)))
+                volume->columns.push_back({c, 0});
+        }
+    } catch (const std::bad_alloc&) {
+        volume->columns.clear();
+        ++policy_counters_.volume_flows_untracked;
+    }
+    if (volume->columns.empty()) {
+        delete volume;
+        return;
+    }
+    volume->inside_is_client = flow.relation == core::NetRelation::kEgress;
+    const VolumeLedger::Acquired acquired =
+        volume_ledger_->acquire(volume->inside_is_client ? flow.clientIp() : flow.serverIp());
+    if (acquired.evicted) ++policy_counters_.volume_hosts_evicted;
+    if (acquired.handle.slot == VolumeLedger::kNoSlot) {
+        ++policy_counters_.volume_flows_untracked;
+        delete volume;
+        return;
+    }
+    ++policy_counters_.volume_flows;
+    volume->handle = acquired.handle;
+    flow.volume = volume;
+    if (!count_past)
+        volume->counted_payload =
+            volume->inside_is_client ? flow.payload_toserver : flow.payload_toclient;
+    countVolume(flow, ts_us, sink);
+}
+
+// Adds what the inside host sent since the last call: on the packet path that is the packet's
+// payload; right after classification, everything it sent before.
+void FlowInspector::countVolume(core::Flow& flow, uint64_t ts_us, AlertSink* sink) noexcept {
+    FlowVolume& volume = *flow.volume;
+    const uint64_t sent = volume.inside_is_client ? flow.payload_toserver : flow.payload_toclient;
+    if (sent <= volume.counted_payload) return;
+    const uint64_t bytes = sent - volume.counted_payload;
+    volume.counted_payload = sent;
+    for (FlowVolume::Column& column : volume.columns) {
+        VolumeLedger::Added added =
+            volume_ledger_->add(volume.handle, column.column, bytes, ts_us, column.counted_window);
+        if (added.stale) {
+            // The host was evicted while this flow ran: its windows start again with this flow.
+            const VolumeLedger::Acquired acquired = volume_ledger_->acquire(
+                volume.inside_is_client ? flow.clientIp() : flow.serverIp());
+            if (acquired.evicted) ++policy_counters_.volume_hosts_evicted;
+            ++policy_counters_.volume_hosts_reacquired;
+            volume.handle = acquired.handle;
+            for (FlowVolume::Column& c : volume.columns)
+                c.counted_window = 0;
+            added = volume_ledger_->add(volume.handle, column.column, bytes, ts_us,
+                                        column.counted_window);
+        }
+        if (added.crossed && sink) raiseVolumeAlert(flow, column.column, added, ts_us, *sink);
+    }
+}
+
+void FlowInspector::raiseVolumeAlert(core::Flow& flow, uint32_t column,
+                                     const VolumeLedger::Added& added, uint64_t ts_us,
+                                     AlertSink& sink) noexcept {
+    const rules::RuleSet& rs = engine_.matcher().ruleSet();
+    const rules::Rule& rule = rs.rules()[rs.volumeRules()[column]];
+    try {
+        core::Alert a;
+        a.ts_us = ts_us;
+        a.to_server = flow.volume->inside_is_client; // the inside host sent the bytes
+        a.signature_id = rule.id;
+        a.signature = rule.name;
+        a.category = rule.category;
+        a.severity = rule.severity;
+        a.policy_version = rs.policyVersion();
+        a.direction = core::netRelationName(flow.relation);
+        a.kind = "volume";
+        a.volume = core::AlertVolume{added.bytes, rule.volume->window_s, added.flows,
+                                     added.window_start_us};
+        ++policy_counters_.volume_alerts;
+        deliver(flow, std::move(a), sink);
+    } catch (const std::bad_alloc&) {
+        ++policy_counters_.volume_alerts_lost;
+    }
 }
 
 void FlowInspector::onFlowEnd(core::Flow& flow, AlertSink& sink) noexcept {
+    delete flow.volume;
+    flow.volume = nullptr;
     FlowInspection* st = flow.inspection;
     if (!st) return;
     FlowOutput out(*this, flow, *st, sink);

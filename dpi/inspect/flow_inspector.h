@@ -27,6 +27,8 @@
 #include "dpi/inspect/alert_sink.h"
 #include "dpi/inspect/inspection_engine.h"
 #include "dpi/inspect/inspection_types.h"
+#include "dpi/policy/policy_counters.h"
+#include "dpi/policy/volume_ledgers.h"
 
 namespace egressmon::dpi {
 
@@ -36,9 +38,12 @@ class FlowInspector {
   public:
     // `protocol_id` resolves a rule's nDPI protocol name to nDPI ids (-1 unknown), and
     // `category_id` a category name; the caller already rejected unknown names at rule load.
+    // `volume_ledgers`: shared by every worker of the process (volume rules sum a host's
+    // bytes over all of them); null gives this inspector ledgers of its own.
     FlowInspector(InspectionConfig config, std::shared_ptr<const rules::RuleSet> rules,
                   const std::function<int(const std::string&)>& protocol_id,
-                  const std::function<int(const std::string&)>& category_id = {});
+                  const std::function<int(const std::string&)>& category_id = {},
+                  std::shared_ptr<VolumeLedgers> volume_ledgers = {});
     ~FlowInspector();
 
     // After the packet was counted on the flow and shown to the classifier.
@@ -48,6 +53,8 @@ class FlowInspector {
     // flow's last one when it ended first): every application and risk rule that holds alerts,
     // once, since a flow is classified once. nDPI 4.2 raises no risk after that: its per-flow
     // state is gone (dpi/classify). The alert's source is the inside host, else the client.
+    // A flow between an inside and an outside host that volume rules hold for starts adding
+    // the inside host's payload to their sums, what it sent before classification included.
     void onClassified(core::Flow& flow, uint64_t ts_us, AlertSink& sink) noexcept;
     // The flow ends (classification already finished): drain reassembly, end the session,
     // settle waiting matches, free the flow's state.
@@ -61,6 +68,7 @@ class FlowInspector {
     void switchRules(std::shared_ptr<const rules::RuleSet> rules, core::FlowTable& table);
 
     const InspectionCounters& counters() const noexcept { return engine_.counters(); }
+    const PolicyCounters& policyCounters() const noexcept { return policy_counters_; }
     const core::ReassemblyBudget& reassembly() const noexcept { return budget_; }
     // The engine's counters (decoders, transforms, the matcher) are read through it.
     const InspectionEngine& engine() const noexcept { return engine_; }
@@ -75,9 +83,18 @@ class FlowInspector {
     bool protocolAllows(const core::Flow& flow,
                         const std::vector<int>& protocol_ids) const noexcept;
     void deliver(core::Flow& flow, core::Alert&& alert, AlertSink& sink) noexcept;
+    // Volume rules (dpi/policy/): which of them the flow counts for, and its payload's share.
+    void joinVolumeRules(core::Flow& flow, uint64_t ts_us, bool count_past,
+                         AlertSink* sink) noexcept;
+    void countVolume(core::Flow& flow, uint64_t ts_us, AlertSink* sink) noexcept;
+    void raiseVolumeAlert(core::Flow& flow, uint32_t column, const VolumeLedger::Added& added,
+                          uint64_t ts_us, AlertSink& sink) noexcept;
 
     InspectionEngine engine_;
     core::ReassemblyBudget budget_;
+    std::shared_ptr<VolumeLedgers> volume_ledgers_;
+    std::shared_ptr<VolumeLedger> volume_ledger_; // of the current rules; null: no volume rule
+    PolicyCounters policy_counters_;
 };
 
 } // namespace egressmon::dpi

@@ -28,10 +28,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         // file-only rules has none), and every rule has patterns, judges files, or judges a
         // classification on at least one condition (categories and risks on no other kind).
         if ((set->database() == nullptr) != set->patterns().empty()) std::abort();
-        size_t classification = 0;
+        size_t classification = 0, volume = 0;
         for (const rules::Rule& r : set->rules()) {
             if (r.hasContent() + r.fileOnly() + r.classificationOnly() != 1) std::abort();
-            if (r.classificationOnly()) {
+            if (r.isVolume()) {
+                if (!r.classificationOnly() || r.volume->bytes == 0 || r.volume->window_s == 0)
+                    std::abort();
+                ++volume;
+            } else if (r.classificationOnly()) {
                 ++classification;
                 if (r.protocols.empty() && r.categories.empty() && r.risks == 0) std::abort();
             } else if (!r.categories.empty() || r.risks != 0) {
@@ -39,6 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             }
         }
         if (classification != set->classificationRules().size()) std::abort();
+        if (volume != set->volumeRules().size()) std::abort();
     } catch (const rules::RuleError&) {
         // Rejected with a message, as documented.
     }

@@ -136,10 +136,36 @@ TEST(ClassificationRuleLoading, CategoriesAndRisksAreOnlyForRulesWithoutContentO
               std::string::npos);
 }
 
-TEST(ClassificationRuleLoading, VolumeIsRefusedAsNotSupportedYet) {
-    EXPECT_NE(parseError(std::string(kHead) +
-                         "    protocols: [AnyDesk]\n    volume: {bytes: 1, window: 60}\n")
-                  .find("rules.yaml:5: rule 3000: volume: volume rules are not supported yet"),
+TEST(ClassificationRuleLoading, VolumeRulesAreListedApartFromPerFlowRules) {
+    const auto rules = parse(std::string(kHead) +
+                             "    protocols: [AnyDesk]\n    volume: {bytes: 100, window: 60}\n"
+                             "  - {id: 1, name: b, volume: {window: 1, bytes: 4398046511104}}\n"
+                             "  - {id: 2, name: c, protocols: [AnyDesk]}\n");
+    ASSERT_EQ(rules.size(), 3u);
+    ASSERT_TRUE(rules[0].volume);
+    EXPECT_EQ(rules[0].volume->bytes, 100u);
+    EXPECT_EQ(rules[0].volume->window_s, 60u);
+    EXPECT_EQ(rules[1].volume->bytes, rules::VolumeCondition::kMaxBytes);
+    const auto set = rules::RuleSet::compile(rules, "v");
+    EXPECT_EQ(set->volumeRules(), (std::vector<uint32_t>{0, 1}));
+    EXPECT_EQ(set->classificationRules(), std::vector<uint32_t>{2});
+    EXPECT_FALSE(set->inspectsContent());
+}
+
+TEST(ClassificationRuleLoading, VolumeErrorsNameTheRuleAndTheBound) {
+    const auto error = [](const char* body) { return parseError(std::string(kHead) + body); };
+    EXPECT_NE(error("    volume: {bytes: 1}\n").find("rules.yaml:4: rule 3000: volume: needs both"),
+              std::string::npos);
+    EXPECT_NE(error("    volume: {bytes: 4398046511105, window: 1}\n")
+                  .find("volume.bytes: expected an integer from 1 to 4398046511104"),
+              std::string::npos);
+    EXPECT_NE(error("    volume: {bytes: 1, window: 0}\n")
+                  .find("volume.window: expected an integer from 1 to 2592000"),
+              std::string::npos);
+    EXPECT_NE(error("    volume: [1, 2]\n").find("rule 3000: volume: expected a mapping"),
+              std::string::npos);
+    EXPECT_NE(error("    regex: ['x']\n    volume: {bytes: 1, window: 1}\n")
+                  .find("volume sums whole flows and cannot be combined"),
               std::string::npos);
 }
 
