@@ -347,9 +347,10 @@ class rule_errors(unittest.TestCase):
         self.check("    keywords: [x]\n    categories: [Web]\n", 2,
                    "rule 3000: categories and risks are for rules without keywords")
 
-    def test_volume_is_not_supported_yet(self):
-        self.check("    protocols: [HTTP]\n    volume: {bytes: 1000, window: 60}\n", 5,
-                   "rule 3000: volume: volume rules are not supported yet")
+    def test_volume_with_an_unknown_category(self):
+        # Volume rules' errors: test_volume_rules.volume_errors.
+        self.check("    categories: [Nope]\n    volume: {bytes: 1000, window: 60}\n", 2,
+                   "unknown category 'Nope' in rule 3000")
 
 
 if __name__ == "__main__":
