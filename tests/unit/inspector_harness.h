@@ -78,7 +78,7 @@ class InspectorHarness {
     }
 
     ~InspectorHarness() {
-        if (flow_->inspection) end(); // frees the flow's inspection state
+        if (flow_->inspection || flow_->volume) end(); // frees the flow's per-flow state
     }
     InspectorHarness(const InspectorHarness&) = delete;
     InspectorHarness& operator=(const InspectorHarness&) = delete;
@@ -92,6 +92,8 @@ class InspectorHarness {
         p.data = reinterpret_cast<const uint8_t*>(payloads_.back().data());
         p.payload_offset = 0;
         p.payload_len = static_cast<uint32_t>(bytes.size());
+        // As core::updateFlowWithPacket would (volume rules read these).
+        (to_server ? flow_->payload_toserver : flow_->payload_toclient) += bytes.size();
         p.ip_proto = tcp_ ? core::ipproto::kTcp : core::ipproto::kUdp;
         p.tcp_seq = static_cast<uint32_t>(kIsn + 1 + offset);
         p.tcp_flags = core::tcpflag::kPsh;
@@ -114,6 +116,11 @@ class InspectorHarness {
         flow_->classification.master_protocol = master;
         flow_->classification.app_protocol = app;
         flow_->classification.done = true;
+    }
+    // classify(), then what the worker does when nDPI has just finished.
+    void classifyNow(uint16_t master = 0, uint16_t app = 0) {
+        classify(master, app);
+        inspector_.onClassified(*flow_, clock_, sink_);
     }
     void reload(std::shared_ptr<const rules::RuleSet> rules) {
         inspector_.switchRules(std::move(rules), table_);
