@@ -2,6 +2,7 @@
 """The macro benchmark of the performance issue: one run, the same files, one table.
 
     python3 bench/macro_bench.py [--repeats 3] [--cache DIR] [--workers N] [--documents-only]
+                                 [--policy-only]
 
 Workloads come from bench/workloads/make_workloads.py (made on first use, cached). For each
 rule set (10, 250 and 2,500 keywords x 4 encodings + 20 regexes) on the realistic egress mix:
@@ -12,7 +13,9 @@ one file (egressmon with the default rules vs ndpiReader), the 64-byte small-pac
 memory per flow. Last, "Documents: extraction on vs off": the document-heavy mix (documents.pcap,
 ~50% of upload bytes in docx/xlsx/pdf/zip) and the realistic mix, each with document extraction on
 (the default configuration) and off (`-c` a file holding `extraction: enabled: false`), the two
-alternating run by run (--documents-only runs just that section). Every figure is the median of
+alternating run by run (--documents-only runs just that section). Last, "Egress policy": the
+realistic mix with the default rules, with rules/egress-policy.yaml added, and with a volume rule
+over every egress byte added too, taking turns (--policy-only runs just that). Every figure is the median of
 --repeats runs; ratios are taken within this run.
 Throughput is the pipeline's own (`--stats` elapsed_seconds: capture to last record, without
 process start-up and rule compilation, which is reported separately).
@@ -172,6 +175,46 @@ def documents_section(wl, mix, workers, n):
     return targets
 
 
+POLICY_RULES = os.path.join(ROOT, "rules", "egress-policy.yaml")
+POLICY_TARGET = 0.95  # issue 14: the mix with the egress policy added keeps >= 95%
+# The worst case for the volume ledger: every egress payload byte of the mix is added to it.
+EVERY_EGRESS_BYTE = ("rules:\n  - id: 3900\n    name: any bulk egress\n"
+                     "    volume: {bytes: 1099511627776, window: 3600}\n")
+
+
+def policy_section(wl, mix, workers, n):
+    """The realistic mix with the default rules, then with rules/egress-policy.yaml added, then
+    with a volume rule over every egress byte added too, taking turns run by run; targets."""
+    every = os.path.join(wl, "volume-every-egress-byte.yaml")
+    with open(every, "w") as f:
+        f.write(EVERY_EGRESS_BYTE)
+    variants = {"default": [], "policy": ["--rules", POLICY_RULES],
+                "policy+every": ["--rules", POLICY_RULES, "--rules", every]}
+    print(f"\nEgress policy: default rules, + {os.path.relpath(POLICY_RULES, ROOT)}, + a volume "
+          f"rule over every egress byte ({every})")
+    row("run", "default", "+policy", "ratio", "+every byte", "ratio", "target",
+        widths=(24, 9, 9, 6, 12, 6, 18))
+    targets = []
+    for w in sorted({1, workers}):
+        r = egressmon_ab(mix, w, [DEFAULT_RULES], variants, n)
+        base, pol, every_r = r["default"], r["policy"], r["policy+every"]
+        ratio = pol["gbps"] / base["gbps"]
+        ratio_every = every_r["gbps"] / base["gbps"]
+        ok = ratio >= POLICY_TARGET
+        row(f"realistic mix, {w} worker{'s' if w > 1 else ''}", f"{base['gbps']:.2f}",
+            f"{pol['gbps']:.2f}", f"{ratio:.2f}", f"{every_r['gbps']:.2f}", f"{ratio_every:.2f}",
+            f"{'PASS' if ok else 'FAIL'} (>= {POLICY_TARGET:.2f})", widths=(24, 9, 9, 6, 12, 6, 18))
+        for name, res in r.items():
+            p = res["stats"].get("policy", {})
+            print(f"{'':24}  {name}: runs {', '.join(f'{g:.2f}' for g in res['runs_gbps'])} "
+                  f"Gbit/s; alerts {res['stats']['alerts']}; volume flows "
+                  f"{p.get('volume_flows', 0)}, volume alerts {p.get('volume_alerts', 0)}")
+        targets.append((f"realistic mix + egress policy >= 0.95 x without, {w} worker"
+                        f"{'s' if w > 1 else ''}", ok, f"{ratio:.2f} (every egress byte in a "
+                        f"volume rule: {ratio_every:.2f})"))
+    return targets
+
+
 def json_tool(args, repeats):
     _, out, _ = run_measured(args + ["--repeat", str(repeats)])
     return json.loads(out.strip().splitlines()[-1])
@@ -260,13 +303,22 @@ def main():
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--documents-only", action="store_true",
                     help="run only the section \"Documents: extraction on vs off\"")
+    ap.add_argument("--policy-only", action="store_true",
+                    help="run only the section \"Egress policy\" (issue 14's speed check)")
     args = ap.parse_args()
-    tools = (EGRESSMON,) if args.documents_only else (EGRESSMON, PCAP_CEILING, HS_CEILING)
+    only = args.documents_only or args.policy_only
+    tools = (EGRESSMON,) if only else (EGRESSMON, PCAP_CEILING, HS_CEILING)
     for tool in tools:
         if not os.path.exists(tool):
             sys.exit(f"missing {tool}: build first (cmake --build build)")
-    wl = ensure_workloads(args.cache, "documents,mix" if args.documents_only else None)
+    wl = ensure_workloads(args.cache, "documents,mix" if args.documents_only else
+                          "mix" if args.policy_only else None)
     mix = os.path.join(wl, "egress-mix.pcap")
+    if args.policy_only:
+        print(f"egressmon macro benchmark, egress policy section: {os.cpu_count()} cores, "
+              f"median of {args.repeats} runs")
+        print_targets(policy_section(wl, mix, args.workers, args.repeats))
+        return
     if args.documents_only:
         print(f"egressmon macro benchmark, documents section: {os.cpu_count()} cores, median of "
               f"{args.repeats} runs")
@@ -363,6 +415,7 @@ def main():
                     f"{compile_s:.2f} s"))
 
     targets += documents_section(wl, mix, args.workers, n)
+    targets += policy_section(wl, mix, args.workers, n)
     print_targets(targets)
 
 

@@ -58,7 +58,10 @@ struct FlowClassification {
     uint16_t category = 0;
     bool done = false;    // detection finished (detected, or given up)
     bool guessed = false; // result came from port/IP guessing at give-up
-    uint64_t risks = 0;   // nDPI's flow risks, bit n = risk n (core/ndpi_risk_names.h)
+    // nDPI's confidence is "Match by port": the L4 port (or IP protocol) alone named it, as
+    // for a port scan's SYNs. Not a detection: application and risk rules ignore it.
+    bool port_match = false;
+    uint64_t risks = 0; // nDPI's flow risks, bit n = risk n (core/ndpi_risk_names.h)
 };
 
 // Application metadata nDPI extracted; allocated only for flows that have some.

@@ -104,6 +104,7 @@ void FlowClassifier::complete(core::Flow& flow, ndpi_protocol result, bool gave_
     c.category = static_cast<uint16_t>(result.category);
     c.done = true;
     c.guessed = guessed;
+    c.port_match = nflow.confidence == NDPI_CONFIDENCE_MATCH_BY_PORT;
     c.risks = nflow.risk; // nDPI's bit mask; nothing sets more once the state is freed below
     if (guessed)
         ++counters_.flows_guessed;

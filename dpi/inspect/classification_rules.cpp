@@ -18,6 +18,10 @@ bool classificationHolds(const rules::Rule& rule, const core::Flow& flow,
                          const std::vector<int>& category_ids) noexcept {
     const core::FlowClassification& c = flow.classification;
     if (!flowDirectionAllows(rule.direction, flow.relation)) return false;
+    // A name from the port alone is no evidence the application is there (a port scan's SYN
+    // to 3389 is not RDP), and nDPI's risks on such a flow follow from that name.
+    if (c.port_match && (!protocol_ids.empty() || !category_ids.empty() || rule.risks != 0))
+        return false;
     const auto any = [](const std::vector<int>& ids, auto&& match) {
         return ids.empty() || std::any_of(ids.begin(), ids.end(), [&](int id) {
                    return id >= 0 && match(static_cast<unsigned>(id));

@@ -20,7 +20,8 @@ bool flowDirectionAllows(rules::RuleDirection direction, core::NetRelation relat
 // Every condition the rule gives holds for the flow's (finished) classification: its direction,
 // one of its protocols as the master or the app protocol (`protocol_ids`, nDPI ids), one of its
 // categories (`category_ids`), one of its risks. An empty list is no condition; an id of -1 (a
-// name nDPI does not know) never matches.
+// name nDPI does not know) never matches. A classification nDPI made from the port alone
+// (FlowClassification::port_match) meets no protocols, categories or risks.
 bool classificationHolds(const rules::Rule& rule, const core::Flow& flow,
                          const std::vector<int>& protocol_ids,
                          const std::vector<int>& category_ids) noexcept;
