@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config clang-format
     libpcap-dev libndpi-dev libhyperscan-dev librdkafka-dev prometheus-cpp-dev
-    libyaml-cpp-dev zlib1g-dev libssl-dev libexpat1-dev liblzma-dev libgtest-dev libgmock-dev libbenchmark-dev
+    libyaml-cpp-dev zlib1g-dev libssl-dev libexpat1-dev liblzma-dev libpsl-dev publicsuffix libgtest-dev libgmock-dev libbenchmark-dev
     libndpi-bin tshark tcpdump iproute2 curl python3 python3-jsonschema
     poppler-utils unzip file libpoppler-cpp-dev
     prometheus kcat default-jre-headless maven

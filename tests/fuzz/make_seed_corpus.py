@@ -989,6 +989,30 @@ def add_icap_seeds(corpus: Corpus) -> None:
             corpus.add("icap_connection_fuzz", split)
 
 
+def add_dns_seeds(corpus: Corpus) -> None:
+    """dns_message_fuzz.cpp: [mode] then one UDP DNS payload (mode bit 0 clear), or a TCP stream
+    of length-framed messages (bit 0 set). Payloads of UDP port 53 from the shared DNS captures
+    and the generated tunnel and ordinary captures (tests/data/dns_tunnel), a few of each."""
+    paths = sorted(glob.glob(os.path.join(ROOT, "tests", "data", "dns_tunnel", "*.pcap")))
+    if os.path.isdir(SHARED_PCAPS):
+        paths += sorted(glob.glob(os.path.join(SHARED_PCAPS, "*dns*.pcap*")))
+    for path in paths:
+        payloads: List[bytes] = []
+        for linktype, frame in read_capture(path):
+            start = ip_start(linktype, frame)
+            info = parse_ip(frame[start:]) if start is not None else None
+            if info is None or info.fragment or info.proto != 17 or len(info.l4) < 8:
+                continue
+            sport, dport = struct.unpack(">HH", info.l4[:4])
+            if 53 in (sport, dport):
+                payloads.append(info.l4[8:])
+        for i, payload in enumerate(payloads[:12]):
+            corpus.add("dns_message_fuzz", bytes([(i % 8) << 1]) + payload)
+        if payloads:
+            stream = b"".join(u16(len(p)) + p for p in payloads[:4])
+            corpus.add("dns_message_fuzz", b"\x01" + stream + stream[:5])
+
+
 def main(argv: List[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
@@ -1008,6 +1032,7 @@ def main(argv: List[str]) -> int:
     add_pdf_filter_seeds(corpus)
     add_rule_seeds(corpus)
     add_icap_seeds(corpus)
+    add_dns_seeds(corpus)
     captures = generated_captures()
     if os.path.isdir(SHARED_PCAPS):
         for path in sorted(glob.glob(os.path.join(SHARED_PCAPS, "*.pcap*"))):
