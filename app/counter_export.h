@@ -36,6 +36,8 @@ inline constexpr SharedFamily kSharedFamilies[] = {
     {"egressmon_rule_reloads_total", "result", "Rule reloads (SIGHUP), by result"},
     {"egressmon_policy_events_total", "event",
      "Egress policy on whole flows and hosts (volume rules): flows counted, alerts, evictions"},
+    {"egressmon_dns_tunnel_events_total", "event",
+     "DNS tunnel detector: messages, malformed ones, tunnels flagged, pairs dropped"},
     {"egressmon_icap_events_total", "event",
      "ICAP service: connections, requests by method, decisions by outcome, errors, by event"},
 };

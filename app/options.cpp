@@ -58,6 +58,16 @@ template <class T> T parseNumber(const std::string& text, const std::string& ori
     return v;
 }
 
+// A decimal number from `min` to `max` (entropy in bits per character, a share).
+double parseFraction(const std::string& text, const std::string& origin, double min, double max) {
+    double v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size() || !(v >= min && v <= max))
+        throw UsageError(origin + ": expected a decimal number from " + std::to_string(min) +
+                         " to " + std::to_string(max) + ", got '" + text + "'");
+    return v;
+}
+
 bool parseBool(const std::string& text, const std::string& origin) {
     if (text == "true" || text == "yes" || text == "on" || text == "1") return true;
     if (text == "false" || text == "no" || text == "off" || text == "0") return false;
@@ -291,6 +301,20 @@ void apply(Options& o, const Setting& s) {
             parseNumber<uint32_t>(v, s.origin, 65536, 1u << 30);
     else if (k == "policy.max-tracked-hosts") // 0: volume rules count nothing (counted)
         o.max_tracked_hosts = parseNumber<uint32_t>(v, s.origin, 0, 1u << 24);
+    else if (k == "policy.dns-tunnel-window")
+        o.dns_tunnel.window_seconds = parseNumber<uint32_t>(v, s.origin, 1, 86400);
+    else if (k == "policy.dns-tunnel-min-names")
+        o.dns_tunnel.min_distinct_names = parseNumber<uint32_t>(v, s.origin, 1, 1u << 20);
+    else if (k == "policy.dns-tunnel-min-name-bytes")
+        o.dns_tunnel.min_name_bytes = parseNumber<uint32_t>(v, s.origin, 1, 1u << 30);
+    else if (k == "policy.dns-tunnel-min-entropy") // bits per character: 8 is the most
+        o.dns_tunnel.min_mean_entropy = parseFraction(v, s.origin, 0, 8);
+    else if (k == "policy.dns-tunnel-min-odd-share")
+        o.dns_tunnel.min_odd_name_share = parseFraction(v, s.origin, 0, 1);
+    else if (k == "policy.dns-tunnel-max-pairs")
+        o.dns_tunnel.max_tracked_pairs = parseNumber<uint32_t>(v, s.origin, 1, 1u << 24);
+    else if (k == "policy.dns-tunnel-max-names") // >= dns-tunnel-min-names
+        o.dns_tunnel.max_names_per_pair = parseNumber<uint32_t>(v, s.origin, 1, 1u << 20);
     else if (k == "reassembly.memcap")
         o.inspection.reassembly_budget_bytes =
             parseNumber<uint64_t>(v, s.origin, 65536, 1ull << 40);
@@ -443,6 +467,11 @@ void validate(Options& o) {
         core::HomeNet::parse(o.home_net);
     } catch (const std::invalid_argument& e) {
         throw UsageError(std::string("--home-net: ") + e.what());
+    }
+    try {
+        o.dns_tunnel.validate(); // e.g. dns-tunnel-max-names below dns-tunnel-min-names
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("policy: ") + e.what());
     }
     if (o.workers == 0) o.workers = std::max(1u, std::thread::hardware_concurrency());
     if (o.sensor_name.empty()) o.sensor_name = defaultSensorName();

@@ -30,6 +30,7 @@ struct Options {
     unsigned workers = 0;
     // policy.max-tracked-hosts: inside hosts whose volume windows are kept (all workers).
     uint32_t max_tracked_hosts = dpi::kDefaultMaxTrackedHosts;
+    dpi::DnsTunnelConfig dns_tunnel; // policy.dns-tunnel-*
     std::string alerts = "-";
     std::string flows;   // empty: flow records off
     std::string files;   // empty: fileinfo records off

@@ -30,6 +30,8 @@ struct PipelineParts {
     std::shared_ptr<rules::RuleSetSource> rules;        // null without --rules
     std::unique_ptr<RuleReloader> reloader;             // SIGHUP -> new rules, with --rules
     std::shared_ptr<dpi::VolumeLedgers> volume_ledgers; // volume rules' sums, all workers
+    // The Public Suffix List, loaded once for every worker's DNS tunnel detector.
+    std::shared_ptr<const dpi::RegisteredDomains> registered_domains;
     // One per capture thread (the file reader, or each live lane), written by that thread.
     std::vector<std::unique_ptr<PublishedSnapshot<CaptureStats>>> capture_stats;
     std::unique_ptr<IcapService> icap; // --icap: its threads start with the capture's
@@ -77,6 +79,8 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
     const uint32_t per_worker = std::max<uint32_t>(1, o.max_flows / o.workers);
     // One ledger for all workers: a host's flows are spread over them (dpi/policy/).
     parts.volume_ledgers = std::make_shared<dpi::VolumeLedgers>(o.max_tracked_hosts);
+    // Loaded now, not at the first reload that names DNS_TUNNEL (a few milliseconds).
+    if (parts.rules) parts.registered_domains = std::make_shared<const dpi::RegisteredDomains>();
     for (unsigned i = 0; i < o.workers; ++i) {
         WorkerConfig wc;
         wc.id = i;
@@ -85,7 +89,7 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
         wc.sensor_name = o.sensor_name;
         wc.rules = parts.rules;
         wc.inspection = o.inspection;
-        wc.volume_ledgers = parts.volume_ledgers;
+        wc.policy = {parts.volume_ledgers, parts.registered_domains, o.dns_tunnel};
         wc.live = !lossless;
         parts.workers.push_back(std::make_unique<Worker>(wc, parts.home_net, parts.flow_sink.get(),
                                                          parts.alert_sink.get(),

@@ -109,6 +109,7 @@ std::string formatStatsJson(const RunSummary& s) {
 
     writeCounterObject(w, "inspection", s);
     writeCounterObject(w, "policy", s);
+    writeCounterObject(w, "dns_tunnel", s);
     writeCounterObject(w, "reassembly", s);
     writeCounterObject(w, "http", s);
     writeCounterObject(w, "smtp", s);

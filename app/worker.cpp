@@ -44,6 +44,7 @@ WorkerCounters& WorkerCounters::operator+=(const WorkerCounters& o) {
     classifier += o.classifier;
     inspection += o.inspection;
     policy += o.policy;
+    dns_tunnel += o.dns_tunnel;
     reassembly += o.reassembly;
     http += o.http;
     smtp += o.smtp;
@@ -78,7 +79,7 @@ Worker::Worker(WorkerConfig config, std::shared_ptr<const core::HomeNet> home_ne
             config_.inspection, config_.rules->current(),
             [this](const std::string& name) { return classifier_.protocolId(name); },
             [this](const std::string& name) { return classifier_.categoryId(name); },
-            config_.volume_ledgers);
+            config_.policy);
     }
 }
 
@@ -126,6 +127,7 @@ void Worker::advanceClock(uint64_t now_us) noexcept {
     if (now_us > clock_us_) clock_us_ = now_us;
     if (clock_us_ - last_expiry_us_ < 1'000'000) return;
     last_expiry_us_ = clock_us_;
+    if (inspector_) inspector_->advanceClock(clock_us_);
     table_.expire(clock_us_, [this](core::Flow& f, core::FlowEndReason r) { endFlow(f, r); });
 }
 
@@ -217,6 +219,7 @@ WorkerCounters Worker::counters() const {
     if (inspector_) {
         copyEngineCounters(inspector_->engine(), c);
         c.policy = inspector_->policyCounters();
+        c.dns_tunnel = inspector_->dnsTunnelCounters();
         c.reassembly = inspector_->reassembly();
     }
     return c;

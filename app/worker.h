@@ -40,7 +40,7 @@ struct WorkerConfig {
     std::string sensor_name;
     std::shared_ptr<rules::RuleSetSource> rules; // null: no content inspection
     dpi::InspectionConfig inspection;
-    std::shared_ptr<dpi::VolumeLedgers> volume_ledgers; // shared by all workers (volume rules)
+    dpi::PolicyContext policy; // volume ledgers and the Public Suffix List: all workers share
     // Live capture: alert latency is measured from the packet's capture time. Capture files:
     // from the moment the alert is raised (packet times are history there).
     bool live = false;
@@ -80,6 +80,7 @@ struct WorkerCounters {
     dpi::ClassifierCounters classifier;
     dpi::InspectionCounters inspection;
     dpi::PolicyCounters policy;
+    dpi::DnsTunnelCounters dns_tunnel;
     dpi::HttpDecoderCounters http;
     dpi::SmtpDecoderCounters smtp;
     dpi::ZipCounters zip;
@@ -92,8 +93,8 @@ struct WorkerCounters {
     WorkerCounters& operator+=(const WorkerCounters& o);
     // Calls fn(group) for the worker's own counters and each group it holds, in report order.
     template <class Fn> void forEachGroup(Fn&& fn) const {
-        fn(flows), fn(inspection), fn(*this), fn(classifier), fn(policy), fn(http), fn(smtp),
-            fn(zip), fn(xml), fn(tar), fn(rtf), fn(pdf), fn(sealed), fn(reassembly);
+        fn(flows), fn(inspection), fn(*this), fn(classifier), fn(policy), fn(dns_tunnel), fn(http),
+            fn(smtp), fn(zip), fn(xml), fn(tar), fn(rtf), fn(pdf), fn(sealed), fn(reassembly);
     }
 };
 

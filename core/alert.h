@@ -28,6 +28,16 @@ struct AlertVolume {
     uint64_t window_start_us = 0; // tells this window's alert from the next one's (alert_id)
 };
 
+// alert.context.dlp.dns_tunnel: the DNS tunnel detector's figures for the (querying host,
+// registered domain) window that made it flag the flow (risk DNS_TUNNEL).
+struct AlertDnsTunnel {
+    std::string domain;
+    uint32_t names = 0;      // distinct names under it in the window
+    uint64_t name_bytes = 0; // bytes of those names left of the domain
+    double entropy = 0;      // mean per-name Shannon entropy, bits per character
+    uint32_t window_s = 0;
+};
+
 // What happened to the traffic the alert is about: EVE alert.action. Only an adapter that can
 // stop traffic sets kBlocked, when it did (the ICAP service answering a `block` rule's match
 // with 403); captured traffic is never blocked, so its alerts stay kAllowed whatever the rule's
@@ -56,8 +66,9 @@ struct Alert {
     // file), "application" / "risk" (a flow's classification) or "volume" (a host's bytes):
     // alert.context.dlp.kind. A file alert has no match, encoding or offset.
     const char* kind = "content";
-    std::optional<AlertFile> file;     // when the alert is about a file
-    std::optional<AlertVolume> volume; // `kind: volume` alerts
+    std::optional<AlertFile> file;            // when the alert is about a file
+    std::optional<AlertVolume> volume;        // `kind: volume` alerts
+    std::optional<AlertDnsTunnel> dns_tunnel; // a risk alert raised by DNS_TUNNEL
     // Set by the adapter that raised the alert, never by the inspection session: whether the
     // traffic went through is the adapter's doing, not the rule's (see AlertAction).
     AlertAction action = AlertAction::kAllowed;

@@ -66,11 +66,19 @@ inline constexpr unsigned kNdpiRiskCount = 0
     EGRESSMON_NDPI_RISKS(EGRESSMON_COUNT_RISK)
 #undef EGRESSMON_COUNT_RISK
     ;
-static_assert(kNdpiRiskCount < 64, "risks are a 64-bit mask");
 
-// "DESKTOP_OR_FILE_SHARING_SESSION" for 30; nullptr outside 1..kNdpiRiskCount.
+// egressmon's own risks, beside nDPI's in the same mask, on a bit nDPI 4.2 never sets: the DNS
+// tunnel detector's verdict (dpi/policy/dns_tunnel_detector.h), "DNS_TUNNEL" in rules and
+// records. A flow gets it while it runs, after classification (INTERFACE.md: "or a later
+// risk").
+inline constexpr unsigned kDnsTunnelRisk = 63;
+static_assert(kNdpiRiskCount < kDnsTunnelRisk, "risks are a 64-bit mask");
+
+// "DESKTOP_OR_FILE_SHARING_SESSION" for 30, "DNS_TUNNEL" for kDnsTunnelRisk; nullptr for any
+// other number outside 1..kNdpiRiskCount.
 const char* ndpiRiskName(unsigned risk) noexcept;
-// The number of a risk name (exact spelling); nullopt when nDPI 4.2 has no such risk.
+// The number of a risk name (exact spelling); nullopt when neither nDPI 4.2 nor egressmon has
+// such a risk.
 std::optional<unsigned> ndpiRiskByName(std::string_view name) noexcept;
 // Every name, comma-separated, for error messages.
 std::string ndpiRiskNames();

@@ -1,5 +1,6 @@
 #include "eve_alert_record.h"
 
+#include <cmath>
 #include <cstdio>
 #include <string_view>
 
@@ -116,6 +117,15 @@ std::string buildEveAlertRecord(const core::AlertSubject& s, const core::Alert& 
         w.field("bytes", a.volume->bytes);
         w.field("window", a.volume->window_s);
         w.field("flows", a.volume->flows);
+        w.endObject();
+    }
+    if (a.dns_tunnel) {
+        w.key("dns_tunnel").beginObject();
+        w.field("domain", a.dns_tunnel->domain);
+        w.field("names", a.dns_tunnel->names);
+        w.field("name_bytes", a.dns_tunnel->name_bytes);
+        w.field("entropy", std::round(a.dns_tunnel->entropy * 100) / 100);
+        w.field("window", a.dns_tunnel->window_s);
         w.endObject();
     }
     w.endObject(); // dlp

@@ -111,8 +111,9 @@ std::string buildEveFlowRecord(const core::Flow& f, core::FlowEndReason reason,
     if (const uint64_t risks = f.classification.risks; risks != 0) {
         // INTERFACE.md: "ndpi.risks (list of risk names) when nDPI raised any".
         w.key("risks").beginArray();
-        for (unsigned risk = 1; risk <= core::kNdpiRiskCount; ++risk)
-            if (risks & (uint64_t{1} << risk)) w.value(core::ndpiRiskName(risk));
+        for (unsigned risk = 1; risk < 64; ++risk)
+            if (risks & (uint64_t{1} << risk))
+                if (const char* name = core::ndpiRiskName(risk)) w.value(name);
         w.endArray();
     }
     w.endObject();

@@ -105,7 +105,9 @@ void FlowClassifier::complete(core::Flow& flow, ndpi_protocol result, bool gave_
     c.done = true;
     c.guessed = guessed;
     c.port_match = nflow.confidence == NDPI_CONFIDENCE_MATCH_BY_PORT;
-    c.risks = nflow.risk; // nDPI's bit mask; nothing sets more once the state is freed below
+    // nDPI's bit mask; nothing of nDPI's sets more once the state is freed below (egressmon's
+    // own risks, core/ndpi_risk_names.h, may already be there).
+    c.risks |= nflow.risk;
     if (guessed)
         ++counters_.flows_guessed;
     else if (result.app_protocol == NDPI_PROTOCOL_UNKNOWN &&

@@ -2,7 +2,13 @@
 
 #include <algorithm>
 
+#include "core/ndpi_risk_names.h"
+
 namespace egressmon::dpi {
+
+namespace {
+constexpr uint64_t kOwnRisks = uint64_t{1} << core::kDnsTunnelRisk;
+} // namespace
 
 bool flowDirectionAllows(rules::RuleDirection direction, core::NetRelation relation) noexcept {
     switch (direction) {
@@ -20,8 +26,9 @@ bool classificationHolds(const rules::Rule& rule, const core::Flow& flow,
     if (!flowDirectionAllows(rule.direction, flow.relation)) return false;
     // A name from the port alone is no evidence the application is there (a port scan's SYN
     // to 3389 is not RDP), and nDPI's risks on such a flow follow from that name.
-    if (c.port_match && (!protocol_ids.empty() || !category_ids.empty() || rule.risks != 0))
-        return false;
+    // egressmon's own risks (DNS_TUNNEL) are evidence of their own, whatever nDPI named.
+    const uint64_t risks = c.port_match ? c.risks & kOwnRisks : c.risks;
+    if (c.port_match && (!protocol_ids.empty() || !category_ids.empty())) return false;
     const auto any = [](const std::vector<int>& ids, auto&& match) {
         return ids.empty() || std::any_of(ids.begin(), ids.end(), [&](int id) {
                    return id >= 0 && match(static_cast<unsigned>(id));
@@ -35,7 +42,7 @@ bool classificationHolds(const rules::Rule& rule, const core::Flow& flow,
         }))
         return false;
     if (!any(category_ids, [&](unsigned id) { return id == c.category; })) return false;
-    return rule.risks == 0 || (rule.risks & c.risks) != 0;
+    return rule.risks == 0 || (rule.risks & risks) != 0;
 }
 
 const char* classificationKind(const rules::Rule& rule) noexcept {

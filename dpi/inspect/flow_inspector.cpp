@@ -6,6 +6,7 @@
 
 #include "core/flow_alert_subject.h"
 #include "core/home_net.h"
+#include "core/ndpi_risk_names.h"
 #include "dpi/inspect/classification_rules.h"
 #include "dpi/inspect/inspection_session.h"
 #include "dpi/policy/flow_volume.h"
@@ -114,12 +115,26 @@ struct SessionFeeder final : core::StreamConsumer {
 FlowInspector::FlowInspector(InspectionConfig config, std::shared_ptr<const rules::RuleSet> rules,
                              const std::function<int(const std::string&)>& protocol_id,
                              const std::function<int(const std::string&)>& category_id,
-                             std::shared_ptr<VolumeLedgers> volume_ledgers)
-    : engine_(config, std::move(rules), protocol_id, category_id),
-      volume_ledgers_(volume_ledgers ? std::move(volume_ledgers)
-                                     : std::make_shared<VolumeLedgers>(kDefaultMaxTrackedHosts)) {
+                             PolicyContext policy)
+    : engine_(config, std::move(rules), protocol_id, category_id), policy_(std::move(policy)),
+      dns_protocol_id_(protocol_id("DNS")) {
     budget_.max_bytes = config.reassembly_budget_bytes;
-    volume_ledger_ = volume_ledgers_->forRules(engine_.matcher().ruleSetPtr());
+    if (!policy_.volume_ledgers)
+        policy_.volume_ledgers = std::make_shared<VolumeLedgers>(kDefaultMaxTrackedHosts);
+    volume_ledger_ = policy_.volume_ledgers->forRules(engine_.matcher().ruleSetPtr());
+    if (namesDnsTunnel(engine_.matcher().ruleSet())) dns_tunnel_ = newDnsTunnelDetector();
+}
+
+bool FlowInspector::namesDnsTunnel(const rules::RuleSet& rules) noexcept {
+    const uint64_t bit = uint64_t{1} << core::kDnsTunnelRisk;
+    return std::any_of(rules.rules().begin(), rules.rules().end(),
+                       [&](const rules::Rule& r) { return (r.risks & bit) != 0; });
+}
+
+std::unique_ptr<DnsTunnelDetector> FlowInspector::newDnsTunnelDetector() {
+    if (!policy_.registered_domains)
+        policy_.registered_domains = std::make_shared<const RegisteredDomains>();
+    return std::make_unique<DnsTunnelDetector>(policy_.dns_tunnel, policy_.registered_domains);
 }
 
 FlowInspector::~FlowInspector() = default;
@@ -127,9 +142,18 @@ FlowInspector::~FlowInspector() = default;
 void FlowInspector::switchRules(std::shared_ptr<const rules::RuleSet> rules,
                                 core::FlowTable& table) {
     const auto old_rules = engine_.matcher().ruleSetPtr(); // keeps the old database alive below
-    std::shared_ptr<VolumeLedger> ledger = volume_ledgers_->forRules(rules); // may throw too
-    const std::vector<int64_t> moved = engine_.adopt(std::move(rules));      // may throw: unchanged
+    // Everything that may throw first, so a failure leaves the old rules whole.
+    std::shared_ptr<VolumeLedger> ledger = policy_.volume_ledgers->forRules(rules);
+    const bool dns_tunnel = namesDnsTunnel(*rules);
+    // A running detector's windows carry on across the reload.
+    std::unique_ptr<DnsTunnelDetector> detector =
+        dns_tunnel && !dns_tunnel_ ? newDnsTunnelDetector() : nullptr;
+    const std::vector<int64_t> moved = engine_.adopt(std::move(rules)); // may throw: unchanged
     volume_ledger_ = std::move(ledger);
+    if (!dns_tunnel)
+        dns_tunnel_.reset();
+    else if (detector)
+        dns_tunnel_ = std::move(detector);
     table.forEach([&](core::Flow& flow) {
         // Volume sums start again under the new rules; a running flow counts on from here.
         delete flow.volume;
@@ -166,6 +190,13 @@ FlowInspection* FlowInspector::stateFor(core::Flow& flow) noexcept {
 void FlowInspector::onPacket(core::Flow& flow, const core::Packet& p, bool to_server,
                              AlertSink& sink) noexcept {
     if (flow.volume && p.payload_len > 0) countVolume(flow, p.ts_us, &sink);
+    if (dns_tunnel_ && p.ip_proto == core::ipproto::kUdp && p.payload_len > 0) {
+        const auto& c = flow.classification;
+        const bool dns = flow.serverPort() == 53 || flow.clientPort() == 53 ||
+                         (dns_protocol_id_ > 0 && (c.master_protocol == dns_protocol_id_ ||
+                                                   c.app_protocol == dns_protocol_id_));
+        if (dns) observeDns(flow, p, to_server, sink);
+    }
     const bool tcp = p.ip_proto == core::ipproto::kTcp;
     if (!tcp && p.ip_proto != core::ipproto::kUdp) return;
     FlowInspection* st = stateFor(flow);
@@ -322,6 +353,57 @@ void FlowInspector::countVolume(core::Flow& flow, uint64_t ts_us, AlertSink* sin
                                         column.counted_window);
         }
         if (added.crossed && sink) raiseVolumeAlert(flow, column.column, added, ts_us, *sink);
+    }
+}
+
+void FlowInspector::observeDns(core::Flow& flow, const core::Packet& p, bool to_server,
+                               AlertSink& sink) noexcept {
+    const core::IpAddress& sender = to_server ? flow.clientIp() : flow.serverIp();
+    const core::IpAddress& receiver = to_server ? flow.serverIp() : flow.clientIp();
+    const std::optional<DnsTunnelFigures> verdict = dns_tunnel_->observeMessage(
+        sender, receiver, {p.data + p.payload_offset, p.payload_len}, p.ts_us);
+    if (verdict) raiseLaterRisk(flow, core::kDnsTunnelRisk, *verdict, p.ts_us, sink);
+}
+
+void FlowInspector::raiseLaterRisk(core::Flow& flow, unsigned risk, const DnsTunnelFigures& figures,
+                                   uint64_t ts_us, AlertSink& sink) noexcept {
+    core::FlowClassification& c = flow.classification;
+    const uint64_t before = c.risks;
+    const uint64_t after = before | uint64_t{1} << risk;
+    if (after == before) return; // the flow has it already: its rules have had their say
+    c.risks = after;
+    if (!c.done) return; // onClassified judges the rules with it
+    const rules::RuleSet& rs = engine_.matcher().ruleSet();
+    for (const uint32_t r : rs.classificationRules()) {
+        const rules::Rule& rule = rs.rules()[r];
+        if (!(rule.risks & (uint64_t{1} << risk))) continue;
+        // Only rules the new risk makes hold: the others alerted (or not) at classification.
+        const bool holds =
+            classificationHolds(rule, flow, engine_.protocolIds(r), engine_.categoryIds(r));
+        c.risks = before;
+        const bool held =
+            classificationHolds(rule, flow, engine_.protocolIds(r), engine_.categoryIds(r));
+        c.risks = after;
+        if (!holds || held) continue;
+        try {
+            core::Alert a;
+            a.ts_us = ts_us;
+            // The querying host is the source: the client of a DNS flow.
+            a.to_server = figures.host == flow.clientIp();
+            a.signature_id = rule.id;
+            a.signature = rule.name;
+            a.category = rule.category;
+            a.severity = rule.severity;
+            a.policy_version = rs.policyVersion();
+            a.direction = core::netRelationName(flow.relation);
+            a.kind = "risk";
+            a.dns_tunnel = core::AlertDnsTunnel{std::string(figures.domain), figures.distinct_names,
+                                                figures.name_bytes, figures.mean_entropy,
+                                                figures.window_seconds};
+            deliver(flow, std::move(a), sink);
+        } catch (const std::bad_alloc&) {
+            ++engine_.counters().classification_alerts_lost;
+        }
     }
 }
 

@@ -27,8 +27,8 @@
 #include "dpi/inspect/alert_sink.h"
 #include "dpi/inspect/inspection_engine.h"
 #include "dpi/inspect/inspection_types.h"
+#include "dpi/policy/policy_context.h"
 #include "dpi/policy/policy_counters.h"
-#include "dpi/policy/volume_ledgers.h"
 
 namespace egressmon::dpi {
 
@@ -38,12 +38,14 @@ class FlowInspector {
   public:
     // `protocol_id` resolves a rule's nDPI protocol name to nDPI ids (-1 unknown), and
     // `category_id` a category name; the caller already rejected unknown names at rule load.
-    // `volume_ledgers`: shared by every worker of the process (volume rules sum a host's
-    // bytes over all of them); null gives this inspector ledgers of its own.
+    // `policy`: the volume ledgers shared by every worker of the process (volume rules sum a
+    // host's bytes over all of them; null: this inspector's own), the Public Suffix List and
+    // the DNS tunnel detector's configuration (the detector runs only while a rule names
+    // DNS_TUNNEL). Throws (start-up) when the list cannot be loaded.
     FlowInspector(InspectionConfig config, std::shared_ptr<const rules::RuleSet> rules,
                   const std::function<int(const std::string&)>& protocol_id,
                   const std::function<int(const std::string&)>& category_id = {},
-                  std::shared_ptr<VolumeLedgers> volume_ledgers = {});
+                  PolicyContext policy = {});
     ~FlowInspector();
 
     // After the packet was counted on the flow and shown to the classifier.
@@ -55,6 +57,8 @@ class FlowInspector {
     // state is gone (dpi/classify). The alert's source is the inside host, else the client.
     // A flow between an inside and an outside host that volume rules hold for starts adding
     // the inside host's payload to their sums, what it sent before classification included.
+    // A risk egressmon adds later (DNS_TUNNEL, on a DNS message of the flow) alerts then for
+    // the rules it newly satisfies.
     void onClassified(core::Flow& flow, uint64_t ts_us, AlertSink& sink) noexcept;
     // The flow ends (classification already finished): drain reassembly, end the session,
     // settle waiting matches, free the flow's state.
@@ -69,6 +73,14 @@ class FlowInspector {
 
     const InspectionCounters& counters() const noexcept { return engine_.counters(); }
     const PolicyCounters& policyCounters() const noexcept { return policy_counters_; }
+    // Zero when no rule names DNS_TUNNEL (the detector is not running).
+    DnsTunnelCounters dnsTunnelCounters() const noexcept {
+        return dns_tunnel_ ? dns_tunnel_->counters() : DnsTunnelCounters{};
+    }
+    // The worker's clock moved (at most once a second of it): idle DNS tunnel windows go.
+    void advanceClock(uint64_t now_us) noexcept {
+        if (dns_tunnel_) dns_tunnel_->expire(now_us);
+    }
     const core::ReassemblyBudget& reassembly() const noexcept { return budget_; }
     // The engine's counters (decoders, transforms, the matcher) are read through it.
     const InspectionEngine& engine() const noexcept { return engine_; }
@@ -89,11 +101,22 @@ class FlowInspector {
     void countVolume(core::Flow& flow, uint64_t ts_us, AlertSink* sink) noexcept;
     void raiseVolumeAlert(core::Flow& flow, uint32_t column, const VolumeLedger::Added& added,
                           uint64_t ts_us, AlertSink& sink) noexcept;
+    // DNS tunnel detection (dpi/policy/dns_tunnel_detector.h) on one of the flow's datagrams.
+    void observeDns(core::Flow& flow, const core::Packet& p, bool to_server,
+                    AlertSink& sink) noexcept;
+    void raiseLaterRisk(core::Flow& flow, unsigned risk, const DnsTunnelFigures& figures,
+                        uint64_t ts_us, AlertSink& sink) noexcept;
+    // The detector runs exactly while some rule names DNS_TUNNEL (made at start-up or reload;
+    // throws when the Public Suffix List cannot be loaded).
+    static bool namesDnsTunnel(const rules::RuleSet& rules) noexcept;
+    std::unique_ptr<DnsTunnelDetector> newDnsTunnelDetector();
 
     InspectionEngine engine_;
     core::ReassemblyBudget budget_;
-    std::shared_ptr<VolumeLedgers> volume_ledgers_;
-    std::shared_ptr<VolumeLedger> volume_ledger_; // of the current rules; null: no volume rule
+    PolicyContext policy_;
+    std::unique_ptr<DnsTunnelDetector> dns_tunnel_; // null: no rule names DNS_TUNNEL
+    int dns_protocol_id_ = -1;                      // nDPI's id of "DNS"
+    std::shared_ptr<VolumeLedger> volume_ledger_;   // of the current rules; null: no volume rule
     PolicyCounters policy_counters_;
 };
 

@@ -106,21 +106,21 @@ struct DnsTunnelDetector::Pair {
 };
 
 void DnsTunnelConfig::validate() const {
-    if (window_seconds == 0) throw std::invalid_argument("dns-tunnel window must be > 0 seconds");
-    if (min_distinct_names == 0) throw std::invalid_argument("dns-tunnel min names must be > 0");
+    if (window_seconds == 0) throw std::invalid_argument("dns-tunnel-window must be > 0 seconds");
+    if (min_distinct_names == 0) throw std::invalid_argument("dns-tunnel-min-names must be > 0");
     if (!(min_mean_entropy >= 0.0 && min_mean_entropy <= 8.0)) {
-        throw std::invalid_argument("dns-tunnel min entropy must be within 0..8 bits per char");
+        throw std::invalid_argument("dns-tunnel-min-entropy must be within 0..8 bits per char");
     }
     if (!(min_odd_name_share >= 0.0 && min_odd_name_share <= 1.0)) {
-        throw std::invalid_argument("dns-tunnel min odd name share must be within 0..1");
+        throw std::invalid_argument("dns-tunnel-min-odd-share must be within 0..1");
     }
-    if (max_tracked_pairs == 0) throw std::invalid_argument("dns-tunnel max pairs must be > 0");
+    if (max_tracked_pairs == 0) throw std::invalid_argument("dns-tunnel-max-pairs must be > 0");
     if (max_names_per_pair < min_distinct_names) {
         throw std::invalid_argument(
-            "dns-tunnel max names per pair must be at least min names (else never reached)");
+            "dns-tunnel-max-names must be at least dns-tunnel-min-names (else never reached)");
     }
     if (max_names_per_pair > (1u << 20)) {
-        throw std::invalid_argument("dns-tunnel max names per pair must be at most 1048576");
+        throw std::invalid_argument("dns-tunnel-max-names must be at most 1048576");
     }
 }
 

@@ -71,12 +71,12 @@ struct DnsTunnelConfig {
       counter::series("tunnel"))                                                                   \
     X(pairs_evicted, "pairs",                                                                      \
       "(host, registered domain) pairs dropped, least recently seen, to stay within the bound",    \
-      counter::series("pair_evicted").limit("dns-tunnel.max-tracked-pairs"))                       \
+      counter::series("pair_evicted").limit("policy.dns-tunnel-max-pairs"))                        \
     X(pairs_expired, "pairs", "(host, registered domain) pairs dropped after a window idle",       \
       counter::series("pair_expired"))                                                             \
     X(name_sets_full, "windows",                                                                   \
       "Pair windows whose distinct-name set filled (later unseen names counted as new)",           \
-      counter::series("name_set_full").limit("dns-tunnel.max-names-per-pair"))                     \
+      counter::series("name_set_full").limit("policy.dns-tunnel-max-names"))                       \
     /* one X(...) per counter, above this line */
 
 struct DnsTunnelCounters {
