@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "alert.h"
 #include "flow_key.h"
 
 namespace egressmon::dpi {
@@ -102,8 +103,11 @@ struct Flow {
     dpi::FlowDpiState* dpi_state = nullptr;    // non-null only while nDPI is still looking
     dpi::FlowInspection* inspection = nullptr; // non-null while content is being inspected
     dpi::FlowVolume* volume = nullptr;         // non-null while volume rules count its bytes
-    uint32_t alerts = 0;                       // alerts raised on this flow
-    bool inspection_declined = false;          // no rule applies to this flow's bytes
+    // The DNS tunnel detector flagged this flow before nDPI had classified it: the figures
+    // wait here for the risk alert that classification raises.
+    std::unique_ptr<AlertDnsTunnel> dns_tunnel;
+    uint32_t alerts = 0;              // alerts raised on this flow
+    bool inspection_declined = false; // no rule applies to this flow's bytes
 
     // FlowTable bookkeeping: intrusive LRU links (flow indices, kNoFlow = none).
     static constexpr uint32_t kNoFlow = 0xffffffffu;

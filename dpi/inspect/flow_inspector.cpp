@@ -14,6 +14,12 @@
 namespace egressmon::dpi {
 
 namespace {
+
+// alert.context.dlp.dns_tunnel from a verdict (its domain a view into the detector).
+core::AlertDnsTunnel dnsTunnelContext(const DnsTunnelFigures& f) {
+    return {std::string(f.domain), f.distinct_names, f.name_bytes, f.mean_entropy,
+            f.window_seconds};
+}
 constexpr const char* kTcpLayer = "tcp.stream";
 constexpr const char* kUdpLayer = "udp.datagram";
 
@@ -274,6 +280,8 @@ void FlowInspector::onClassified(core::Flow& flow, uint64_t ts_us, AlertSink& si
             a.policy_version = rs.policyVersion();
             a.direction = core::netRelationName(flow.relation); // of the flow, not of bytes
             a.kind = classificationKind(rule);
+            if (flow.dns_tunnel && (rule.risks & uint64_t{1} << core::kDnsTunnelRisk))
+                a.dns_tunnel = *flow.dns_tunnel;
             deliver(flow, std::move(a), sink);
         } catch (const std::bad_alloc&) {
             ++engine_.counters().classification_alerts_lost;
@@ -372,7 +380,14 @@ void FlowInspector::raiseLaterRisk(core::Flow& flow, unsigned risk, const DnsTun
     const uint64_t after = before | uint64_t{1} << risk;
     if (after == before) return; // the flow has it already: its rules have had their say
     c.risks = after;
-    if (!c.done) return; // onClassified judges the rules with it
+    if (!c.done) { // onClassified judges the rules with it, and needs the figures then
+        try {
+            flow.dns_tunnel = std::make_unique<core::AlertDnsTunnel>(dnsTunnelContext(figures));
+        } catch (const std::bad_alloc&) {
+            // the alert will lack alert.context.dlp.dns_tunnel, nothing else
+        }
+        return;
+    }
     const rules::RuleSet& rs = engine_.matcher().ruleSet();
     for (const uint32_t r : rs.classificationRules()) {
         const rules::Rule& rule = rs.rules()[r];
@@ -397,9 +412,7 @@ void FlowInspector::raiseLaterRisk(core::Flow& flow, unsigned risk, const DnsTun
             a.policy_version = rs.policyVersion();
             a.direction = core::netRelationName(flow.relation);
             a.kind = "risk";
-            a.dns_tunnel = core::AlertDnsTunnel{std::string(figures.domain), figures.distinct_names,
-                                                figures.name_bytes, figures.mean_entropy,
-                                                figures.window_seconds};
+            a.dns_tunnel = dnsTunnelContext(figures);
             deliver(flow, std::move(a), sink);
         } catch (const std::bad_alloc&) {
             ++engine_.counters().classification_alerts_lost;

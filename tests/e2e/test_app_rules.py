@@ -419,6 +419,16 @@ class shipped_policy(unittest.TestCase):
         self.assertTrue(ids)  # the TOP SECRET upload
         self.assertTrue(all(i < 3000 for i in ids), ids)
 
+    def test_the_iodine_capture_raises_the_dns_tunnel_rule(self):
+        path = os.path.join(NDPI_PCAPS, "dns-tunnel-iodine.pcap")
+        if not os.path.exists(path):
+            self.skipTest(f"{path} is absent")
+        raised = [a for a in self.alerts(path) if a["alert"]["signature_id"] == 3008]
+        self.assertEqual(len(raised), 1)
+        self.assertEqual(raised[0]["alert"]["context"]["dlp"]["kind"], "risk")
+        self.assertEqual(raised[0]["alert"]["context"]["dlp"]["dns_tunnel"]["domain"],
+                         "pirate.sea")
+
     def test_remote_access_and_tor_captures_raise_their_rules(self):
         for capture, rule, protocol in (("anydesk.pcapng", 3000, "AnyDesk"),
                                         ("teamviewer.pcap", 3000, "TeamViewer"),
