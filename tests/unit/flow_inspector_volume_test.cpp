@@ -3,9 +3,9 @@
 // packet's payload, alerts `kind: volume` on the byte that crosses, and starts again under
 // reloaded rules.
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
+
+#include <gtest/gtest.h>
 
 #include "inspector_harness.h"
 
