@@ -1,14 +1,15 @@
 // FlowInspector (dpi/flow_inspector.h) on one flow, with the shipped rules/default.yaml plus a
 // few short rules that fire often: TCP reassembly into the HTTP or SMTP decoder (picked by the
 // stream's first bytes) or the raw stream, UDP datagrams, Hyperscan on every layer, validators,
-// snippets, matches waiting for classification, depth and reassembly bounds, all together as
-// a worker runs them.
+// snippets, matches waiting for classification, depth and reassembly bounds, application, risk
+// and volume rules judged at classification, the DNS tunnel detector on every datagram (set to
+// flag after two names), all together as a worker runs them.
 //
 // Input: [flow: control][depth][ISN client: 4][ISN server: 4] then records
 //   [control][offset: 2][length][ack: 2][payload: length]
 // flow control: bit 0 UDP (else TCP); bits 1-2 the net relation; bit 3 classified from the
-// start; bit 4 classified as HTTP (else SMTP) when it happens; depth bit 0: max_depth_bytes
-// 512 (else 64 KiB).
+// start; bit 4 classified as HTTP (else SMTP) when it happens; bit 5 server port 53 (DNS);
+// bit 6 the classification is a port match; depth bit 0: max_depth_bytes 512 (else 64 KiB).
 // record control: bit 0 server -> client; bit 1 SYN; bit 2 FIN; bit 3 RST; bit 5 ACK; bit 6 the
 // offset is 32 bits (two more bytes); bit 7 classification finishes before this packet.
 // Checks: one alert per (flow, rule), snippets within the context width, alert layers and
@@ -56,7 +57,31 @@ constexpr const char* kExtraRules = R"(rules:
     regex: ['4[0-9]{12}(?:[0-9]{3})?']
     validate: luhn
     protocols: [SMTP]
+  - id: 9004
+    name: volume over every flow, one-second windows
+    volume: {bytes: 300, window: 1}
+    direction: any
+  - id: 9005
+    name: DNS tunnel
+    risks: [DNS_TUNNEL]
+    direction: any
+  - id: 9006
+    name: HTTP seen
+    protocols: [HTTP]
+    direction: any
 )";
+
+// A DNS tunnel detector that flags after a few names, so the fuzzer gets there.
+dpi::PolicyContext policy() {
+    dpi::PolicyContext p;
+    p.dns_tunnel.window_seconds = 1;
+    p.dns_tunnel.min_distinct_names = 2;
+    p.dns_tunnel.min_name_bytes = 4;
+    p.dns_tunnel.min_mean_entropy = 0;
+    p.dns_tunnel.max_tracked_pairs = 4;
+    p.dns_tunnel.max_names_per_pair = 4;
+    return p;
+}
 
 std::shared_ptr<const rules::RuleSet> loadRules() {
     return fuzz::shippedRulesWith(kExtraRules);
@@ -87,12 +112,22 @@ constexpr uint64_t kFlowId = 42;
 class CheckingSink final : public dpi::AlertSink {
   public:
     void onAlert(const core::AlertSubject& subject, core::Alert&& alert) noexcept override {
-        if (!rules_.insert(alert.signature_id).second) std::abort(); // one per (flow, rule)
+        const std::string_view kind = alert.kind;
+        ++alerts_;
+        // One per (flow, rule); a volume rule once per window, which a long flow may see twice.
+        if (!rules_.insert(alert.signature_id).second && kind != "volume") std::abort();
         if (alert.snippet.size() > kContextWidth) std::abort();
+        if (kind == "volume" || kind == "risk" || kind == "application") {
+            // Judged on the flow, not on bytes: no layer, no match; a volume alert has its sum.
+            if (!alert.layer.empty() || !alert.match.empty()) std::abort();
+            if ((kind == "volume") != alert.volume.has_value()) std::abort();
+            if (kind == "volume" && alert.volume->bytes <= 300) std::abort();
+            if (alert.dns_tunnel && kind != "risk") std::abort();
+            return;
+        }
         if (alert.layer.empty()) std::abort();
         // A content alert names what matched and how it was encoded; a file alert (a rule's
         // file: conditions held for a whole file) names the file instead and has no match.
-        const std::string_view kind = alert.kind;
         if (kind == "content" && (alert.match.empty() || alert.encoding.empty())) std::abort();
         if (kind == "file" && (!alert.file || alert.file->type.empty() ||
                                alert.file->path.empty() || !alert.match.empty()))
@@ -105,10 +140,11 @@ class CheckingSink final : public dpi::AlertSink {
         if ((*subject.source.ip == client) != alert.to_server) std::abort();
         if ((*subject.destination.ip == client) == alert.to_server) std::abort();
     }
-    size_t alerts() const { return rules_.size(); }
+    size_t alerts() const { return alerts_; }
 
   private:
     std::set<uint32_t> rules_;
+    size_t alerts_ = 0;
 };
 
 core::Flow makeFlow(uint8_t control) {
@@ -116,7 +152,7 @@ core::Flow makeFlow(uint8_t control) {
     flow.key.lo_ip = core::IpAddress::fromV4(kInside);
     flow.key.hi_ip = core::IpAddress::fromV4(kOutside);
     flow.key.lo_port = 40000;
-    flow.key.hi_port = (control & 1) ? 7000 : 80;
+    flow.key.hi_port = (control & 0x20) ? 53 : (control & 1) ? 7000 : 80;
     flow.key.ip_proto = (control & 1) ? core::ipproto::kUdp : core::ipproto::kTcp;
     flow.relation = static_cast<core::NetRelation>((control >> 1) & 3);
     flow.flow_id = kFlowId;
@@ -124,10 +160,15 @@ core::Flow makeFlow(uint8_t control) {
     return flow;
 }
 
-void classify(core::Flow& flow, uint8_t control) {
+// What the worker does when nDPI finishes: the classification, then the inspector's judgement
+// of the rules on it (application, risk and volume rules).
+void classify(dpi::FlowInspector& inspector, core::Flow& flow, uint8_t control, uint64_t ts_us,
+              dpi::AlertSink& sink) {
     flow.classification.done = true;
     flow.classification.master_protocol = (control & 0x10) ? kHttp : kSmtp;
     flow.classification.app_protocol = flow.classification.master_protocol;
+    flow.classification.port_match = control & 0x40;
+    inspector.onClassified(flow, ts_us, sink);
 }
 
 } // namespace
@@ -142,16 +183,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // A worker's inspector serves flow after flow, so two of them (small and large depth bound)
     // are kept across inputs: what one flow leaves behind would show up in the next.
     static dpi::FlowInspector* inspectors[2] = {
-        new dpi::FlowInspector(config(512), rules, protocolId),
-        new dpi::FlowInspector(config(64 * 1024), rules, protocolId)};
+        new dpi::FlowInspector(config(512), rules, protocolId, {}, policy()),
+        new dpi::FlowInspector(config(64 * 1024), rules, protocolId, {}, policy())};
     dpi::FlowInspector& inspector = *inspectors[depth & 1];
     const uint64_t alerts_before = inspector.counters().alerts;
     core::Flow flow = makeFlow(flow_control);
-    if (flow_control & 8) classify(flow, flow_control);
-    const bool udp = flow_control & 1;
     CheckingSink sink;
-    std::vector<uint8_t> frame;
     uint64_t ts_us = 1'800'000'000'000'000;
+    if (flow_control & 8) classify(inspector, flow, flow_control, ts_us, sink);
+    const bool udp = flow_control & 1;
+    std::vector<uint8_t> frame;
     while (!in.empty()) {
         const uint8_t control = in.u8();
         const bool to_server = !(control & 1);
@@ -160,7 +201,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const uint8_t length = in.u8();
         const uint16_t ack = in.u16();
         const auto payload = in.bytes(length);
-        if ((control & 0x80) && !flow.classification.done) classify(flow, flow_control);
+        // As core::updateFlowWithPacket: the payload counted on the flow first.
+        (to_server ? flow.payload_toserver : flow.payload_toclient) += payload.size();
+        if ((control & 0x80) && !flow.classification.done)
+            classify(inspector, flow, flow_control, ts_us, sink);
         // The payload in a buffer of its own size, so ASan sees any read beyond it.
         frame.assign(payload.begin(), payload.end());
         core::Packet packet;
@@ -180,9 +224,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         inspector.onPacket(flow, packet, to_server, sink);
         if (inspector.reassembly().bytes_held > kBudget) std::abort();
     }
-    if (!flow.classification.done) classify(flow, flow_control);
+    if (!flow.classification.done) classify(inspector, flow, flow_control, ts_us, sink);
     inspector.onFlowEnd(flow, sink);
-    if (flow.inspection != nullptr) std::abort();
+    if (flow.inspection != nullptr || flow.volume != nullptr) std::abort();
     if (inspector.reassembly().bytes_held != 0) std::abort();
     if (inspector.counters().alerts - alerts_before != sink.alerts()) std::abort();
     return 0;
