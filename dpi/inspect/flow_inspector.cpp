@@ -15,6 +15,23 @@ namespace egressmon::dpi {
 
 namespace {
 
+// An alert about a whole flow (application, risk, volume rules): no match, no layer; its
+// direction is the flow's, not that of some bytes. Throws std::bad_alloc.
+core::Alert flowAlert(const rules::Rule& rule, const rules::RuleSet& rs, const core::Flow& flow,
+                      uint64_t ts_us, bool to_server, const char* kind) {
+    core::Alert a;
+    a.ts_us = ts_us;
+    a.to_server = to_server;
+    a.signature_id = rule.id;
+    a.signature = rule.name;
+    a.category = rule.category;
+    a.severity = rule.severity;
+    a.policy_version = rs.policyVersion();
+    a.direction = core::netRelationName(flow.relation);
+    a.kind = kind;
+    return a;
+}
+
 // alert.context.dlp.dns_tunnel from a verdict (its domain a view into the detector).
 core::AlertDnsTunnel dnsTunnelContext(const DnsTunnelFigures& f) {
     return {std::string(f.domain), f.distinct_names, f.name_bytes, f.mean_entropy,
@@ -269,17 +286,10 @@ void FlowInspector::onClassified(core::Flow& flow, uint64_t ts_us, AlertSink& si
         if (!classificationHolds(rule, flow, engine_.protocolIds(r), engine_.categoryIds(r)))
             continue;
         try {
-            core::Alert a;
-            a.ts_us = ts_us;
             // src_* is the inside host: the server of an ingress flow, else the client.
-            a.to_server = flow.relation != core::NetRelation::kIngress;
-            a.signature_id = rule.id;
-            a.signature = rule.name;
-            a.category = rule.category;
-            a.severity = rule.severity;
-            a.policy_version = rs.policyVersion();
-            a.direction = core::netRelationName(flow.relation); // of the flow, not of bytes
-            a.kind = classificationKind(rule);
+            core::Alert a =
+                flowAlert(rule, rs, flow, ts_us, flow.relation != core::NetRelation::kIngress,
+                          classificationKind(rule));
             if (flow.dns_tunnel && (rule.risks & uint64_t{1} << core::kDnsTunnelRisk))
                 a.dns_tunnel = *flow.dns_tunnel;
             deliver(flow, std::move(a), sink);
@@ -401,17 +411,9 @@ void FlowInspector::raiseLaterRisk(core::Flow& flow, unsigned risk, const DnsTun
         c.risks = after;
         if (!holds || held) continue;
         try {
-            core::Alert a;
-            a.ts_us = ts_us;
             // The querying host is the source: the client of a DNS flow.
-            a.to_server = figures.host == flow.clientIp();
-            a.signature_id = rule.id;
-            a.signature = rule.name;
-            a.category = rule.category;
-            a.severity = rule.severity;
-            a.policy_version = rs.policyVersion();
-            a.direction = core::netRelationName(flow.relation);
-            a.kind = "risk";
+            core::Alert a =
+                flowAlert(rule, rs, flow, ts_us, figures.host == flow.clientIp(), "risk");
             a.dns_tunnel = dnsTunnelContext(figures);
             deliver(flow, std::move(a), sink);
         } catch (const std::bad_alloc&) {
@@ -426,16 +428,8 @@ void FlowInspector::raiseVolumeAlert(core::Flow& flow, uint32_t column,
     const rules::RuleSet& rs = engine_.matcher().ruleSet();
     const rules::Rule& rule = rs.rules()[rs.volumeRules()[column]];
     try {
-        core::Alert a;
-        a.ts_us = ts_us;
-        a.to_server = flow.volume->inside_is_client; // the inside host sent the bytes
-        a.signature_id = rule.id;
-        a.signature = rule.name;
-        a.category = rule.category;
-        a.severity = rule.severity;
-        a.policy_version = rs.policyVersion();
-        a.direction = core::netRelationName(flow.relation);
-        a.kind = "volume";
+        // The inside host sent the bytes.
+        core::Alert a = flowAlert(rule, rs, flow, ts_us, flow.volume->inside_is_client, "volume");
         a.volume = core::AlertVolume{added.bytes, rule.volume->window_s, added.flows,
                                      added.window_start_us};
         ++policy_counters_.volume_alerts;
