@@ -60,7 +60,8 @@ struct FlowClassification {
     bool done = false;    // detection finished (detected, or given up)
     bool guessed = false; // result came from port/IP guessing at give-up
     // nDPI's confidence is "Match by port": the L4 port (or IP protocol) alone named it, as
-    // for a port scan's SYNs. Not a detection: application and risk rules ignore it.
+    // for a port scan's SYNs. Without payload both ways not a detection: application and
+    // risk rules ignore it then (dpi/inspect/classification_rules.h).
     bool port_match = false;
     uint64_t risks = 0; // nDPI's flow risks, bit n = risk n (core/ndpi_risk_names.h)
 };

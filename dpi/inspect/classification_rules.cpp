@@ -24,11 +24,15 @@ bool classificationHolds(const rules::Rule& rule, const core::Flow& flow,
                          const std::vector<int>& category_ids) noexcept {
     const core::FlowClassification& c = flow.classification;
     if (!flowDirectionAllows(rule.direction, flow.relation)) return false;
-    // A name from the port alone is no evidence the application is there (a port scan's SYN
-    // to 3389 is not RDP), and nDPI's risks on such a flow follow from that name.
-    // egressmon's own risks (DNS_TUNNEL) are evidence of their own, whatever nDPI named.
-    const uint64_t risks = c.port_match ? c.risks & kOwnRisks : c.risks;
-    if (c.port_match && (!protocol_ids.empty() || !category_ids.empty())) return false;
+    // A name from the port alone, on a flow that never carried payload both ways, is no
+    // evidence the application is there (a port scan's SYN to 3389 is not RDP), and nDPI's
+    // risks on such a flow follow from that name. With a conversation on the port (IPsec's
+    // UDP 500 and ESP, which nDPI 4.2 names by port only) the name stands. egressmon's own
+    // risks (DNS_TUNNEL) are evidence of their own, whatever nDPI named.
+    const bool guess =
+        c.port_match && (flow.payload_toserver == 0 || flow.payload_toclient == 0);
+    const uint64_t risks = guess ? c.risks & kOwnRisks : c.risks;
+    if (guess && (!protocol_ids.empty() || !category_ids.empty())) return false;
     const auto any = [](const std::vector<int>& ids, auto&& match) {
         return ids.empty() || std::any_of(ids.begin(), ids.end(), [&](int id) {
                    return id >= 0 && match(static_cast<unsigned>(id));

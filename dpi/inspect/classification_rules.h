@@ -21,7 +21,8 @@ bool flowDirectionAllows(rules::RuleDirection direction, core::NetRelation relat
 // one of its protocols as the master or the app protocol (`protocol_ids`, nDPI ids), one of its
 // categories (`category_ids`), one of its risks. An empty list is no condition; an id of -1 (a
 // name nDPI does not know) never matches. A classification nDPI made from the port alone
-// (FlowClassification::port_match) meets no protocols, categories or risks.
+// (FlowClassification::port_match) on a flow without payload in both directions meets no
+// protocols, categories or nDPI risks.
 bool classificationHolds(const rules::Rule& rule, const core::Flow& flow,
                          const std::vector<int>& protocol_ids,
                          const std::vector<int>& category_ids) noexcept;

@@ -74,15 +74,22 @@ def endpoint(text):
     return (addr, int(port)) if addr else (text, 0)
 
 
+GOODPUT = re.compile(r"\[Goodput ratio: (\d+)/(\d+)\]")
+
+
 def port_matched_flows(capture):
-    """The flows ndpiReader's -w report (expected/raw/) gives "Confidence: Match by port": named
-    from the port alone, which application and risk rules do not take as a detection."""
+    """The flows ndpiReader's -w report (expected/raw/) gives "Confidence: Match by port" and a
+    goodput ratio of 0 on a side (no payload that way): named from the port alone, with no
+    conversation, which application and risk rules do not take as a detection."""
     keys = set()
     report = os.path.join(NDPI_PCAPS, "expected", "raw", os.path.basename(capture) + ".txt")
     with open(report, errors="replace") as f:
         for line in f:
             if "[Confidence: Match by port]" not in line:
                 continue
+            goodput = GOODPUT.search(line)
+            if goodput and int(goodput.group(1)) > 0 and int(goodput.group(2)) > 0:
+                continue  # payload both ways: the name stands
             m = REPORT_FLOW.match(line)
             if not m:
                 continue
@@ -216,7 +223,7 @@ class ndpi_captures(unittest.TestCase):
               f"{extra} not in ndpiReader's results; {guessed_raised} of {guessed_total} "
               f"(rule, flow) pairs of port-matched flows raised", file=sys.stderr)
         self.assertGreater(expected_total, 5000)
-        self.assertGreater(guessed_total, 300)  # synscan.pcap alone has 117 such flows
+        self.assertGreater(guessed_total, 250)  # synscan.pcap alone has 117 such flows
         # A port-matched flow egressmon detected by DPI after all (it sees more of some flows
         # than ndpiReader: reassembled fragments) may alert; nearly all must not.
         self.assertLessEqual(guessed_raised, guessed_total * 0.02)
