@@ -65,6 +65,10 @@ struct Rule {
     std::vector<std::string> categories;   // nDPI category names; empty = any
     uint64_t risks = 0;                    // bit n: nDPI risk n (core/ndpi_risk_names.h); 0 = none
     std::optional<VolumeCondition> volume; // `kind: volume` alerts instead of one per flow
+    // `suppress: SECONDS` (application and risk rules): after an alert, the same rule stays
+    // quiet for the same inside host until SECONDS have passed since that alert's window
+    // opened; 0: one alert per flow, as the contract's default.
+    uint32_t suppress_s = 0;
     Validator validator = Validator::kNone;
     RuleAction action = RuleAction::kAlert;
     FileConditions file_conditions;

@@ -22,7 +22,7 @@ namespace {
 
 constexpr const char* kFields =
     "id, name, category, severity, keywords, regex, nocase, encodings, direction, protocols, "
-    "validate, file, action, categories, risks, volume";
+    "validate, file, action, categories, risks, volume, suppress";
 constexpr const char* kVolumeFields = "bytes, window";
 constexpr const char* kFileFields = "types, names, encrypted, uninspectable, min-size";
 
@@ -108,6 +108,9 @@ class FileParser {
             fail(node, which + " has no condition: give keywords or regex (content), file " +
                            "(files), protocols, categories or risks (the flow's " +
                            "classification), or volume (bytes sent)");
+        if (rule.suppress_s != 0 && (!rule.classificationOnly() || rule.volume))
+            fail(node, which + ": suppress is for application and risk rules (volume rules " +
+                           "alert once per window already)");
         if (rule.volume && !rule.classificationOnly())
             fail(node, which + ": volume sums whole flows and cannot be combined with keywords, " +
                            "regex or file (make it a rule of its own)");
@@ -142,6 +145,9 @@ class FileParser {
             rule.protocols = stringList(key, value);
         } else if (key == "categories") {
             rule.categories = nonEmptyList(key, value); // names checked against nDPI by app/
+        } else if (key == "suppress") {
+            rule.suppress_s =
+                static_cast<uint32_t>(integer(key, value, 1, VolumeCondition::kMaxWindowSeconds));
         } else if (key == "validate") {
             rule.validator = validator(key, value);
         } else if (key == "file") {

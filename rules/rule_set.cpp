@@ -84,6 +84,7 @@ std::shared_ptr<const RuleSet> RuleSet::compile(std::vector<Rule> rules,
     for (uint32_t r = 0; r < set->rules_.size(); ++r) {
         const Rule& rule = set->rules_[r];
         if (rule.fileOnly()) set->file_only_rules_.push_back(r);
+        if (rule.suppress_s != 0) set->suppressed_rules_.push_back(r);
         if (rule.isVolume())
             set->volume_rules_.push_back(r);
         else if (rule.classificationOnly())

@@ -53,6 +53,9 @@ class RuleSet {
     // Indices of the volume rules (Rule::isVolume), in file order: column c of the volume ledger
     // (dpi/policy/volume_ledger.h) is volumeRules()[c].
     const std::vector<uint32_t>& volumeRules() const { return volume_rules_; }
+    // Indices of the application and risk rules with `suppress`: the ledger's columns after the
+    // volume rules' (column volumeRules().size() + i is suppressedRules()[i]).
+    const std::vector<uint32_t>& suppressedRules() const { return suppressed_rules_; }
     // Some rule looks at content or files (the others need no inspection state at all).
     bool inspectsContent() const {
         return rules_.size() > classification_rules_.size() + volume_rules_.size();
@@ -69,6 +72,7 @@ class RuleSet {
     std::vector<uint32_t> file_only_rules_;
     std::vector<uint32_t> classification_rules_;
     std::vector<uint32_t> volume_rules_;
+    std::vector<uint32_t> suppressed_rules_;
     HsDatabase db_;
     HsScratch scratch_;
     std::string policy_version_;

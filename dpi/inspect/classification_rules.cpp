@@ -29,8 +29,7 @@ bool classificationHolds(const rules::Rule& rule, const core::Flow& flow,
     // risks on such a flow follow from that name. With a conversation on the port (IPsec's
     // UDP 500 and ESP, which nDPI 4.2 names by port only) the name stands. egressmon's own
     // risks (DNS_TUNNEL) are evidence of their own, whatever nDPI named.
-    const bool guess =
-        c.port_match && (flow.payload_toserver == 0 || flow.payload_toclient == 0);
+    const bool guess = c.port_match && (flow.payload_toserver == 0 || flow.payload_toclient == 0);
     const uint64_t risks = guess ? c.risks & kOwnRisks : c.risks;
     if (guess && (!protocol_ids.empty() || !category_ids.empty())) return false;
     const auto any = [](const std::vector<int>& ids, auto&& match) {

@@ -287,9 +287,11 @@ void FlowInspector::onClassified(core::Flow& flow, uint64_t ts_us, AlertSink& si
             continue;
         try {
             // src_* is the inside host: the server of an ingress flow, else the client.
-            core::Alert a =
-                flowAlert(rule, rs, flow, ts_us, flow.relation != core::NetRelation::kIngress,
-                          classificationKind(rule));
+            const bool to_server = flow.relation != core::NetRelation::kIngress;
+            if (rule.suppress_s != 0 &&
+                suppressed(r, to_server ? flow.clientIp() : flow.serverIp(), ts_us))
+                continue;
+            core::Alert a = flowAlert(rule, rs, flow, ts_us, to_server, classificationKind(rule));
             if (flow.dns_tunnel && (rule.risks & uint64_t{1} << core::kDnsTunnelRisk))
                 a.dns_tunnel = *flow.dns_tunnel;
             deliver(flow, std::move(a), sink);
@@ -300,9 +302,30 @@ void FlowInspector::onClassified(core::Flow& flow, uint64_t ts_us, AlertSink& si
     joinVolumeRules(flow, ts_us, true, &sink);
 }
 
+bool FlowInspector::suppressed(uint32_t rule_index, const core::IpAddress& host,
+                               uint64_t ts_us) noexcept {
+    if (!volume_ledger_) return false;
+    const rules::RuleSet& rs = engine_.matcher().ruleSet();
+    const std::vector<uint32_t>& list = rs.suppressedRules();
+    const auto it = std::find(list.begin(), list.end(), rule_index);
+    if (it == list.end()) return false;
+    const uint32_t column =
+        static_cast<uint32_t>(rs.volumeRules().size() + static_cast<size_t>(it - list.begin()));
+    const VolumeLedger::Acquired acquired = volume_ledger_->acquire(host);
+    if (acquired.evicted) ++policy_counters_.volume_hosts_evicted;
+    // No room to remember the host: the alert goes out (a lost suppression is noise, a lost
+    // alert is not).
+    if (acquired.handle.slot == VolumeLedger::kNoSlot) return false;
+    uint64_t counted_window = 0;
+    if (volume_ledger_->add(acquired.handle, column, 1, ts_us, counted_window).crossed)
+        return false;
+    ++policy_counters_.alerts_suppressed;
+    return true;
+}
+
 void FlowInspector::joinVolumeRules(core::Flow& flow, uint64_t ts_us, bool count_past,
                                     AlertSink* sink) noexcept {
-    if (!volume_ledger_) return;
+    if (!volume_ledger_ || engine_.matcher().ruleSet().volumeRules().empty()) return;
     // Only bytes an inside host sends to an outside host count (egress: the client's; ingress:
     // the server's); a rule's direction narrows that further.
     if (flow.relation != core::NetRelation::kEgress && flow.relation != core::NetRelation::kIngress)
@@ -410,6 +433,7 @@ void FlowInspector::raiseLaterRisk(core::Flow& flow, unsigned risk, const DnsTun
             classificationHolds(rule, flow, engine_.protocolIds(r), engine_.categoryIds(r));
         c.risks = after;
         if (!holds || held) continue;
+        if (rule.suppress_s != 0 && suppressed(r, figures.host, ts_us)) continue;
         try {
             // The querying host is the source: the client of a DNS flow.
             core::Alert a =

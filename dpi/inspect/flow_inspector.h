@@ -99,6 +99,8 @@ class FlowInspector {
     void joinVolumeRules(core::Flow& flow, uint64_t ts_us, bool count_past,
                          AlertSink* sink) noexcept;
     void countVolume(core::Flow& flow, uint64_t ts_us, AlertSink* sink) noexcept;
+    // A rule with `suppress` already alerted for `host` in the current window (counted).
+    bool suppressed(uint32_t rule_index, const core::IpAddress& host, uint64_t ts_us) noexcept;
     void raiseVolumeAlert(core::Flow& flow, uint32_t column, const VolumeLedger::Added& added,
                           uint64_t ts_us, AlertSink& sink) noexcept;
     // DNS tunnel detection (dpi/policy/dns_tunnel_detector.h) on one of the flow's datagrams.

@@ -25,6 +25,9 @@ namespace egressmon::dpi {
       counter::series("volume_flow_untracked"))                                                    \
     X(volume_alerts_lost, "alerts", "Volume alerts that could not be built (out of memory)",       \
       counter::series("volume_alert_lost"))                                                        \
+    X(alerts_suppressed, "alerts",                                                                 \
+      "Application and risk alerts left out by their rule's suppress (same host, same window)",    \
+      counter::series("alert_suppressed"))                                                         \
     /* one X(...) per counter, above this line */
 
 struct PolicyCounters {

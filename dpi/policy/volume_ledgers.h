@@ -23,7 +23,8 @@ class VolumeLedgers {
   public:
     explicit VolumeLedgers(uint32_t max_tracked_hosts) : max_hosts_(max_tracked_hosts) {}
 
-    // The ledger of `rules` (made by the first caller); null when it has no volume rule.
+    // The ledger of `rules` (made by the first caller): a column per volume rule, then one per
+    // suppressed rule (`suppress`); null when it has neither.
     // Throws std::bad_alloc.
     std::shared_ptr<VolumeLedger> forRules(const std::shared_ptr<const rules::RuleSet>& rules);
 

@@ -327,6 +327,53 @@ class tracked_hosts_bound(unittest.TestCase):
         self.assertEqual(stats["policy"]["volume_flows"], 0)
 
 
+class suppression(unittest.TestCase):
+    """`suppress: SECONDS` on an application rule: one alert per (inside host, rule) in each
+    window of that length, however many flows and workers; other hosts alert on their own."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cap = Capture(LINKTYPE_ETHERNET, START)
+        for i in range(6):
+            upload(cap, "10.4.0.1", 44000 + i, 100)
+        upload(cap, "10.4.0.2", 44100, 100)
+        cap.advance(WINDOW * 1_000_000)  # past 10.4.0.1's window: it alerts again
+        upload(cap, "10.4.0.1", 44200, 100)
+        cls.pcap = os.path.join(cls.tmp.name, "suppress.pcap")
+        cap.save(cls.pcap)
+        cls.rules = os.path.join(cls.tmp.name, "rules.yaml")
+        with open(cls.rules, "w") as f:
+            f.write("rules:\n"
+                    f"  - {{id: 1, name: http quiet, protocols: [HTTP], suppress: {WINDOW}}}\n"
+                    "  - {id: 2, name: http every flow, protocols: [HTTP]}\n")
+        cls.runs = {}
+        for workers in (1, 2):
+            out = os.path.join(cls.tmp.name, f"alerts{workers}.json")
+            proc = run("-r", cls.pcap, "--rules", cls.rules, "--alerts", out, "--stats",
+                        "--home-net", "10.0.0.0/8", "--workers", str(workers))
+            cls.runs[workers] = (proc, out)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_one_alert_per_host_and_window(self):
+        for workers in (1, 2):
+            with self.subTest(workers=workers):
+                proc, out = self.runs[workers]
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                alerts = alerts_of(out)
+                quiet = sorted((a["src_ip"], a["src_port"]) for a in alerts
+                               if a["alert"]["signature_id"] == 1)
+                self.assertEqual([h for h, _ in quiet], ["10.4.0.1", "10.4.0.1", "10.4.0.2"])
+                self.assertIn(("10.4.0.1", 44200), quiet)  # the next window's first flow
+                every = [a for a in alerts if a["alert"]["signature_id"] == 2]
+                self.assertEqual(len(every), 8)
+                stats = json.loads(proc.stderr.strip().splitlines()[-1])
+                self.assertEqual(stats["policy"]["alerts_suppressed"], 5)
+
+
 class volume_errors(unittest.TestCase):
     """Bad volume rules: exit 2, one line naming file, line and what is wrong."""
 
@@ -361,6 +408,14 @@ class volume_errors(unittest.TestCase):
 
     def test_not_a_mapping(self):
         self.check("    volume: 100\n", 4, "rule 3000: volume: expected a mapping")
+
+    def test_suppress_on_a_content_rule(self):
+        self.check("    keywords: [secret]\n    suppress: 60\n", 2,
+                   "rule 3000: suppress is for application and risk rules")
+
+    def test_suppress_on_a_volume_rule(self):
+        self.check("    volume: {bytes: 1, window: 1}\n    suppress: 60\n", 2,
+                   "rule 3000: suppress is for application and risk rules")
 
     def test_with_content(self):
         self.check("    keywords: [secret]\n    volume: {bytes: 1, window: 1}\n", 2,

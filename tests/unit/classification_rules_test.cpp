@@ -152,6 +152,21 @@ TEST(ClassificationRuleLoading, VolumeRulesAreListedApartFromPerFlowRules) {
     EXPECT_FALSE(set->inspectsContent());
 }
 
+TEST(ClassificationRuleLoading, SuppressGivesARuleALedgerColumnAfterTheVolumeRules) {
+    const auto rules =
+        parse(std::string(kHead) + "    protocols: [AnyDesk]\n    suppress: 3600\n"
+                                   "  - {id: 1, name: b, volume: {window: 1, bytes: 10}}\n");
+    ASSERT_EQ(rules.size(), 2u);
+    EXPECT_EQ(rules[0].suppress_s, 3600u);
+    const auto set = rules::RuleSet::compile(rules, "v");
+    EXPECT_EQ(set->suppressedRules(), std::vector<uint32_t>{0});
+    EXPECT_EQ(set->classificationRules(), std::vector<uint32_t>{0});
+    EXPECT_EQ(set->volumeRules(), std::vector<uint32_t>{1});
+    EXPECT_NE(parseError(std::string(kHead) + "    protocols: [AnyDesk]\n    suppress: 0\n")
+                  .find("suppress: expected an integer from 1 to 2592000"),
+              std::string::npos);
+}
+
 TEST(ClassificationRuleLoading, VolumeErrorsNameTheRuleAndTheBound) {
     const auto error = [](const char* body) { return parseError(std::string(kHead) + body); };
     EXPECT_NE(error("    volume: {bytes: 1}\n").find("rules.yaml:4: rule 3000: volume: needs both"),
