@@ -28,8 +28,8 @@ uint64_t pairKey(const core::IpAddress& host, std::string_view domain) noexcept 
 
 // A name's 32-bit fingerprint in the distinct-name set; 0 marks an empty slot. Two names share
 // one with odds of about n^2 / 2^33 per window (n names): a missed name now and then, no more.
-uint32_t nameFingerprint(std::string_view name) noexcept {
-    const auto h = static_cast<uint32_t>(core::mix64(fnv1a(name)) >> 32);
+uint32_t fingerprintOf(uint64_t name_hash) noexcept {
+    const auto h = static_cast<uint32_t>(core::mix64(name_hash) >> 32);
     return h == 0 ? 1 : h;
 }
 
@@ -234,11 +234,22 @@ uint32_t DnsTunnelDetector::findOrAdd(const core::IpAddress& host, std::string_v
     return slot;
 }
 
+std::string_view DnsTunnelDetector::registeredDomainOf(std::string_view name,
+                                                       uint64_t name_hash) noexcept {
+    DomainCacheEntry& e = domain_cache_[name_hash % domain_cache_.size()];
+    if (e.name_hash == name_hash && e.name_len == name.size() && e.domain_len <= name.size())
+        return name.substr(name.size() - e.domain_len);
+    const std::string_view domain = domains_->registeredDomain(name);
+    e = {name_hash, static_cast<uint32_t>(name.size()), static_cast<uint32_t>(domain.size())};
+    return domain;
+}
+
 std::optional<DnsTunnelFigures>
 DnsTunnelDetector::observe(const core::IpAddress& host, std::string_view name, uint16_t qtype,
                            uint64_t ts_us, const DnsAnswerSummary* answers) noexcept {
     counters_.messages++;
-    const std::string_view domain = domains_->registeredDomain(name);
+    const uint64_t name_hash = fnv1a(name);
+    const std::string_view domain = registeredDomainOf(name, name_hash);
     const uint32_t slot = findOrAdd(host, domain, pairKey(host, domain), ts_us);
     Pair& p = pairs_[slot];
     // Tumbling window from the pair's first message; a clock going backwards stays in it.
@@ -246,7 +257,7 @@ DnsTunnelDetector::observe(const core::IpAddress& host, std::string_view name, u
     if (ts_us > p.last_us) p.last_us = ts_us;
     p.messages++;
     if (typedMessage(qtype, answers)) p.typed_messages++;
-    if (p.insertName(nameFingerprint(name), config_.max_names_per_pair)) {
+    if (p.insertName(fingerprintOf(name_hash), config_.max_names_per_pair)) {
         if (p.names_used == config_.max_names_per_pair && !p.set_full) {
             // Filled just now: later unseen names cannot be told from repeats of them.
             counters_.name_sets_full++;

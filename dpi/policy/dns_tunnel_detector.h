@@ -24,6 +24,7 @@
 // Failure: the constructor validates the configuration (std::invalid_argument); the rest is
 // noexcept. Allocation happens only as pairs and name sets grow toward their bounds.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -159,6 +160,18 @@ class DnsTunnelDetector {
     void pushFront(uint32_t slot) noexcept;
     void drop(uint32_t slot) noexcept;
     DnsTunnelFigures figuresOf(const Pair& pair) const noexcept;
+    // registeredDomain through a small cache: a response names its query's name, and ordinary
+    // traffic repeats names; libpsl's lookup is most of the detector's cost (bench/RESULTS.md).
+    std::string_view registeredDomainOf(std::string_view name, uint64_t name_hash) noexcept;
+
+    // Direct-mapped by the name's 64-bit hash (a collision with the same length would give the
+    // other name's domain length: odds about 2^-64 per lookup).
+    struct DomainCacheEntry {
+        uint64_t name_hash = 0;
+        uint32_t name_len = 0;
+        uint32_t domain_len = 0;
+    };
+    std::array<DomainCacheEntry, 1024> domain_cache_{};
 
     DnsTunnelConfig config_;
     std::shared_ptr<const RegisteredDomains> domains_;
