@@ -5,10 +5,12 @@
 #include <csignal>
 #include <iostream>
 
+#include "app/config_check.h"
 #include "app/control_signals.h"
 #include "app/options.h"
 #include "app/pipeline.h"
 #include "app/privilege_drop.h"
+#include "app/version_text.h"
 
 int main(int argc, char** argv) {
     using namespace egressmon::app;
@@ -24,7 +26,17 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (cmd.action == Action::kVersion) {
-        std::cout << "egressmon " << EGRESSMON_VERSION << "\n";
+        std::cout << versionText();
+        return 0;
+    }
+    if (cmd.action == Action::kTestConfig) {
+        try {
+            const std::string checked = checkConfiguration(cmd.options); // may throw
+            std::cerr << "egressmon: " << checked << "\n";
+        } catch (const std::exception& e) {
+            std::cerr << "egressmon: " << e.what() << "\n";
+            return 2;
+        }
         return 0;
     }
 

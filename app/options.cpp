@@ -435,8 +435,10 @@ std::string defaultSensorName() {
     return "egressmon";
 }
 
-void validate(Options& o) {
-    if (o.read_files.empty() && o.interface.empty() && !o.icap.enabled)
+// `testing_config`: -T checks a configuration that need not say what to read (a service's
+// -c file usually does, but a fleet's shared one may not).
+void validate(Options& o, bool testing_config) {
+    if (!testing_config && o.read_files.empty() && o.interface.empty() && !o.icap.enabled)
         throw UsageError("nothing to read: give -r FILE, -i IFACE or --icap PORT (see --help)");
     if (!o.read_files.empty() && !o.interface.empty())
         throw UsageError("-r and -i cannot be combined");
@@ -510,7 +512,10 @@ std::string usageText() {
   --immediate         live capture: deliver packets without buffering
   --user NAME         when started as root, switch to this user once capture handles,
                       outputs and the spool are open (default nobody; 'root' keeps root)
-  --version, --help
+  -T, --test-config   check -c and every rule file (names, regexes, compilation), then
+                      exit 0, or 2 with the error; opens no capture, output or port
+  --version           egressmon's version and those of the libraries it runs on
+  --help
 )";
 }
 
@@ -527,6 +532,10 @@ ParsedCommandLine parseCommandLine(int argc, char** argv) {
         if (arg == "--version") {
             result.action = Action::kVersion;
             return result;
+        }
+        if (arg == "-T" || arg == "--test-config") {
+            result.action = Action::kTestConfig;
+            continue;
         }
         if (arg == "--stats") {
             cli.push_back({"stats", {"true"}, arg});
@@ -579,7 +588,7 @@ ParsedCommandLine parseCommandLine(int argc, char** argv) {
             apply(o, s);
     for (const Setting& s : cli)
         apply(o, s);
-    validate(o);
+    validate(o, result.action == Action::kTestConfig);
     return result;
 }
 

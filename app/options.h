@@ -62,7 +62,8 @@ struct Options {
     }
 };
 
-enum class Action { kRun, kHelp, kVersion };
+// kTestConfig: -T / --test-config, check the configuration and rules, then exit.
+enum class Action { kRun, kHelp, kVersion, kTestConfig };
 
 struct ParsedCommandLine {
     Action action = Action::kRun;

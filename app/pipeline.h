@@ -33,6 +33,9 @@ struct RunSummary {
     bool file_records = false; // --files given: file_sink below is reported
     exporting::SinkCounters file_sink;
     exporting::SinkCounters alert_sink;
+    // kafka:// sinks: --stats shows their Kafka keys (delivered, spooled, replayed, pending...)
+    // even when zero, as the README lists them.
+    bool flow_sink_kafka = false, file_sink_kafka = false, alert_sink_kafka = false;
     exporting::LatencyHistogram::Snapshot alert_latency; // Kafka alert sinks only
     ReloadCounters reload;
     bool icap_enabled = false; // --icap: the icap object of --stats

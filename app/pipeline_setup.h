@@ -144,14 +144,17 @@ inline void closeParts(PipelineParts& parts, RunSummary& summary) {
     if (parts.flow_sink) {
         parts.flow_sink->close();
         summary.flow_sink = parts.flow_sink->counters();
+        summary.flow_sink_kafka = parts.flow_sink->spec().rfind("kafka://", 0) == 0;
     }
     if (parts.file_sink) {
         parts.file_sink->close();
         summary.file_records = true;
         summary.file_sink = parts.file_sink->counters();
+        summary.file_sink_kafka = parts.file_sink->spec().rfind("kafka://", 0) == 0;
     }
     parts.alert_sink->close();
     summary.alert_sink = parts.alert_sink->counters();
+    summary.alert_sink_kafka = parts.alert_sink->spec().rfind("kafka://", 0) == 0;
     if (const auto* latency = parts.alert_sink->latency())
         summary.alert_latency = latency->snapshot();
     if (parts.reloader) {

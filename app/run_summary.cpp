@@ -41,11 +41,12 @@ void writeRunCounters(exporting::JsonWriter& w, std::string_view object, const R
 }
 
 // A sink's object (EGRESSMON_SINK_COUNTERS): its keys in table order, the sink's "lost" run
-// counters after those every sink has, the Kafka-only keys only when one of them is non-zero.
+// counters after those every sink has, then the Kafka-only keys for a kafka:// sink (zeros
+// included), or for another sink when one of them is non-zero.
 void writeSinkCounters(exporting::JsonWriter& w, const char* name, const exporting::SinkCounters& c,
-                       const RunSummary& s) {
+                       bool kafka, const RunSummary& s) {
     w.key(name).beginObject();
-    bool any_kafka = false;
+    bool any_kafka = kafka;
     c.forEachCounter([&](const exporting::SinkCounterInfo& info, uint64_t value) {
         if (!info.stats) return;
         if (!info.kafka_only)
@@ -120,7 +121,7 @@ std::string formatStatsJson(const RunSummary& s) {
     writeCounterObject(w, "pdf", s);
     writeCounterObject(w, "sealed", s);
 
-    writeSinkCounters(w, "alert_records", s.alert_sink, s);
+    writeSinkCounters(w, "alert_records", s.alert_sink, s.alert_sink_kafka, s);
     if (s.alert_latency.count > 0) {
         // Bucket upper bounds (the histogram's resolution), in seconds.
         w.key("alert_latency").beginObject();
@@ -130,7 +131,7 @@ std::string formatStatsJson(const RunSummary& s) {
         w.field("mean_seconds", s.alert_latency.sum_seconds / double(s.alert_latency.count));
         w.endObject();
     }
-    writeSinkCounters(w, "flow_records", s.flow_sink, s);
+    writeSinkCounters(w, "flow_records", s.flow_sink, s.flow_sink_kafka, s);
     if (s.icap_enabled) {
         w.key("icap").beginObject();
         writeRunCounters(w, "icap", s);
@@ -142,7 +143,8 @@ std::string formatStatsJson(const RunSummary& s) {
         }
         w.endObject();
     }
-    if (s.file_records) writeSinkCounters(w, "file_records", s.file_sink, s);
+    if (s.file_records)
+        writeSinkCounters(w, "file_records", s.file_sink, s.file_sink_kafka, s);
     w.endObject();
     return out;
 }

@@ -235,9 +235,15 @@ void KafkaRecordWriter::dr_cb(RdKafka::Message& message) {
                     ": record rejected for good: " + message.errstr());
         } else {
             delivery_failed_.add();
+            // Say what became of the record: an operator reading "delivery failed" alone at a
+            // broker outage would believe alerts were lost when the spool holds every one.
+            const char* fate = pending->from_spool ? "it stays in the disk spool for the next try"
+                               : spool_            ? "kept in the disk spool, replayed in order "
+                                                     "when the broker is back (nothing lost)"
+                                        : "record shed and counted (flow records are not spooled)";
             if (err != RdKafka::ERR__PURGE_QUEUE && err != RdKafka::ERR__PURGE_INFLIGHT)
-                logOnce("kafka " + target_.brokers + "/" + target_.topic +
-                        ": delivery failed: " + message.errstr());
+                logOnce("kafka " + target_.brokers + "/" + target_.topic + ": delivery failed (" +
+                        message.errstr() + "): " + fate);
             if (pending->from_spool) {
                 replay_batch_failed_ = true; // it is still in the spool
             } else if (spool_) {
@@ -371,7 +377,17 @@ void KafkaRecordWriter::finish() noexcept {
     spoolCollectedFailures();
     unaccounted_.add(direct_outstanding_); // reports that never came, even after the purge
     direct_outstanding_ = 0;
-    if (spool_) spool_->sync();
+    if (spool_) {
+        spool_->sync();
+        // The last word at shutdown with the broker away: where the alerts are, not an error.
+        if (const uint64_t pending = spool_->counters().pending; pending > 0)
+            std::fprintf(stderr,
+                         "egressmon: kafka %s/%s: %llu record(s) wait in the disk spool %s for "
+                         "the broker; they are replayed in order at the next start (nothing "
+                         "lost)\n",
+                         target_.brokers.c_str(), target_.topic.c_str(),
+                         static_cast<unsigned long long>(pending), config_.spool.dir.c_str());
+    }
     queue_depth_.set(static_cast<uint64_t>(producer_->outq_len()));
 }
 

@@ -163,6 +163,7 @@ class kafka_delivery(unittest.TestCase):
 
     def finish(self, proc, timeout=120):
         out, err = proc.communicate(timeout=timeout)
+        self.last_stderr = err
         self.assertEqual(proc.returncode, 0, err)
         return json.loads(err.strip().splitlines()[-1])
 
@@ -191,6 +192,9 @@ class kafka_delivery(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stderr)
         stats = json.loads(proc.stderr.strip().splitlines()[-1])
         self.assertEqual(stats["alert_records"]["written"], len(self.stream.alerts))
+        # A Kafka sink's spool keys are there on a run that never touched the spool.
+        for key in ("spooled", "replayed", "spool_pending"):
+            self.assertEqual(stats["alert_records"][key], 0, key)
 
         messages = self.broker.consume(self.topic)
         got = self.assert_every_alert_arrived([json.loads(m["payload"]) for m in messages])
@@ -269,6 +273,13 @@ class kafka_delivery(unittest.TestCase):
         self.assertEqual(records["written"], 0)
         self.assertEqual(records["spool_pending"], len(self.stream.alerts))
         self.assertTrue(glob.glob(os.path.join(self.spool, "*.seg")))
+        # What the operator reads says where the alerts are, not only that delivery failed.
+        said = self.last_stderr
+        self.assertIn(f"{len(self.stream.alerts)} record(s) wait in the disk spool", said)
+        self.assertIn("nothing lost", said)
+        for line in said.splitlines():
+            if "delivery failed" in line:
+                self.assertIn("kept in the disk spool", line)
 
         self.broker.start()
         proc = subprocess.run(self.kafka_args(self.stream.empty_pcap), capture_output=True,

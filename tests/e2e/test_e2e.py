@@ -140,7 +140,8 @@ class sample_run(unittest.TestCase):
         """The egressmon command line that scripts/run-sample.sh (the README's first command)
         runs after installing and building, with the binary under test substituted."""
         with open(os.path.join(SOURCE, "scripts", "run-sample.sh")) as f:
-            lines = [l for l in f.read().splitlines() if l.startswith("./build/app/egressmon ")]
+            lines = [l.removeprefix("exec ") for l in f.read().splitlines()
+                     if l.removeprefix("exec ").startswith("./build/app/egressmon ")]
         self.assertEqual(len(lines), 1, "run-sample.sh must run egressmon exactly once")
         args = shlex.split(lines[0])[1:]
         return [os.path.join(SOURCE, a) if a.startswith(("samples/", "rules/")) else a
@@ -168,6 +169,32 @@ class sample_run(unittest.TestCase):
         stats = json.loads(proc.stderr.strip().splitlines()[-1])
         self.assertEqual(stats["flows"], len(SAMPLE_FLOWS))
         self.assertEqual(stats["alerts"], 1)
+
+    def test_main_job_stdout_is_records_only(self):
+        """`./scripts/run-sample.sh | jq .` works: installing and building write to stderr. The
+        script runs in a copy of the tree where install-deps.sh and cmake are stand-ins that
+        talk on stdout, and build/app/egressmon is the binary under test."""
+        with tempfile.TemporaryDirectory() as tmp:
+            os.makedirs(os.path.join(tmp, "scripts"))
+            os.makedirs(os.path.join(tmp, "build", "app"))
+            os.makedirs(os.path.join(tmp, "bin"))
+            shutil.copy(os.path.join(SOURCE, "scripts", "run-sample.sh"),
+                        os.path.join(tmp, "scripts"))
+            for stub in (os.path.join(tmp, "scripts", "install-deps.sh"),
+                         os.path.join(tmp, "bin", "cmake")):
+                with open(stub, "w") as f:
+                    f.write("#!/bin/sh\necho \"$0 $*: chatter on stdout\"\n")
+                os.chmod(stub, 0o755)
+            os.symlink(BINARY, os.path.join(tmp, "build", "app", "egressmon"))
+            for d in ("samples", "rules"):
+                os.symlink(os.path.join(SOURCE, d), os.path.join(tmp, d))
+            env = dict(os.environ, PATH=os.path.join(tmp, "bin") + os.pathsep + os.environ["PATH"])
+            proc = subprocess.run([os.path.join(tmp, "scripts", "run-sample.sh")],
+                                  capture_output=True, text=True, timeout=120, env=env)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("chatter on stdout", proc.stderr)  # the stand-ins ran, on stderr
+        records = [json.loads(line) for line in proc.stdout.splitlines()]  # every line JSON
+        self.assertEqual(sum(r["event_type"] == "alert" for r in records), 1)
 
     def test_metadata_of_sample_flows(self):
         recs = {tuple_of(r): r for r in flow_records(run("-r", SAMPLE, "--flows", "-").stdout)}
