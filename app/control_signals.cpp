@@ -5,6 +5,7 @@
 
 #include "app/pipeline.h"
 #include "app/rule_reloader.h"
+#include "export/file_record_writer.h"
 
 namespace egressmon::app {
 
@@ -12,6 +13,10 @@ namespace {
 
 void onReloadSignal(int) {
     reloadRequested().store(true);
+}
+
+void onReopenSignal(int) {
+    exporting::FileRecordWriter::reopenGeneration().fetch_add(1, std::memory_order_relaxed);
 }
 
 void onStopSignal(int) {
@@ -24,6 +29,7 @@ sigset_t controlSignals() noexcept {
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
     return set;
 }
 
@@ -44,6 +50,11 @@ void installControlSignals() noexcept {
     hup.sa_flags = SA_RESTART;
     sigemptyset(&hup.sa_mask);
     sigaction(SIGHUP, &hup, nullptr);
+    struct sigaction usr1 {};
+    usr1.sa_handler = onReopenSignal; // log rotation: file outputs open their paths again
+    usr1.sa_flags = SA_RESTART;
+    sigemptyset(&usr1.sa_mask);
+    sigaction(SIGUSR1, &usr1, nullptr);
     const sigset_t set = controlSignals();
     pthread_sigmask(SIG_BLOCK, &set, nullptr); // inherited by every thread started from here
 }

@@ -1,7 +1,8 @@
 #pragma once
 // The signals that steer a run: SIGINT/SIGTERM ask for a clean stop (a second one kills),
-// SIGHUP asks for a rule reload. Their handlers only set flags (stopRequested(),
-// reloadRequested()).
+// SIGHUP asks for a rule reload, SIGUSR1 for file outputs to be reopened (log rotation). Their
+// handlers only set flags (stopRequested(), reloadRequested(),
+// FileRecordWriter::reopenGeneration()).
 //
 // Only the main thread takes them. installControlSignals() runs before any thread exists: it
 // installs the handlers and blocks the three signals in the calling thread, so every thread

@@ -16,6 +16,28 @@ std::unique_ptr<FileRecordWriter> FileRecordWriter::open(const std::string& spec
     return std::unique_ptr<FileRecordWriter>(new FileRecordWriter(spec, f, true));
 }
 
+std::atomic<uint64_t>& FileRecordWriter::reopenGeneration() noexcept {
+    static std::atomic<uint64_t> generation{0};
+    return generation;
+}
+
+void FileRecordWriter::reopenIfAsked() noexcept {
+    const uint64_t asked = reopenGeneration().load(std::memory_order_relaxed);
+    if (asked == opened_generation_ || !owns_file_) return; // stdout is not reopened
+    opened_generation_ = asked;
+    flush(); // everything so far belongs to the file as it was named when it was written
+    FILE* fresh = std::fopen(spec_.c_str(), "a");
+    if (!fresh) {
+        std::fprintf(stderr,
+                     "egressmon: error: cannot reopen '%s' after rotation: %s (writing on to "
+                     "the file as it was)\n",
+                     spec_.c_str(), std::strerror(errno));
+        return;
+    }
+    if (std::fclose(file_) != 0) reportWriteError(errno); // flushed: nothing is left in it
+    file_ = fresh;
+}
+
 FileRecordWriter::~FileRecordWriter() {
     if (owns_file_ && file_) std::fclose(file_);
 }
@@ -29,6 +51,7 @@ void FileRecordWriter::reportWriteError(int error) noexcept {
 }
 
 void FileRecordWriter::write(SinkRecord&& record) noexcept {
+    reopenIfAsked();
     const std::string& json = record.json;
     if (std::fwrite(json.data(), 1, json.size(), file_) == json.size()) {
         ++unflushed_;
@@ -56,6 +79,7 @@ void FileRecordWriter::flush() noexcept {
 }
 
 void FileRecordWriter::service(bool idle) noexcept {
+    reopenIfAsked();
     if (idle) flush(); // make what we have visible to readers of the file
 }
 
