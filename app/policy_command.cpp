@@ -145,6 +145,11 @@ int sign(const std::vector<std::string>& args, std::ostream& out) {
 std::string readBundleFile(const std::string& path, const fleet::BundleLimits& limits) {
     core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) throw PolicyError("cannot read bundle '" + path + "': " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) &&
+        static_cast<uint64_t>(st.st_size) > limits.max_bundle_bytes)
+        throw PolicyError(path + ": malformed bundle: bundle of " + std::to_string(st.st_size) +
+                          " bytes (limit " + std::to_string(limits.max_bundle_bytes) + ")");
     std::string bytes;
     char buf[65536];
     for (;;) {

@@ -189,6 +189,12 @@ class refusals(Case):
                             "cut short")
         self.assert_refused(self.verify(self.write("t5", data + b"x")), "bytes after the signature")
 
+    def test_bundle_over_the_size_bound(self):
+        path = self.path("huge")
+        with open(path, "wb") as f:
+            f.truncate(16 * 1024 * 1024 + 1)
+        self.assert_refused(self.verify(path), "bundle of 16777217 bytes (limit 16777216)")
+
     def test_other_key(self):
         other_private, other_public = make_key(self.tmp, "other")
         self.assertEqual(self.sign().returncode, 0)
