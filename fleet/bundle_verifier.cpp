@@ -4,6 +4,28 @@
 
 namespace egressmon::fleet {
 
+namespace {
+
+// The rule loader's messages may quote the file (a YAML error shows the offending character,
+// a newline included): control bytes are written as \xHH so the refusal stays one line.
+std::string oneLine(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        const auto b = static_cast<unsigned char>(c);
+        if (b >= 0x20 && b != 0x7f) {
+            out += c;
+            continue;
+        }
+        constexpr char kHex[] = "0123456789abcdef";
+        out += "\\x";
+        out += kHex[b >> 4];
+        out += kHex[b & 15];
+    }
+    return out;
+}
+
+} // namespace
+
 const char* outcomeName(VerifyOutcome outcome) {
     switch (outcome) {
     case VerifyOutcome::kOk: return "ok";
@@ -73,7 +95,7 @@ VerifyResult BundleVerifier::verify(std::string_view bundle_bytes) const {
         // RuleError names file and line; anything else from the parser (a YAML library error,
         // out of memory) is a refusal all the same, never an escape.
         result.outcome = VerifyOutcome::kBadRules;
-        result.error = std::string("rules do not compile: ") + e.what();
+        result.error = "rules do not compile: " + oneLine(e.what());
         return result;
     }
     result.outcome = VerifyOutcome::kOk;

@@ -165,6 +165,22 @@ TEST(BundleVerifier, SignedButUncompilableRulesAreRefusedNamingTheFile) {
         VerifyOutcome::kBadRules);
 }
 
+TEST(BundleVerifier, RuleErrorQuotingAControlByteStaysOneLine) {
+    // Found by policy_bundle_fuzz: yaml-cpp's message for a NUL inside a flow sequence quotes
+    // a control byte; the refusal must stay one printable line.
+    const KeyPair pair;
+    const std::vector<BundleFile> files = {
+        {"q.yaml",
+         std::string("rules:\n  - id: 1\n    name: a\n    risks: [DESKTOP_O\0\nX]\n", 55)}};
+    ASSERT_EQ(files[0].bytes.back(), '\n');
+    const VerifyResult r =
+        verifierFor({&pair}).verify(serializeBundle(pair.signer().sign(files, 1, 2)));
+    EXPECT_EQ(r.outcome, VerifyOutcome::kBadRules);
+    for (const char c : r.error)
+        EXPECT_GE(static_cast<unsigned char>(c), 0x20) << r.error;
+    EXPECT_NE(r.error.find("q.yaml"), std::string::npos) << r.error;
+}
+
 TEST(Ed25519Key, KeysOfTheWrongTypeAreRefused) {
     const KeyPair pair;
     const EvpPkey x25519 = generate("X25519");
