@@ -4,16 +4,21 @@
 
 #include <csignal>
 #include <iostream>
+#include <string_view>
 
 #include "app/config_check.h"
 #include "app/control_signals.h"
 #include "app/options.h"
 #include "app/pipeline.h"
+#include "app/policy_command.h"
 #include "app/privilege_drop.h"
 #include "app/version_text.h"
 
 int main(int argc, char** argv) {
     using namespace egressmon::app;
+    // Subcommands that do not run the sensor, dispatched before its options are parsed.
+    if (argc > 1 && std::string_view(argv[1]) == "policy")
+        return runPolicyCommand({argv + 2, argv + argc}, std::cout, std::cerr);
     ParsedCommandLine cmd;
     try {
         cmd = parseCommandLine(argc, argv);

@@ -53,14 +53,21 @@ struct Expressions {
 } // namespace
 
 std::shared_ptr<const RuleSet> RuleSet::load(const std::vector<std::string>& files) {
+    std::vector<RuleText> texts;
+    texts.reserve(files.size());
+    for (const std::string& file : files)
+        texts.push_back(RuleText{file, readRuleFile(file)});
+    return loadTexts(texts);
+}
+
+std::shared_ptr<const RuleSet> RuleSet::loadTexts(const std::vector<RuleText>& files) {
     std::vector<Rule> rules;
     uint64_t hash = kFnvOffset;
-    for (const std::string& file : files) {
-        const std::string text = readRuleFile(file);
+    for (const RuleText& file : files) {
         // The length first, so that moving bytes from one file to the next changes the digest.
-        hash = fnv1a(hash, std::to_string(text.size()) + ":");
-        hash = fnv1a(hash, text);
-        parseRuleText(text, file, rules);
+        hash = fnv1a(hash, std::to_string(file.text.size()) + ":");
+        hash = fnv1a(hash, file.text);
+        parseRuleText(file.text, file.name, rules);
     }
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));

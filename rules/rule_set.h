@@ -35,10 +35,20 @@ struct PatternInfo {
     bool needs_match_text = false;       // compiled with SOM: the matched bytes go to a validator
 };
 
+// One rule file's YAML text and the name its messages give it (a path, or a name inside a
+// signed policy bundle, fleet/policy_bundle.h).
+struct RuleText {
+    std::string name;
+    std::string text;
+};
+
 class RuleSet {
   public:
     // Loads and compiles every file (in order; rule ids must be unique across all files).
     static std::shared_ptr<const RuleSet> load(const std::vector<std::string>& files);
+    // The same from texts already read: the policy version depends on the texts alone (not the
+    // names), so a bundle of files names the same policy as `--rules` with those files.
+    static std::shared_ptr<const RuleSet> loadTexts(const std::vector<RuleText>& files);
     // Builds from already-parsed rules (tests, and the loader itself).
     static std::shared_ptr<const RuleSet> compile(std::vector<Rule> rules,
                                                   std::string policy_version);

@@ -1013,6 +1013,34 @@ def add_dns_seeds(corpus: Corpus) -> None:
             corpus.add("dns_message_fuzz", b"\x01" + stream + stream[:5])
 
 
+def policy_bundle(files: List[Tuple[str, bytes]], version: int = 1718000000000,
+                  key_id: str = "0123456789abcdef", signature: bytes = b"\x5a" * 64) -> bytes:
+    """A bundle in the format of fleet/policy_bundle.h (the fuzz target re-signs its files)."""
+    out = b"egressmon-policy-bundle 1\n"
+    out += b"version: %d\ncreated-ms: %d\nkey-id: %s\nfiles: %d\n" % (
+        version, version, key_id.encode(), len(files))
+    for name, body in files:
+        out += b"file: %d %s\n" % (len(body), name.encode()) + body + b"\n"
+    return out + b"signature: " + signature.hex().encode() + b"\n"
+
+
+def add_policy_bundle_seeds(corpus: Corpus) -> None:
+    """policy_bundle_fuzz: the shipped rule files alone and together, small and broken rules,
+    the edges of each field (largest version, one file, an empty file)."""
+    shipped = [(os.path.basename(p), open(p, "rb").read())
+               for p in sorted(glob.glob(os.path.join(ROOT, "rules", "*.yaml")))]
+    for item in shipped:
+        corpus.add("policy_bundle_fuzz", policy_bundle([item]))
+    corpus.add("policy_bundle_fuzz", policy_bundle(shipped))
+    small = b"rules:\n  - {id: 1, name: a, keywords: [topsecret]}\n"
+    corpus.add("policy_bundle_fuzz", policy_bundle([("a.yaml", small)]))
+    corpus.add("policy_bundle_fuzz", policy_bundle([("a.yaml", small), ("b.yaml", b"")],
+                                                   version=2**64 - 1))
+    corpus.add("policy_bundle_fuzz", policy_bundle([("bad.yaml", b"rules: [\n")]))
+    corpus.add("policy_bundle_fuzz",
+               policy_bundle([("re.yaml", b"rules:\n  - {id: 2, name: r, regex: ['(']}\n")]))
+
+
 def main(argv: List[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
@@ -1033,6 +1061,7 @@ def main(argv: List[str]) -> int:
     add_rule_seeds(corpus)
     add_icap_seeds(corpus)
     add_dns_seeds(corpus)
+    add_policy_bundle_seeds(corpus)
     captures = generated_captures()
     if os.path.isdir(SHARED_PCAPS):
         for path in sorted(glob.glob(os.path.join(SHARED_PCAPS, "*.pcap*"))):
