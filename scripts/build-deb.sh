@@ -60,6 +60,8 @@ fi
 cp -r "$root/packaging/debian" "$stage/src/debian"
 
 echo "build-deb: dpkg-buildpackage in $stage/src${prebuilt:+ (binary: $prebuilt)}" >&2
+# debhelper builds with one job unless told otherwise.
+export DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-parallel=$(nproc)}"
 (cd "$stage/src" && EGRESSMON_PREBUILT="$prebuilt" dpkg-buildpackage -b -uc -us >&2)
 
 mkdir -p "$out"
