@@ -48,9 +48,13 @@ if [ -n "$build_dir" ]; then
     prebuilt="$build_dir/app/egressmon"
 fi
 
-stage=$(mktemp -d)
+# A fixed place under --out: with ccache, a second build of the same tree hits the cache (the
+# compiler's arguments name the source folder, -ffile-prefix-map).
+mkdir -p "$out"
+stage="$out/.stage"
+rm -rf "$stage"
 trap 'rm -rf "$stage"' EXIT
-mkdir "$stage/src"
+mkdir -p "$stage/src"
 if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
     (cd "$root" && git ls-files -z --cached --others --exclude-standard |
         xargs -0 tar -cf - --ignore-failed-read 2>/dev/null) | tar -xf - -C "$stage/src"
@@ -64,7 +68,6 @@ echo "build-deb: dpkg-buildpackage in $stage/src${prebuilt:+ (binary: $prebuilt)
 export DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-parallel=$(nproc)}"
 (cd "$stage/src" && EGRESSMON_PREBUILT="$prebuilt" dpkg-buildpackage -b -uc -us >&2)
 
-mkdir -p "$out"
 debs=()
 for f in "$stage"/*.deb "$stage"/*.ddeb; do
     [ -e "$f" ] || continue
