@@ -12,6 +12,7 @@ packages=(
     prometheus kcat default-jre-headless maven
     clang libclang-rt-14-dev
     squid-openssl c-icap
+    debhelper lintian systemd man-db logrotate procps
 )
 
 missing=()
