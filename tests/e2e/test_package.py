@@ -227,6 +227,9 @@ class package(unittest.TestCase):
         with open(self.installed("/etc/logrotate.d/egressmon")) as f:
             text = f.read()
         self.assertIn("/var/log/egressmon/*.json {", text)
+        # Renamed, then egressmon told to reopen (SIGUSR1; e2e.log_rotation tests that part).
+        self.assertNotIn("copytruncate", text)
+        self.assertIn("--signal=USR1 egressmon.service", text)
         config = os.path.join(self.tmp, "logrotate.conf")
         with open(config, "w") as f:  # the package's user need not exist here
             f.write(text.replace("/var/log/egressmon/", log_dir + "/")
@@ -238,8 +241,8 @@ class package(unittest.TestCase):
         out = subprocess.run(["logrotate", "--force", "--state", os.path.join(self.tmp, "state"),
                               config], capture_output=True, text=True, timeout=60)
         self.assertEqual((out.returncode, out.stderr), (0, ""))
-        # copytruncate: the file egressmon holds open stays, emptied; the copy keeps the record.
-        self.assertEqual(os.path.getsize(alerts), 0)
+        # Renamed: egressmon makes the new file when the postrotate signal reaches it.
+        self.assertFalse(os.path.exists(alerts))
         with open(alerts + ".1") as f:
             self.assertEqual(f.read(), '{"event_type":"alert"}\n')
 
