@@ -143,8 +143,7 @@ std::string formatStatsJson(const RunSummary& s) {
         }
         w.endObject();
     }
-    if (s.file_records)
-        writeSinkCounters(w, "file_records", s.file_sink, s.file_sink_kafka, s);
+    if (s.file_records) writeSinkCounters(w, "file_records", s.file_sink, s.file_sink_kafka, s);
     w.endObject();
     return out;
 }

@@ -9,10 +9,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <openssl/evp.h>
 #include <string_view>
 #include <vector>
-
-#include <openssl/evp.h>
 
 #include "fleet/bundle_signer.h"
 #include "fleet/bundle_verifier.h"
