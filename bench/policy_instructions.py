@@ -17,10 +17,10 @@ import tempfile
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 EGRESSMON = os.path.join(ROOT, "build", "app", "egressmon")
-DEFAULT = os.path.join(ROOT, "rules", "default.yaml")
-POLICY = os.path.join(ROOT, "rules", "egress-policy.yaml")
-EVERY = ("rules:\n  - id: 3900\n    name: any bulk egress\n"
-         "    volume: {bytes: 1099511627776, window: 3600}\n")
+# The same three variants as macro_bench.py's policy section.
+from macro_bench import DEFAULT_RULES as DEFAULT  # noqa: E402 (beside this file)
+from macro_bench import EVERY_EGRESS_BYTE  # noqa: E402
+from macro_bench import POLICY_RULES as POLICY  # noqa: E402
 
 
 def instructions(capture, rules, tmp):
@@ -53,7 +53,7 @@ def main():
                         f"1-{args.frames}"], check=True)
         every = os.path.join(tmp, "every.yaml")
         with open(every, "w") as f:
-            f.write(EVERY)
+            f.write(EVERY_EGRESS_BYTE)
         os.chmod(every, 0o644)
         variants = {"default rules": [DEFAULT], "+ egress policy": [DEFAULT, POLICY],
                     "+ every egress byte in a volume rule": [DEFAULT, POLICY, every]}

@@ -32,6 +32,14 @@ core::Alert flowAlert(const rules::Rule& rule, const rules::RuleSet& rs, const c
     return a;
 }
 
+// The inside host of a flow that counts for volume rules, and the payload it has sent.
+const core::IpAddress& insideHost(const core::Flow& flow, const FlowVolume& volume) noexcept {
+    return volume.inside_is_client ? flow.clientIp() : flow.serverIp();
+}
+uint64_t insidePayload(const core::Flow& flow, const FlowVolume& volume) noexcept {
+    return volume.inside_is_client ? flow.payload_toserver : flow.payload_toclient;
+}
+
 // alert.context.dlp.dns_tunnel from a verdict (its domain a view into the detector).
 core::AlertDnsTunnel dnsTunnelContext(const DnsTunnelFigures& f) {
     return {std::string(f.domain), f.distinct_names, f.name_bytes, f.mean_entropy,
@@ -302,6 +310,12 @@ void FlowInspector::onClassified(core::Flow& flow, uint64_t ts_us, AlertSink& si
     joinVolumeRules(flow, ts_us, true, &sink);
 }
 
+VolumeLedger::Acquired FlowInspector::acquireHost(const core::IpAddress& host) noexcept {
+    const VolumeLedger::Acquired acquired = volume_ledger_->acquire(host);
+    if (acquired.evicted) ++policy_counters_.volume_hosts_evicted;
+    return acquired;
+}
+
 bool FlowInspector::suppressed(uint32_t rule_index, const core::IpAddress& host,
                                uint64_t ts_us) noexcept {
     if (!volume_ledger_) return false;
@@ -311,8 +325,7 @@ bool FlowInspector::suppressed(uint32_t rule_index, const core::IpAddress& host,
     if (it == list.end()) return false;
     const uint32_t column =
         static_cast<uint32_t>(rs.volumeRules().size() + static_cast<size_t>(it - list.begin()));
-    const VolumeLedger::Acquired acquired = volume_ledger_->acquire(host);
-    if (acquired.evicted) ++policy_counters_.volume_hosts_evicted;
+    const VolumeLedger::Acquired acquired = acquireHost(host);
     // No room to remember the host: the alert goes out (a lost suppression is noise, a lost
     // alert is not).
     if (acquired.handle.slot == VolumeLedger::kNoSlot) return false;
@@ -353,9 +366,7 @@ void FlowInspector::joinVolumeRules(core::Flow& flow, uint64_t ts_us, bool count
         return;
     }
     volume->inside_is_client = flow.relation == core::NetRelation::kEgress;
-    const VolumeLedger::Acquired acquired =
-        volume_ledger_->acquire(volume->inside_is_client ? flow.clientIp() : flow.serverIp());
-    if (acquired.evicted) ++policy_counters_.volume_hosts_evicted;
+    const VolumeLedger::Acquired acquired = acquireHost(insideHost(flow, *volume));
     if (acquired.handle.slot == VolumeLedger::kNoSlot) {
         ++policy_counters_.volume_flows_untracked;
         delete volume;
@@ -364,9 +375,7 @@ void FlowInspector::joinVolumeRules(core::Flow& flow, uint64_t ts_us, bool count
     ++policy_counters_.volume_flows;
     volume->handle = acquired.handle;
     flow.volume = volume;
-    if (!count_past)
-        volume->counted_payload =
-            volume->inside_is_client ? flow.payload_toserver : flow.payload_toclient;
+    if (!count_past) volume->counted_payload = insidePayload(flow, *volume);
     countVolume(flow, ts_us, sink);
 }
 
@@ -374,7 +383,7 @@ void FlowInspector::joinVolumeRules(core::Flow& flow, uint64_t ts_us, bool count
 // payload; right after classification, everything it sent before.
 void FlowInspector::countVolume(core::Flow& flow, uint64_t ts_us, AlertSink* sink) noexcept {
     FlowVolume& volume = *flow.volume;
-    const uint64_t sent = volume.inside_is_client ? flow.payload_toserver : flow.payload_toclient;
+    const uint64_t sent = insidePayload(flow, volume);
     if (sent <= volume.counted_payload) return;
     const uint64_t bytes = sent - volume.counted_payload;
     volume.counted_payload = sent;
@@ -383,11 +392,8 @@ void FlowInspector::countVolume(core::Flow& flow, uint64_t ts_us, AlertSink* sin
             volume_ledger_->add(volume.handle, column.column, bytes, ts_us, column.counted_window);
         if (added.stale) {
             // The host was evicted while this flow ran: its windows start again with this flow.
-            const VolumeLedger::Acquired acquired = volume_ledger_->acquire(
-                volume.inside_is_client ? flow.clientIp() : flow.serverIp());
-            if (acquired.evicted) ++policy_counters_.volume_hosts_evicted;
             ++policy_counters_.volume_hosts_reacquired;
-            volume.handle = acquired.handle;
+            volume.handle = acquireHost(insideHost(flow, volume)).handle;
             for (FlowVolume::Column& c : volume.columns)
                 c.counted_window = 0;
             added = volume_ledger_->add(volume.handle, column.column, bytes, ts_us,

@@ -99,6 +99,8 @@ class FlowInspector {
     void joinVolumeRules(core::Flow& flow, uint64_t ts_us, bool count_past,
                          AlertSink* sink) noexcept;
     void countVolume(core::Flow& flow, uint64_t ts_us, AlertSink* sink) noexcept;
+    // The volume ledger's slot for `host`, an eviction it made counted.
+    VolumeLedger::Acquired acquireHost(const core::IpAddress& host) noexcept;
     // A rule with `suppress` already alerted for `host` in the current window (counted).
     bool suppressed(uint32_t rule_index, const core::IpAddress& host, uint64_t ts_us) noexcept;
     void raiseVolumeAlert(core::Flow& flow, uint32_t column, const VolumeLedger::Added& added,

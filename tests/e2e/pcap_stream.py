@@ -56,12 +56,17 @@ def spaced_cases(paths):
     return header, phases
 
 
-def closing_frame(after_phases):
-    """One ARP-like non-IP frame (counted as not_ip, never a flow) late enough that every flow
-    before it has timed out, so their alerts are raised before the input ends."""
-    last_ts = max(ts for phase in after_phases for ts, _, _ in phase)
+def non_ip_frame(timestamp_us):
+    """One ARP-like non-IP frame at `timestamp_us`: counted as not_ip, never a flow or record."""
     frame = b"\xff" * 6 + b"\x02" * 6 + b"\x08\x06" + b"\x00" * 28
-    return (last_ts + CASE_SPACING_US, len(frame), frame)
+    return (timestamp_us, len(frame), frame)
+
+
+def closing_frame(after_phases):
+    """A non-IP frame late enough that every flow before it has timed out, so their alerts are
+    raised before the input ends."""
+    last_ts = max(ts for phase in after_phases for ts, _, _ in phase)
+    return non_ip_frame(last_ts + CASE_SPACING_US)
 
 
 def write_pcap(path, header, records):

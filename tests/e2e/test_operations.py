@@ -139,8 +139,7 @@ class log_rotation(unittest.TestCase):
                 proc.send_signal(signal.SIGUSR1)
                 # Under ThreadSanitizer the handler runs only once the reader's blocked read()
                 # returns: one non-IP frame (no flow, no record) wakes it.
-                wake = b"\xff" * 6 + b"\x02" * 6 + b"\x08\x06" + b"\x00" * 28
-                feeder.feed([(first[-1][0] + 1, len(wake), wake)])
+                feeder.feed([pcap_stream.non_ip_frame(first[-1][0] + 1)])
                 wait_for("the reopened file", lambda: os.path.exists(alerts))
                 # Later flows, on the same capture clock.
                 shift = first[-1][0] - second[0][0] + 1_000_000
