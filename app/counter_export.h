@@ -11,6 +11,7 @@
 #include "app/rule_reloader.h"
 #include "app/worker.h"
 #include "core/counter_table.h"
+#include "fleet/fleet_counters.h"
 #include "icap/icap_counters.h"
 
 namespace egressmon::app {
@@ -38,6 +39,9 @@ inline constexpr SharedFamily kSharedFamilies[] = {
      "Egress policy on whole flows and hosts (volume rules): flows counted, alerts, evictions"},
     {"egressmon_dns_tunnel_events_total", "event",
      "DNS tunnel detector: messages, malformed ones, tunnels flagged, pairs dropped"},
+    {"egressmon_fleet_bundles_total", "result",
+     "Signed policy bundles from the policy topic or the cache: applied, or refused by reason"},
+    {"egressmon_fleet_heartbeats_total", "result", "Heartbeats to the status topic, by result"},
     {"egressmon_icap_events_total", "event",
      "ICAP service: connections, requests by method, decisions by outcome, errors, by event"},
 };
@@ -88,6 +92,7 @@ template <class Fn> void forEachCounterGroup(Fn&& fn) {
     WorkerCounters{}.forEachGroup(fn);
     fn(ReloadCounters{});
     fn(icap::IcapCounters{});
+    fn(fleet::FleetCounters{});
 }
 
 } // namespace egressmon::app

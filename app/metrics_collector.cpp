@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/counter_export.h"
+#include "app/fleet_agent.h"
 #include "export/metrics_endpoint.h"
 
 namespace egressmon::app {
@@ -250,6 +251,16 @@ void addRules(std::vector<MetricFamily>& out, const MetricsSources& src) {
     out.push_back(std::move(info));
 }
 
+void addFleet(std::vector<MetricFamily>& out, const MetricsSources& src) {
+    if (!src.fleet) return;
+    addCounterSeries(out, src.fleet->counters(), false);
+    auto version = gauge("egressmon_fleet_bundle_version",
+                         "Version of the signed policy bundle in force (0: none, the rules are "
+                         "--rules files or none)");
+    addSample(version, double(src.fleet->bundleVersion().value_or(0)));
+    out.push_back(std::move(version));
+}
+
 } // namespace
 
 std::vector<MetricFamily> collectMetrics(const MetricsSources& src) {
@@ -278,6 +289,7 @@ std::vector<MetricFamily> collectMetrics(const MetricsSources& src) {
     if (src.flow_sink) addSink(out, "flows", *src.flow_sink);
     if (src.file_sink) addSink(out, "files", *src.file_sink);
     addRules(out, src);
+    addFleet(out, src);
     return out;
 }
 

@@ -20,6 +20,8 @@
 
 namespace egressmon::app {
 
+class FleetAgent;
+
 struct MetricsSources {
     std::vector<const PublishedSnapshot<WorkerStats>*> workers;
     std::vector<const PublishedSnapshot<CaptureStats>*> captures;
@@ -29,6 +31,7 @@ struct MetricsSources {
     const RuleReloader* reloader = nullptr;                // null without --rules
     std::shared_ptr<rules::RuleSetSource> rules;           // null without --rules
     std::vector<const PublishedSnapshot<IcapStats>*> icap; // empty without --icap
+    const FleetAgent* fleet = nullptr;                     // null without a fleet policy
 };
 
 std::vector<prometheus::MetricFamily> collectMetrics(const MetricsSources& sources);

@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "core/home_net.h"
 #include "core/path_trust.h"
 #include "export/metrics_endpoint.h"
+#include "fleet/kafka_client_conf.h"
 
 namespace egressmon::app {
 
@@ -46,7 +48,7 @@ const std::map<std::string, std::string>& flagToKey() {
 }
 
 bool isListKey(const std::string& key) {
-    return key == "read" || key == "rules" || key == "icap.allow";
+    return key == "read" || key == "rules" || key == "icap.allow" || key == "policy.public-key";
 }
 
 template <class T> T parseNumber(const std::string& text, const std::string& origin, T min, T max) {
@@ -299,6 +301,20 @@ void apply(Options& o, const Setting& s) {
     else if (k == "reassembly.max-ahead-bytes") // 1 GiB: the largest TCP window
         o.inspection.reassembly.max_ahead_bytes =
             parseNumber<uint32_t>(v, s.origin, 65536, 1u << 30);
+    else if (k == "policy.brokers")
+        o.fleet.brokers = v;
+    else if (k == "policy.topic")
+        o.fleet.topic = v;
+    else if (k == "policy.group")
+        o.fleet.group = v;
+    else if (k == "policy.public-key")
+        o.fleet.public_keys = s.values;
+    else if (k == "policy.cache-dir")
+        o.fleet.cache_dir = v;
+    else if (k == "policy.status-topic")
+        o.fleet.status_topic = v;
+    else if (k == "policy.heartbeat-interval")
+        o.fleet.heartbeat_interval_s = parseNumber<uint32_t>(v, s.origin, 1, 3600);
     else if (k == "policy.max-tracked-hosts") // 0: volume rules count nothing (counted)
         o.max_tracked_hosts = parseNumber<uint32_t>(v, s.origin, 0, 1u << 24);
     else if (k == "policy.dns-tunnel-window")
@@ -435,6 +451,41 @@ std::string defaultSensorName() {
     return "egressmon";
 }
 
+// A group name is a Kafka message key the operator types: keep it plain.
+bool validGroupName(const std::string& g) {
+    if (g.empty() || g.size() > 64) return false;
+    for (char c : g)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+            return false;
+    return true;
+}
+
+void validateFleet(const fleet::FleetConfig& f) {
+    const bool any = !f.brokers.empty() || f.takesBundles() || f.sendsHeartbeats();
+    if (!any) return;
+    if (f.brokers.empty())
+        throw UsageError("policy: 'policy.topic' and 'policy.status-topic' need 'policy.brokers'");
+    if (!f.enabled())
+        throw UsageError("policy: 'policy.brokers' without 'policy.topic' or "
+                         "'policy.status-topic' does nothing");
+    try {
+        fleet::checkBrokerList(f.brokers);
+        if (f.takesBundles()) fleet::checkTopicName(f.topic, "policy.topic");
+        if (f.sendsHeartbeats()) fleet::checkTopicName(f.status_topic, "policy.status-topic");
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("policy: ") + e.what());
+    }
+    if (f.takesBundles()) {
+        if (f.public_keys.empty())
+            throw UsageError("policy: 'policy.topic' needs 'policy.public-key' (the keys whose "
+                             "signatures this sensor trusts)");
+        if (!validGroupName(f.group))
+            throw UsageError("policy: policy.group '" + f.group +
+                             "' is not 1-64 characters of [A-Za-z0-9._-]");
+        if (f.cache_dir.empty()) throw UsageError("policy: 'policy.cache-dir' must not be empty");
+    }
+}
+
 // `testing_config`: -T checks a configuration that need not say what to read (a service's
 // -c file usually does, but a fleet's shared one may not).
 void validate(Options& o, bool testing_config) {
@@ -445,7 +496,10 @@ void validate(Options& o, bool testing_config) {
     // A capture file ends; an ICAP service serves until it is stopped.
     if (!o.read_files.empty() && o.icap.enabled)
         throw UsageError("--icap cannot be combined with -r (use it alone or with -i)");
-    if (o.icap.enabled && o.rule_files.empty())
+    validateFleet(o.fleet);
+    // Rules come from --rules files, or from signed bundles (policy.topic), or both.
+    const bool has_rules = !o.rule_files.empty() || o.fleet.takesBundles();
+    if (o.icap.enabled && !has_rules)
         throw UsageError("--icap needs --rules: requests are judged by the rules");
     if (!o.metrics.empty()) {
         try {
@@ -454,7 +508,7 @@ void validate(Options& o, bool testing_config) {
             throw UsageError(std::string("--metrics: ") + e.what());
         }
     }
-    if (!o.files.empty() && o.rule_files.empty())
+    if (!o.files.empty() && !has_rules)
         throw UsageError("--files needs --rules: files are found by the inspection engine");
     o.inspection.file_records = !o.files.empty();
     for (const std::string* sink : {&o.alerts, &o.flows, &o.files}) {

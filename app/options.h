@@ -14,6 +14,7 @@
 #include "core/flow_table.h"
 #include "dpi/inspect/flow_inspector.h"
 #include "export/kafka_sink_config.h"
+#include "fleet/fleet_config.h"
 #include "icap/icap_config.h"
 
 namespace egressmon::app {
@@ -31,6 +32,7 @@ struct Options {
     // policy.max-tracked-hosts: inside hosts whose volume windows are kept (all workers).
     uint32_t max_tracked_hosts = dpi::kDefaultMaxTrackedHosts;
     dpi::DnsTunnelConfig dns_tunnel; // policy.dns-tunnel-*
+    fleet::FleetConfig fleet;        // policy.brokers, .topic, ...: bundles and heartbeats
     std::string alerts = "-";
     std::string flows;   // empty: flow records off
     std::string files;   // empty: fileinfo records off

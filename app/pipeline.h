@@ -13,6 +13,7 @@
 #include "capture/decode_error.h"
 #include "capture/ip_defragmenter.h"
 #include "export/record_sink.h"
+#include "fleet/fleet_counters.h"
 #include "icap/icap_counters.h"
 
 namespace egressmon::app {
@@ -38,6 +39,8 @@ struct RunSummary {
     bool flow_sink_kafka = false, file_sink_kafka = false, alert_sink_kafka = false;
     exporting::LatencyHistogram::Snapshot alert_latency; // Kafka alert sinks only
     ReloadCounters reload;
+    bool fleet_enabled = false; // a policy: section with brokers: the fleet object of --stats
+    fleet::FleetCounters fleet;
     bool icap_enabled = false; // --icap: the icap object of --stats
     icap::IcapCounters icap;
     exporting::LatencyHistogram::Snapshot icap_latency;

@@ -1,11 +1,15 @@
 #pragma once
 // Start-up pieces shared by the file and live pipelines.
 
+#include <functional>
+#include <iostream>
 #include <memory>
+#include <optional>
 #include <random>
 #include <vector>
 
 #include "app/capture_stats.h"
+#include "app/fleet_agent.h"
 #include "app/icap_service.h"
 #include "app/metrics_collector.h"
 #include "app/options.h"
@@ -35,6 +39,9 @@ struct PipelineParts {
     // One per capture thread (the file reader, or each live lane), written by that thread.
     std::vector<std::unique_ptr<PublishedSnapshot<CaptureStats>>> capture_stats;
     std::unique_ptr<IcapService> icap; // --icap: its threads start with the capture's
+    // policy.topic / policy.status-topic: bundles from Kafka, heartbeats. Before `metrics` so
+    // scrapes can read it; stopped first in closeParts (its thread reads the parts above).
+    std::unique_ptr<FleetAgent> fleet;
     // Last, so it is destroyed first: scrapes read everything above.
     std::unique_ptr<exporting::MetricsEndpoint> metrics;
 };
@@ -58,6 +65,35 @@ inline exporting::SinkOptions sinkOptions(const Options& o, bool lossless, bool 
     return so;
 }
 
+// The rules a run starts with, and which source wins, said on stderr. With policy.topic a valid
+// cached bundle is in force from the start and the --rules files are not loaded (a bundle takes
+// precedence, and never gives way to local files again); without one, the --rules files run
+// until the first bundle arrives, or no rules at all when there are none. Null when the run has
+// no rules of any kind.
+inline std::shared_ptr<rules::RuleSetSource> initialRules(const Options& o,
+                                                          const FleetAgent* fleet) {
+    const bool bundles = fleet && o.fleet.takesBundles();
+    if (bundles && fleet->cachedRules()) {
+        if (!o.rule_files.empty())
+            std::cerr << "egressmon: policy: the --rules files are not loaded: a signed policy "
+                         "bundle is in force, and bundles take precedence over --rules\n";
+        return std::make_shared<rules::RuleSetSource>(fleet->cachedRules());
+    }
+    if (!o.rule_files.empty()) {
+        if (bundles)
+            std::cerr << "egressmon: policy: running the --rules files until a signed policy "
+                         "bundle arrives from "
+                      << o.fleet.topic << " (bundles take precedence over --rules)\n";
+        return std::make_shared<rules::RuleSetSource>(rules::RuleSet::load(o.rule_files));
+    }
+    if (bundles) {
+        std::cerr << "egressmon: policy: no rules until a signed policy bundle arrives from "
+                  << o.fleet.topic << " (no cached bundle in " << o.fleet.cache_dir << ")\n";
+        return std::make_shared<rules::RuleSetSource>(rules::RuleSet::compile({}, ""));
+    }
+    return nullptr;
+}
+
 // `lossless`: flow sinks make producers wait instead of dropping (capture files, not live);
 // alert sinks always do.
 // `capture_threads`: how many capture threads will publish CaptureStats.
@@ -65,8 +101,8 @@ inline exporting::SinkOptions sinkOptions(const Options& o, bool lossless, bool 
 inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigned capture_threads,
                                         std::vector<core::UniqueFd> icap_listeners = {}) {
     PipelineParts parts;
-    if (!o.rule_files.empty())
-        parts.rules = std::make_shared<rules::RuleSetSource>(rules::RuleSet::load(o.rule_files));
+    if (o.fleet.enabled()) parts.fleet = std::make_unique<FleetAgent>(o);
+    parts.rules = initialRules(o, parts.fleet.get());
     parts.home_net = std::make_shared<const core::HomeNet>(core::HomeNet::parse(o.home_net));
     if (!o.flows.empty())
         parts.flow_sink = exporting::RecordSink::open(o.flows, sinkOptions(o, lossless, false));
@@ -104,28 +140,36 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
             });
         }
     }
-    if (parts.rules) parts.reloader = std::make_unique<RuleReloader>(o.rule_files, parts.rules);
+    if (!o.rule_files.empty()) {
+        const FleetAgent* fleet = parts.fleet.get();
+        std::function<std::optional<uint64_t>()> bundle_in_force;
+        if (fleet) bundle_in_force = [fleet] { return fleet->bundleVersion(); };
+        parts.reloader =
+            std::make_unique<RuleReloader>(o.rule_files, parts.rules, std::move(bundle_in_force));
+    }
     if (!icap_listeners.empty())
         parts.icap = std::make_unique<IcapService>(o, std::move(icap_listeners), parts.rules,
                                                    parts.alert_sink.get(), parts.file_sink.get(),
                                                    /*first_producer=*/o.workers);
     for (unsigned i = 0; i < capture_threads; ++i)
         parts.capture_stats.push_back(std::make_unique<PublishedSnapshot<CaptureStats>>());
-    if (!o.metrics.empty()) {
-        MetricsSources sources;
-        for (const auto& w : parts.workers)
-            sources.workers.push_back(&w->published());
-        for (const auto& c : parts.capture_stats)
-            sources.captures.push_back(c.get());
-        sources.alert_sink = parts.alert_sink.get();
-        sources.flow_sink = parts.flow_sink.get();
-        sources.file_sink = parts.file_sink.get();
-        sources.reloader = parts.reloader.get();
-        sources.rules = parts.rules;
-        if (parts.icap) sources.icap = parts.icap->published();
+    MetricsSources sources;
+    for (const auto& w : parts.workers)
+        sources.workers.push_back(&w->published());
+    for (const auto& c : parts.capture_stats)
+        sources.captures.push_back(c.get());
+    sources.alert_sink = parts.alert_sink.get();
+    sources.flow_sink = parts.flow_sink.get();
+    sources.file_sink = parts.file_sink.get();
+    sources.reloader = parts.reloader.get();
+    sources.rules = parts.rules;
+    if (parts.icap) sources.icap = parts.icap->published();
+    sources.fleet = parts.fleet.get();
+    // Heartbeats sum what the metrics endpoint does.
+    if (parts.fleet) parts.fleet->start(parts.rules, sources);
+    if (!o.metrics.empty())
         parts.metrics = std::make_unique<exporting::MetricsEndpoint>(
             o.metrics, [sources] { return collectMetrics(sources); });
-    }
     return parts;
 }
 
@@ -133,6 +177,11 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
 // spools the rest), stops the rule reloader, and puts their and the workers' counters into the
 // summary. The same for the file and the live pipeline.
 inline void closeParts(PipelineParts& parts, RunSummary& summary) {
+    if (parts.fleet) {
+        parts.fleet->stop();
+        summary.fleet_enabled = true;
+        summary.fleet = parts.fleet->counters();
+    }
     if (parts.icap) { // its threads stop with the capture (stopRequested) and publish no more
         parts.icap->join();
         const IcapStats icap = parts.icap->stats();
@@ -160,8 +209,8 @@ inline void closeParts(PipelineParts& parts, RunSummary& summary) {
     if (parts.reloader) {
         parts.reloader->stop();
         summary.reload = parts.reloader->counters();
-        summary.policy_version = parts.rules->current()->policyVersion();
     }
+    if (parts.rules) summary.policy_version = parts.rules->current()->policyVersion();
     for (const auto& w : parts.workers)
         summary.workers += w->counters();
 }

@@ -132,8 +132,11 @@ RunAs resolveRunAs(const Options& o) {
 }
 
 std::vector<std::string> directoriesKeptWritable(const Options& o) {
-    if (o.alerts.rfind("kafka://", 0) == 0) return {o.kafka.spool.dir};
-    return {};
+    std::vector<std::string> dirs;
+    if (o.alerts.rfind("kafka://", 0) == 0) dirs.push_back(o.kafka.spool.dir);
+    // The fleet agent writes each bundle it takes into its cache (made at start-up).
+    if (o.fleet.takesBundles()) dirs.push_back(o.fleet.cache_dir);
+    return dirs;
 }
 
 void forbidPrivilegeGain() {

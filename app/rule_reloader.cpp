@@ -34,8 +34,10 @@ std::atomic<bool>& reloadRequested() {
 }
 
 RuleReloader::RuleReloader(std::vector<std::string> files,
-                           std::shared_ptr<rules::RuleSetSource> source)
-    : files_(std::move(files)), source_(std::move(source)) {
+                           std::shared_ptr<rules::RuleSetSource> source,
+                           std::function<std::optional<uint64_t>()> bundle_in_force)
+    : files_(std::move(files)), source_(std::move(source)),
+      bundle_in_force_(std::move(bundle_in_force)) {
     thread_ = std::thread([this] { run(); });
 }
 
@@ -57,6 +59,15 @@ void RuleReloader::run() {
 
 bool RuleReloader::reloadOnce() {
     const std::string old_version = source_->current()->policyVersion();
+    if (bundle_in_force_) {
+        if (const std::optional<uint64_t> bundle = bundle_in_force_()) {
+            ++failures_;
+            std::cerr << "egressmon: error: rule reload refused: policy bundle version " << *bundle
+                      << " is in force and takes precedence over the --rules files (policy "
+                      << old_version << " stays)\n";
+            return false;
+        }
+    }
     try {
         auto next = rules::RuleSet::load(files_);
         // Protocol names are checked with a module of our own: workers' modules are theirs.

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,7 +47,11 @@ struct ReloadCounters {
 
 class RuleReloader {
   public:
-    RuleReloader(std::vector<std::string> files, std::shared_ptr<rules::RuleSetSource> source);
+    // `bundle_in_force`: the signed policy bundle in force, if any (app/fleet_agent.h). While
+    // one is, SIGHUP does not load the files: a bundle takes precedence over --rules, and a
+    // local edit must not silently replace what the fleet's signer published.
+    RuleReloader(std::vector<std::string> files, std::shared_ptr<rules::RuleSetSource> source,
+                 std::function<std::optional<uint64_t>()> bundle_in_force = {});
     ~RuleReloader(); // stops and joins
     RuleReloader(const RuleReloader&) = delete;
     RuleReloader& operator=(const RuleReloader&) = delete;
@@ -63,6 +68,7 @@ class RuleReloader {
 
     std::vector<std::string> files_;
     std::shared_ptr<rules::RuleSetSource> source_;
+    std::function<std::optional<uint64_t>()> bundle_in_force_;
     std::atomic<bool> stop_{false};
     std::atomic<uint64_t> reloads_{0};
     std::atomic<uint64_t> failures_{0};

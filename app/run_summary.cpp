@@ -36,7 +36,7 @@ void writeCounters(exporting::JsonWriter& w, std::string_view object, const Grou
 
 // Every counter group of a run, for writeCounters.
 void writeRunCounters(exporting::JsonWriter& w, std::string_view object, const RunSummary& s) {
-    writeCounters(w, object, s, s.defrag, s.reload, s.icap);
+    writeCounters(w, object, s, s.defrag, s.reload, s.icap, s.fleet);
     s.workers.forEachGroup([&](const auto& group) { writeCounters(w, object, group); });
 }
 
@@ -144,6 +144,7 @@ std::string formatStatsJson(const RunSummary& s) {
         w.endObject();
     }
     if (s.file_records) writeSinkCounters(w, "file_records", s.file_sink, s.file_sink_kafka, s);
+    if (s.fleet_enabled) writeCounterObject(w, "fleet", s);
     w.endObject();
     return out;
 }

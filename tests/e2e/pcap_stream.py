@@ -7,8 +7,10 @@ next case starts, and each case's alerts are the same as when it runs alone. The
 under the capture clock's one-hour jump limit, beyond which a timestamp counts as corrupt.
 """
 
+import errno
 import os
 import struct
+import time
 
 CASE_SPACING_US = 1800 * 1_000_000
 _HEADER = struct.Struct("<IHHiIII")
@@ -80,10 +82,30 @@ class FifoFeeder:
     """Writes a pcap to a FIFO in steps. Opening blocks until egressmon opens the other end,
     so start egressmon first."""
 
-    def __init__(self, path, header):
+    def __init__(self, path, header, process=None):
+        """`process`: the egressmon that should open the FIFO; if it exits first (a bad
+        configuration), this raises RuntimeError instead of waiting for a reader forever."""
         self.path = path
-        self._f = open(path, "wb", buffering=0)
+        if process is None:
+            self._f = open(path, "wb", buffering=0)
+        else:
+            self._f = self._open_while(process)
         self._f.write(header)
+
+    def _open_while(self, process):
+        while True:
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as e:
+                if e.errno != errno.ENXIO:  # ENXIO: no reader yet
+                    raise
+                if process.poll() is not None:
+                    raise RuntimeError(f"egressmon exited ({process.returncode}) before "
+                                       f"opening {self.path}")
+                time.sleep(0.05)
+                continue
+            os.set_blocking(fd, True)
+            return os.fdopen(fd, "wb", buffering=0)
 
     def feed(self, records):
         self._f.write(b"".join(record_bytes(*r) for r in records))
