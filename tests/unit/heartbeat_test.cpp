@@ -57,14 +57,14 @@ std::string edited(std::string_view from, std::string_view to) {
     return json;
 }
 
-TEST(Heartbeat, FullRecordRoundTrips) {
+TEST(HeartbeatParser, FullRecordRoundTrips) {
     const Heartbeat h = fullHeartbeat();
     const ParsedHeartbeat p = parseHeartbeat(heartbeatJson(h));
     ASSERT_TRUE(p.heartbeat) << p.error;
     EXPECT_EQ(*p.heartbeat, h);
 }
 
-TEST(Heartbeat, MinimalRecordRoundTrips) {
+TEST(HeartbeatParser, MinimalRecordRoundTrips) {
     const Heartbeat h = minimalHeartbeat();
     const std::string json = heartbeatJson(h);
     EXPECT_EQ(json.find("policy_version"), std::string::npos);
@@ -75,7 +75,7 @@ TEST(Heartbeat, MinimalRecordRoundTrips) {
     EXPECT_EQ(*p.heartbeat, h);
 }
 
-TEST(Heartbeat, LargestValuesRoundTrip) {
+TEST(HeartbeatParser, LargestValuesRoundTrip) {
     Heartbeat h = fullHeartbeat();
     h.time_ms = 253402300799999; // 9999-12-31T23:59:59.999Z
     h.bundle_version = UINT64_MAX;
@@ -87,7 +87,7 @@ TEST(Heartbeat, LargestValuesRoundTrip) {
     EXPECT_EQ(*p.heartbeat, h);
 }
 
-TEST(Heartbeat, StringsWithEveryEscapeRoundTrip) {
+TEST(HeartbeatParser, StringsWithEveryEscapeRoundTrip) {
     Heartbeat h = fullHeartbeat();
     h.sensor = std::string("q\"b\\s/\n\r\t\x01\x1f\x7f") + '\0' + "end";
     h.last_error = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"; // é € U+1F600
@@ -96,14 +96,14 @@ TEST(Heartbeat, StringsWithEveryEscapeRoundTrip) {
     EXPECT_EQ(*p.heartbeat, h);
 }
 
-TEST(Heartbeat, ReadsJsonEscapesTheWriterDoesNotUse) {
+TEST(HeartbeatParser, ReadsJsonEscapesTheWriterDoesNotUse) {
     const ParsedHeartbeat p = parseHeartbeat(
         edited(R"("sensor":"a")", R"("sensor":"\u0041\u00e9\u20AC\ud83d\ude00\b\f\/")"));
     ASSERT_TRUE(p.heartbeat) << p.error;
     EXPECT_EQ(p.heartbeat->sensor, "A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\b\f/");
 }
 
-TEST(Heartbeat, ParsesTheMinimalRecordAndWhitespace) {
+TEST(HeartbeatParser, ParsesTheMinimalRecordAndWhitespace) {
     const ParsedHeartbeat p = parseHeartbeat(kMinimalJson);
     ASSERT_TRUE(p.heartbeat) << p.error;
     EXPECT_EQ(p.heartbeat->time_ms, 1796378400000u);
@@ -126,7 +126,7 @@ TEST(Heartbeat, ParsesTheMinimalRecordAndWhitespace) {
     EXPECT_EQ(*q.heartbeat, *p.heartbeat);
 }
 
-TEST(Heartbeat, SkipsUnknownFieldsOfEveryKind) {
+TEST(HeartbeatParser, SkipsUnknownFieldsOfEveryKind) {
     const std::string json =
         edited(R"("sensor":"a",)",
                R"("sensor":"a","x1":"s\"}","x2":-1.5e+3,"x3":true,"x4":false,"x5":null,)"
@@ -137,7 +137,7 @@ TEST(Heartbeat, SkipsUnknownFieldsOfEveryKind) {
     EXPECT_EQ(p.heartbeat->packets_per_sec, 2.5);
 }
 
-TEST(Heartbeat, UnknownFieldsNestUpToTheDepthBound) {
+TEST(HeartbeatParser, UnknownFieldsNestUpToTheDepthBound) {
     // The record is depth 1, so an unknown field may open kMaxHeartbeatDepth - 1 arrays.
     const size_t deepest = kMaxHeartbeatDepth - 1;
     const std::string ok =
@@ -150,7 +150,7 @@ TEST(Heartbeat, UnknownFieldsNestUpToTheDepthBound) {
     EXPECT_NE(parseError(too_deep).find("nested deeper than"), std::string::npos);
 }
 
-TEST(Heartbeat, RefusesARecordOverTheSizeBound) {
+TEST(HeartbeatParser, RefusesARecordOverTheSizeBound) {
     // Padding in an unknown field: exactly at the bound parses, one byte more does not.
     const std::string head = R"({"pad":")";
     const std::string tail = std::string("\",").append(kMinimalJson, 1);
@@ -162,7 +162,7 @@ TEST(Heartbeat, RefusesARecordOverTheSizeBound) {
     EXPECT_NE(parseError(at_bound).find("bytes (limit 65536)"), std::string::npos);
 }
 
-TEST(Heartbeat, NamesEachMissingRequiredField) {
+TEST(HeartbeatParser, NamesEachMissingRequiredField) {
     for (const std::string_view field :
          {"timestamp", "event_type", "sensor", "version", "uptime", "heartbeat_interval", "packets",
           "drops", "alerts", "spool_bytes"}) {
@@ -179,7 +179,7 @@ TEST(Heartbeat, NamesEachMissingRequiredField) {
     }
 }
 
-TEST(Heartbeat, RefusesWrongTypesAndValues) {
+TEST(HeartbeatParser, RefusesWrongTypesAndValues) {
     const struct {
         std::string_view from, to, error;
     } cases[] = {
@@ -228,7 +228,7 @@ TEST(Heartbeat, RefusesWrongTypesAndValues) {
     }
 }
 
-TEST(Heartbeat, RefusesBadStrings) {
+TEST(HeartbeatParser, RefusesBadStrings) {
     const struct {
         std::string_view to, error;
     } cases[] = {
@@ -251,7 +251,7 @@ TEST(Heartbeat, RefusesBadStrings) {
     }
 }
 
-TEST(Heartbeat, RefusesWhatIsNotOneObject) {
+TEST(HeartbeatParser, RefusesWhatIsNotOneObject) {
     EXPECT_NE(parseError("").find("record ends, expected a JSON object"), std::string::npos);
     EXPECT_NE(parseError("[]").find("expected a JSON object"), std::string::npos);
     EXPECT_NE(parseError("{}").find("missing"), std::string::npos);
@@ -268,7 +268,7 @@ TEST(Heartbeat, RefusesWhatIsNotOneObject) {
               std::string::npos);
 }
 
-TEST(Heartbeat, ErrorsSayWhere) {
+TEST(HeartbeatParser, ErrorsSayWhere) {
     const std::string json = edited(R"("uptime":1)", R"("uptime":"x")");
     EXPECT_EQ(parseError(json),
               "uptime: expected a number at byte " + std::to_string(json.find("\"x\"")));
