@@ -19,7 +19,7 @@ import unittest
 from kafka_broker import KafkaBroker
 from server_process import free_port
 from test_e2e import run
-from test_policy_bundle import OPENSSL, make_key
+from test_policy_bundle import make_key
 
 TSAN = os.environ.get("EGRESSMON_TSAN") == "ON"
 KAFKA_UNDER_TSAN = ("librdkafka starts its threads with C11 thrd_create, which GCC 12's "
