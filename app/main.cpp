@@ -8,6 +8,7 @@
 
 #include "app/config_check.h"
 #include "app/control_signals.h"
+#include "app/fleet_command.h"
 #include "app/options.h"
 #include "app/pipeline.h"
 #include "app/policy_command.h"
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
     // Subcommands that do not run the sensor, dispatched before its options are parsed.
     if (argc > 1 && std::string_view(argv[1]) == "policy")
         return runPolicyCommand({argv + 2, argv + argc}, std::cout, std::cerr);
+    if (argc > 1 && std::string_view(argv[1]) == "fleet")
+        return runFleetCommand({argv + 2, argv + argc}, std::cout, std::cerr);
     ParsedCommandLine cmd;
     try {
         cmd = parseCommandLine(argc, argv);

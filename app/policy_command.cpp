@@ -10,9 +10,10 @@
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/bundle_file.h"
+#include "app/policy_publish.h"
 #include "core/path_trust.h"
 #include "core/unique_fd.h"
 #include "fleet/bundle_signer.h"
@@ -142,28 +143,6 @@ int sign(const std::vector<std::string>& args, std::ostream& out) {
     return 0;
 }
 
-std::string readBundleFile(const std::string& path, const fleet::BundleLimits& limits) {
-    core::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw PolicyError("cannot read bundle '" + path + "': " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) &&
-        static_cast<uint64_t>(st.st_size) > limits.max_bundle_bytes)
-        throw PolicyError(path + ": malformed bundle: bundle of " + std::to_string(st.st_size) +
-                          " bytes (limit " + std::to_string(limits.max_bundle_bytes) + ")");
-    std::string bytes;
-    char buf[65536];
-    for (;;) {
-        const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw PolicyError("cannot read bundle '" + path + "': " + std::strerror(errno));
-        if (n == 0) break;
-        bytes.append(buf, static_cast<size_t>(n));
-        // One byte over the limit is enough for the parser to name it.
-        if (bytes.size() > limits.max_bundle_bytes) break;
-    }
-    return bytes;
-}
-
 int verify(const std::vector<std::string>& args, std::ostream& out) {
     std::vector<std::string> key_paths, bundles;
     for (size_t i = 0; i < args.size(); ++i) {
@@ -198,7 +177,9 @@ int verify(const std::vector<std::string>& args, std::ostream& out) {
 std::string policyUsageText() {
     return "usage: egressmon policy sign --key PRIVATE.pem --out BUNDLE [--bundle-version N] "
            "RULES.yaml...\n"
-           "       egressmon policy verify --public-key PUB.pem [--public-key ...] BUNDLE\n";
+           "       egressmon policy verify --public-key PUB.pem [--public-key ...] BUNDLE\n"
+           "       egressmon policy publish --brokers HOST:PORT[,...] --topic TOPIC "
+           "[--group NAME] [--property KEY=VALUE]... [--timeout SECONDS] BUNDLE\n";
 }
 
 int runPolicyCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -210,9 +191,10 @@ int runPolicyCommand(const std::vector<std::string>& args, std::ostream& out, st
         const std::vector<std::string> rest(args.begin() + (args.empty() ? 0 : 1), args.end());
         if (!args.empty() && args[0] == "sign") return sign(rest, out);
         if (!args.empty() && args[0] == "verify") return verify(rest, out);
-        throw PolicyError(args.empty() ? "policy: expected 'sign' or 'verify'"
+        if (!args.empty() && args[0] == "publish") return publishPolicy(rest, out);
+        throw PolicyError(args.empty() ? "policy: expected 'sign', 'verify' or 'publish'"
                                        : "policy: unknown command '" + args[0] +
-                                             "' (expected 'sign' or 'verify')");
+                                             "' (expected 'sign', 'verify' or 'publish')");
     } catch (const std::exception& e) {
         err << "egressmon: " << e.what() << "\n";
         return 2;

@@ -238,8 +238,9 @@ class refusals(Case):
                             "cannot read public key")
 
     def test_usage_errors(self):
-        self.assert_refused(run("policy"), "expected 'sign' or 'verify'")
-        self.assert_refused(run("policy", "publish"), "unknown command 'publish'")
+        self.assert_refused(run("policy"), "expected 'sign', 'verify' or 'publish'")
+        self.assert_refused(run("policy", "unpublish"), "unknown command 'unpublish'")
+        self.assert_refused(run("policy", "publish"), "--brokers")
         self.assert_refused(run("policy", "sign", "--out", self.path("x"), *self.rules), "--key")
         self.assert_refused(run("policy", "sign", "--key", self.private, *self.rules), "--out")
         self.assert_refused(run("policy", "sign", "--key", self.private, "--out", self.path("x")),

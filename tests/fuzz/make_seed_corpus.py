@@ -23,6 +23,7 @@ import glob
 import gzip
 import hashlib
 import io
+import json
 import os
 import quopri
 import re
@@ -1041,6 +1042,49 @@ def add_policy_bundle_seeds(corpus: Corpus) -> None:
                policy_bundle([("re.yaml", b"rules:\n  - {id: 2, name: r, regex: ['(']}\n")]))
 
 
+def heartbeat(**fields) -> bytes:
+    """A heartbeat in the field order of fleet/heartbeat.h (heartbeatJson()); None leaves a
+    field out, extra keyword fields go last (unknown fields a newer sensor might add)."""
+    record = {"timestamp": "2026-12-04T10:00:00.000Z", "event_type": "heartbeat",
+              "sensor": "site-a-1", "version": "0.4.0", "policy_version": "7534ab07fffc",
+              "bundle_version": 1718000000123, "uptime": 3600, "heartbeat_interval": 10,
+              "packets": 123456, "packets_per_sec": 34.3, "drops": 0, "alerts": 12,
+              "spool_bytes": 0, "last_error": "policy bundle refused: bad signature"}
+    record.update(fields)
+    body = {k: v for k, v in record.items() if v is not None}
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    # The writer's fixed six decimals for the rate.
+    if isinstance(body.get("packets_per_sec"), float):
+        text = text.replace('"packets_per_sec":%s' % json.dumps(body["packets_per_sec"]),
+                            '"packets_per_sec":%.6f' % body["packets_per_sec"])
+    return text.encode()
+
+
+def add_heartbeat_seeds(corpus: Corpus) -> None:
+    """heartbeat_fuzz: full and minimal records, every escape, the largest values, unknown
+    fields of every JSON kind (nested), and a few one-mistake records."""
+    corpus.add("heartbeat_fuzz", heartbeat())
+    corpus.add("heartbeat_fuzz", heartbeat(policy_version=None, bundle_version=None,
+                                           packets_per_sec=None, last_error=None))
+    corpus.add("heartbeat_fuzz", heartbeat(sensor="q\"b\\s/\n\r\t\u0001\u007f\u0000",
+                                           last_error="caf\u00e9 \u20ac \U0001f600"))
+    corpus.add("heartbeat_fuzz", heartbeat(timestamp="9999-12-31T23:59:59.999Z",
+                                           bundle_version=2**64 - 1, uptime=2**64 - 1,
+                                           heartbeat_interval=2**32 - 1, packets=2**64 - 1,
+                                           packets_per_sec=1e18, spool_bytes=2**64 - 1))
+    corpus.add("heartbeat_fuzz", heartbeat(x_new={"a": [1, -2.5e-3, True, False, None,
+                                                        {"b": [[["deep"]]]}], "c": {}}))
+    corpus.add("heartbeat_fuzz", heartbeat(sensor="S").replace(
+        b'"sensor":"S"', b'"sensor":"\\ud83d\\ude00\\u00E9\\/\\b\\f"'))
+    corpus.add("heartbeat_fuzz", b' {\n "timestamp" : "1970-01-01T00:00:00.000Z" ,'
+               b'"event_type":"heartbeat","sensor":"s","version":"","uptime":0,'
+               b'"heartbeat_interval":0,"packets":0,"drops":0,"alerts":0,"spool_bytes":0}\n')
+    corpus.add("heartbeat_fuzz", heartbeat(timestamp="2026-02-30T10:00:00.000Z"))
+    corpus.add("heartbeat_fuzz", heartbeat(event_type="alert"))
+    corpus.add("heartbeat_fuzz", heartbeat(uptime=2**64))
+    corpus.add("heartbeat_fuzz", heartbeat(sensor=""))
+
+
 def main(argv: List[str]) -> int:
     if len(argv) != 2:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
@@ -1062,6 +1106,7 @@ def main(argv: List[str]) -> int:
     add_icap_seeds(corpus)
     add_dns_seeds(corpus)
     add_policy_bundle_seeds(corpus)
+    add_heartbeat_seeds(corpus)
     captures = generated_captures()
     if os.path.isdir(SHARED_PCAPS):
         for path in sorted(glob.glob(os.path.join(SHARED_PCAPS, "*.pcap*"))):
