@@ -29,13 +29,15 @@ import pcap_stream  # noqa: E402
 from kafka_broker import KafkaBroker  # noqa: E402
 from test_e2e import BINARY, SOURCE  # noqa: E402
 from test_operations import lines_of, uploads, wait_for  # noqa: E402
-from test_policy_bundle import make_key  # noqa: E402
+from test_policy_bundle import key_id, make_key  # noqa: E402
 
 DEFAULT_RULES = os.path.join(SOURCE, "rules", "default.yaml")
 POLICY_TOPIC = "egressmon-policy"
 STATUS_TOPIC = "egressmon-status"
 # Sensor name -> group.
 SENSORS = {"site-a-1": "east", "site-a-2": "east", "site-b-1": "west"}
+KAFKA_UNDER_TSAN = ("librdkafka starts its threads with C11 thrd_create, which GCC 12's "
+                    "ThreadSanitizer does not intercept (scripts/test.sh)")
 EXTRA_RULES = "rules:\n  - {id: 9001, name: Fleet test word, keywords: [fleet-canary]}\n"
 
 
@@ -78,6 +80,7 @@ policy:
 """)
         os.chmod(self.config, 0o644)
         self.proc = None
+        self.extra_args = []
         self.feeder = None
         self.next_port = 20000
         self.last_ts = None
@@ -89,7 +92,7 @@ policy:
         os.mkfifo(fifo)
         self.stderr_file = open(self.stderr_path, "a")
         self.proc = subprocess.Popen([BINARY, "-c", self.config, "-r", fifo, "--alerts",
-                                      self.alerts, "--stats"],
+                                      self.alerts, "--stats", *self.extra_args],
                                      stdout=subprocess.DEVNULL, stderr=self.stderr_file)
         header, _ = uploads(os.path.join(self.dir, "header.pcap"), 1, 1000)
         self.feeder = pcap_stream.FifoFeeder(fifo, header, process=self.proc)
@@ -133,6 +136,8 @@ policy:
 
 class three_sensors(unittest.TestCase):
     def setUp(self):
+        if os.environ.get("EGRESSMON_TSAN") == "ON":
+            self.skipTest(KAFKA_UNDER_TSAN)
         missing = tools_missing()
         if missing:
             self.skipTest("missing: " + ", ".join(missing))
@@ -297,6 +302,133 @@ class three_sensors(unittest.TestCase):
         stats = restarted.stop()
         self.assertEqual(stats["fleet"]["bundles_applied"], 1)
         self.assertEqual(stats["rules"]["policy_version"], p1)
+
+
+def write_config(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o644)
+    return path
+
+
+class policy_config(unittest.TestCase):
+    """The policy: keys checked at start-up and by -T (no broker needed: nothing connects)."""
+
+    def setUp(self):
+        if not shutil.which("openssl"):
+            self.skipTest("openssl command not found")
+        self.tmp = tempfile.mkdtemp(prefix="egressmon-fleet-config-")
+        os.chmod(self.tmp, 0o755)
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        _, self.public = make_key(self.tmp, "signer")
+        os.chmod(self.public, 0o644)
+
+    def config(self, policy):
+        return write_config(os.path.join(self.tmp, "egressmon.yaml"), "policy:\n" + policy)
+
+    def test_test_config_names_the_fleet_keys(self):
+        conf = self.config(f"  brokers: 127.0.0.1:9\n  topic: pol\n  group: east\n"
+                           f"  public-key: {self.public}\n  status-topic: st\n"
+                           f"  heartbeat-interval: 30\n")
+        proc = egressmon("-T", "-c", conf, "--rules", DEFAULT_RULES)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        kid = key_id(self.public)
+        self.assertIn(f"fleet: brokers 127.0.0.1:9, bundles from pol for group east signed by "
+                      f"key {kid}, heartbeats to st every 30 s", proc.stderr)
+
+    def test_bad_policy_keys_are_refused_with_one_line(self):
+        key = f"  public-key: {self.public}\n"
+        cases = [
+            ("  topic: pol\n" + key, "'policy.topic' and 'policy.status-topic' need "
+                                       "'policy.brokers'"),
+            ("  brokers: 127.0.0.1:9\n", "without 'policy.topic' or 'policy.status-topic'"),
+            ("  brokers: 127.0.0.1:9\n  topic: pol\n", "'policy.topic' needs "
+                                                         "'policy.public-key'"),
+            ("  brokers: nohost\n  topic: pol\n" + key, "is not a broker list"),
+            ("  brokers: 127.0.0.1:9\n  topic: bad/topic\n" + key,
+             "policy.topic: 'bad/topic' is not a Kafka topic name"),
+            ("  brokers: 127.0.0.1:9\n  topic: pol\n  group: a b\n" + key,
+             "policy.group 'a b' is not 1-64 characters"),
+            ("  brokers: 127.0.0.1:9\n  status-topic: st\n  heartbeat-interval: 0\n",
+             "egressmon.yaml:4: expected a number between 1 and 3600, got '0'"),
+            ("  brokers: 127.0.0.1:9\n  topic: pol\n  public-key: /nonexistent.pub\n",
+             "policy.public-key"),
+        ]
+        for policy, message in cases:
+            with self.subTest(policy=policy):
+                conf = self.config(policy)
+                proc = egressmon("-T", "-c", conf, "--rules", DEFAULT_RULES)
+                self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
+                self.assertEqual(len(proc.stderr.strip().splitlines()), 1, proc.stderr)
+                self.assertIn(message, proc.stderr)
+
+
+class precedence(unittest.TestCase):
+    """--rules files and a bundle: which wins is said on stderr. No broker runs: the sensor
+    starts on its cache (the policy topic's brokers unreachable)."""
+
+    def setUp(self):
+        if os.environ.get("EGRESSMON_TSAN") == "ON":
+            self.skipTest(KAFKA_UNDER_TSAN)
+        if not shutil.which("openssl"):
+            self.skipTest("openssl command not found")
+        self.tmp = tempfile.mkdtemp(prefix="egressmon-fleet-precedence-")
+        os.chmod(self.tmp, 0o755)
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.private, self.public = make_key(self.tmp, "signer")
+        os.chmod(self.public, 0o644)
+        self.extra = write_config(os.path.join(self.tmp, "extra.yaml"), EXTRA_RULES)
+        self.bundle = os.path.join(self.tmp, "policy.bundle")
+        proc = egressmon("policy", "sign", "--key", self.private, "--out", self.bundle,
+                         "--bundle-version", "7", DEFAULT_RULES)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        proc = egressmon("policy", "verify", "--public-key", self.public, self.bundle)
+        self.bundle_policy = next(l.split()[-1] for l in proc.stdout.splitlines()
+                                  if l.startswith("policy-version: "))
+
+    def sensor(self, cached_bytes):
+        """A sensor with --rules (default + extra) and a policy section whose cache holds
+        `cached_bytes` (None: empty); its brokers are a closed port."""
+        broker = type("Unreachable", (), {"bootstrap": "127.0.0.1:9"})()
+        s = Sensor(self.tmp, "local", "all", broker, self.public)
+        if cached_bytes is not None:
+            os.makedirs(s.cache, exist_ok=True)
+            with open(os.path.join(s.cache, "policy.bundle"), "wb") as f:
+                f.write(cached_bytes)
+        s.extra_args = ["--rules", DEFAULT_RULES, "--rules", self.extra]
+        self.addCleanup(lambda: s.proc and s.proc.poll() is None and s.kill())
+        return s.start()
+
+    def test_a_cached_bundle_wins_over_rules_files_and_sighup_is_refused(self):
+        with open(self.bundle, "rb") as f:
+            s = self.sensor(f.read())
+        wait_for("the cache", lambda: "bundle version 7 from the cache" in s.stderr())
+        self.assertIn("the --rules files are not loaded", s.stderr())
+        alerts = s.alerts_after(s.upload())
+        self.assertEqual({a["alert"]["context"]["policy_version"] for a in alerts},
+                         {self.bundle_policy})
+        s.proc.send_signal(signal.SIGHUP)
+        wait_for("the refused reload", lambda: "rule reload refused" in s.stderr())
+        self.assertIn("policy bundle version 7 is in force and takes precedence", s.stderr())
+        stats = s.stop()
+        self.assertEqual(stats["rules"]["policy_version"], self.bundle_policy)
+        self.assertEqual(stats["rules"]["reload_failures"], 1)
+        self.assertEqual(stats["fleet"]["bundles_applied"], 1)
+        self.assertGreater(stats["fleet"]["kafka_errors"], 0)
+
+    def test_a_tampered_cache_is_refused_and_the_rules_files_run(self):
+        with open(self.bundle, "rb") as f:
+            data = f.read().replace(b"TOP SECRET", b"TOP SECRE7", 1)
+        s = self.sensor(data)
+        wait_for("the refusal", lambda: "running the --rules files" in s.stderr())
+        self.assertIn("cached policy bundle", s.stderr())
+        self.assertIn("bad signature", s.stderr().lower())
+        alerts = s.alerts_after(s.upload())
+        local_policy = {a["alert"]["context"]["policy_version"] for a in alerts}
+        self.assertNotIn(self.bundle_policy, local_policy)
+        stats = s.stop()
+        self.assertEqual(stats["fleet"]["bundles_bad_signature"], 1)
+        self.assertEqual(stats["fleet"]["bundles_applied"], 0)
 
 
 if __name__ == "__main__":
