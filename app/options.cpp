@@ -570,6 +570,10 @@ std::string usageText() {
                       exit 0, or 2 with the error; opens no capture, output or port
   --version           egressmon's version and those of the libraries it runs on
   --help
+
+Fleet (signed policy bundles over Kafka, heartbeats: the 'policy:' section of the -c file):
+  egressmon policy sign|verify|publish ...   (egressmon policy --help)
+  egressmon fleet status ...                 (egressmon fleet --help)
 )";
 }
 
