@@ -301,6 +301,8 @@ void apply(Options& o, const Setting& s) {
     else if (k == "reassembly.max-ahead-bytes") // 1 GiB: the largest TCP window
         o.inspection.reassembly.max_ahead_bytes =
             parseNumber<uint32_t>(v, s.origin, 65536, 1u << 30);
+    else if (k == "classifier.max-new-flows-per-second") // per worker; 0: no budget
+        o.classifier.max_new_flows_per_second = parseNumber<uint32_t>(v, s.origin, 0, 1u << 30);
     else if (k == "policy.brokers")
         o.fleet.brokers = v;
     else if (k == "policy.topic")
@@ -397,7 +399,7 @@ void collectYaml(const YAML::Node& map, const std::string& prefix, const std::st
         }
         if (key == "defrag" || key == "flow-timeouts" || key == "reassembly" || key == "http" ||
             key == "smtp" || key == "kafka" || key == "extraction" || key == "policy" ||
-            (key == "icap" && val.IsMap())) {
+            key == "classifier" || (key == "icap" && val.IsMap())) {
             if (!val.IsMap()) throw UsageError(origin + ": '" + key + "' must be a mapping");
             collectYaml(val, key + ".", file, out);
             continue;

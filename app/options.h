@@ -12,6 +12,7 @@
 
 #include "capture/ip_defragmenter.h"
 #include "core/flow_table.h"
+#include "dpi/classify/flow_classifier.h"
 #include "dpi/inspect/flow_inspector.h"
 #include "export/kafka_sink_config.h"
 #include "fleet/fleet_config.h"
@@ -42,7 +43,8 @@ struct Options {
     std::string sensor_name;
 
     // Tunables (config keys; some also flags).
-    uint32_t max_flows = 1'000'000; // all workers together
+    uint32_t max_flows = 1'000'000;   // all workers together
+    dpi::ClassifierConfig classifier; // classifier.max-new-flows-per-second (per worker)
     core::FlowTimeouts flow_timeouts;
     capture::DefragConfig defrag;
     dpi::InspectionConfig inspection;

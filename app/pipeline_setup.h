@@ -122,6 +122,7 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
         wc.id = i;
         wc.max_flows = per_worker;
         wc.timeouts = o.flow_timeouts;
+        wc.classifier = o.classifier;
         wc.sensor_name = o.sensor_name;
         wc.rules = parts.rules;
         wc.inspection = o.inspection;

@@ -66,3 +66,31 @@ def merge(paths, out_path):
             "captures_merged": len(used), "captures_skipped_not_ethernet": len(skipped),
             "skipped": skipped, "gaps_shortened_to_one_hour": gaps_shortened,
             "span_s": round((end - first_ts) / 1e6) if packets else 0}
+
+
+def repeat(in_path, out_path, times):
+    """`in_path` (a classic microsecond pcap, as merge() writes) `times` over into `out_path`,
+    each copy shifted to start one hour after the latest timestamp of the one before, so its
+    flows are new flows again. Makes a capture long enough that process start-up does not
+    decide a whole-process comparison."""
+    with open(in_path, "rb") as f:
+        data = f.read()
+    header, body = data[:24], data[24:]
+    rec = struct.Struct("<IIII")
+    records, pos = [], 0
+    while pos + rec.size <= len(body):
+        sec, usec, caplen, orig = rec.unpack_from(body, pos)
+        records.append((sec * 1_000_000 + usec, orig, body[pos + rec.size:pos + rec.size + caplen]))
+        pos += rec.size + caplen
+    if not records:
+        raise ValueError(f"{in_path}: no packets")
+    first = records[0][0]
+    span = max(ts for ts, _, _ in records) - first
+    with open(out_path, "wb") as f:
+        f.write(header)
+        for i in range(times):
+            shift = i * (span + GAP_US)
+            f.write(b"".join(rec.pack((ts + shift) // 1_000_000, (ts + shift) % 1_000_000,
+                                      len(frame), orig) + frame
+                             for ts, orig, frame in records))
+    return {"packets": len(records) * times, "copies": times}

@@ -34,7 +34,8 @@ struct FlowDpiState {
     uint32_t packets = 0;
 };
 
-FlowClassifier::FlowClassifier(ClassifierConfig config) : config_(config) {
+FlowClassifier::FlowClassifier(ClassifierConfig config)
+    : config_(config), new_flow_budget_(config.max_new_flows_per_second) {
     module_.reset(ndpi_init_detection_module(ndpi_no_prefs));
     if (!module_) throw std::runtime_error("nDPI: cannot initialise a detection module");
     NDPI_PROTOCOL_BITMASK all;
@@ -48,6 +49,11 @@ FlowClassifier::~FlowClassifier() = default;
 void FlowClassifier::process(core::Flow& flow, const core::Packet& packet) noexcept {
     if (flow.classification.done) return;
     if (!flow.dpi_state) {
+        if (!new_flow_budget_.take(packet.ts_us)) {
+            flow.classification.done = true; // stays Unknown: shed under a flood of new flows
+            ++counters_.flows_shed;
+            return;
+        }
         flow.dpi_state = new (std::nothrow) FlowDpiState{};
         if (!flow.dpi_state) {
             ++counters_.alloc_failures;

@@ -17,6 +17,7 @@
 #include "core/flow.h"
 #include "core/packet.h"
 #include "dpi/classify/ndpi_handles.h"
+#include "dpi/classify/new_flow_budget.h"
 
 namespace egressmon::dpi {
 
@@ -24,6 +25,9 @@ struct ClassifierConfig {
     uint32_t max_tcp_packets = 80; // ndpiReader's -T default
     uint32_t max_udp_packets = 24; // ndpiReader's -U default
     bool guess_on_giveup = true;   // ndpiReader guesses unless -d
+    // classifier.max-new-flows-per-second: new flows per second of capture time this worker
+    // hands to nDPI; the rest are shed (new_flow_budget.h). 0: no budget.
+    uint32_t max_new_flows_per_second = 50'000;
 };
 
 // One line per counter: X(field, unit, help, exports); see core/counter_table.h.
@@ -34,6 +38,10 @@ struct ClassifierConfig {
     X(flows_guessed, "flows", "Flows given up on, protocol guessed from ports and addresses",      \
       counter::series("guessed"))                                                                  \
     X(flows_unknown, "flows", "Flows given up on with nothing", counter::series("unknown"))        \
+    X(flows_shed, "flows",                                                                         \
+      "New flows over classifier.max-new-flows-per-second: not classified (protocol Unknown), "    \
+      "still tracked, decoded and matched",                                                        \
+      counter::series("shed").limit("classifier.max-new-flows-per-second"))                        \
     X(alloc_failures, "flows", "nDPI flow state that could not be allocated",                      \
       counter::in("egressmon_inspection_events_total", "classifier_alloc_failure"))                \
     /* one X(...) per counter, above this line */
@@ -80,6 +88,7 @@ class FlowClassifier {
     void copyMetadata(core::Flow& flow, const ndpi_flow_struct& nflow) noexcept;
 
     ClassifierConfig config_;
+    NewFlowBudget new_flow_budget_;
     NdpiModule module_;
     ClassifierCounters counters_;
     uint64_t flows_in_detection_ = 0;

@@ -149,6 +149,58 @@ def hostile_frames(path):
             n += 1
 
 
+class overload(unittest.TestCase):
+    """Graceful overload (issue 16, deliver 4): a flood of new flows must not take inspection
+    from the flows already established. Ten uploads connect, then send their bodies while
+    hundreds of thousands of SYNs (each a new flow) pour in; the marking in each body sits in
+    the middle of the flood. Over `classifier.max-new-flows-per-second` new flows are shed from
+    classification (counted); every upload still alerts."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        os.chmod(self.tmp.name, 0o755)
+
+    def run_flood(self, pcap, budget, workers):
+        conf = os.path.join(self.tmp.name, f"budget-{budget}.yaml")
+        with open(conf, "w") as f:
+            f.write(f"classifier:\n  max-new-flows-per-second: {budget}\n")
+        rc, out, err, _, wall = run_measured(
+            ["-c", conf, "-r", pcap, "--rules", DEFAULT_RULES, "--workers", str(workers),
+             "--stats"], 600)
+        self.assertEqual(rc, 0, err)
+        alerts = [r for r in records(out) if r["event_type"] == "alert"]
+        return last_json(err), alerts, wall
+
+    def test_established_uploads_alert_while_new_flows_are_shed(self):
+        flows, budget = (400_000, 20_000) if not SANITIZED else (60_000, 5_000)
+        pcap = os.path.join(self.tmp.name, "flood.pcap")
+        span_us = flows  # one SYN per microsecond
+        uploads = hostile_cases.established_uploads(hostile_cases.START, span_us)
+        info = hostile_cases.syn_flood(pcap, flows, real=uploads)
+        for workers in (1, 2):
+            with self.subTest(workers=workers):
+                stats, alerts, wall = self.run_flood(pcap, budget, workers)
+                self.assertEqual(stats["packets"], info["frames"])
+                self.assertEqual(sorted((a["src_ip"], a["alert"]["signature_id"])
+                                        for a in alerts),
+                                 sorted((f"10.1.1.{i + 1}", 1000) for i in range(10)))
+                # Each worker's bucket: a second's worth at once, refilled over the flood's span.
+                classified_at_most = workers * (budget + budget * span_us // 1_000_000) + 10
+                shed = stats["classifier"]["flows_shed"]
+                self.assertGreaterEqual(shed, flows - classified_at_most)
+                self.assertLessEqual(shed, flows)
+                print(f"\nflood of {flows} new flows, {workers} worker(s), budget {budget}/s per "
+                      f"worker: {shed} shed, pipeline {stats['elapsed_seconds']:.2f} s "
+                      f"({stats['pps'] / 1e6:.2f} Mpps), wall {wall:.2f} s", file=sys.stderr)
+        # No budget: the same alerts, nothing shed.
+        stats, alerts, wall = self.run_flood(pcap, 0, 1)
+        self.assertEqual(len(alerts), 10)
+        self.assertEqual(stats["classifier"]["flows_shed"], 0)
+        print(f"no budget, 1 worker: pipeline {stats['elapsed_seconds']:.2f} s "
+              f"({stats['pps'] / 1e6:.2f} Mpps)", file=sys.stderr)
+
+
 class floods(unittest.TestCase):
     """Part 5: floods and bombs, each with its stated bound."""
 

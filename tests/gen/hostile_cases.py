@@ -67,15 +67,46 @@ def real_flow_capture(start_us: int, client=(INSIDE, 40000), server=(OUTSIDE, PO
     return cap
 
 
+def established_uploads(flood_start_us: int, flood_span_us: int, count: int = 10,
+                        chunks: int = 20) -> Capture:
+    """``count`` HTTP uploads from inside hosts, connected before a flood starts and sending
+    their bodies in ``chunks`` pieces spread over the flood, the marking (TOP SECRET) in the
+    middle piece, closed after it: what must keep being inspected while new flows pour in."""
+    cap = Capture(LINKTYPE_ETHERNET, flood_start_us - 200_000)
+    filler = b"quarterly figures, draft for review; " * 28  # ~1 KB a piece
+    sessions = []
+    for i in range(count):
+        tcp = TcpSession(cap, framing(), (f"10.1.1.{i + 1}", 41000 + i), (OUTSIDE, 80),
+                         rtt_us=1000, gap_us=10)
+        tcp.open()
+        body_len = chunks * len(filler) + len(b" TOP SECRET ")
+        tcp.send(b"POST /upload HTTP/1.1\r\nHost: files.example\r\nContent-Type: text/plain"
+                 b"\r\nContent-Length: %d\r\n\r\n" % body_len, ack=False)
+        sessions.append(tcp)
+    for k in range(chunks):
+        at = flood_start_us + k * flood_span_us // chunks
+        if at > cap.now_us:
+            cap.advance(at - cap.now_us)
+        for tcp in sessions:
+            piece = filler + (b" TOP SECRET " if k == chunks // 2 else b"")
+            tcp.send(piece)
+    cap.advance(max(0, flood_start_us + flood_span_us - cap.now_us) + 1000)
+    for tcp in sessions:
+        tcp.send(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", from_client=False)
+        tcp.close()
+    return cap
+
+
 def syn_flood(path: str, flows: int = 1_000_000, *, seed: int = SEED,
-              interval_us: int = 1) -> dict:
+              interval_us: int = 1, real: Capture = None) -> dict:
     """``flows`` SYNs, each opening a distinct 5-tuple, with one real TCP flow (the marking,
     inside -> outside port 7000) in the middle of them.
 
     Half the SYNs come from outside hosts (198.18.0.0/15) to inside ones, half from inside hosts
     (10.64.0.0/10) to outside ones; (source address, source port) never repeats, so every SYN
     is a new flow. One SYN every ``interval_us``: 1 M flows span one second of capture time, far
-    less than any flow timeout, so only the flow-table bound can end them early.
+    less than any flow timeout, so only the flow-table bound can end them early. ``real``: the
+    real traffic to weave in instead (its records go in at their timestamps).
     """
     rng = random.Random(seed)
     template_ip = ipv4_packet("0.0.0.0", "0.0.0.0", PROTO_TCP,
@@ -102,7 +133,8 @@ def syn_flood(path: str, flows: int = 1_000_000, *, seed: int = SEED,
     inside_servers = [int(ipaddress.IPv4Address("10.2.0.0")) + i for i in range(1, 255)]
     ports = [22, 25, 80, 443, 445, 3389, 8080, 8443]
     middle = flows // 2
-    real = real_flow_capture(START + middle * interval_us)
+    if real is None:
+        real = real_flow_capture(START + middle * interval_us)
     real_records = list(real.records)
     pack_header = struct.Struct("<IIII").pack_into
     pack_addrs = struct.Struct("!II").pack_into
