@@ -37,7 +37,7 @@ cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEGRESSMON_
 cmake --build build-tsan -j "$jobs"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     ctest --test-dir build-tsan --output-on-failure -j "$jobs" \
-    -E '^(gen\.|e2e\.servers$|e2e\.golden$|e2e\.kafka_delivery$|KafkaRecordWriter\.|e2e\.floods$|e2e\.bad_input$)'
+    -E '^(gen\.|e2e\.servers$|e2e\.golden$|e2e\.kafka_delivery$|KafkaRecordWriter\.|e2e\.floods$|e2e\.bad_input$|e2e\.overload$)'
 
 # Last, libFuzzer: every target of tests/fuzz for 20 s, two at a time, after replaying the
 # crash inputs kept in tests/fuzz/regressions (Clang + ASan + UBSan build in build-fuzz).
