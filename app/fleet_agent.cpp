@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <sys/stat.h>
 
@@ -51,13 +52,14 @@ std::shared_ptr<const fleet::BundleVerifier> makeVerifier(const fleet::FleetConf
     return std::make_shared<const fleet::BundleVerifier>(std::move(keys));
 }
 
+// Parents too: the package's /var/lib/egressmon exists (systemd's StateDirectory), a hand-run
+// sensor's chosen directory may not.
 void makeCacheDir(const std::string& dir) {
-    if (::mkdir(dir.c_str(), 0750) == 0 || errno == EEXIST) {
-        struct stat st {};
-        if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw UsageError("policy.cache-dir: cannot create '" + dir + "': " + ec.message());
+    if (!std::filesystem::is_directory(dir, ec))
         throw UsageError("policy.cache-dir: '" + dir + "' is not a directory");
-    }
-    throw UsageError("policy.cache-dir: cannot create '" + dir + "': " + std::strerror(errno));
 }
 
 } // namespace

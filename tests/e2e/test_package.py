@@ -155,6 +155,15 @@ class package(unittest.TestCase):
         uncommented = [example.sub(r"\1\2", line) for line in lines
                        if not line.startswith("#interface:")]
         self.assertGreater(sum(a != b for a, b in zip(lines, uncommented)), 5)
+        # The fleet example trusts a public key the admin copies there: put one in place. Its
+        # brokers do not resolve: the sensor runs its rule files and says so.
+        public_key = self.installed("/etc/egressmon/policy-signing.pub")
+        private_key = os.path.join(self.tmp, "policy-signing.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", private_key],
+                       check=True, capture_output=True)
+        subprocess.run(["openssl", "pkey", "-in", private_key, "-pubout", "-out", public_key],
+                       check=True, capture_output=True)
+        os.chmod(public_key, 0o644)
         config, log_dir = self.scratch_config("\n".join(uncommented) + "\n", "examples")
         out = self.run_installed(config)
         self.assertEqual(out.returncode, 0, out.stderr)
