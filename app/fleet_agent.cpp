@@ -49,7 +49,7 @@ std::shared_ptr<const fleet::BundleVerifier> makeVerifier(const fleet::FleetConf
     } catch (const fleet::KeyError& e) {
         throw UsageError(std::string("policy.public-key: ") + e.what());
     }
-    return std::make_shared<const fleet::BundleVerifier>(std::move(keys));
+    return std::make_shared<const fleet::BundleVerifier>(std::move(keys), c.limits);
 }
 
 // Parents too: the package's /var/lib/egressmon exists (systemd's StateDirectory), a hand-run
@@ -69,7 +69,7 @@ FleetAgent::FleetAgent(const Options& o)
       names_(o.fleet.takesBundles() ? std::make_unique<dpi::FlowClassifier>() : nullptr),
       tracker_(makeVerifier(o.fleet),
                [this](const rules::RuleSet& r) { return namesProblem(r, *names_); }),
-      cache_(o.fleet.cache_dir, fleet::BundleLimits{}.max_bundle_bytes),
+      cache_(o.fleet.cache_dir, o.fleet.limits.max_bundle_bytes),
       had_rule_files_(!o.rule_files.empty()) {
     const std::string client_id = "egressmon-" + sensor_name_;
     try {

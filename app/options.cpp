@@ -315,6 +315,10 @@ void apply(Options& o, const Setting& s) {
         o.fleet.cache_dir = v;
     else if (k == "policy.status-topic")
         o.fleet.status_topic = v;
+    else if (k == "policy.max-bundle-bytes")
+        o.fleet.limits.max_bundle_bytes = parseNumber<size_t>(v, s.origin, 1024, 1ull << 30);
+    else if (k == "policy.max-bundle-files")
+        o.fleet.limits.max_files = parseNumber<size_t>(v, s.origin, 1, 4096);
     else if (k == "policy.heartbeat-interval")
         o.fleet.heartbeat_interval_s = parseNumber<uint32_t>(v, s.origin, 1, 3600);
     else if (k == "policy.max-tracked-hosts") // 0: volume rules count nothing (counted)

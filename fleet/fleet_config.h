@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "fleet/policy_bundle.h"
+
 namespace egressmon::fleet {
 
 struct FleetConfig {
@@ -17,6 +19,9 @@ struct FleetConfig {
     std::string cache_dir = "/var/lib/egressmon/policy"; // policy.cache-dir
     std::string status_topic;           // policy.status-topic: heartbeats (empty: none)
     uint32_t heartbeat_interval_s = 10; // policy.heartbeat-interval
+    // policy.max-bundle-bytes, policy.max-bundle-files: a bundle over them is refused
+    // (malformed); the cache is read with the same size bound.
+    BundleLimits limits;
 
     bool takesBundles() const { return !topic.empty(); }
     bool sendsHeartbeats() const { return !status_topic.empty(); }

@@ -150,3 +150,20 @@ TEST(PolicyTracker, RulesThatDoNotCompileOrNameUnknownProtocolsAreRefused) {
     f.names_problem.clear();
     EXPECT_EQ(f.offer(f.bundle(6, kHttpRule)).verdict, BundleVerdict::kApply);
 }
+
+TEST(PolicyTracker, TheConfiguredBundleSizeBoundHoldsAtItsLimit) {
+    Fixture f;
+    const std::string bytes = f.bundle(5);
+    const auto trackerWithin = [&](size_t max_bytes) {
+        BundleLimits limits;
+        limits.max_bundle_bytes = max_bytes; // policy.max-bundle-bytes
+        std::vector<EvpPkey> keys;
+        keys.push_back(copyOf(f.key));
+        return PolicyTracker(std::make_shared<const BundleVerifier>(std::move(keys), limits),
+                             nullptr);
+    };
+    EXPECT_EQ(trackerWithin(bytes.size()).judge(bytes).verdict, BundleVerdict::kApply);
+    const BundleJudgement over = trackerWithin(bytes.size() - 1).judge(bytes);
+    expectRefused(over, BundleRefusal::kMalformed, "bundles_malformed");
+    EXPECT_NE(over.error.find("limit"), std::string::npos) << over.error;
+}
