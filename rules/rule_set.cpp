@@ -6,6 +6,7 @@
 #include "rule_set.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include "keyword_encoding.h"
@@ -124,6 +125,21 @@ std::shared_ptr<const RuleSet> RuleSet::compile(std::vector<Rule> rules,
                 HS_FLAG_SOM_LEFTMOST | HS_FLAG_DOTALL | (rule.nocase ? HS_FLAG_CASELESS : 0);
             add(PatternInfo{r, true, regex, Encoding::kUtf8, som}, regex, flags);
         }
+    }
+    // The longest text a validator may be handed: a layer keeps that much behind each chunk
+    // for a match that began in the chunk before (dpi/inspect InspectionEngine::historyBytes).
+    for (size_t i = 0; i < set->patterns_.size(); ++i) {
+        if (!set->patterns_[i].needs_match_text) continue;
+        hs_expr_info_t* info = nullptr;
+        hs_compile_error_t* error = nullptr;
+        uint32_t width = kUnboundedMatchBytes;
+        if (hs_expression_info(exprs.text[i].c_str(), exprs.flags[i], &info, &error) ==
+                HS_SUCCESS &&
+            info)
+            width = std::min<uint32_t>(info->max_width, kUnboundedMatchBytes);
+        std::free(info);                         // Hyperscan's misc allocator: malloc by default
+        if (error) hs_free_compile_error(error); // the compile below reports it properly
+        set->validator_match_bytes_ = std::max(set->validator_match_bytes_, width);
     }
     if (set->patterns_.empty()) return set;
 

@@ -71,12 +71,18 @@ class RuleSet {
         return rules_.size() > classification_rules_.size() + volume_rules_.size();
     }
     const hs_database_t* database() const { return db_.get(); } // null when there are no rules
+    // The most bytes a validated match can span (Hyperscan's max_width of every pattern whose
+    // rule has a validator; kUnboundedMatchBytes when one is unbounded, 0 without validators).
+    uint32_t validatorMatchBytes() const { return validator_match_bytes_; }
     // Short hex digest of the rule files' bytes: names the policy in every alert.
     const std::string& policyVersion() const { return policy_version_; }
     // A scratch prototype workers clone (hs_clone_scratch) for their own use.
     const hs_scratch_t* scratchPrototype() const { return scratch_.get(); }
 
+    static constexpr uint32_t kUnboundedMatchBytes = 0xffffffff;
+
   private:
+    uint32_t validator_match_bytes_ = 0;
     std::vector<Rule> rules_;
     std::vector<PatternInfo> patterns_;
     std::vector<uint32_t> file_only_rules_;

@@ -4,6 +4,7 @@
 #include <iterator>
 #include <unordered_map>
 
+#include "dpi/inspect/layer_scan.h"
 #include "rules/keyword_encoding.h"
 
 namespace egressmon::dpi {
@@ -33,6 +34,10 @@ std::vector<int64_t> InspectionEngine::adopt(std::shared_ptr<const rules::RuleSe
     std::vector<std::vector<int>> protocol_ids, category_ids;
     std::vector<uint32_t> lengths;
     bool rules_for[3] = {false, false, false};
+    // Snippets read at most context_width bytes back; validators read their whole match (as
+    // long as Hyperscan says the validated patterns can match). At most kHistoryBytes either way.
+    const uint32_t history = std::min(std::max(config_.context_width, rules->validatorMatchBytes()),
+                                      ScanContext::kHistoryBytes);
     for (const rules::Rule& r : rules->rules()) {
         std::vector<int> ids;
         for (const std::string& name : r.protocols)
@@ -56,6 +61,7 @@ std::vector<int64_t> InspectionEngine::adopt(std::shared_ptr<const rules::RuleSe
     category_ids_ = std::move(category_ids);
     pattern_lengths_ = std::move(lengths);
     std::copy(std::begin(rules_for), std::end(rules_for), rules_for_);
+    history_bytes_ = history;
     // Keywords report once per stream: a match dropped for want of a pending slot would be lost
     // for good, so there is always room for one per rule.
     config_.max_pending_alerts = std::max<uint32_t>(config_.max_pending_alerts,

@@ -55,6 +55,11 @@ class InspectionEngine {
     std::string& gatherBuffer(uint32_t slot) noexcept { return layer_gather_[slot]; }
 
     const InspectionConfig& config() const noexcept { return config_; }
+    // Bytes of each layer kept behind the chunk being scanned (LayerScanner::tail): what
+    // validators (a card number split across two packets) and snippets read: the longest
+    // validated match the rules allow, or the snippet width, at most 512; none without
+    // validators and snippets. Each open layer holds this much.
+    uint32_t historyBytes() const noexcept { return history_bytes_; }
     rules::StreamMatcher& matcher() noexcept { return matcher_; }
     const rules::StreamMatcher& matcher() const noexcept { return matcher_; }
     // Some rule: a content rule (Hyperscan patterns) or a rule that judges files alone. Rules
@@ -101,6 +106,7 @@ class InspectionEngine {
     std::vector<std::vector<int>> category_ids_; // per rule; empty: any category
     std::vector<uint32_t> pattern_lengths_;      // per pattern
     bool rules_for_[3] = {false, false, false};  // some rule applies to egress/ingress/any bytes
+    uint32_t history_bytes_ = 0;
     // Decoded-layer bytes of the raw chunk being processed, per layer slot: worker-wide, so no
     // session holds a buffer of its own.
     std::vector<std::string> layer_gather_;

@@ -22,14 +22,18 @@ bool ScanContext::extract(uint64_t from, uint64_t to, std::string& out) const {
 }
 
 void ScanContext::keepTail(LayerScanner& layer, const uint8_t* data, uint32_t len) noexcept {
+    const uint32_t keep = engine.historyBytes();
+    if (keep == 0) { // nothing reads it (InspectionEngine::historyBytes)
+        // After a reload to such rules: a tail no longer kept up to date must not be read.
+        if (!layer.tail.empty()) std::string().swap(layer.tail);
+        return;
+    }
     try {
-        if (len >= kHistoryBytes) {
-            layer.tail.assign(reinterpret_cast<const char*>(data) + len - kHistoryBytes,
-                              kHistoryBytes);
+        if (len >= keep) {
+            layer.tail.assign(reinterpret_cast<const char*>(data) + len - keep, keep);
         } else {
             layer.tail.append(reinterpret_cast<const char*>(data), len);
-            if (layer.tail.size() > kHistoryBytes)
-                layer.tail.erase(0, layer.tail.size() - kHistoryBytes);
+            if (layer.tail.size() > keep) layer.tail.erase(0, layer.tail.size() - keep);
         }
     } catch (const std::bad_alloc&) {
         layer.tail.clear(); // validators then report "unavailable": counted, not fatal

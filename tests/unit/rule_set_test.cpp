@@ -334,3 +334,22 @@ TEST(RuleSet, RegexMatchingTheEmptyBufferIsRejected) {
     r.regexes = {"a*"};
     EXPECT_THROW(RuleSet::compile({r}, "v"), RuleError);
 }
+
+TEST(RuleSet, ValidatorMatchBytesIsTheLongestTextAValidatorCanBeHanded) {
+    const auto load = [](const char* yaml) {
+        return RuleSet::loadTexts({{"v.yaml", yaml}})->validatorMatchBytes();
+    };
+    EXPECT_EQ(load("rules: [{id: 1, name: a, keywords: [secret]}]\n"), 0u);
+    EXPECT_EQ(load("rules: [{id: 1, name: a, regex: ['\\d{16}']}]\n"), 0u); // no validator
+    EXPECT_EQ(load("rules: [{id: 1, name: a, regex: ['\\d{13,19}'], validate: luhn}]\n"), 19u);
+    EXPECT_EQ(load("rules:\n"
+                   "  - {id: 1, name: a, regex: ['\\d{13,19}'], validate: luhn}\n"
+                   "  - {id: 2, name: b, regex: ['[0-9]{17}[0-9Xx]'], validate: gb11643}\n"),
+              19u);
+    EXPECT_EQ(load("rules: [{id: 1, name: a, regex: ['\\d+'], validate: luhn}]\n"),
+              RuleSet::kUnboundedMatchBytes);
+    // The shipped rules' validated patterns are bounded, well under the 512 bytes kept at most.
+    const uint32_t shipped = defaultRules()->validatorMatchBytes();
+    EXPECT_GT(shipped, 18u);
+    EXPECT_LT(shipped, 512u);
+}
