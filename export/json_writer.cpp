@@ -59,6 +59,8 @@ JsonWriter& JsonWriter::value(double v) {
     if (!std::isfinite(v)) v = 0; // JSON has no NaN/Inf
     char buf[32];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 6);
+    // Past about 1e24 six decimals do not fit: the shortest form ("1e+25") is JSON too.
+    if (ec != std::errc{}) end = std::to_chars(buf, buf + sizeof buf, v).ptr;
     out_.append(buf, end);
     need_comma_ = true;
     return *this;
@@ -71,8 +73,6 @@ JsonWriter& JsonWriter::value(bool b) {
     return *this;
 }
 
-namespace {
-// Length of the well-formed UTF-8 sequence at s[i], or 0 if it is not one.
 size_t utf8SequenceLength(std::string_view s, size_t i) {
     const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
     const unsigned char c = b(i);
@@ -98,7 +98,6 @@ size_t utf8SequenceLength(std::string_view s, size_t i) {
         return 0;
     return len;
 }
-} // namespace
 
 void JsonWriter::appendEscaped(std::string& out, std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";

@@ -42,6 +42,10 @@ class JsonWriter {
     bool need_comma_ = false;
 };
 
+// Length of the well-formed UTF-8 sequence at s[i] (i < s.size()), or 0 if it is not one
+// (overlong forms, surrogates and code points past U+10FFFF are not).
+size_t utf8SequenceLength(std::string_view s, size_t i);
+
 // EVE timestamp: "2026-11-24T10:00:00.123456+0000" (UTC).
 std::string formatEveTimestamp(uint64_t ts_us);
 

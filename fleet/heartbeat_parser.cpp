@@ -14,6 +14,7 @@
 #include <ctime>
 #include <string>
 
+#include "export/json_writer.h"
 #include "fleet/heartbeat.h"
 
 namespace egressmon::fleet {
@@ -68,31 +69,7 @@ Field fieldOf(std::string_view name) {
     return Field::kUnknown;
 }
 
-// Length of the well-formed UTF-8 sequence at s[i] (i < s.size()), or 0 if it is not one.
-size_t utf8SequenceLength(std::string_view s, size_t i) {
-    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = b(i);
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (i + len > s.size()) return 0;
-    for (size_t k = 1; k < len; ++k) {
-        if ((b(i + k) & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (b(i + k) & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
+using exporting::utf8SequenceLength; // the writer's own check, so both agree
 
 void appendUtf8(std::string& out, uint32_t cp) {
     if (cp < 0x80) {

@@ -39,3 +39,10 @@ TEST(JsonWriter, FormatsEveTimestampsInUtcWithMicroseconds) {
     EXPECT_EQ(formatEveTimestamp(1795514400123456ULL), "2026-11-24T10:00:00.123456+0000");
     EXPECT_EQ(formatEveTimestamp(0), "1970-01-01T00:00:00.000000+0000");
 }
+
+TEST(JsonWriter, DoublesTooLargeForSixDecimalsAreWrittenShortest) {
+    std::string out;
+    JsonWriter w(out);
+    w.beginArray().value(1.5).value(1e25).value(-3.25e300).value(1e24).endArray();
+    EXPECT_EQ(out, "[1.500000,1e+25,-3.25e+300,999999999999999983222784.000000]"); // 1e24 fits
+}
