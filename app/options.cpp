@@ -457,15 +457,6 @@ std::string defaultSensorName() {
     return "egressmon";
 }
 
-// A group name is a Kafka message key the operator types: keep it plain.
-bool validGroupName(const std::string& g) {
-    if (g.empty() || g.size() > 64) return false;
-    for (char c : g)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
-            return false;
-    return true;
-}
-
 void validateFleet(const fleet::FleetConfig& f) {
     const bool any = !f.brokers.empty() || f.takesBundles() || f.sendsHeartbeats();
     if (!any) return;
@@ -478,6 +469,7 @@ void validateFleet(const fleet::FleetConfig& f) {
         fleet::checkBrokerList(f.brokers);
         if (f.takesBundles()) fleet::checkTopicName(f.topic, "policy.topic");
         if (f.sendsHeartbeats()) fleet::checkTopicName(f.status_topic, "policy.status-topic");
+        if (f.takesBundles()) fleet::checkGroupName(f.group, "policy.group");
     } catch (const std::invalid_argument& e) {
         throw UsageError(std::string("policy: ") + e.what());
     }
@@ -485,9 +477,6 @@ void validateFleet(const fleet::FleetConfig& f) {
         if (f.public_keys.empty())
             throw UsageError("policy: 'policy.topic' needs 'policy.public-key' (the keys whose "
                              "signatures this sensor trusts)");
-        if (!validGroupName(f.group))
-            throw UsageError("policy: policy.group '" + f.group +
-                             "' is not 1-64 characters of [A-Za-z0-9._-]");
         if (f.cache_dir.empty()) throw UsageError("policy: 'policy.cache-dir' must not be empty");
     }
 }

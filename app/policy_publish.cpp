@@ -28,7 +28,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr uint64_t kDefaultTimeoutS = 30;
 constexpr uint64_t kMaxTimeoutS = 3600;
-constexpr size_t kMaxGroupNameBytes = 64;
 
 struct PublishArgs {
     std::string brokers, topic, group = "all", bundle_path;
@@ -62,7 +61,7 @@ PublishArgs parseArgs(const std::vector<std::string>& args) {
     if (paths.size() != 1) throw std::invalid_argument("policy publish: expected one BUNDLE");
     fleet::checkBrokerList(a.brokers);
     fleet::checkTopicName(a.topic, "--topic");
-    checkGroupName(a.group);
+    fleet::checkGroupName(a.group, "--group");
     a.bundle_path = paths[0];
     return a;
 }
@@ -157,17 +156,6 @@ void createCompactedTopic(rd_kafka_t* rk, const std::string& topic, Clock::time_
 }
 
 } // namespace
-
-void checkGroupName(const std::string& group) {
-    bool ok = !group.empty() && group.size() <= kMaxGroupNameBytes;
-    for (const char c : group)
-        ok = ok && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-');
-    if (!ok)
-        throw std::invalid_argument("--group: '" + group + "' is not a group name (1-" +
-                                    std::to_string(kMaxGroupNameBytes) +
-                                    " characters of [A-Za-z0-9._-])");
-}
 
 int publishPolicy(const std::vector<std::string>& args, std::ostream& out) {
     const PublishArgs a = parseArgs(args);

@@ -17,7 +17,4 @@ namespace egressmon::app {
 // `args` follow "publish". Returns the exit status (0).
 int publishPolicy(const std::vector<std::string>& args, std::ostream& out);
 
-// The rule for --group: 1-64 of [A-Za-z0-9._-]; throws std::invalid_argument.
-void checkGroupName(const std::string& group);
-
 } // namespace egressmon::app

@@ -48,4 +48,16 @@ void checkTopicName(const std::string& topic, const std::string& what) {
     }
 }
 
+void checkGroupName(const std::string& group, const std::string& what) {
+    constexpr size_t kMaxGroupNameBytes = 64;
+    bool ok = !group.empty() && group.size() <= kMaxGroupNameBytes;
+    for (const char c : group)
+        ok = ok && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-');
+    if (!ok)
+        throw std::invalid_argument(what + ": '" + group + "' is not a group name (1-" +
+                                    std::to_string(kMaxGroupNameBytes) +
+                                    " characters of [A-Za-z0-9._-])");
+}
+
 } // namespace egressmon::fleet

@@ -28,6 +28,10 @@ void setKafkaProperty(RdKafka::Conf& conf, const std::string& key, const std::st
 // "HOST:PORT[,HOST:PORT...]" checked the way kafka:// sinks are; throws std::invalid_argument.
 void checkBrokerList(const std::string& brokers);
 
+// A fleet group name (the policy topic's message key): 1-64 of [A-Za-z0-9._-]; throws
+// std::invalid_argument naming `what` ("--group", "policy.group").
+void checkGroupName(const std::string& group, const std::string& what);
+
 // Kafka's topic name rule (1-249 of [a-zA-Z0-9._-], not "." or ".."); throws
 // std::invalid_argument naming `what` ("--topic", "policy.topic").
 void checkTopicName(const std::string& topic, const std::string& what);

@@ -348,7 +348,7 @@ class policy_config(unittest.TestCase):
             ("  brokers: 127.0.0.1:9\n  topic: bad/topic\n" + key,
              "policy.topic: 'bad/topic' is not a Kafka topic name"),
             ("  brokers: 127.0.0.1:9\n  topic: pol\n  group: a b\n" + key,
-             "policy.group 'a b' is not 1-64 characters"),
+             "policy.group: 'a b' is not a group name (1-64 characters"),
             ("  brokers: 127.0.0.1:9\n  status-topic: st\n  heartbeat-interval: 0\n",
              "egressmon.yaml:4: expected a number between 1 and 3600, got '0'"),
             ("  brokers: 127.0.0.1:9\n  topic: pol\n  public-key: /nonexistent.pub\n",
