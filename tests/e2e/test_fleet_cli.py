@@ -19,7 +19,7 @@ import unittest
 from kafka_broker import KafkaBroker
 from server_process import free_port
 from test_e2e import run
-from test_policy_bundle import make_key
+from test_policy_bundle import make_key, one_error_line
 
 TSAN = os.environ.get("EGRESSMON_TSAN") == "ON"
 KAFKA_UNDER_TSAN = ("librdkafka starts its threads with C11 thrd_create, which GCC 12's "
@@ -29,17 +29,6 @@ RULES = "rules:\n  - {id: 1, name: Secret word, keywords: [topsecret]}\n"
 
 def tools_missing():
     return [t for t in ("java", "mvn", "kcat", "openssl") if not shutil.which(t)]
-
-
-def one_error_line(test, proc, *needles):
-    """Exit 2, nothing on stdout, one line "egressmon: ..." on stderr holding each needle."""
-    test.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
-    test.assertEqual(proc.stdout, "")
-    lines = proc.stderr.splitlines()
-    test.assertEqual(len(lines), 1, proc.stderr)
-    test.assertTrue(lines[0].startswith("egressmon: "), lines[0])
-    for needle in needles:
-        test.assertIn(needle, lines[0])
 
 
 def topics(broker):

@@ -66,6 +66,17 @@ def openssl_bundle(tmp, private, public, files, version=5, created_ms=1718000000
     return message + b"signature: " + signature.hex().encode() + b"\n"
 
 
+def one_error_line(test, proc, *needles):
+    """Exit 2, nothing on stdout, one line "egressmon: ..." on stderr holding each needle."""
+    test.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
+    test.assertEqual(proc.stdout, "")
+    lines = proc.stderr.splitlines()
+    test.assertEqual(len(lines), 1, proc.stderr)
+    test.assertTrue(lines[0].startswith("egressmon: "), lines[0])
+    for needle in needles:
+        test.assertIn(needle, lines[0])
+
+
 class Case(unittest.TestCase):
     def setUp(self):
         if OPENSSL is None:
@@ -99,13 +110,7 @@ class Case(unittest.TestCase):
         return run("policy", "verify", *args, bundle)
 
     def assert_refused(self, proc, *needles):
-        self.assertEqual(proc.returncode, 2, proc.stdout + proc.stderr)
-        self.assertEqual(proc.stdout, "")
-        lines = proc.stderr.splitlines()
-        self.assertEqual(len(lines), 1, proc.stderr)
-        self.assertTrue(lines[0].startswith("egressmon: "), lines[0])
-        for needle in needles:
-            self.assertIn(needle, lines[0])
+        one_error_line(self, proc, *needles)
 
 
 class signing(Case):
