@@ -225,7 +225,7 @@ def convert(rules, points=POINTS):
     lines, notes, over_folded = [], [], []
     counts = {"rules_in": len(rules), "rules_converted": 0, "rules_left_out": 0,
               "keyword_patterns": 0, "distinct_byte_strings": 0, "regexes": 0,
-              "regexes_without_prefilter": 0, "suricata_rules": 0}
+              "regexes_without_prefilter": 0, "suricata_rules": 0, "converted_ids": []}
     for rule in rules:
         rid = int(rule["id"])
         name = str(rule.get("name", ""))
@@ -296,6 +296,7 @@ def convert(rules, points=POINTS):
                 lines.append(f'{header(direction, proto)} (msg:"{msg}"; {buffer_opts}{opts}'
                              f"sid:{sid_of(rid, n)}; rev:1;)")
         counts["rules_converted"] += 1
+        counts["converted_ids"].append(rid)
         counts["suricata_rules"] += n
     if over_folded:
         notes.append(f"nocase folds every byte in Suricata, also GB18030 trail bytes and UTF-16 "
