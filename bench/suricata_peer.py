@@ -223,7 +223,7 @@ def row(*cols, widths):
                     for i, (c, w) in enumerate(zip(cols, widths))))
 
 
-WIDTHS = (34, 8, 7, 6, 8, 7, 6, 6, 6, 6, 6, 6, 6)
+WIDTHS = (37, 6, 6, 5, 6, 6, 5, 7, 7, 4, 4, 4, 5)
 
 
 def section(wl, repeats, workdir=None):
@@ -268,10 +268,11 @@ def section(wl, repeats, workdir=None):
           f"volume); their alerts are not in the recall counts")
     print()
     row("workload, rules, threads", "em s", "Gbit/s", "MiB", "sur s", "Gbit/s", "MiB",
-        "thr x", "RSS x", "em", "sur", "both", "start", widths=WIDTHS)
-    print(f"{'':34}  (em = egressmon, sur = Suricata; thr x = egressmon/Suricata throughput; "
-          f"RSS x = Suricata/egressmon peak RSS;\n{'':34}   em/sur/both = distinct (flow, rule) "
-          f"pairs found by egressmon / Suricata / both; start = suricata -T s)")
+        "thr e/s", "RSS e/s", "em", "sur", "both", "start", widths=WIDTHS)
+    print("(em = egressmon, sur = Suricata: whole-process seconds, Gbit/s of frame bytes, peak "
+          "RSS MiB; thr e/s and RSS e/s = egressmon/Suricata throughput and peak RSS; em, sur, "
+          "both = distinct (flow, rule) pairs found by egressmon, Suricata, both; start = "
+          "suricata -T seconds)")
     targets, details = [], []
     for wlabel, wfile, rule_sets, thread_counts in WORKLOADS:
         capture = os.path.join(wl, wfile)
@@ -300,7 +301,7 @@ def section(wl, repeats, workdir=None):
                        f"{'worker' if threads == 1 else 'workers'}")
                 row(run, f"{em_wall:.2f}", f"{em_gbps:.2f}", f"{em_rss / 1024:.0f}",
                     f"{sur_wall:.2f}", f"{sur_gbps:.2f}", f"{sur_rss / 1024:.0f}",
-                    f"{ratio:.2f}", f"{sur_rss / em_rss:.2f}", len(em_pairs), len(sur_pairs),
+                    f"{ratio:.2f}", f"{em_rss / sur_rss:.2f}", len(em_pairs), len(sur_pairs),
                     len(em_pairs & sur_pairs), f"{startup[label]:.1f}", widths=WIDTHS)
                 only_em = collections.Counter(r for _, r in em_pairs - sur_pairs)
                 only_em_layers = collections.Counter(
