@@ -8,7 +8,8 @@ rule sets (1,000 and 10,000 patterns: 250 / 2,500 keywords x 4 encodings + 20 re
 bench/workloads) plus rules/egress-policy.yaml, in its default configuration (document
 extraction on); Suricata with the same rule sets converted by bench/suricata_rules.py (raw TCP
 stream, HTTP request bodies, SMTP files; the policy rules have no Suricata form and are left
-out). Workloads: the realistic egress mix and the document-heavy mix. Runs: egressmon
+out). Workloads: the realistic egress mix and the document-heavy mix (which also runs once with
+rules/default.yaml, whose markings sit inside documents). Runs: egressmon
 --workers 1 against Suricata --runmode single, and --workers 2 against --runmode autofp with two
 detect threads, the two engines taking turns run by run.
 
