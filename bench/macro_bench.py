@@ -393,7 +393,17 @@ def main():
                     help="run only the section \"Egress policy\" (issue 14's speed check)")
     ap.add_argument("--merged-only", action="store_true",
                     help="run only the merged shared captures x20 against ndpiReader")
+    ap.add_argument("--suricata-only", action="store_true",
+                    help="run only the section \"Suricata side by side\" (bench/suricata_peer.py)")
     args = ap.parse_args()
+    if args.suricata_only:  # issue 16: Suricata 8.0.6 as a peer; skips when it is absent
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import suricata_peer
+        print(f"egressmon macro benchmark, Suricata section: {os.cpu_count()} cores, median of "
+              f"{args.repeats} runs")
+        print_targets(suricata_peer.section(ensure_workloads(args.cache, "rules,mix,documents"),
+                                            args.repeats))
+        return
     only = args.documents_only or args.policy_only
     tools = (EGRESSMON,) if only else (EGRESSMON, PCAP_CEILING, HS_CEILING)
     for tool in tools:

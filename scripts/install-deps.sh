@@ -13,6 +13,8 @@ packages=(
     clang libclang-rt-14-dev
     squid-openssl c-icap
     debhelper lintian systemd man-db logrotate procps
+    # runtime libraries of ../shared/peers/suricata-8.0.6/suricata (bench/suricata_peer.py)
+    libyaml-0-2 libjansson4 libpcre2-8-0 libmagic1 libcap-ng0 liblz4-1 libhyperscan5 libpcap0.8
 )
 
 missing=()
