@@ -293,9 +293,10 @@ void FleetAgent::apply(const std::string& bytes, const fleet::BundleJudgement& j
                        const std::string& origin) {
     const std::string old_policy = rules_->current()->policyVersion();
     const std::optional<uint64_t> old_version = tracker_.version();
+    // The version first: a SIGHUP reload compiling meanwhile sees the bundle and gives way.
+    bundle_version_.store(j.bundle->version);
     rules_->publish(j.rules);
     tracker_.accept(bytes, j);
-    bundle_version_.store(j.bundle->version);
     count([](fleet::FleetCounters& c) { ++c.bundles_applied; });
     std::cerr << "egressmon: policy: bundle version " << j.bundle->version << " from "
               << config_.topic << " (" << origin << ", key " << j.bundle->key_id

@@ -58,16 +58,20 @@ void RuleReloader::run() {
 }
 
 bool RuleReloader::reloadOnce() {
+    // Read before anything is built: a bundle published while the files compile wins.
+    const uint64_t generation = source_->generation();
     const std::string old_version = source_->current()->policyVersion();
-    if (bundle_in_force_) {
-        if (const std::optional<uint64_t> bundle = bundle_in_force_()) {
-            ++failures_;
-            std::cerr << "egressmon: error: rule reload refused: policy bundle version " << *bundle
-                      << " is in force and takes precedence over the --rules files (policy "
-                      << old_version << " stays)\n";
-            return false;
-        }
-    }
+    const auto refuseForBundle = [&] {
+        if (!bundle_in_force_) return false;
+        const std::optional<uint64_t> bundle = bundle_in_force_();
+        if (!bundle) return false;
+        ++failures_;
+        std::cerr << "egressmon: error: rule reload refused: policy bundle version " << *bundle
+                  << " is in force and takes precedence over the --rules files (policy "
+                  << source_->current()->policyVersion() << " stays)\n";
+        return true;
+    };
+    if (refuseForBundle()) return false;
     try {
         auto next = rules::RuleSet::load(files_);
         // Protocol names are checked with a module of our own: workers' modules are theirs.
@@ -77,7 +81,14 @@ bool RuleReloader::reloadOnce() {
         checkRuleCategories(*next, [&](const std::string& n) { return names->categoryId(n); });
         const std::string version = next->policyVersion();
         const size_t count = next->rules().size();
-        source_->publish(std::move(next));
+        if (!source_->publishIfUnchanged(generation, std::move(next))) {
+            if (refuseForBundle()) return false;
+            // Another reload's rules went in meanwhile (not possible today: one reloader).
+            ++failures_;
+            std::cerr << "egressmon: error: rule reload dropped: the rules in force changed "
+                         "while the files compiled\n";
+            return false;
+        }
         ++reloads_;
         std::cerr << "egressmon: rules reloaded: policy " << version << " (" << count
                   << " rules), was " << old_version << "\n";

@@ -24,11 +24,22 @@ class RuleSetSource {
     }
     // The reloader thread.
     void publish(std::shared_ptr<const RuleSet> rules) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        current_ = std::move(rules);
+        generation_.fetch_add(1, std::memory_order_release);
+    }
+
+    // Publishes only if nothing was published since `expected` (a generation() read before
+    // the rules were built): a SIGHUP reload that compiled while a signed bundle arrived must
+    // not replace the bundle. False, and nothing changes, otherwise.
+    bool publishIfUnchanged(uint64_t expected, std::shared_ptr<const RuleSet> rules) {
         {
             std::lock_guard<std::mutex> lock(mutex_);
+            if (generation_.load(std::memory_order_acquire) != expected) return false;
             current_ = std::move(rules);
+            generation_.fetch_add(1, std::memory_order_release);
         }
-        generation_.fetch_add(1, std::memory_order_release);
+        return true;
     }
 
   private:
