@@ -1,9 +1,9 @@
 #include "app/config_check.h"
 
+#include "app/fleet_agent.h"
 #include "app/rule_reloader.h"
 #include "dpi/classify/flow_classifier.h"
 #include "dpi/policy/dns_tunnel_detector.h"
-#include "fleet/ed25519_key.h"
 #include "rules/rule_set.h"
 
 namespace egressmon::app {
@@ -16,13 +16,8 @@ std::string checkFleet(const fleet::FleetConfig& f) {
     std::string out = "; fleet: brokers " + f.brokers;
     if (f.takesBundles()) {
         std::vector<std::string> ids;
-        for (const std::string& path : f.public_keys) {
-            try {
-                ids.push_back(fleet::keyIdOf(fleet::readPublicKeyFile(path).get()));
-            } catch (const fleet::KeyError& e) {
-                throw UsageError(std::string("policy.public-key: ") + e.what());
-            }
-        }
+        for (const fleet::EvpPkey& key : trustedPolicyKeys(f))
+            ids.push_back(fleet::keyIdOf(key.get()));
         out += ", bundles from " + f.topic + " for group " + f.group + " signed by key";
         out += ids.size() == 1 ? " " : "s ";
         for (size_t i = 0; i < ids.size(); ++i)
@@ -41,9 +36,7 @@ std::string checkConfiguration(const Options& options) {
     const std::string fleet = checkFleet(options.fleet);
     if (options.rule_files.empty()) return summary + " (no rule files)" + fleet;
     const auto rules = rules::RuleSet::load(options.rule_files);
-    const dpi::FlowClassifier names;
-    checkRuleProtocols(*rules, [&](const std::string& n) { return names.protocolId(n); });
-    checkRuleCategories(*rules, [&](const std::string& n) { return names.categoryId(n); });
+    checkRuleNames(*rules, dpi::FlowClassifier());
     // What a DNS_TUNNEL rule would need at start-up: the Public Suffix List.
     const dpi::RegisteredDomains domains;
     return summary + ": " + std::to_string(rules->rules().size()) + " rules in " +

@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include "app/rule_reloader.h"
-#include "fleet/ed25519_key.h"
 #include "fleet/heartbeat.h"
 #include "fleet/kafka_client_conf.h"
 #include "fleet/policy_bundle.h"
@@ -32,8 +31,7 @@ uint64_t wallMillis() {
 
 std::string namesProblem(const rules::RuleSet& rules, const dpi::FlowClassifier& names) {
     try {
-        checkRuleProtocols(rules, [&](const std::string& n) { return names.protocolId(n); });
-        checkRuleCategories(rules, [&](const std::string& n) { return names.categoryId(n); });
+        checkRuleNames(rules, names);
     } catch (const std::exception& e) {
         return e.what();
     }
@@ -42,14 +40,7 @@ std::string namesProblem(const rules::RuleSet& rules, const dpi::FlowClassifier&
 
 std::shared_ptr<const fleet::BundleVerifier> makeVerifier(const fleet::FleetConfig& c) {
     if (!c.takesBundles()) return nullptr;
-    std::vector<fleet::EvpPkey> keys;
-    try {
-        for (const std::string& path : c.public_keys)
-            keys.push_back(fleet::readPublicKeyFile(path));
-    } catch (const fleet::KeyError& e) {
-        throw UsageError(std::string("policy.public-key: ") + e.what());
-    }
-    return std::make_shared<const fleet::BundleVerifier>(std::move(keys), c.limits);
+    return std::make_shared<const fleet::BundleVerifier>(trustedPolicyKeys(c), c.limits);
 }
 
 // Parents too: the package's /var/lib/egressmon exists (systemd's StateDirectory), a hand-run
@@ -63,6 +54,17 @@ void makeCacheDir(const std::string& dir) {
 }
 
 } // namespace
+
+std::vector<fleet::EvpPkey> trustedPolicyKeys(const fleet::FleetConfig& config) {
+    std::vector<fleet::EvpPkey> keys;
+    try {
+        for (const std::string& path : config.public_keys)
+            keys.push_back(fleet::readPublicKeyFile(path));
+    } catch (const fleet::KeyError& e) {
+        throw UsageError(std::string("policy.public-key: ") + e.what());
+    }
+    return keys;
+}
 
 FleetAgent::FleetAgent(const Options& o)
     : config_(o.fleet), sensor_name_(o.sensor_name),

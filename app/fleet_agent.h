@@ -25,11 +25,16 @@
 #include "app/options.h"
 #include "dpi/classify/flow_classifier.h"
 #include "fleet/bundle_cache.h"
+#include "fleet/ed25519_key.h"
 #include "fleet/fleet_counters.h"
 #include "fleet/policy_tracker.h"
 #include "rules/rule_set_source.h"
 
 namespace egressmon::app {
+
+// The public keys `policy.public-key` names, read with the key files' trust checks; throws
+// UsageError naming the key. The sensor's verifier and -T read them through this.
+std::vector<fleet::EvpPkey> trustedPolicyKeys(const fleet::FleetConfig& config);
 
 class FleetAgent : private RdKafka::DeliveryReportCb, private RdKafka::EventCb {
   public:

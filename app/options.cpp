@@ -1,6 +1,5 @@
 #include "options.h"
 
-#include <cctype>
 #include <charconv>
 #include <map>
 #include <thread>

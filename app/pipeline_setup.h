@@ -132,14 +132,8 @@ inline PipelineParts buildPipelineParts(const Options& o, bool lossless, unsigne
                                                          parts.alert_sink.get(),
                                                          parts.file_sink.get()));
         // Names are resolved with the first worker's nDPI module, before any thread starts.
-        if (i == 0 && parts.rules) {
-            checkRuleProtocols(*parts.rules->current(), [&](const std::string& name) {
-                return parts.workers[0]->protocolId(name);
-            });
-            checkRuleCategories(*parts.rules->current(), [&](const std::string& name) {
-                return parts.workers[0]->categoryId(name);
-            });
-        }
+        if (i == 0 && parts.rules)
+            checkRuleNames(*parts.rules->current(), parts.workers[0]->classifier());
     }
     if (!o.rule_files.empty()) {
         const FleetAgent* fleet = parts.fleet.get();

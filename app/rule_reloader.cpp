@@ -28,6 +28,11 @@ void checkRuleCategories(const rules::RuleSet& rules,
                                        " (use nDPI's names, e.g. RemoteAccess, Web)");
 }
 
+void checkRuleNames(const rules::RuleSet& rules, const dpi::FlowClassifier& names) {
+    checkRuleProtocols(rules, [&](const std::string& n) { return names.protocolId(n); });
+    checkRuleCategories(rules, [&](const std::string& n) { return names.categoryId(n); });
+}
+
 std::atomic<bool>& reloadRequested() {
     static std::atomic<bool> flag{false};
     return flag;
@@ -77,8 +82,7 @@ bool RuleReloader::reloadOnce() {
         // Protocol names are checked with a module of our own: workers' modules are theirs.
         static thread_local std::unique_ptr<dpi::FlowClassifier> names;
         if (!names) names = std::make_unique<dpi::FlowClassifier>();
-        checkRuleProtocols(*next, [&](const std::string& n) { return names->protocolId(n); });
-        checkRuleCategories(*next, [&](const std::string& n) { return names->categoryId(n); });
+        checkRuleNames(*next, *names);
         const std::string version = next->policyVersion();
         const size_t count = next->rules().size();
         if (!source_->publishIfUnchanged(generation, std::move(next))) {

@@ -15,6 +15,10 @@
 #include "core/counter_table.h"
 #include "rules/rule_set_source.h"
 
+namespace egressmon::dpi {
+class FlowClassifier;
+}
+
 namespace egressmon::app {
 
 // Every protocol a rule names must be one nDPI knows (`protocol_id` resolves a name, -1 when
@@ -25,6 +29,10 @@ void checkRuleProtocols(const rules::RuleSet& rules,
 // Every category a rule names must be one nDPI knows (`category_id`: ndpi_get_category_id).
 void checkRuleCategories(const rules::RuleSet& rules,
                          const std::function<int(const std::string&)>& category_id);
+
+// Both checks above with one nDPI module's names: what start-up (-T), a SIGHUP reload and a
+// signed bundle (app/fleet_agent.h) run on a rule set before it may go in. Throws RuleError.
+void checkRuleNames(const rules::RuleSet& rules, const dpi::FlowClassifier& names);
 
 // Set from the SIGHUP handler.
 std::atomic<bool>& reloadRequested();

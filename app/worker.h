@@ -134,8 +134,8 @@ class Worker final {
     // (or now, when forced). Called between batches; cheap when not due.
     void publishStatsIfDue(bool force = false) noexcept;
     const PublishedSnapshot<WorkerStats>& published() const { return published_; }
-    int protocolId(const std::string& name) const { return classifier_.protocolId(name); }
-    int categoryId(const std::string& name) const { return classifier_.categoryId(name); }
+    // Its nDPI module's names (rule checks at start-up, before the worker's thread runs).
+    const dpi::FlowClassifier& classifier() const { return classifier_; }
     unsigned id() const { return config_.id; }
 
   private:
