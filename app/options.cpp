@@ -228,6 +228,8 @@ void apply(Options& o, const Setting& s) {
         o.inspection.context_width = parseNumber<uint32_t>(v, s.origin, 0, 4096);
     else if (k == "inspection-depth")
         o.inspection.max_depth_bytes = parseNumber<uint64_t>(v, s.origin, 1, 1ull << 40);
+    else if (k == "inspection-tls-application-data")
+        o.inspection.tls_application_data = parseBool(v, s.origin);
     else if (k == "inspection-max-layers")
         o.inspection.max_open_layers = parseNumber<uint32_t>(v, s.origin, 1, 64);
     else if (k == "http.max-header-bytes")

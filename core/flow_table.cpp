@@ -8,10 +8,30 @@ namespace egressmon::core {
 FlowTable::FlowTable(uint32_t max_flows, FlowTimeouts timeouts)
     : max_flows_(max_flows), timeouts_(timeouts) {
     // Load factor at most 1/2 keeps linear-probe chains short.
-    const uint64_t slots = std::bit_ceil(std::max<uint64_t>(16, uint64_t{max_flows} * 2));
+    max_slots_ = std::bit_ceil(std::max<uint64_t>(16, uint64_t{max_flows} * 2));
+    const uint64_t slots = std::min<uint64_t>(max_slots_, kInitialSlots);
     slots_.assign(slots, kEmpty);
     slot_tags_.assign(slots, 0);
     slot_mask_ = slots - 1;
+}
+
+bool FlowTable::indexRoom() noexcept {
+    if ((uint64_t{live_} + 1) * 2 <= slots_.size()) return true;
+    if (slots_.size() < max_slots_) {
+        try {
+            const uint64_t slots = slots_.size() * 2;
+            std::vector<uint32_t> old_slots(slots, kEmpty), new_tags(slots, 0);
+            old_slots.swap(slots_); // slots_ is the new, empty index from here
+            slot_tags_.swap(new_tags);
+            slot_mask_ = slots - 1;
+            for (const uint32_t v : old_slots)
+                if (v != kEmpty) indexInsert(v - 1, at(v - 1).hash);
+            return true;
+        } catch (const std::bad_alloc&) {
+            // Keeps the index it has: fuller, slower, still correct while one slot stays empty.
+        }
+    }
+    return uint64_t{live_} + 2 <= slots_.size();
 }
 
 Flow* FlowTable::find(const FlowKey& key, uint64_t hash) noexcept {

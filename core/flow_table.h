@@ -4,7 +4,9 @@
 // oldest-first eviction when the table is full.
 //
 // Thread: owned by one worker; no locking. Memory: at most max_flows Flow objects, allocated in
-// chunks on demand and recycled; the index is sized once at construction.
+// chunks on demand and recycled; the index doubles (one rehash of the live flows) whenever the
+// live flows would fill more than half of it, up to twice max_flows slots, and never shrinks.
+// A sensor sized for a million flows that sees thirty thousand holds an index for those.
 
 #include <array>
 #include <cstdint>
@@ -87,12 +89,14 @@ class FlowTable {
 
     uint32_t size() const noexcept { return live_; }
     uint32_t maxFlows() const noexcept { return max_flows_; }
+    uint64_t indexSlots() const noexcept { return slots_.size(); }
     const FlowTableCounters& counters() const noexcept { return counters_; }
     const FlowTimeouts& timeouts() const noexcept { return timeouts_; }
 
   private:
-    static constexpr uint32_t kChunkShift = 10; // 1024 flows per allocation
-    static constexpr uint32_t kEmpty = 0;       // slot value: 0 empty, else flow index + 1
+    static constexpr uint32_t kChunkShift = 10;     // 1024 flows per allocation
+    static constexpr uint32_t kEmpty = 0;           // slot value: 0 empty, else flow index + 1
+    static constexpr uint64_t kInitialSlots = 8192; // 64 KiB of index until 4,096 flows
 
     struct LruList {
         uint32_t head = Flow::kNoFlow; // oldest
@@ -110,6 +114,9 @@ class FlowTable {
     void lruUnlink(uint32_t index) noexcept;
     void lruAppend(uint32_t index) noexcept;
     void indexInsert(uint32_t index, uint64_t hash) noexcept;
+    // Whether the index can take one more flow, doubling it first when it would pass half
+    // full; false only when it cannot grow (out of memory) and is all but full.
+    bool indexRoom() noexcept;
     void indexErase(uint32_t index) noexcept;
     uint32_t oldestFlow() const noexcept;
     template <class OnEnd> void end(uint32_t index, FlowEndReason reason, OnEnd& on_end);
@@ -119,6 +126,7 @@ class FlowTable {
     std::vector<uint32_t> slots_;     // open-addressing index
     std::vector<uint32_t> slot_tags_; // low 32 bits of the hash, to skip most key compares
     uint64_t slot_mask_;
+    uint64_t max_slots_; // the index's size at max_flows
     std::vector<std::unique_ptr<Flow[]>> chunks_;
     std::vector<uint32_t> free_; // recycled flow indices
     uint32_t allocated_ = 0;     // flow indices handed out so far (chunks cover them)
@@ -139,6 +147,12 @@ template <class OnEnd> void FlowTable::end(uint32_t index, FlowEndReason reason,
 
 template <class OnEnd>
 Flow* FlowTable::create(const FlowKey& key, uint64_t hash, uint64_t now_us, OnEnd&& on_end) {
+    if (!indexRoom()) {
+        const uint32_t victim = oldestFlow();
+        if (victim == Flow::kNoFlow) return nullptr;
+        ++counters_.evicted;
+        end(victim, FlowEndReason::kEvicted, on_end);
+    }
     uint32_t index = allocate();
     if (index == Flow::kNoFlow) {
         const uint32_t victim = oldestFlow();

@@ -51,6 +51,10 @@ class StreamDecoder {
     virtual void onEnd(DecodedLayerSink& sink) noexcept = 0;
     // Decoding gave up (not the protocol after all, a bound, a gap): onData does nothing more.
     virtual bool stopped() const noexcept = 0;
+    // Every byte so far belongs to messages that are complete (HTTP: between a message and the
+    // next). The session then closes its raw stream instead of holding it until the next
+    // message: nothing worth matching spans two messages.
+    virtual bool betweenMessages() const noexcept { return false; }
 };
 
 } // namespace egressmon::dpi

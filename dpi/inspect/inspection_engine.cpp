@@ -16,6 +16,20 @@ InspectionEngine::InspectionEngine(const InspectionConfig& config,
     : config_(config), protocol_id_(std::move(protocol_id)), category_id_(std::move(category_id)),
       matcher_(rules), layer_gather_(config.max_open_layers) {
     extraction_budget_.limit = config.files.max_worker_memory;
+    files_ = FileDecoding{.zip = config_.files.zip,
+                          .zip_counters = &zip_counters_,
+                          .xml = config_.files.xml,
+                          .xml_counters = &xml_counters_,
+                          .tar_counters = &tar_counters_,
+                          .rtf = config_.files.rtf,
+                          .rtf_counters = &rtf_counters_,
+                          .pdf = config_.files.pdf,
+                          .pdf_counters = &pdf_counters_,
+                          .extraction_budget = &extraction_budget_,
+                          .extract = config_.files.enabled,
+                          .sealed = config_.files.sealed,
+                          .sealed_counters = &sealed_counters_};
+    files_.pdf.max_compression_ratio = config_.files.zip.max_compression_ratio;
     adopt(std::move(rules));
 }
 

@@ -79,23 +79,7 @@ class InspectionEngine {
     const XmlCounters& xml() const noexcept { return xml_counters_; }
     const PdfCounters& pdf() const noexcept { return pdf_counters_; }
     const SealedCounters& sealed() const noexcept { return sealed_counters_; }
-    FileDecoding files() noexcept {
-        FileDecoding f{.zip = config().files.zip,
-                       .zip_counters = &zip_counters_,
-                       .xml = config().files.xml,
-                       .xml_counters = &xml_counters_,
-                       .tar_counters = &tar_counters_,
-                       .rtf = config().files.rtf,
-                       .rtf_counters = &rtf_counters_,
-                       .pdf = config().files.pdf,
-                       .pdf_counters = &pdf_counters_,
-                       .extraction_budget = &extraction_budget_,
-                       .extract = config().files.enabled,
-                       .sealed = config().files.sealed,
-                       .sealed_counters = &sealed_counters_};
-        f.pdf.max_compression_ratio = config().files.zip.max_compression_ratio;
-        return f;
-    }
+    const FileDecoding& files() const noexcept { return files_; }
 
   private:
     InspectionConfig config_;
@@ -120,6 +104,9 @@ class InspectionEngine {
     PdfCounters pdf_counters_;
     SealedCounters sealed_counters_;
     ExtractionBudget extraction_budget_;
+    // The `extraction:` bounds and the counters above, as every decoder's transforms see them;
+    // decoders keep a reference (the engine outlives its sessions).
+    FileDecoding files_;
 };
 
 } // namespace egressmon::dpi

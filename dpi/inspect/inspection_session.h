@@ -23,6 +23,7 @@
 #include "core/flow.h"
 #include "dpi/decode/http/http_decoder.h"
 #include "dpi/decode/smtp/smtp_decoder.h"
+#include "dpi/decode/tls/tls_record_filter.h"
 #include "dpi/inspect/inspection_types.h"
 #include "dpi/inspect/layer_scan.h"
 
@@ -110,6 +111,11 @@ class InspectionSession {
         // (which requests were HEAD, how the server answered STARTTLS): parsed, never scanned.
         bool companion = false;
         bool sniffing = true; // the decoder is not chosen yet
+        // The direction began with a TLS handshake record and no rule asks for TLS application
+        // data (InspectionConfig::tls_application_data): only handshake records are scanned.
+        // Gone when the framing is lost (everything is scanned from there).
+        std::unique_ptr<TlsRecordFilter> tls;
+        uint8_t tls_already_scanned = 0; // first bytes the filter gives that were held and scanned
         uint8_t sniff_len = 0;
         char sniff_held[kSniffBytes]; // earlier deliveries' bytes while sniffing
     };
@@ -136,6 +142,11 @@ class InspectionSession {
     void dropDecoder(DirectionState& dir) noexcept;
     void feedDecoder(DirectionState& dir, const uint8_t* data, uint32_t len) noexcept;
     void scanRaw(DirectionState& dir, ScanContext& ctx, const uint8_t* data, uint32_t len) noexcept;
+    void startTlsFilter(DirectionState& dir, ScanContext& ctx, uint32_t held) noexcept;
+    void tlsRun(DirectionState& dir, ScanContext& ctx, TlsRecordFilter::Run run,
+                const uint8_t* bytes, uint32_t n) noexcept;
+    void scanTls(DirectionState& dir, ScanContext& ctx, const uint8_t* data, uint32_t len) noexcept;
+    void tlsGap(DirectionState& dir, ScanContext& ctx, uint64_t missing) noexcept;
 
     InspectionEngine& engine_;
     SessionScope scope_;

@@ -24,6 +24,9 @@ struct InspectionConfig {
     // Decoded bytes per flow direction, every layer together (extraction.max-flow-decoded-
     // bytes): the per-body and per-entry bounds alone let one flow carry many of them.
     uint64_t max_flow_decoded_bytes = 1ull << 30;
+    // inspection-tls-application-data: TLS application-data records are matched too (they are
+    // ciphertext unless a test or a lab sends plaintext framed as TLS).
+    bool tls_application_data = false;
     // --files: every file in either direction is decoded, hashed and reported when it ends.
     bool file_records = false;
     SmtpDecoderLimits smtp; // line, header and MIME nesting bounds
@@ -73,6 +76,12 @@ struct InspectionConfig {
     X(classification_alerts_lost, "alerts",                                                        \
       "Application or risk alerts that could not be built (out of memory)",                        \
       counter::series("classification_alert_lost"))                                                \
+    X(tls_ciphertext_bytes, "bytes",                                                               \
+      "TLS application-data bytes not matched (inspection-tls-application-data: false)",           \
+      counter::metric("egressmon_tls_ciphertext_bytes_skipped_total"))                             \
+    X(tls_framing_lost, "directions",                                                              \
+      "Directions that began as TLS records and then left the framing (scanned whole from there)", \
+      counter::series("tls_framing_lost"))                                                         \
     /* one X(...) per counter, above this line */
 
 struct InspectionCounters {

@@ -447,6 +447,18 @@ class dlp_golden(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stderr)
         return flow_records(proc.stdout), json.loads(proc.stderr.strip().splitlines()[-1])
 
+    def test_tls_application_data_is_matched_only_when_configured_to(self):
+        # The case's marking sits in an application-data record: skipped and counted by
+        # default (its golden file holds no alert), matched with the key set.
+        case = dlp_cases.case_tls_application_data_is_not_matched()
+        record_body = 40 + len(dlp_cases.SECRET_TEXT)
+        alerts, stats = self.run_with_config(case, "inspection-tls-application-data: false\n")
+        self.assertEqual(alerts, [])
+        self.assertEqual(stats["inspection"]["tls_ciphertext_bytes"], record_body)
+        alerts, stats = self.run_with_config(case, "inspection-tls-application-data: true\n")
+        self.assertEqual([a["alert"]["context"]["dlp"]["layer"] for a in alerts], ["tcp.stream"])
+        self.assertEqual(stats["inspection"]["tls_ciphertext_bytes"], 0)
+
     def test_inspection_depth_bounds_what_is_matched_and_is_counted(self):
         data = b"x" * 5000 + b"TOP SECRET"
         alerts, stats = self.run_with_config(dlp_cases.tcp_case(data), "inspection-depth: 4096\n")

@@ -772,6 +772,7 @@ class bad_input(unittest.TestCase):
             ("http:\n  max-pending-requests: 1025\n", 2),
             ("reassembly:\n  max-ahead-bytes: 65535\n", 2),
             ("inspection-max-layers: 0\n", 1), ("inspection-max-layers: 65\n", 1),
+            ("inspection-tls-application-data: sometimes\n", 1),
             ("reassembly:\n  max-ahead-bytes: 1073741825\n", 2),
         ]
         for text, line in cases:

@@ -307,6 +307,9 @@ def add_stream_seeds(corpus: Corpus, flows: TcpFlows) -> None:
             seed = bytes([mode, 0]) + SPLIT_SEED + u16(0) + stream
             corpus.add("http_decoder_fuzz", seed, True)
             add_http_parts(corpus, stream)
+        elif head[:2] == b"\x16\x03":  # a TLS direction: [split seed][gap at][gap length]
+            corpus.add("tls_record_filter_fuzz", SPLIT_SEED + u16(0) + u16(0) + stream, True)
+            corpus.add("tls_record_filter_fuzz", SPLIT_SEED + u16(700) + u16(40) + stream, True)
         elif from_client and head[:4].upper() in (b"EHLO", b"HELO", b"LHLO"):
             corpus.add("smtp_decoder_fuzz", b"\x00" + SPLIT_SEED + u16(0) + stream, True)
             add_smtp_parts(corpus, stream)

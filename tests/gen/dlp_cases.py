@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pcapgen.datagrams import UdpFlow  # noqa: E402
 from pcapgen.link import CiscoHdlcInPppFraming, EthernetFraming  # noqa: E402
 from pcapgen.pcap import LINKTYPE_PPP, Capture, utc_microseconds  # noqa: E402
+from pcapgen import tls  # noqa: E402
 from pcapgen.smtp import smtp_dialogue  # noqa: E402
 from pcapgen.tcp_session import TcpSession  # noqa: E402
 
@@ -549,6 +550,24 @@ def case_http_gzip_file_upload():
             b"Content-Type: application/gzip\r\n\r\n" + packed + b"\r\n--XyZ--\r\n")
     return http_case(http_request("POST", "/upload", body,
                                   ["Content-Type: multipart/form-data; boundary=XyZ"]))
+
+
+def tls_case(after_hello: bytes):
+    """A TLS 1.3 client's first flight to port 443, then ``after_hello`` from the client."""
+    hello = tls.client_hello("files.example.net", version=tls.TLS13, seed="dlp")
+    return tcp_case(hello + after_hello, server=(OUTSIDE, 443), split=[len(hello)])
+
+
+def case_tls_application_data_is_not_matched():
+    """No alert: the marking is inside an application-data record, which is ciphertext to the
+    sensor (inspection-tls-application-data: false, the default); the hello is read."""
+    return tls_case(tls.change_cipher_spec() + tls.record(23, b"x" * 40 + SECRET_TEXT))
+
+
+def case_tls_hello_then_plaintext():
+    """One alert (1000) in tcp.stream: a hello first, then the marking sent as plain bytes. They
+    are no record header, so the framing is lost there and everything after it is matched."""
+    return tls_case(b"upload follows: " + SECRET_TEXT)
 
 
 # Every case_<name> function above is the case <name>, in the order defined, so adding a case

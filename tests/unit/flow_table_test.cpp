@@ -140,6 +140,41 @@ TEST(FlowTable, ChurnAtTheLimitKeepsIndexConsistent) {
     EXPECT_EQ(found, t.size());
 }
 
+TEST(FlowTable, IndexGrowsWithTheLiveFlowsNotWithMaxFlows) {
+    FlowTable t(1'000'000, {});
+    Ended ended;
+    EXPECT_EQ(t.indexSlots(), 8192u); // not 2^21 for a million flows nobody has seen yet
+    const auto hashOf = [](uint32_t i) { return (i * 0x9E3779B97F4A7C15ull) ^ (i >> 3); };
+    const auto keyOf = [](uint32_t i) {
+        FlowKey k = keyFor(static_cast<uint16_t>(i));
+        k.hi_port = static_cast<uint16_t>(i >> 16);
+        return k;
+    };
+    for (uint32_t i = 0; i < 20'000; ++i)
+        ASSERT_NE(t.create(keyOf(i), hashOf(i), i, ended.fn()), nullptr);
+    EXPECT_EQ(t.indexSlots(), 65536u); // 20,000 flows at most half full
+    // Growing rehashed every flow: each is found, erasing keeps the chains whole.
+    for (uint32_t i = 0; i < 20'000; ++i)
+        ASSERT_NE(t.find(keyOf(i), hashOf(i)), nullptr) << i;
+    t.expire(UINT64_MAX / 2, ended.fn());
+    EXPECT_EQ(t.size(), 0u);
+    EXPECT_EQ(ended.flows.size(), 20'000u);
+    EXPECT_EQ(t.find(keyOf(7), hashOf(7)), nullptr);
+}
+
+TEST(FlowTable, IndexStopsGrowingAtTwiceMaxFlows) {
+    FlowTable t(10'000, {});
+    Ended ended;
+    for (uint32_t i = 0; i < 30'000; ++i) {
+        FlowKey k = keyFor(static_cast<uint16_t>(i));
+        k.hi_port = static_cast<uint16_t>(i >> 16);
+        ASSERT_NE(t.create(k, i * 0x9E3779B97F4A7C15ull, i, ended.fn()), nullptr);
+        ASSERT_LE(t.size(), 10'000u);
+    }
+    EXPECT_EQ(t.indexSlots(), 32768u); // bit_ceil(2 x 10,000), as before it grew on demand
+    EXPECT_EQ(t.counters().evicted, 20'000u);
+}
+
 TEST(FlowTable, FlushAllEndsEveryFlowWithShutdownReason) {
     FlowTable t(10, {});
     Ended ended;

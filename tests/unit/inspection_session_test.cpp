@@ -387,5 +387,99 @@ TEST_F(SessionFixture, GapWhileSniffingLeavesNoDecoderAndOffsetsCountTheHole) {
     EXPECT_EQ(out.offered[0].second.offset, 1u + 10 + 5);
 }
 
+// ---- TLS: handshake records read, application data skipped (inspection-tls-application-data) --
+
+std::string tlsRecord(uint8_t type, const std::string& body) {
+    return std::string{static_cast<char>(type), 3, 3, static_cast<char>(body.size() >> 8),
+                       static_cast<char>(body.size() & 0xff)} +
+           body;
+}
+
+struct TlsSessionFixture : SessionFixture {
+    TlsSessionFixture()
+        : SessionFixture({keywordRule(1, {"secret.example"}), keywordRule(2, {"TOP SECRET"})}) {}
+    dpi::SessionScope tcpEgress() {
+        dpi::SessionScope scope = egressFromClient();
+        scope.raw_layer = "tcp.stream";
+        return scope;
+    }
+    std::vector<uint32_t> alertedIds() const {
+        std::vector<uint32_t> ids;
+        for (const auto& [index, alert] : out.offered)
+            ids.push_back(alert.signature_id);
+        return ids;
+    }
+    const std::string hello = tlsRecord(22, "\x01 hello, server name secret.example.com");
+    const std::string app_data = tlsRecord(23, "random-looking TOP SECRET ciphertext");
+};
+
+TEST_F(TlsSessionFixture, HelloIsMatchedApplicationDataIsNot) {
+    dpi::InspectionSession s(engine, tcpEgress());
+    send(s, Direction::kToServer, hello + tlsRecord(20, "\x01") + app_data + app_data);
+    s.end(clock, out);
+    EXPECT_EQ(alertedIds(), std::vector<uint32_t>{1});
+    EXPECT_EQ(out.offered[0].second.offset, 5u + 21); // its offset in the TCP stream
+    EXPECT_EQ(engine.counters().tls_ciphertext_bytes, 2 * (app_data.size() - 5));
+    EXPECT_EQ(engine.counters().tls_framing_lost, 0u);
+}
+
+TEST_F(TlsSessionFixture, ApplicationDataIsMatchedWhenConfiguredTo) {
+    dpi::InspectionConfig config;
+    config.tls_application_data = true;
+    dpi::InspectionEngine reading(config, engine.matcher().ruleSetPtr(),
+                                  [](const std::string&) { return -1; });
+    dpi::InspectionSession s(reading, tcpEgress());
+    send(s, Direction::kToServer, hello + app_data);
+    s.end(clock, out);
+    EXPECT_EQ(alertedIds(), (std::vector<uint32_t>{1, 2}));
+    EXPECT_EQ(reading.counters().tls_ciphertext_bytes, 0u);
+}
+
+TEST_F(TlsSessionFixture, PlaintextAfterAHelloIsMatchedEvenAByteAtATime) {
+    // A hello first hides nothing: bytes that are no record header lose the framing, and they
+    // are scanned from their first byte, whatever the segmenting.
+    dpi::InspectionSession s(engine, tcpEgress());
+    send(s, Direction::kToServer, hello);
+    for (char c : std::string("TOP SECRET"))
+        send(s, Direction::kToServer, std::string(1, c));
+    s.end(clock, out);
+    EXPECT_EQ(alertedIds(), (std::vector<uint32_t>{1, 2}));
+    EXPECT_EQ(out.offered[1].second.offset, hello.size());
+    EXPECT_EQ(engine.counters().tls_framing_lost, 1u);
+}
+
+TEST_F(TlsSessionFixture, HelloSplitInTheSniffedBytesIsStillFollowed) {
+    dpi::InspectionSession s(engine, tcpEgress());
+    send(s, Direction::kToServer, hello.substr(0, 2)); // held while the sniffers decide
+    send(s, Direction::kToServer, hello.substr(2) + app_data);
+    s.end(clock, out);
+    EXPECT_EQ(alertedIds(), std::vector<uint32_t>{1});
+    EXPECT_EQ(out.offered[0].second.offset, 5u + 21);
+    EXPECT_EQ(engine.counters().tls_ciphertext_bytes, app_data.size() - 5);
+}
+
+TEST_F(TlsSessionFixture, AHoleAcrossRecordsLosesTheFramingAndWhatFollowsIsScanned) {
+    dpi::InspectionSession s(engine, tcpEgress());
+    send(s, Direction::kToServer, hello + app_data.substr(0, 10));
+    s.gap(Direction::kToServer, 1000, clock, out); // past the record's end: framing unknown
+    send(s, Direction::kToServer, "TOP SECRET");
+    s.end(clock, out);
+    EXPECT_EQ(alertedIds(), (std::vector<uint32_t>{1, 2}));
+    EXPECT_EQ(engine.counters().tls_framing_lost, 1u);
+}
+
+TEST_F(SessionFixture, RawStreamIsReleasedBetweenHttpMessages) {
+    dpi::InspectionSession s(engine, egressFromClient());
+    const std::string get = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+    send(s, Direction::kToServer, get);
+    const uint64_t opened = engine.matcher().streamsOpened();
+    send(s, Direction::kToServer, "GET /b HTTP/1.1\r\nHost: TOP SECRET\r\n\r\n");
+    s.end(clock, out);
+    // The first request's stream was closed when it ended; the second opened its own.
+    EXPECT_EQ(engine.matcher().streamsOpened(), opened + 1);
+    ASSERT_EQ(out.offered.size(), 1u);
+    EXPECT_EQ(out.offered[0].second.offset, get.size() + 23);
+}
+
 } // namespace
 } // namespace egressmon::testing

@@ -35,10 +35,15 @@ struct HttpDecoder::Impl {
     enum class State : uint8_t { Head, Body, Resync, Stopped };
 
     Impl(bool requests, const HttpDecoderLimits& limits, HttpDecoderCounters& counters,
-         HttpPairing* pairing, HttpDecoderMode mode, const FileDecoding& files)
+         HttpPairing* pairing, HttpDecoderMode mode, const FileDecoding* files)
         : requests_(requests), decode_(mode == HttpDecoderMode::Decode), limits_(limits),
-          counters_(counters), pairing_(pairing), framer_(limits.max_trailer_bytes),
-          body_(requests, limits_, counters, files) {}
+          counters_(counters), pairing_(pairing), files_(files ? *files : defaultFiles()),
+          framer_(limits.max_trailer_bytes) {}
+
+    static const FileDecoding& defaultFiles() {
+        static const FileDecoding none;
+        return none;
+    }
 
     void data(const uint8_t* data, size_t len, DecodedLayerSink& sink);
     size_t head(const uint8_t* data, size_t len, DecodedLayerSink& sink);
@@ -53,6 +58,8 @@ struct HttpDecoder::Impl {
     void pushRequest(bool head_method);
     bool popResponseIsHead();
     void stop(DecodedLayerSink& sink, uint64_t* counter);
+    // The open body ends: flushed (complete or cut by the end) or abandoned; its memory goes.
+    void endBody(DecodedLayerSink& sink, bool complete);
 
     const bool requests_;
     const bool decode_; // false: pairing only (no layers)
@@ -68,14 +75,18 @@ struct HttpDecoder::Impl {
     // Since a gap lost the framing, until a message parses: stream bytes skipped.
     bool resyncing_ = false;
     uint64_t resync_skipped_ = 0;
+    const FileDecoding& files_;
     HttpBodyFramer framer_;
-    HttpBodyDecoder body_;
+    // Only while a decoded body is open (made at its head, gone at its end): most of a
+    // decoder's memory (~1 KiB with its transform context), and most HTTP connections sit
+    // between messages most of the time.
+    std::unique_ptr<HttpBodyDecoder> body_;
 };
 
 void HttpDecoder::Impl::stop(DecodedLayerSink& sink, uint64_t* counter) {
     if (state_ == State::Stopped) return;
     if (counter) ++*counter;
-    body_.abort(sink);
+    endBody(sink, false);
     state_ = State::Stopped;
     std::string().swap(head_);
 }
@@ -92,8 +103,17 @@ void HttpDecoder::Impl::data(const uint8_t* data, size_t len, DecodedLayerSink& 
     }
 }
 
+void HttpDecoder::Impl::endBody(DecodedLayerSink& sink, bool complete) {
+    if (!body_) return;
+    if (complete)
+        body_->finish(sink);
+    else
+        body_->abort(sink);
+    body_.reset();
+}
+
 void HttpDecoder::Impl::enterResync(DecodedLayerSink& sink) {
-    body_.abort(sink);
+    endBody(sink, false);
     if (!resyncing_) resync_skipped_ = 0; // a gap while still searching does not renew the bound
     resyncing_ = true;
     head_.clear();
@@ -164,10 +184,10 @@ void HttpDecoder::Impl::gap(uint64_t missing, DecodedLayerSink& sink) {
 // The body's share of the hole goes to its layers; true when the framing holds after it.
 bool HttpDecoder::Impl::bodyGap(uint64_t missing, DecodedLayerSink& sink) {
     const HttpBodyFramer::GapStep g = framer_.gap(missing);
-    body_.gap(g.body, sink);
+    if (body_) body_->gap(g.body, sink);
     if (g.resumes && !g.done) return true;
     if (!g.resumes) return false;
-    body_.finish(sink); // the hole ended exactly with the body: the next message follows
+    endBody(sink, true); // the hole ended exactly with the body: the next message follows
     state_ = State::Head;
     return true;
 }
@@ -312,7 +332,10 @@ void HttpDecoder::Impl::startMessage(DecodedLayerSink& sink) {
     if (has_body) {
         if (mode == HttpBodyFramer::Mode::Chunked && decode_) ++counters_.chunked_bodies;
         framer_.start(mode, h.content_length);
-        if (decode_) body_.start(h, sink);
+        if (decode_) {
+            body_ = std::make_unique<HttpBodyDecoder>(requests_, limits_, counters_, files_);
+            body_->start(h, sink);
+        }
         state_ = State::Body;
     }
     head_.clear();
@@ -321,11 +344,11 @@ void HttpDecoder::Impl::startMessage(DecodedLayerSink& sink) {
 
 size_t HttpDecoder::Impl::body(const uint8_t* data, size_t len, DecodedLayerSink& sink) {
     const HttpBodyFramer::Step step = framer_.step(data, len);
-    if (step.body_len > 0) body_.data(step.body, step.body_len, sink);
+    if (step.body_len > 0 && body_) body_->data(step.body, step.body_len, sink);
     if (step.error) {
         stop(sink, step.trailer_too_large ? &counters_.trailer_too_large : &counters_.parse_errors);
     } else if (step.done) {
-        body_.finish(sink);
+        endBody(sink, true);
         state_ = State::Head;
     }
     return step.consumed;
@@ -333,7 +356,7 @@ size_t HttpDecoder::Impl::body(const uint8_t* data, size_t len, DecodedLayerSink
 
 HttpDecoder::HttpDecoder(bool requests, const HttpDecoderLimits& limits,
                          HttpDecoderCounters& counters, HttpPairing* pairing, HttpDecoderMode mode,
-                         const FileDecoding& files)
+                         const FileDecoding* files)
     : impl_(std::make_unique<Impl>(requests, limits, counters, pairing, mode, files)) {}
 
 HttpDecoder::~HttpDecoder() = default;
@@ -359,11 +382,15 @@ void HttpDecoder::onEnd(DecodedLayerSink& sink) noexcept {
     if (impl_->state_ == Impl::State::Stopped) return;
     try {
         // A close-delimited body ends here; a truncated one just ends too.
-        if (impl_->state_ == Impl::State::Body) impl_->body_.finish(sink);
+        if (impl_->state_ == Impl::State::Body) impl_->endBody(sink, true);
         impl_->stop(sink, nullptr);
     } catch (...) {
         impl_->stop(sink, &impl_->counters_.parse_errors);
     }
+}
+
+bool HttpDecoder::betweenMessages() const noexcept {
+    return impl_->state_ == Impl::State::Head && impl_->head_.empty() && !impl_->resyncing_;
 }
 
 bool HttpDecoder::stopped() const noexcept {

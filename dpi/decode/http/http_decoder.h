@@ -146,10 +146,11 @@ class HttpDecoder final : public StreamDecoder {
   public:
     // `requests`: true for the client -> server direction. `pairing` is shared with the other
     // direction's decoder and must outlive both (may be null: then HEAD is not known).
-    // `files`: the bounds and counters of the file transforms under the bodies (archives).
+    // `files`: the bounds and counters of the file transforms under the bodies (archives); it
+    // must outlive the decoder (null: the defaults, nothing counted).
     HttpDecoder(bool requests, const HttpDecoderLimits& limits, HttpDecoderCounters& counters,
                 HttpPairing* pairing, HttpDecoderMode mode = HttpDecoderMode::Decode,
-                const FileDecoding& files = FileDecoding());
+                const FileDecoding* files = nullptr);
     ~HttpDecoder() override;
     HttpDecoder(const HttpDecoder&) = delete;
     HttpDecoder& operator=(const HttpDecoder&) = delete;
@@ -163,6 +164,7 @@ class HttpDecoder final : public StreamDecoder {
     void onEnd(DecodedLayerSink& sink) noexcept override;
 
     bool stopped() const noexcept override;
+    bool betweenMessages() const noexcept override;
     DecoderKind kind() const noexcept override { return DecoderKind::Http; }
 
   private:
