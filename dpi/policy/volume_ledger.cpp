@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 #include "core/hash_mix.h"
 
@@ -30,11 +31,29 @@ size_t VolumeLedger::HostHash::operator()(const core::IpAddress& a) const noexce
 }
 
 VolumeLedger::VolumeLedger(uint32_t max_hosts, std::vector<VolumeColumn> columns)
-    : max_hosts_(max_hosts), columns_(std::move(columns)),
-      windows_(new std::atomic<Window>[static_cast<size_t>(max_hosts) * columns_.size()]),
-      host_of_(max_hosts), generation_(max_hosts, 0), prev_(max_hosts, kNoSlot),
-      next_(max_hosts, kNoSlot) {
-    slot_of_.reserve(max_hosts);
+    : max_hosts_(max_hosts), columns_(std::move(columns)) {
+    const uint32_t chunks = (max_hosts >> kChunkShift) + 1;
+    chunks_.reset(new std::atomic<std::atomic<Window>*>[chunks]);
+    for (uint32_t i = 0; i < chunks; ++i)
+        chunks_[i].store(nullptr, std::memory_order_relaxed);
+    owned_.reserve(chunks);
+    // Reserved, not filled: the pages are touched only as slots are taken, and push_back below
+    // never reallocates (so it cannot throw).
+    host_of_.reserve(max_hosts);
+    generation_.reserve(max_hosts);
+    prev_.reserve(max_hosts);
+    next_.reserve(max_hosts);
+}
+
+bool VolumeLedger::haveWindows(uint32_t slot) noexcept {
+    const uint32_t chunk = slot >> kChunkShift;
+    if (chunks_[chunk].load(std::memory_order_relaxed)) return true;
+    std::unique_ptr<std::atomic<Window>[]> windows(
+        new (std::nothrow) std::atomic<Window>[(size_t{1} << kChunkShift) * columns_.size()]);
+    if (!windows) return false;
+    chunks_[chunk].store(windows.get(), std::memory_order_release);
+    owned_.push_back(std::move(windows)); // reserved for every chunk: cannot throw
+    return true;
 }
 
 void VolumeLedger::unlink(uint32_t slot) noexcept {
@@ -62,21 +81,29 @@ VolumeLedger::Acquired VolumeLedger::acquire(const core::IpAddress& host) noexce
             out.handle = {slot, generation_[slot]};
             return out;
         }
-        uint32_t slot;
         if (used_ < max_hosts_) {
-            slot = used_++;
-        } else {
-            // The least recently used host goes. Its windows restart under a new generation:
-            // an adder still holding the old handle fails its compare-and-swap and sees it.
-            slot = tail_;
-            unlink(slot);
-            slot_of_.erase(host_of_[slot]);
-            ++generation_[slot];
-            for (uint32_t c = 0; c < columns_.size(); ++c)
-                window(slot, c).store(Window{0, pack(0, 0, generation_[slot])},
-                                      std::memory_order_release);
-            out.evicted = true;
+            const uint32_t slot = used_;
+            if (!haveWindows(slot)) return Acquired{}; // out of memory: this host not tracked
+            slot_of_.emplace(host, slot);              // may throw: nothing else changed yet
+            ++used_;
+            host_of_.push_back(host);
+            generation_.push_back(0);
+            prev_.push_back(kNoSlot);
+            next_.push_back(kNoSlot);
+            pushFront(slot);
+            out.handle = {slot, 0};
+            return out;
         }
+        // The least recently used host goes. Its windows restart under a new generation: an
+        // adder still holding the old handle fails its compare-and-swap and sees it.
+        const uint32_t slot = tail_;
+        unlink(slot);
+        slot_of_.erase(host_of_[slot]);
+        ++generation_[slot];
+        for (uint32_t c = 0; c < columns_.size(); ++c)
+            window(slot, c).store(Window{0, pack(0, 0, generation_[slot])},
+                                  std::memory_order_release);
+        out.evicted = true;
         slot_of_.emplace(host, slot);
         host_of_[slot] = host;
         pushFront(slot);

@@ -11,6 +11,10 @@
 // workers feed it. Finding or making a host's slot (acquire) takes the table's mutex, but once
 // per flow when the flow is classified, never per packet: the flow keeps the handle.
 //
+// Memory follows the hosts seen: windows are allocated 1,024 slots at a time as hosts arrive
+// (a chunk's pointer is published once, before any handle into it is handed out), and the
+// per-slot vectors are reserved for max_hosts but only written as slots are taken.
+//
 // Bound: when every slot is taken, the host whose latest flow is oldest is evicted. Its slot's
 // generation moves on, so a flow still holding the old handle is told (stale) and acquires its
 // host again, which starts counting from zero; the caller counts evictions.
@@ -84,15 +88,24 @@ class VolumeLedger {
         size_t operator()(const core::IpAddress& a) const noexcept;
     };
 
+    static constexpr uint32_t kChunkShift = 10; // 1,024 hosts' windows per allocation
+
     std::atomic<Window>& window(uint32_t slot, uint32_t column) noexcept {
-        return windows_[static_cast<size_t>(slot) * columns_.size() + column];
+        std::atomic<Window>* chunk = chunks_[slot >> kChunkShift].load(std::memory_order_acquire);
+        return chunk[static_cast<size_t>(slot & ((1u << kChunkShift) - 1)) * columns_.size() +
+                     column];
     }
+    // Under mutex_: the windows of `slot` exist (allocated with its chunk's first slot).
+    bool haveWindows(uint32_t slot) noexcept;
     void unlink(uint32_t slot) noexcept;
     void pushFront(uint32_t slot) noexcept;
 
     const uint32_t max_hosts_;
     const std::vector<VolumeColumn> columns_;
-    std::unique_ptr<std::atomic<Window>[]> windows_;
+    // One pointer per chunk of 1,024 slots, null until its first slot is taken; adders read
+    // them without the mutex, so they are atomic. The chunks themselves are owned by owned_.
+    std::unique_ptr<std::atomic<std::atomic<Window>*>[]> chunks_;
+    std::vector<std::unique_ptr<std::atomic<Window>[]>> owned_;
 
     // Under mutex_: which host has which slot, and the slots by recency of their latest flow.
     mutable std::mutex mutex_;

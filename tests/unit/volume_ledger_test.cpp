@@ -122,6 +122,34 @@ TEST(VolumeLedger, AtTheBoundTheLeastRecentlyUsedHostIsEvicted) {
     EXPECT_EQ(l.add(c.handle, 0, 1, kT0 + 2, fc).bytes, 1u);
 }
 
+TEST(VolumeLedger, HostsPastTheFirstChunkOfWindowsKeepTheirOwnSums) {
+    // Windows come 1,024 hosts at a time: hosts in the first, second and third chunk (and the
+    // last slot, 2,999) each keep their own sum, and the bound still evicts at 3,000.
+    VolumeLedger l = ledger(3000, 1'000'000);
+    const auto hostNumber = [](uint32_t i) {
+        const uint8_t b[4] = {10, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8),
+                              static_cast<uint8_t>(i)};
+        return core::IpAddress::fromV4(b);
+    };
+    std::vector<VolumeLedger::Handle> handles;
+    for (uint32_t i = 0; i < 3000; ++i) {
+        const auto got = l.acquire(hostNumber(i));
+        ASSERT_FALSE(got.evicted);
+        ASSERT_EQ(got.handle.slot, i);
+        handles.push_back(got.handle);
+        uint64_t counted = 0;
+        l.add(got.handle, 0, i + 1, kT0, counted);
+    }
+    for (uint32_t i : {0u, 1023u, 1024u, 2047u, 2048u, 2999u}) {
+        uint64_t counted = 0;
+        EXPECT_EQ(l.add(handles[i], 0, 1, kT0 + 1, counted).bytes, i + 2u) << i;
+    }
+    EXPECT_EQ(l.hostsTracked(), 3000u);
+    const auto extra = l.acquire(hostNumber(3000));
+    EXPECT_TRUE(extra.evicted);
+    EXPECT_EQ(extra.handle.slot, 0u); // acquired longest ago (adding bytes is no acquire)
+}
+
 TEST(VolumeLedger, NoRoomTracksNothing) {
     VolumeLedger l = ledger(0);
     const auto a = l.acquire(host(1));

@@ -338,7 +338,9 @@ void HttpDecoder::Impl::startMessage(DecodedLayerSink& sink) {
         }
         state_ = State::Body;
     }
-    head_.clear();
+    // Freed, not just cleared: a connection waits between messages far longer than a header
+    // section takes to build again (~350 bytes per idle connection otherwise).
+    std::string().swap(head_);
     line_start_ = 0;
 }
 
