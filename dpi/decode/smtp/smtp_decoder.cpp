@@ -118,8 +118,7 @@ void SmtpDecoder::Impl::beginMessage() {
 void SmtpDecoder::Impl::content(const uint8_t* data, size_t len) {
     if (len == 0) return;
     transforms.sink = sink;
-    message.data(data, len);
-    fold();
+    message.data(data, len); // folded once per delivery (onData), not per line
 }
 
 void SmtpDecoder::Impl::endMessage(bool flush) {
@@ -434,6 +433,7 @@ void SmtpDecoder::onData(const uint8_t* data, uint32_t len, DecodedLayerSink& si
     } catch (const std::exception&) { // std::bad_alloc
         impl_->stop(impl_->counters.parse_errors);
     }
+    impl_->fold(); // what the message's transforms counted during this delivery
 }
 
 void SmtpDecoder::onGap(uint64_t missing, DecodedLayerSink& sink) noexcept {
