@@ -31,6 +31,9 @@ class InspectionEngine {
     InspectionEngine(const InspectionConfig& config, std::shared_ptr<const rules::RuleSet> rules,
                      std::function<int(const std::string&)> protocol_id,
                      std::function<int(const std::string&)> category_id = {});
+    // Decoders hold references into the engine (files(), the counters): it stays where it is.
+    InspectionEngine(const InspectionEngine&) = delete;
+    InspectionEngine& operator=(const InspectionEngine&) = delete;
 
     // Builds everything for `rules` first (throws, leaving the engine unchanged, if that fails),
     // then swaps it in. Returns, for each rule index of the rules it replaced, the index of the

@@ -431,6 +431,9 @@ void InspectionSession::rebase(const std::vector<int64_t>& moved) noexcept {
         // (offsets go on counting; a decoder is chosen only if those bytes start a message).
         dir.active = active;
         dropDecoder(dir);
+        // A header the filter held was delivered: it counts in the offsets of what follows.
+        if (dir.tls && dir.tls->heldBytes() > dir.tls_already_scanned)
+            dir.raw.offset += dir.tls->heldBytes() - dir.tls_already_scanned;
         dir.tls.reset();
         dir.tls_already_scanned = 0;
         dir.sniffing = true;

@@ -456,6 +456,16 @@ TEST_F(TlsSessionFixture, HelloSplitInTheSniffedBytesIsStillFollowed) {
     EXPECT_EQ(alertedIds(), std::vector<uint32_t>{1});
     EXPECT_EQ(out.offered[0].second.offset, 5u + 21);
     EXPECT_EQ(engine.counters().tls_ciphertext_bytes, app_data.size() - 5);
+    // The two held bytes were scanned while the sniffers decided, and only then: no byte twice.
+    EXPECT_EQ(engine.counters().bytes_inspected, 2 + (hello.size() - 5));
+}
+
+TEST_F(TlsSessionFixture, PlaintextInAnAlertRecordIsMatched) {
+    dpi::InspectionSession s(engine, tcpEgress());
+    send(s, Direction::kToServer, hello + tlsRecord(21, "not an alert: TOP SECRET") + app_data);
+    s.end(clock, out);
+    EXPECT_EQ(alertedIds(), (std::vector<uint32_t>{1, 2}));
+    EXPECT_EQ(engine.counters().tls_framing_lost, 0u);
 }
 
 TEST_F(TlsSessionFixture, AHoleAcrossRecordsLosesTheFramingAndWhatFollowsIsScanned) {

@@ -60,20 +60,29 @@ const std::string kAlert = record(21, std::string("\x01\x00", 2));
 
 } // namespace
 
-TEST(TlsRecordFilter, HandshakeBodiesAreReadApplicationDataIsCiphertext) {
+TEST(TlsRecordFilter, OnlyApplicationDataIsSkippedEveryOtherBodyIsRead) {
     const std::string stream = kHello + kCcs + kAppData + kAlert;
     const Seen seen = walk(stream, std::vector<size_t>{});
-    EXPECT_EQ(seen.read, "client hello for secret.example.com");
+    EXPECT_EQ(seen.read, "client hello for secret.example.com\x01" + std::string("\x01\x00", 2));
     EXPECT_EQ(seen.ciphertext, kAppData.size() - 5);
-    EXPECT_EQ(seen.framing, 4 * 5 + 1 + 2u); // four headers, the CCS and alert bodies
+    EXPECT_EQ(seen.framing, 4 * 5u); // the four headers
     EXPECT_FALSE(seen.lost);
+}
+
+TEST(TlsRecordFilter, PlaintextInAnAlertOrHeartbeatRecordIsRead) {
+    // Only application data passes unread: a long "alert" or "heartbeat" hides nothing.
+    const std::string stream =
+        kHello + record(21, "alert? TOP SECRET") + record(24, "beat: TOP SECRET");
+    const Seen seen = walk(stream, std::vector<size_t>{});
+    EXPECT_EQ(seen.read, "client hello for secret.example.comalert? TOP SECRETbeat: TOP SECRET");
+    EXPECT_EQ(seen.ciphertext, 0u);
 }
 
 TEST(TlsRecordFilter, EverySplitInTwoOrThreeGivesTheSameRuns) {
     const std::string stream = kHello + kCcs + record(23, "abc") + "plain TOP SECRET after it";
     const Seen whole = walk(stream, std::vector<size_t>{});
     EXPECT_TRUE(whole.lost);
-    EXPECT_EQ(whole.read, "client hello for secret.example.complain TOP SECRET after it");
+    EXPECT_EQ(whole.read, "client hello for secret.example.com\x01plain TOP SECRET after it");
     for (size_t i = 0; i <= stream.size(); ++i) {
         ASSERT_EQ(walk(stream, std::vector<size_t>{i}), whole) << "cut at " << i;
         for (size_t j = i; j <= stream.size(); j += 7)

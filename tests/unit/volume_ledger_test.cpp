@@ -2,6 +2,7 @@
 // at the microsecond, one crossing per window, eviction at max_hosts, stale handles, and the
 // same sum when several threads add to one host at once.
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -148,6 +149,33 @@ TEST(VolumeLedger, HostsPastTheFirstChunkOfWindowsKeepTheirOwnSums) {
     const auto extra = l.acquire(hostNumber(3000));
     EXPECT_TRUE(extra.evicted);
     EXPECT_EQ(extra.handle.slot, 0u); // acquired longest ago (adding bytes is no acquire)
+}
+
+TEST(VolumeLedger, AnAdderUsesHandlesFromChunksMadeWhileItRuns) {
+    // One thread takes 3,000 hosts (three chunks of windows made as it goes) while another adds
+    // to each host as soon as its handle is published: under ThreadSanitizer this is where a
+    // chunk published without ordering would show.
+    VolumeLedger l = ledger(3000, 1'000'000);
+    std::vector<VolumeLedger::Handle> handles(3000);
+    std::atomic<uint32_t> published{0};
+    std::thread taker([&] {
+        for (uint32_t i = 0; i < 3000; ++i) {
+            const uint8_t b[4] = {10, 1, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)};
+            handles[i] = l.acquire(core::IpAddress::fromV4(b)).handle;
+            published.store(i + 1, std::memory_order_release);
+        }
+    });
+    std::vector<uint64_t> added(3000, 0);
+    for (uint32_t done = 0; done < 3000;) {
+        const uint32_t upto = published.load(std::memory_order_acquire);
+        for (; done < upto; ++done) {
+            uint64_t counted = 0;
+            added[done] = l.add(handles[done], 0, done + 1, kT0, counted).bytes;
+        }
+    }
+    taker.join();
+    for (uint32_t i = 0; i < 3000; ++i)
+        ASSERT_EQ(added[i], i + 1u) << i;
 }
 
 TEST(VolumeLedger, NoRoomTracksNothing) {

@@ -5,7 +5,7 @@ namespace egressmon::dpi {
 namespace {
 constexpr uint8_t kChangeCipherSpec = 20;
 constexpr uint8_t kHeartbeat = 24;
-constexpr uint8_t kHandshake = 22;
+constexpr uint8_t kHandshake = 22; // the only type a direction may start with
 constexpr uint8_t kApplicationData = 23;
 
 // SSL 3.0 (3.0) to TLS 1.3's legacy versions (3.1-3.3); 3.4 is not sent but harmless.
@@ -34,9 +34,10 @@ void TlsRecordFilter::judgeHeader() noexcept {
     }
     ++records_;
     body_left_ = length;
-    body_run_ = type == kHandshake         ? Run::kRead
-                : type == kApplicationData ? Run::kCiphertext
-                                           : Run::kFraming;
+    // Only application data is skipped. Change-cipher-spec, alert and heartbeat bodies are a
+    // few bytes in real TLS; read, they cost nothing, and a peer that hides plaintext in long
+    // ones gains nothing.
+    body_run_ = type == kApplicationData ? Run::kCiphertext : Run::kRead;
 }
 
 } // namespace egressmon::dpi

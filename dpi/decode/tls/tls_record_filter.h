@@ -1,12 +1,12 @@
 #pragma once
 // Tells apart, in one direction of a TLS connection, the bytes worth matching from ciphertext.
 // The records' framing is in the clear (RFC 8446 5.1, RFC 5246 6.2): a 5-byte header (content
-// type, legacy version, length) before each record. Handshake records (22) are read: the
-// ClientHello with its server name and ALPN, TLS 1.2 certificates. Everything else is
-// skipped: application data (23), and the change-cipher-spec, alert and heartbeat records,
-// encrypted or a few bytes of no content. Matching keywords against ciphertext finds nothing
-// but coincidences and costs a Hyperscan stream per flow (Suricata's default
-// `encryption-handling` skips it the same way).
+// type, legacy version, length) before each record. Application-data records (23) are skipped:
+// matching keywords against ciphertext finds nothing but coincidences and costs a Hyperscan
+// stream per flow (Suricata's default `encryption-handling` skips them the same way). Every
+// other record's body is read: the handshake (the ClientHello with its server name and ALPN,
+// TLS 1.2 certificates), and the change-cipher-spec, alert and heartbeat records, a few bytes
+// each in real TLS, so that they cannot carry plaintext past the sensor.
 //
 // The filter follows the framing only while every header is one a TLS stack would send; the
 // first that is not (plaintext sent after a hello, a protocol that is not TLS after all, a gap
@@ -33,7 +33,7 @@ class TlsRecordFilter {
 
     enum class Run : uint8_t {
         kRead,       // match these bytes
-        kFraming,    // record headers, and the bodies of records with nothing to read
+        kFraming,    // record headers
         kCiphertext, // application data
     };
 
@@ -51,6 +51,9 @@ class TlsRecordFilter {
     template <class Runs> void end(Runs&& run) noexcept;
 
     bool lost() const noexcept { return lost_; }
+    // Header bytes walked but not yet given (at most 4): a caller that drops the filter counts
+    // them as passed.
+    uint32_t heldBytes() const noexcept { return header_len_; }
     uint64_t records() const noexcept { return records_; }
 
   private:
@@ -60,7 +63,7 @@ class TlsRecordFilter {
     uint8_t header_[kHeaderBytes] = {};
     uint8_t header_len_ = 0;
     bool lost_ = false;
-    Run body_run_ = Run::kFraming;
+    Run body_run_ = Run::kRead;
     uint32_t body_left_ = 0;
     uint64_t records_ = 0;
 };
