@@ -73,6 +73,14 @@ def assert_valid_eve(test, path):
     test.assertEqual(check.returncode, 0, check.stdout)
 
 
+def threads_of(pid):
+    """How many threads process `pid` has (0 once it is gone)."""
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return 0
+
+
 def packet_sockets_of(pid):
     """How many AF_PACKET sockets process `pid` holds (its capture handles)."""
     try:
@@ -99,8 +107,11 @@ def start_live(test, *args):
                             text=True)
     handles = int(args[args.index("--workers") + 1]) if "--workers" in args else 1
     deadline = time.time() + 15
+    # A socket exists before its handle has joined the fanout group (pcap_activate, which maps
+    # the ring, comes in between, and takes long on a loaded machine); egressmon opens every
+    # handle before it starts any thread, so a second thread means they have all joined.
     while time.time() < deadline and proc.poll() is None and \
-            packet_sockets_of(proc.pid) < handles:
+            (packet_sockets_of(proc.pid) < handles or threads_of(proc.pid) < 2):
         time.sleep(0.05)
     time.sleep(1.0)  # the handles are open; the workers finish starting
     if proc.poll() is not None:

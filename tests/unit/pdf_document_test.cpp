@@ -165,6 +165,35 @@ TEST(PdfDocument, FontDictionariesInAnObjectStream) {
     EXPECT_EQ(e.counters.object_streams, 1u);
 }
 
+TEST(PdfDocument, DocumentInformationFormValuesAndCommentsAreText) {
+    // The marking is nowhere on the page: in the document's title (PDFDocEncoding), a form
+    // field's value (UTF-16BE, hex), a sticky note (an annotation's /Contents, in an object
+    // stream) and a field's tooltip (UTF-8 behind its mark). A signature's /Contents and the
+    // page's /Contents reference are not text.
+    const std::string note = "<< /Type /Annot /Subtype /Text /Rect [0 0 10 10] "
+                             "/Contents (note: \\\\TOP SECRET\\\\ \\(draft\\)) >>";
+    const std::string objects = "10 0 "; // object 10, at offset 0 after the header
+    std::vector<PdfObject> pdf = onePage("<< >>", "BT /F1 12 Tf (page text) Tj ET", {kHelvetica});
+    pdf.push_back({"<< /Title (Q3 plan \205 TOP SECRET) /Author (A. Chen) >>", {}}); // 6
+    pdf.push_back({"<< /FT /Tx /T (ssn) /V <FEFF0054004F0050002000530045004300520045005400> "
+                   "/TU (\357\273\277\344\272\272\345\212\233 owner) /Rect [0 0 1 1] >>",
+                   {}}); // 7: the value "TOP SECRET", the tooltip 人力 owner
+    pdf.push_back({"<< /Type /Sig /Contents <5349474E4154555245> /Rect [0 0 1 1] >>", {}}); // 8
+    pdf.push_back({"<< /Type /ObjStm /N 1 /First " + std::to_string(objects.size()) +
+                       " /Filter /FlateDecode >>",
+                   deflate(objects + note)}); // 9, holding object 10: the note
+    const Extracted e = extract(pdfFile(pdf));
+    EXPECT_TRUE(contains(e.text, "Q3 plan \xe2\x80\x93 TOP SECRET\n")) << e.text; // 0x85: en dash
+    EXPECT_TRUE(contains(e.text, "A. Chen\n"));
+    // A field's strings in the order name, tooltip, value.
+    EXPECT_TRUE(contains(e.text, "ssn\n\xe4\xba\xba\xe5\x8a\x9b owner\nTOP SECRET\n")) << e.text;
+    EXPECT_TRUE(contains(e.text, "note: \\TOP SECRET\\ (draft)\n")) << e.text;
+    EXPECT_FALSE(contains(e.text, "SIGNATURE")) << e.text; // the signature's blob
+    EXPECT_TRUE(contains(e.text, "page text"));
+    EXPECT_EQ(e.counters.document_strings, 6u); // title, author, T, V, TU, the note
+    EXPECT_EQ(e.why, "");
+}
+
 TEST(PdfDocument, EncryptInTheTrailerMakesItEncrypted) {
     std::vector<PdfObject> objects =
         onePage("<< /Filter /FlateDecode >>", "\x8a\x13 not zlib at all", {kHelvetica});

@@ -26,6 +26,9 @@ namespace egressmon::dpi {
       "Content streams held until the end of the file for fonts not seen yet",                     \
       counter::series("stream_deferred"))                                                          \
     X(cmaps, "cmaps", "ToUnicode CMaps read", counter::series("cmap"))                             \
+    X(document_strings, "strings",                                                                 \
+      "Document information, form field and annotation strings read into pdf.text",                \
+      counter::series("document_string"))                                                          \
     X(object_streams, "streams", "Object streams (/Type /ObjStm) read for their dictionaries",     \
       counter::series("object_stream"))                                                            \
     X(encrypted, "documents", "Encrypted PDFs (an /Encrypt dictionary): no text",                  \

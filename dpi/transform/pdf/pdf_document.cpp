@@ -6,6 +6,7 @@
 #include <new>
 
 #include "dpi/transform/pdf/pdf_dictionary.h"
+#include "dpi/transform/pdf/pdf_text_string.h"
 
 namespace egressmon::dpi {
 
@@ -388,6 +389,7 @@ void PdfDocument::trailer(std::string_view body) noexcept {
 void PdfDocument::dictionary(uint32_t num, const PdfDictionary& dict) noexcept {
     // A trailer or a cross-reference stream's dictionary names the encryption dictionary.
     if (dict.has("Encrypt") && (dict.has("Root") || dict.has("Size"))) encrypted_ = true;
+    documentStrings(dict);
     const std::string_view type = dict.name("Type"), subtype = dict.name("Subtype");
     if ((type == "Font" || (type.empty() && dict.has("BaseFont"))) && isFontSubtype(subtype))
         fontDictionary(num, dict);
@@ -409,6 +411,31 @@ void PdfDocument::dictionary(uint32_t num, const PdfDictionary& dict) noexcept {
         if (inner.parse(resources->text)) dictionary(0, inner);
     }
     if (num != 0 && font_resource_objects_.count(num) > 0) fontResources(dict);
+}
+
+// What people type into a PDF besides its pages, read as text in the order the objects come:
+// document information, form fields (name, tooltip, value, default value) and annotation
+// contents (comments, sticky notes). A signature's /Contents is its binary PKCS#7 blob, and a
+// page's is a reference: only an annotation's (it has a /Rect) is text.
+void PdfDocument::documentStrings(const PdfDictionary& dict) noexcept {
+    static constexpr std::string_view kKeys[] = {"Title", "Author", "Subject", "Keywords",
+                                                 "T",     "TU",     "V",       "DV"};
+    if (!out_) return;
+    try {
+        const auto take = [&](const PdfValue* value) {
+            if (!value) return;
+            const size_t before = out_->size();
+            if (!appendPdfTextString(*value, *out_)) return;
+            if (out_->size() == before) return;
+            out_->push_back('\n');
+            ++counters_.document_strings;
+        };
+        for (const std::string_view key : kKeys)
+            take(dict.find(key));
+        if (dict.has("Rect") && dict.name("Type") != "Sig") take(dict.find("Contents"));
+    } catch (const std::bad_alloc&) {
+        stop(PdfStop::NoMemory);
+    }
 }
 
 void PdfDocument::fontResources(const PdfDictionary& fonts) noexcept {

@@ -103,6 +103,7 @@ class PdfDocument final : private PdfScanEvents {
     void trailer(std::string_view body) noexcept override;
 
     void dictionary(uint32_t num, const PdfDictionary& dict) noexcept;
+    void documentStrings(const PdfDictionary& dict) noexcept;
     void fontResources(const PdfDictionary& fonts) noexcept;
     void fontDictionary(uint32_t num, const PdfDictionary& dict) noexcept;
     StreamKind streamKind(const PdfDictionary& dict) noexcept;

@@ -1,0 +1,57 @@
+#include "dpi/transform/pdf/pdf_text_string.h"
+
+#include "dpi/transform/pdf/pdf_content_lexer.h"
+#include "dpi/transform/pdf/pdf_content_text.h"
+
+namespace egressmon::dpi {
+
+namespace {
+// The raw text between a string's delimiters; an unterminated one (cut by the object bound)
+// runs to the end.
+std::string_view inside(std::string_view text, char close) {
+    if (text.empty()) return text;
+    text.remove_prefix(1);
+    if (!text.empty() && text.back() == close) text.remove_suffix(1);
+    return text;
+}
+
+void appendUtf16Be(std::string_view bytes, std::string& out) {
+    for (size_t i = 0; i + 1 < bytes.size(); i += 2) {
+        uint32_t unit =
+            (uint32_t{static_cast<uint8_t>(bytes[i])} << 8) | static_cast<uint8_t>(bytes[i + 1]);
+        if (unit >= 0xD800 && unit < 0xDC00 && i + 3 < bytes.size()) {
+            const uint32_t low = (uint32_t{static_cast<uint8_t>(bytes[i + 2])} << 8) |
+                                 static_cast<uint8_t>(bytes[i + 3]);
+            if (low >= 0xDC00 && low < 0xE000) {
+                unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                i += 2;
+            }
+        }
+        pdf_content::appendTextCodePoint(unit, out); // a lone surrogate reads as U+FFFD
+    }
+}
+} // namespace
+
+bool appendPdfTextString(const PdfValue& value, std::string& out) {
+    std::string bytes;
+    if (value.kind == PdfValueKind::String)
+        pdf_content::appendLiteralBytes(inside(value.text, ')'), bytes);
+    else if (value.kind == PdfValueKind::HexString)
+        pdf_content::appendHexBytes(inside(value.text, '>'), bytes);
+    else
+        return false;
+    const std::string_view b(bytes);
+    if (b.starts_with("\xFE\xFF")) {
+        appendUtf16Be(b.substr(2), out);
+    } else if (b.starts_with("\xEF\xBB\xBF")) {
+        out.append(b.substr(3)); // UTF-8 already; the layer is matched as bytes
+    } else {
+        for (const char c : b)
+            if (const uint32_t cp =
+                    pdfSimpleEncodingCodePoint(PdfSimpleEncoding::PdfDoc, static_cast<uint8_t>(c)))
+                pdf_content::appendTextCodePoint(cp, out);
+    }
+    return true;
+}
+
+} // namespace egressmon::dpi
