@@ -212,6 +212,7 @@ CASES: List[DocumentCase] = [
     make_case("put_zip_docx_in_folder", "bundle.zip", "http-put"),
     make_case("put_zip_of_zip", "nested.zip", "http-put"),
     make_case("put_pdf_flate", "pdf_flate.pdf", "http-put"),
+    make_case("put_pdf_title", "pdf_title.pdf", "http-put"),
     make_case("put_rtf_unicode", "rtf_unicode.rtf", "http-put"),
     make_case("put_7z", "empty.7z", "http-put"),
     make_case("put_rar", "empty.rar", "http-put"),

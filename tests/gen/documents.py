@@ -424,10 +424,12 @@ class PdfRc4Security:
                  self.permissions))
 
 
-def pdf_file(objects: Sequence[PdfObject], security: Optional[PdfRc4Security] = None) -> bytes:
-    """Objects numbered from 1 (object 1 the catalog), a classic xref table and trailer. With
-    ``security``, every stream is RC4-encrypted with its object's key (the objects built here
-    hold no strings outside streams) and the Encrypt dictionary is the last object."""
+def pdf_file(objects: Sequence[PdfObject], security: Optional[PdfRc4Security] = None,
+             info: Optional[int] = None) -> bytes:
+    """Objects numbered from 1 (object 1 the catalog), a classic xref table and trailer, whose
+    /Info is object ``info`` when given. With ``security``, every stream is RC4-encrypted with
+    its object's key (the objects built here hold no strings outside streams, so ``info`` is
+    not for them) and the Encrypt dictionary is the last object."""
     objs = list(objects)
     if security is not None:
         objs.append(PdfObject(security.dictionary()))
@@ -450,6 +452,8 @@ def pdf_file(objects: Sequence[PdfObject], security: Optional[PdfRc4Security] = 
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
     out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
     trailer = b"<< /Size %d /Root 1 0 R" % (len(objs) + 1)
+    if info is not None:
+        trailer += b" /Info %d 0 R" % info
     if security is not None:
         file_id = security.file_id.hex().encode()
         trailer += b" /Encrypt %d 0 R /ID [<%s> <%s>]" % (len(objs), file_id, file_id)
@@ -495,6 +499,21 @@ def pdf_tj_kerning() -> bytes:
     -60 thousandths of an em moves "ECRET" right by 0.06 em. pdftotext (poppler 22.12) takes a
     gap over 0.1 em for a word break, so -120 would make it print "TOP S ECRET"."""
     return pdf_page(text_content(b"[(Classification: TOP S) -60 (ECRET)] TJ"), HELVETICA)
+
+
+def pdf_title() -> bytes:
+    """The keyword only in the document information's /Title (PDFDocEncoding, an en dash
+    before it), which pdfinfo shows; the page itself says nothing marked."""
+    return pdf_file([
+        PdfObject(b"<< /Type /Catalog /Pages 2 0 R >>"),
+        PdfObject(b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+        PdfObject(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                  b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"),
+        PdfObject(b"<< >>", text_content(b"(Classification: see the document properties) Tj")),
+        *HELVETICA,
+        PdfObject(b"<< /Title (Aurora plan \\205 TOP SECRET) /Author (A. Chen) "
+                  b"/Producer (egressmon documents.py) >>"),
+    ], info=6)
 
 
 def pdf_clean() -> bytes:
@@ -893,6 +912,8 @@ DOCUMENTS: List[Document] = [
              note="[(... TOP S) -60 (ECRET)] TJ"),
     Document("pdf_cjk_type0.pdf", "pdf", pdf_cjk_type0, JIMI, [],
              note="Type0 Identity-H glyph ids, ToUnicode CMap"),
+    Document("pdf_title.pdf", "pdf", pdf_title, TOP_SECRET, [],
+             note="keyword only in the document information's /Title, not on the page"),
     Document("pdf_encrypted.pdf", "pdf", pdf_encrypted, TOP_SECRET, [], encrypted=True,
              note="RC4 40-bit, R2, empty user password"),
     Document("rtf_gbk.rtf", "rtf", rtf_gbk_hex, JUEMI, [], note="\\ansicpg936 \\'hh GBK bytes"),

@@ -237,7 +237,10 @@ class Documents(unittest.TestCase):
             with self.subTest(entry["name"]):
                 text = run_tool(["pdftotext", "-enc", "UTF-8", self.path(entry["name"]), "-"])
                 text = text.decode("utf-8")
-                if entry["keyword"] is None:
+                if entry["name"] == "pdf_title.pdf":  # not page text: see the pdfinfo test
+                    self.assertNotIn(entry["keyword"], text)
+                    self.assertIn("document properties", text)
+                elif entry["keyword"] is None:
                     for keyword in documents.KEYWORDS:
                         self.assertNotIn(keyword, text)
                     self.assertIn("public", text)  # the text is there, only not a keyword
@@ -249,6 +252,12 @@ class Documents(unittest.TestCase):
         self.assertIn(b"/Encrypt", data)
         self.assertNotIn(b"SECRET", data)
         self.assertNotIn(b"Aurora", data)
+
+    @unittest.skipUnless(have("pdfinfo"), "pdfinfo (poppler-utils) is not installed")
+    def test_pdfinfo_shows_the_title_with_the_keyword(self):
+        info = run_tool(["pdfinfo", "-enc", "UTF-8", self.path("pdf_title.pdf")]).decode()
+        self.assertRegex(info, "Title:\\s+Aurora plan \u2013 TOP SECRET\n")
+        self.assertRegex(info, "Author:\\s+A. Chen\n")
 
     @unittest.skipUnless(have("pdfinfo"), "pdfinfo (poppler-utils) is not installed")
     def test_pdfinfo_sees_rc4_encryption(self):
