@@ -301,9 +301,11 @@ void InspectionSession::tlsRun(DirectionState& dir, ScanContext& ctx, TlsRecordF
     }
 }
 
-void InspectionSession::scanTls(DirectionState& dir, ScanContext& ctx, const uint8_t* data,
-                                uint32_t len) noexcept {
-    dir.tls->walk(data, len, [&](TlsRecordFilter::Run run, const uint8_t* bytes, uint32_t n) {
+// Calls step(filter, runs) with the direction's filter and its runs going to tlsRun; a filter
+// that lost the framing there is counted and dropped (everything is scanned from then on).
+template <class Step>
+void InspectionSession::tlsStep(DirectionState& dir, ScanContext& ctx, Step&& step) noexcept {
+    step(*dir.tls, [&](TlsRecordFilter::Run run, const uint8_t* bytes, uint32_t n) {
         tlsRun(dir, ctx, run, bytes, n);
     });
     if (dir.tls->lost()) {
@@ -312,16 +314,15 @@ void InspectionSession::scanTls(DirectionState& dir, ScanContext& ctx, const uin
     }
 }
 
+void InspectionSession::scanTls(DirectionState& dir, ScanContext& ctx, const uint8_t* data,
+                                uint32_t len) noexcept {
+    tlsStep(dir, ctx, [&](TlsRecordFilter& f, auto&& runs) { f.walk(data, len, runs); });
+}
+
 // A hole in a TLS direction: still in step inside a record's body; otherwise the framing is
 // lost (a header held so far is scanned first) and the rest is scanned as it comes.
 void InspectionSession::tlsGap(DirectionState& dir, ScanContext& ctx, uint64_t missing) noexcept {
-    dir.tls->gap(missing, [&](TlsRecordFilter::Run run, const uint8_t* bytes, uint32_t n) {
-        tlsRun(dir, ctx, run, bytes, n);
-    });
-    if (dir.tls->lost()) {
-        ++engine_.counters().tls_framing_lost;
-        dir.tls.reset();
-    }
+    tlsStep(dir, ctx, [&](TlsRecordFilter& f, auto&& runs) { f.gap(missing, runs); });
 }
 
 // Scans the raw bytes the decoded layers did not already scan unchanged. Skipped stretches act
@@ -398,10 +399,7 @@ void InspectionSession::endDirection(Direction d, uint64_t ts_us, SessionOutput&
     }
     if (dir.active) {
         // A header cut by the end is scanned: a few bytes, but not framing after all.
-        if (dir.tls)
-            dir.tls->end([&](TlsRecordFilter::Run run, const uint8_t* bytes, uint32_t n) {
-                tlsRun(dir, ctx, run, bytes, n);
-            });
+        if (dir.tls) tlsStep(dir, ctx, [](TlsRecordFilter& f, auto&& runs) { f.end(runs); });
         ctx.close(dir.raw);
     }
 }

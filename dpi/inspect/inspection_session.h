@@ -145,6 +145,7 @@ class InspectionSession {
     void startTlsFilter(DirectionState& dir, ScanContext& ctx, uint32_t held) noexcept;
     void tlsRun(DirectionState& dir, ScanContext& ctx, TlsRecordFilter::Run run,
                 const uint8_t* bytes, uint32_t n) noexcept;
+    template <class Step> void tlsStep(DirectionState& dir, ScanContext& ctx, Step&& step) noexcept;
     void scanTls(DirectionState& dir, ScanContext& ctx, const uint8_t* data, uint32_t len) noexcept;
     void tlsGap(DirectionState& dir, ScanContext& ctx, uint64_t missing) noexcept;
 

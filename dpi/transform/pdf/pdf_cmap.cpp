@@ -9,6 +9,7 @@
 
 namespace egressmon::dpi {
 
+using pdf_content::isHighSurrogate;
 using pdf_content::Lexer;
 using pdf_content::Token;
 using pdf_content::TokenKind;
@@ -17,13 +18,6 @@ namespace {
 
 bool isString(const Token& t) noexcept {
     return t.kind == TokenKind::HexString || t.kind == TokenKind::LiteralString;
-}
-
-bool isHighSurrogate(uint32_t u) noexcept {
-    return u >= 0xD800 && u <= 0xDBFF;
-}
-bool isLowSurrogate(uint32_t u) noexcept {
-    return u >= 0xDC00 && u <= 0xDFFF;
 }
 
 } // namespace
@@ -295,12 +289,7 @@ void PdfCMap::appendUtf8(const Found& found, std::string& out) const {
         const uint16_t add = i + 1 == found.count ? found.add : 0;
         return static_cast<uint16_t>(found.units[i] + add);
     };
-    for (size_t i = 0; i < found.count; ++i) {
-        uint32_t cp = unit(i);
-        if (isHighSurrogate(cp) && i + 1 < found.count && isLowSurrogate(unit(i + 1)))
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (unit(++i) - 0xDC00);
-        pdf_content::appendTextCodePoint(cp, out); // a lone surrogate gives U+FFFD
-    }
+    pdf_content::appendUtf16Units(found.count, unit, out);
 }
 
 void PdfCMap::decode(std::string_view shown, std::string& out) const noexcept {

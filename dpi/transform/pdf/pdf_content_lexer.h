@@ -76,4 +76,22 @@ void appendNameBytes(std::string_view raw, std::string& out);
 // are not text; surrogates and values past U+10FFFF give U+FFFD.
 void appendTextCodePoint(uint32_t cp, std::string& out);
 
+inline bool isHighSurrogate(uint32_t u) noexcept {
+    return u >= 0xD800 && u <= 0xDBFF;
+}
+inline bool isLowSurrogate(uint32_t u) noexcept {
+    return u >= 0xDC00 && u <= 0xDFFF;
+}
+
+// `count` UTF-16 code units, unit(i) the i-th, as UTF-8 (appendTextCodePoint): surrogate pairs
+// join, a lone surrogate gives U+FFFD. CMap destinations and text strings are both UTF-16BE.
+template <class Unit> void appendUtf16Units(size_t count, Unit&& unit, std::string& out) {
+    for (size_t i = 0; i < count; ++i) {
+        uint32_t cp = unit(i);
+        if (isHighSurrogate(cp) && i + 1 < count && isLowSurrogate(unit(i + 1)))
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (unit(++i) - 0xDC00);
+        appendTextCodePoint(cp, out);
+    }
+}
+
 } // namespace egressmon::dpi::pdf_content

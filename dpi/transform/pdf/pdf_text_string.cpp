@@ -15,21 +15,6 @@ std::string_view inside(std::string_view text, char close) {
     return text;
 }
 
-void appendUtf16Be(std::string_view bytes, std::string& out) {
-    for (size_t i = 0; i + 1 < bytes.size(); i += 2) {
-        uint32_t unit =
-            (uint32_t{static_cast<uint8_t>(bytes[i])} << 8) | static_cast<uint8_t>(bytes[i + 1]);
-        if (unit >= 0xD800 && unit < 0xDC00 && i + 3 < bytes.size()) {
-            const uint32_t low = (uint32_t{static_cast<uint8_t>(bytes[i + 2])} << 8) |
-                                 static_cast<uint8_t>(bytes[i + 3]);
-            if (low >= 0xDC00 && low < 0xE000) {
-                unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                i += 2;
-            }
-        }
-        pdf_content::appendTextCodePoint(unit, out); // a lone surrogate reads as U+FFFD
-    }
-}
 } // namespace
 
 bool appendPdfTextString(const PdfValue& value, std::string& out) {
@@ -42,7 +27,14 @@ bool appendPdfTextString(const PdfValue& value, std::string& out) {
         return false;
     const std::string_view b(bytes);
     if (b.starts_with("\xFE\xFF")) {
-        appendUtf16Be(b.substr(2), out);
+        const std::string_view units = b.substr(2);
+        pdf_content::appendUtf16Units(
+            units.size() / 2,
+            [&](size_t i) {
+                return (uint32_t{static_cast<uint8_t>(units[2 * i])} << 8) |
+                       static_cast<uint8_t>(units[2 * i + 1]);
+            },
+            out);
     } else if (b.starts_with("\xEF\xBB\xBF")) {
         out.append(b.substr(3)); // UTF-8 already; the layer is matched as bytes
     } else {
