@@ -12,7 +12,7 @@
 // end is told (Reading never stays), and, for input neither cut by a hole nor given up (there a
 // piece may end inside a token expat has not judged yet), whole vs split: the same outcome
 // (except where the token bound meets malformed input: which is found first depends on where a
-// piece ends) and, for a part that ended Complete, Depth or Entities, the same text.
+// piece ends) and, for a part that ended Complete, Depth, Entities or Namespaces, the same text.
 
 #include <cstddef>
 #include <cstdint>
@@ -95,7 +95,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!token_race && whole.outcome != split.outcome) std::abort();
     const bool text_defined = whole.outcome == XmlOutcome::Complete ||
                               whole.outcome == XmlOutcome::Depth ||
-                              whole.outcome == XmlOutcome::Entities;
+                              whole.outcome == XmlOutcome::Entities ||
+                              whole.outcome == XmlOutcome::Namespaces;
     if (text_defined && whole.outcome == split.outcome && whole.text != split.text) std::abort();
     return 0;
 }

@@ -90,6 +90,81 @@ TEST(XmlTextExtractor, MatchesByNamespaceNotPrefix) {
     EXPECT_EQ(extract(XmlFormat::Word, doc).text, "yes\n");
 }
 
+// expat reads without namespace processing; the extractor resolves prefixes itself, by the
+// rules of Namespaces in XML: innermost declaration wins, a declaration is in scope for its own
+// element and everything inside it, and no longer after it.
+TEST(XmlTextExtractor, PrefixesResolveByScope) {
+    constexpr std::string_view kWordUri =
+        "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+    const std::string doc =
+        std::string(R"(<w:document xmlns:w=")") + std::string(kWordUri) +
+        R"("><w:body><w:p><w:r><w:t>a</w:t></w:r></w:p>)"
+        // "w" rebound to another namespace inside one paragraph, its own tag included
+        R"(<w:p xmlns:w="urn:other"><w:r><w:t>hidden</w:t></w:r></w:p>)"
+        // back in scope after it; "q" bound on a run, for the run only
+        R"(<w:p><w:r xmlns:q=")" +
+        std::string(kWordUri) +
+        R"("><q:t>b</q:t></w:r><w:r><q:t>unbound</q:t></w:r></w:p>)"
+        // the default namespace set to Word's, then undeclared
+        R"(<p xmlns=")" +
+        std::string(kWordUri) +
+        R"("><r><t>c</t></r><r xmlns=""><t>none</t></r></p>)"
+        R"(</w:body></w:document>)";
+    const Result r = extract(XmlFormat::Word, doc);
+    EXPECT_EQ(r.text, "a\nb\nc\n"); // the rebound w:p is no paragraph: no line of its own
+    EXPECT_EQ(r.outcome, XmlOutcome::Complete);
+    // Strict OOXML's namespace is Word's too.
+    EXPECT_EQ(extract(XmlFormat::Word, R"(<x:t xmlns:x="http://purl.oclc.org/ooxml/)"
+                                       R"(wordprocessingml/main">s</x:t>)")
+                  .text,
+              "s");
+}
+
+TEST(XmlTextExtractor, OpenDocumentAttributesResolveTheirPrefix) {
+    const std::string content =
+        R"(<o:document-content xmlns:o="urn:oasis:names:tc:opendocument:xmlns:office:1.0" )"
+        R"(xmlns:t="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:text="urn:x">)"
+        R"(<o:body><o:text><t:p>A<t:s t:c="3"/>B<t:s text:c="5"/>C</t:p></o:text></o:body>)"
+        R"(</o:document-content>)";
+    EXPECT_EQ(extract(XmlFormat::OpenDocument, content).text, "A   B C\n");
+}
+
+// Bindings that change a prefix's namespace count against max-xml-depth; the twenty prefixes a
+// Word root declares for namespaces the text does not live in are not held at all.
+TEST(XmlTextExtractor, NamespaceBindingsAtTheBoundPassOneMoreStops) {
+    constexpr std::string_view kWordUri =
+        "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+    XmlLimits limits;
+    limits.max_depth = 4;
+    auto root = [&](int prefixes, std::string_view uri) {
+        std::string doc = "<d";
+        for (int i = 0; i < prefixes; ++i)
+            doc += " xmlns:p" + std::to_string(i) + "=\"" + std::string(uri) + "\"";
+        return doc + "><p0:t>x</p0:t></d>";
+    };
+    const Result at = extract(XmlFormat::Word, root(4, kWordUri), 0, limits);
+    EXPECT_EQ(at.outcome, XmlOutcome::Complete);
+    EXPECT_EQ(at.text, "x");
+    const Result over = extract(XmlFormat::Word, root(5, kWordUri), 0, limits);
+    EXPECT_EQ(over.outcome, XmlOutcome::Namespaces);
+    EXPECT_EQ(over.text, "");
+    EXPECT_EQ(extract(XmlFormat::Word, root(50, "urn:unrelated"), 0, limits).outcome,
+              XmlOutcome::Complete);
+    // Bindings leave scope with their element: four at a time, many times over, is fine.
+    std::string many = "<d>";
+    for (int i = 0; i < 20; ++i)
+        many += root(4, kWordUri);
+    EXPECT_EQ(extract(XmlFormat::Word, many + "</d>", 0, limits).text, std::string(20, 'x'));
+
+    const std::string longest(XmlTextExtractor::kMaxPrefixBytes, 'p');
+    auto prefixed = [&](const std::string& prefix) {
+        return "<" + prefix + ":t xmlns:" + prefix + "=\"" + std::string(kWordUri) + "\">y</" +
+               prefix + ":t>";
+    };
+    EXPECT_EQ(extract(XmlFormat::Word, prefixed(longest)).text, "y");
+    EXPECT_EQ(extract(XmlFormat::Word, prefixed(longest + "p")).outcome, XmlOutcome::Namespaces);
+}
+
 TEST(XmlTextExtractor, NumericAndEntityReferencesAreDecoded) {
     const std::string doc =
         word("<w:p><w:r><w:t>&#32477;&#23494; &#x7EDD;&amp;&lt;x&gt;</w:t></w:r></w:p>");

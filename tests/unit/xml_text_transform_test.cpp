@@ -99,15 +99,24 @@ TEST(XmlTextTransform, DocxInAStoredZipGivesADocumentTextLayer) {
 }
 
 TEST(XmlTextTransform, OtherEntriesGetNoTextLayerAndBadPartsAreCounted) {
+    // A part binding more prefixes to Word's namespace than max-xml-depth (256) holds.
+    std::string bindings = "<w:document";
+    for (int i = 0; i < 257; ++i)
+        bindings += " xmlns:p" + std::to_string(i) +
+                    "=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"";
+    bindings += "/>";
     const std::string zip = storedEntry("word/styles.xml", kDocumentXml) +
-                            storedEntry("xl/sharedStrings.xml", "<sst><si>") + centralDirectory();
+                            storedEntry("xl/sharedStrings.xml", "<sst><si>") +
+                            storedEntry("word/header1.xml", bindings) + centralDirectory();
     Tree t;
     t.feed(zip, zip.size());
-    // The truncated shared strings part: a text layer would be empty, so none begins.
+    // The truncated shared strings part and the header: a text layer would be empty, so none
+    // begins.
     for (const auto& [type, bytes] : t.sink.layers)
         EXPECT_NE(type, "document.text");
-    EXPECT_EQ(t.ctx.counters.xml.parts, 1u);
+    EXPECT_EQ(t.ctx.counters.xml.parts, 2u);
     EXPECT_EQ(t.ctx.counters.xml.malformed, 1u);
+    EXPECT_EQ(t.ctx.counters.xml.namespaces_exceeded, 1u);
 }
 
 TEST(XmlTextTransform, TextPartNames) {

@@ -23,6 +23,9 @@ namespace egressmon::dpi {
       counter::limit("extraction.max-xml-amplification"))                                          \
     X(tokens_too_large, "parts", "Parts stopped at a tag, comment or PI over 1 MiB",               \
       counter::series("token_too_large"))                                                          \
+    X(namespaces_exceeded, "parts",                                                                \
+      "Parts stopped at a namespace binding not held (over max-xml-depth in scope, long prefix)",  \
+      counter::series("namespaces"))                                                               \
     X(gaps, "parts", "Parts ended by a hole (XML cannot resynchronise)", counter::series("gap"))   \
     X(out_of_memory, "parts", "Parts not read, or stopped, for lack of memory",                    \
       counter::series("out_of_memory"))                                                            \

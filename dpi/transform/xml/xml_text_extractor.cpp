@@ -2,14 +2,12 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
+#include <optional>
 
 namespace egressmon::dpi {
 
 namespace {
-
-// Expanded names are "URI" kNsSeparator "local": a control character cannot occur in a URI
-// (XML 1.0 forbids it in attribute values), so the split is unambiguous.
-constexpr char kNsSeparator = '\x01';
 
 // Transitional (ECMA-376 part 1) and Strict (part 1, "purl.oclc.org") namespaces.
 constexpr std::string_view kWordNs[] = {
@@ -23,34 +21,28 @@ constexpr std::string_view kDrawingNs[] = {"http://schemas.openxmlformats.org/dr
 constexpr std::string_view kOfficeNs = "urn:oasis:names:tc:opendocument:xmlns:office:1.0";
 constexpr std::string_view kTextNs = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
 
-struct ExpandedName {
-    std::string_view uri;
-    std::string_view local;
-};
-
-ExpandedName splitName(std::string_view name) noexcept {
-    const size_t at = name.rfind(kNsSeparator);
-    if (at == std::string_view::npos) return {{}, name};
-    return {name.substr(0, at), name.substr(at + 1)};
-}
-
 bool inNs(std::string_view uri, const std::string_view (&set)[2]) noexcept {
     return uri == set[0] || uri == set[1];
 }
 
-// text:s c="N": N spaces (ODF 1.2 part 1, 6.1.3), at least 1, at most kMaxSpaces.
-uint32_t spaceCount(const char** attrs) noexcept {
-    for (size_t i = 0; attrs[i]; i += 2) {
-        const ExpandedName n = splitName(attrs[i]);
-        if (n.uri != kTextNs || n.local != "c") continue;
-        uint32_t count = 0;
-        for (const char* p = attrs[i + 1]; *p >= '0' && *p <= '9'; ++p) {
-            count = count * 10 + uint32_t(*p - '0');
-            if (count >= XmlTextExtractor::kMaxSpaces) return XmlTextExtractor::kMaxSpaces;
-        }
-        return std::max<uint32_t>(count, 1);
-    }
-    return 1;
+// A qualified name split at its first colon; no colon: the default namespace's prefix "".
+struct QName {
+    std::string_view prefix;
+    std::string_view local;
+};
+
+QName splitName(std::string_view name) noexcept {
+    const size_t at = name.find(':');
+    if (at == std::string_view::npos) return {{}, name};
+    return {name.substr(0, at), name.substr(at + 1)};
+}
+
+// "xmlns" (the default namespace, prefix "") or "xmlns:p" (prefix p): the prefix it declares.
+std::optional<std::string_view> declaredPrefix(const char* attr) noexcept {
+    if (std::strncmp(attr, "xmlns", 5) != 0) return std::nullopt;
+    if (attr[5] == '\0') return std::string_view();
+    if (attr[5] != ':') return std::nullopt;
+    return std::string_view(attr + 6);
 }
 
 // Counts go down when their element ends; hostile nesting (a <c> inside a <v>) must not wrap
@@ -59,7 +51,8 @@ void decrement(uint32_t& count) noexcept {
     if (count > 0) --count;
 }
 
-// t="s": the cell's <v> is an index into the shared strings.
+// t="s": the cell's <v> is an index into the shared strings (an unprefixed attribute: no
+// namespace, whatever the default namespace is).
 bool sharedStringCell(const char** attrs) noexcept {
     for (size_t i = 0; attrs[i]; i += 2)
         if (std::string_view(attrs[i]) == "t") return std::string_view(attrs[i + 1]) == "s";
@@ -67,6 +60,15 @@ bool sharedStringCell(const char** attrs) noexcept {
 }
 
 } // namespace
+
+enum class XmlTextExtractor::Ns : uint8_t {
+    Other,   // none of the format's namespaces (or no namespace)
+    Word,    // WordprocessingML main
+    Sheet,   // SpreadsheetML main
+    Drawing, // DrawingML main
+    Office,  // ODF office:
+    Text,    // ODF text:
+};
 
 enum class XmlTextExtractor::Tag : uint8_t {
     Other,
@@ -89,8 +91,8 @@ struct XmlHandlers {
     static void start(void* self, const XML_Char* name, const XML_Char** attrs) {
         static_cast<XmlTextExtractor*>(self)->startElement(name, attrs);
     }
-    static void end(void* self, const XML_Char* name) {
-        static_cast<XmlTextExtractor*>(self)->endElement(name);
+    static void end(void* self, const XML_Char*) {
+        static_cast<XmlTextExtractor*>(self)->endElement();
     }
     static void characters(void* self, const XML_Char* s, int len) {
         static_cast<XmlTextExtractor*>(self)->characters(s, len);
@@ -111,8 +113,7 @@ struct XmlHandlers {
 
 XmlTextExtractor::XmlTextExtractor(XmlFormat format, const XmlLimits& limits,
                                    XmlTextOutput& out) noexcept
-    : format_(format), limits_(limits), out_(out),
-      parser_(XML_ParserCreateNS(nullptr, kNsSeparator)) {
+    : format_(format), limits_(limits), out_(out), parser_(XML_ParserCreate(nullptr)) {
     XML_Parser p = parser_.get();
     if (!p) {
         outcome_ = XmlOutcome::NoMemory;
@@ -201,11 +202,53 @@ void XmlTextExtractor::checkTokenSize() noexcept {
         stop(XmlOutcome::TokenTooLarge);
 }
 
+XmlTextExtractor::Ns XmlTextExtractor::uriNamespace(std::string_view uri) const noexcept {
+    switch (format_) {
+    case XmlFormat::Word: return inNs(uri, kWordNs) ? Ns::Word : Ns::Other;
+    case XmlFormat::Spreadsheet: return inNs(uri, kSheetNs) ? Ns::Sheet : Ns::Other;
+    case XmlFormat::Presentation: return inNs(uri, kDrawingNs) ? Ns::Drawing : Ns::Other;
+    case XmlFormat::OpenDocument:
+        if (uri == kOfficeNs) return Ns::Office;
+        return uri == kTextNs ? Ns::Text : Ns::Other;
+    }
+    return Ns::Other;
+}
+
+// The innermost binding of the prefix in scope; unbound prefixes (and "xml") are none of the
+// format's namespaces.
+XmlTextExtractor::Ns XmlTextExtractor::resolve(std::string_view prefix) const noexcept {
+    for (auto it = bindings_.rbegin(); it != bindings_.rend(); ++it)
+        if (std::string_view(it->prefix.data(), it->prefix_len) == prefix) return it->ns;
+    return Ns::Other;
+}
+
+// The element's xmlns attributes, in scope for its own name and attributes and for everything
+// inside it. A binding that leaves the prefix's namespace as it was is not held (rebinding "w"
+// to the same URI, or binding a prefix nobody used to a namespace the format ignores). False:
+// a binding could not be held.
+bool XmlTextExtractor::bindNamespaces(const char** attrs) noexcept {
+    const auto depth = static_cast<uint32_t>(open_.size() + 1);
+    for (size_t i = 0; attrs[i]; i += 2) {
+        const std::optional<std::string_view> prefix = declaredPrefix(attrs[i]);
+        if (!prefix) continue;
+        const Ns ns = uriNamespace(attrs[i + 1]);
+        if (ns == resolve(*prefix)) continue;
+        if (prefix->size() > kMaxPrefixBytes || bindings_.size() >= limits_.max_depth) return false;
+        NamespaceBinding& b = bindings_.emplace_back();
+        b.depth = depth;
+        b.ns = ns;
+        b.prefix_len = static_cast<uint8_t>(prefix->size());
+        std::copy(prefix->begin(), prefix->end(), b.prefix.begin());
+    }
+    return true;
+}
+
 XmlTextExtractor::Tag XmlTextExtractor::classify(std::string_view name) const noexcept {
-    const auto [uri, local] = splitName(name);
+    const auto [prefix, local] = splitName(name);
+    const Ns ns = resolve(prefix);
     switch (format_) {
     case XmlFormat::Word:
-        if (!inNs(uri, kWordNs)) return Tag::Other;
+        if (ns != Ns::Word) return Tag::Other;
         if (local == "t") return Tag::Text;
         if (local == "r") return Tag::Run;
         if (local == "p") return Tag::Paragraph;
@@ -213,7 +256,7 @@ XmlTextExtractor::Tag XmlTextExtractor::classify(std::string_view name) const no
         if (local == "br" || local == "cr") return runs_ > 0 ? Tag::Break : Tag::Other;
         return Tag::Other;
     case XmlFormat::Spreadsheet:
-        if (!inNs(uri, kSheetNs)) return Tag::Other;
+        if (ns != Ns::Sheet) return Tag::Other;
         if (local == "t") return Tag::Text;
         if (local == "v") return Tag::Value;
         if (local == "c") return Tag::Cell;
@@ -222,17 +265,17 @@ XmlTextExtractor::Tag XmlTextExtractor::classify(std::string_view name) const no
         if (local == "rPh") return Tag::Phonetic;
         return Tag::Other;
     case XmlFormat::Presentation:
-        if (!inNs(uri, kDrawingNs)) return Tag::Other;
+        if (ns != Ns::Drawing) return Tag::Other;
         if (local == "t") return Tag::Text;
         if (local == "p") return Tag::Paragraph;
         if (local == "br") return Tag::Break;
         return Tag::Other;
     case XmlFormat::OpenDocument:
-        if (uri == kOfficeNs)
+        if (ns == Ns::Office)
             return local == "text" || local == "spreadsheet" || local == "presentation"
                        ? Tag::OdfText
                        : Tag::Other;
-        if (uri != kTextNs) return Tag::Other;
+        if (ns != Ns::Text) return Tag::Other;
         if (local == "p" || local == "h") return Tag::Paragraph;
         if (local == "s") return Tag::Spaces;
         if (local == "tab") return Tag::Tab;
@@ -242,12 +285,30 @@ XmlTextExtractor::Tag XmlTextExtractor::classify(std::string_view name) const no
     return Tag::Other;
 }
 
+// text:s c="N": N spaces (ODF 1.2 part 1, 6.1.3), at least 1, at most kMaxSpaces.
+uint32_t XmlTextExtractor::spaceCount(const char** attrs) const noexcept {
+    for (size_t i = 0; attrs[i]; i += 2) {
+        const QName n = splitName(attrs[i]);
+        if (n.prefix.empty() || n.local != "c" || resolve(n.prefix) != Ns::Text) continue;
+        uint32_t count = 0;
+        for (const char* p = attrs[i + 1]; *p >= '0' && *p <= '9'; ++p) {
+            count = count * 10 + uint32_t(*p - '0');
+            if (count >= kMaxSpaces) return kMaxSpaces;
+        }
+        return std::max<uint32_t>(count, 1);
+    }
+    return 1;
+}
+
 // Callbacks may follow a stop (expat delivers the end of an empty element): they are ignored.
 void XmlTextExtractor::startElement(const char* name, const char** attrs) noexcept {
     if (done()) return;
-    if (++depth_ > limits_.max_depth) return stop(XmlOutcome::Depth);
+    if (open_.size() >= limits_.max_depth) return stop(XmlOutcome::Depth);
     checkTokenSize();
+    if (done()) return;
+    if (!bindNamespaces(attrs)) return stop(XmlOutcome::Namespaces);
     const Tag tag = classify(name);
+    open_.push_back(tag);
     // Every ODF text:* element (and the office body elements) holds text; the same test at its
     // end undoes the count.
     if (format_ == XmlFormat::OpenDocument && tag != Tag::Other) ++odf_open_;
@@ -276,10 +337,14 @@ void XmlTextExtractor::startElement(const char* name, const char** attrs) noexce
     }
 }
 
-void XmlTextExtractor::endElement(const char* name) noexcept {
-    if (done()) return;
-    decrement(depth_);
-    const Tag tag = classify(name);
+// The element that ends is the innermost open one (expat checks the names match): its tag was
+// kept when it started, and its bindings go out of scope with it.
+void XmlTextExtractor::endElement() noexcept {
+    if (done() || open_.empty()) return;
+    const Tag tag = open_.back();
+    while (!bindings_.empty() && bindings_.back().depth == open_.size())
+        bindings_.pop_back();
+    open_.pop_back();
     if (format_ == XmlFormat::OpenDocument && tag != Tag::Other) decrement(odf_open_);
     switch (tag) {
     case Tag::Text:

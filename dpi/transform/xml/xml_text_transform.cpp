@@ -63,6 +63,7 @@ const char* uninspectableReason(XmlOutcome outcome) noexcept {
     case XmlOutcome::Entities: return "xml-entities";
     case XmlOutcome::Amplification: return "max-xml-amplification";
     case XmlOutcome::TokenTooLarge: return "xml-token-too-large";
+    case XmlOutcome::Namespaces: return "xml-namespaces";
     case XmlOutcome::Gap: return "gap";
     case XmlOutcome::NoMemory: return "out-of-memory";
     }
@@ -118,6 +119,7 @@ class XmlTextTransform final : public Transform, XmlTextOutput {
         case XmlOutcome::Entities: ++c.entities_refused; break;
         case XmlOutcome::Amplification: ++c.amplification_exceeded; break;
         case XmlOutcome::TokenTooLarge: ++c.tokens_too_large; break;
+        case XmlOutcome::Namespaces: ++c.namespaces_exceeded; break;
         case XmlOutcome::Gap: ++c.gaps; break;
         case XmlOutcome::NoMemory: ++c.out_of_memory; break;
         default: break;
