@@ -761,7 +761,8 @@ def add_pdf_document_seeds(corpus: Corpus) -> None:
     """pdf_document_fuzz.cpp: [limits][split seed: 4] then the file. The PDFs of
     tests/gen/documents.py (plain and FlateDecode streams, TJ kerning, a Type0 font whose CMap
     comes after the page, RC4 encryption) with roomy bounds, then with a hole, with tight
-    stream/held/object bounds and a tiny worker budget, and an object stream holding the fonts."""
+    stream/held/object bounds and a tiny worker budget, with attached files decoded (roomy and
+    tight), and an object stream holding the fonts."""
     import documents  # noqa: E402 (tests/gen on sys.path)
     import zlib
 
@@ -772,6 +773,8 @@ def add_pdf_document_seeds(corpus: Corpus) -> None:
         corpus.add("pdf_document_fuzz", bytes([roomy | 0x40]) + SPLIT_SEED + data)  # a hole
         corpus.add("pdf_document_fuzz", bytes([0x00]) + SPLIT_SEED + data)  # tight bounds
         corpus.add("pdf_document_fuzz", bytes([roomy | 0x30]) + SPLIT_SEED + data)
+        corpus.add("pdf_document_fuzz", bytes([roomy | 0x80]) + SPLIT_SEED + data)  # attachments
+        corpus.add("pdf_document_fuzz", bytes([0x80]) + SPLIT_SEED + data)  # and tight bounds
     header = b"5 0 8 60 "
     font = b"<< /Type /Font /Subtype /Type0 /Encoding /Identity-H /ToUnicode 7 0 R >>"
     body = header + font.ljust(60) + b"<< /Font << /F1 5 0 R >> >>"

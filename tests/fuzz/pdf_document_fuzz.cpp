@@ -8,9 +8,11 @@
 //          bit 4:    max_objects 3 (else 1M)
 //          bit 5:    a worker budget of 8 KiB (else 64 MiB)
 //          bit 6:    a hole told with gap() before the byte at (seed >> 8) % (size + 1)
+//          bit 7:    attached files decoded into a sink (else skipped)
 // Checks: the text is valid UTF-8; the budget is given back in full when the document goes;
-// the same text and reason whole and split (unless the worker budget ran out, which depends on
-// how the string buffers grew).
+// attachments begin and end in pairs, one at a time, none left open, none over the stream
+// bound; the same text, reason and attachments (names, bytes, reasons) whole and split (unless
+// the worker budget ran out, which depends on how the string buffers grew).
 
 #include <cstddef>
 #include <cstdint>
@@ -31,10 +33,36 @@ namespace {
 constexpr uint64_t kStreamBytes[] = {1024, 4096, 65536, 16u << 20};
 constexpr uint64_t kBufferedBytes[] = {0, 256, 4096, 32u << 20};
 
+struct Attachments final : dpi::PdfAttachmentSink {
+    explicit Attachments(uint64_t bound) : bound(bound) {}
+    void beginAttachment(std::string_view name) noexcept override {
+        if (open) std::abort();
+        open = true;
+        log += "<" + std::string(name) + ">";
+        bytes = 0;
+    }
+    void attachmentData(const uint8_t* data, size_t len) noexcept override {
+        if (!open || len == 0) std::abort();
+        bytes += len;
+        if (bytes > bound) std::abort();
+        log.append(reinterpret_cast<const char*>(data), len);
+    }
+    void endAttachment(const char* why) noexcept override {
+        if (!open) std::abort();
+        open = false;
+        log += "</" + std::string(why ? why : "") + ">";
+    }
+    uint64_t bound;
+    uint64_t bytes = 0;
+    bool open = false;
+    std::string log;
+};
+
 struct Result {
     std::string text;
     std::string why;
     bool encrypted = false;
+    std::string attachments;
 };
 
 uint64_t noTime() noexcept {
@@ -42,13 +70,15 @@ uint64_t noTime() noexcept {
 }
 
 Result run(const dpi::PdfLimits& limits, uint64_t budget_bytes, std::span<const uint8_t> file,
-           bool hole, size_t hole_at, uint32_t seed) {
+           bool hole, size_t hole_at, uint32_t seed, bool attachments) {
     dpi::PdfCounters counters;
     dpi::ExtractionBudget budget;
     budget.limit = budget_bytes;
     Result r;
+    Attachments files(limits.max_stream_bytes);
     {
         dpi::PdfDocument doc(limits, counters, &budget, noTime);
+        if (attachments) doc.setAttachmentSink(&files);
         const auto feed = [&](std::span<const uint8_t> part) {
             fuzz::feedInPieces(part, seed, 4096,
                                [&](const uint8_t* piece, size_t n) { doc.feed(piece, n, r.text); });
@@ -64,7 +94,9 @@ Result run(const dpi::PdfLimits& limits, uint64_t budget_bytes, std::span<const 
         if (const char* why = doc.uninspectable()) r.why = why;
         r.encrypted = doc.encrypted();
         if (budget.in_use > budget.limit) std::abort();
+        if (files.open) std::abort(); // finish() ends an attachment the file cut
     }
+    r.attachments = std::move(files.log);
     if (budget.in_use != 0) std::abort(); // every reservation given back
     if (!dpi::isValidUtf8(r.text)) std::abort();
     return r;
@@ -86,10 +118,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const uint64_t budget = (bits & 32) ? 8192 : 64u << 20;
     const bool hole = bits & 64;
     const size_t hole_at = (raw_seed >> 8) % (file.size() + 1);
-    const Result whole = run(limits, budget, file, hole, hole_at, 0);
-    const Result split = run(limits, budget, file, hole, hole_at, seed);
+    const bool attachments = bits & 128;
+    const Result whole = run(limits, budget, file, hole, hole_at, 0, attachments);
+    const Result split = run(limits, budget, file, hole, hole_at, seed, attachments);
     if (whole.why == "max-worker-memory" || split.why == "max-worker-memory") return 0;
-    if (whole.text != split.text || whole.why != split.why || whole.encrypted != split.encrypted) {
+    if (whole.text != split.text || whole.why != split.why || whole.encrypted != split.encrypted ||
+        whole.attachments != split.attachments) {
         if (std::getenv("PDF_FUZZ_DEBUG"))
             std::fprintf(stderr, "whole [%s] %s %d\nsplit [%s] %s %d\n", whole.text.c_str(),
                          whole.why.c_str(), whole.encrypted, split.text.c_str(), split.why.c_str(),

@@ -226,6 +226,7 @@ CASES: List[DocumentCase] = [
     make_case("smtp_rfc2231_name_docx_numeric_refs", "docx_numeric_refs.docx", "smtp-base64",
               file_name=SECRET_DOCX_NAME, build=rfc2231_named_attachment),
     make_case("smtp_gzip_text", "notes.txt.gz", "smtp-base64"),
+    make_case("smtp_pdf_attachment_docx", "pdf_attachment.pdf", "smtp-base64"),
     make_case("smtp_tar_gz", "plans.tar.gz", "smtp-base64"),
     make_case("smtp_encrypted_zip", "encrypted.zip", "smtp-base64"),
     make_case("smtp_encrypted_pdf", "pdf_encrypted.pdf", "smtp-base64"),

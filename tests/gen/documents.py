@@ -516,6 +516,29 @@ def pdf_title() -> bytes:
     ], info=6)
 
 
+def pdf_attachment() -> bytes:
+    """A page that says nothing marked and a Word document attached to the PDF (what a reader
+    lists under "attachments"; pdfdetach lists and saves it): the docx with the keyword in split
+    runs, FlateDecode-compressed in an /EmbeddedFile stream, named by a file specification that
+    comes before the stream (the /EmbeddedFiles name tree of the catalog points at it)."""
+    docx = docx_split_runs()
+    return pdf_file([
+        PdfObject(b"<< /Type /Catalog /Pages 2 0 R "
+                  b"/Names << /EmbeddedFiles << /Names [(plan.docx) 6 0 R] >> >> >>"),
+        PdfObject(b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+        PdfObject(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                  b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"),
+        PdfObject(b"<< >>", text_content(b"(Classification: see the attached plan) Tj")),
+        *HELVETICA,
+        PdfObject(b"<< /Type /Filespec /F (plan.docx) /UF (plan.docx) /EF << /F 7 0 R >> "
+                  b"/Desc (Q3 plan) >>"),
+        PdfObject(b"<< /Type /EmbeddedFile /Subtype "
+                  b"/application#2Fvnd.openxmlformats-officedocument.wordprocessingml.document "
+                  b"/Filter /FlateDecode /Params << /Size %d >> >>" % len(docx),
+                  zlib.compress(docx, 9)),
+    ])
+
+
 def pdf_clean() -> bytes:
     return pdf_page(text_content(b"(Classification: public) Tj"), HELVETICA, flate=True)
 
@@ -914,6 +937,9 @@ DOCUMENTS: List[Document] = [
              note="Type0 Identity-H glyph ids, ToUnicode CMap"),
     Document("pdf_title.pdf", "pdf", pdf_title, TOP_SECRET, [],
              note="keyword only in the document information's /Title, not on the page"),
+    Document("pdf_attachment.pdf", "pdf", pdf_attachment, TOP_SECRET,
+             ["plan.docx", "word/document.xml"],
+             note="a docx attached to the PDF (/EmbeddedFile), keyword in split runs"),
     Document("pdf_encrypted.pdf", "pdf", pdf_encrypted, TOP_SECRET, [], encrypted=True,
              note="RC4 40-bit, R2, empty user password"),
     Document("rtf_gbk.rtf", "rtf", rtf_gbk_hex, JUEMI, [], note="\\ansicpg936 \\'hh GBK bytes"),

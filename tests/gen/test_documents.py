@@ -240,6 +240,9 @@ class Documents(unittest.TestCase):
                 if entry["name"] == "pdf_title.pdf":  # not page text: see the pdfinfo test
                     self.assertNotIn(entry["keyword"], text)
                     self.assertIn("document properties", text)
+                elif entry["name"] == "pdf_attachment.pdf":  # see the pdfdetach test
+                    self.assertNotIn(entry["keyword"], text)
+                    self.assertIn("attached plan", text)
                 elif entry["keyword"] is None:
                     for keyword in documents.KEYWORDS:
                         self.assertNotIn(keyword, text)
@@ -258,6 +261,18 @@ class Documents(unittest.TestCase):
         info = run_tool(["pdfinfo", "-enc", "UTF-8", self.path("pdf_title.pdf")]).decode()
         self.assertRegex(info, "Title:\\s+Aurora plan \u2013 TOP SECRET\n")
         self.assertRegex(info, "Author:\\s+A. Chen\n")
+
+    @unittest.skipUnless(have("pdfdetach") and have("unzip"),
+                         "pdfdetach (poppler-utils) or unzip is not installed")
+    def test_pdfdetach_saves_the_attached_docx(self):
+        listing = run_tool(["pdfdetach", "-list", self.path("pdf_attachment.pdf")]).decode()
+        self.assertIn("1: plan.docx", listing)
+        with tempfile.TemporaryDirectory() as tmp:
+            saved = os.path.join(tmp, "plan.docx")
+            run_tool(["pdfdetach", "-save", "1", "-o", saved, self.path("pdf_attachment.pdf")])
+            with open(saved, "rb") as f:
+                self.assertEqual(f.read(), documents.docx_split_runs())
+            run_tool(["unzip", "-tq", saved])
 
     @unittest.skipUnless(have("pdfinfo"), "pdfinfo (poppler-utils) is not installed")
     def test_pdfinfo_sees_rc4_encryption(self):

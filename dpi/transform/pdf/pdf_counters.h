@@ -29,6 +29,8 @@ namespace egressmon::dpi {
     X(document_strings, "strings",                                                                 \
       "Document information, form field and annotation strings read into pdf.text",                \
       counter::series("document_string"))                                                          \
+    X(attachments, "files", "Files attached inside PDFs (/EmbeddedFile streams) decoded",          \
+      counter::series("attachment"))                                                               \
     X(object_streams, "streams", "Object streams (/Type /ObjStm) read for their dictionaries",     \
       counter::series("object_stream"))                                                            \
     X(encrypted, "documents", "Encrypted PDFs (an /Encrypt dictionary): no text",                  \

@@ -24,7 +24,8 @@ bool isFontSubtype(std::string_view s) noexcept {
 }
 
 // Streams that carry no text for a reader: images, font programs, colour profiles, metadata,
-// embedded files (an attachment inside a PDF is not read yet), functions and the like.
+// functions and the like; embedded files, unless there is an attachment sink to decode them
+// into (beginStream).
 bool holdsNoText(const PdfDictionary& d) noexcept {
     const std::string_view type = d.name("Type"), subtype = d.name("Subtype");
     if (type == "Metadata" || type == "EmbeddedFile" || type == "XRef" || type == "Pattern")
@@ -107,6 +108,7 @@ void PdfDocument::gap() noexcept {
 void PdfDocument::finish(std::string& out) noexcept {
     out_ = &out;
     if (stop_ == PdfStop::None) scanner_.finish(*this);
+    endAttachment(uninspectable()); // still open only when the document stopped inside it
     // What was held is read now with whatever fonts and CMaps came; an encrypted file's
     // streams were ciphertext.
     resolved_.clear();
@@ -150,6 +152,7 @@ void PdfDocument::stop(PdfStop why) noexcept {
     stop_ = why;
     if (why == PdfStop::Objects) ++counters_.objects_exceeded;
     if (why == PdfStop::Time) ++counters_.time_exceeded;
+    endAttachment(uninspectable()); // no more of the file is read
 }
 
 bool PdfDocument::overTime() noexcept {
@@ -178,8 +181,12 @@ void PdfDocument::object(uint32_t num, std::string_view body, bool has_stream) n
 }
 
 void PdfDocument::beginStream(const PdfDictionary& dict) noexcept {
-    const bool object_stream = dict.name("Type") == "ObjStm";
-    if (!object_stream && holdsNoText(dict)) {
+    const std::string_view type = dict.name("Type");
+    const bool object_stream = type == "ObjStm";
+    // An encrypted file's attachments are ciphertext (an /Encrypt seen later cannot be told
+    // here: those bytes go to the attachment, which reads as binary).
+    const bool attachment = type == "EmbeddedFile" && attachments_ && !encrypted_;
+    if (!object_stream && !attachment && holdsNoText(dict)) {
         ++counters_.streams_skipped;
         return;
     }
@@ -214,10 +221,36 @@ void PdfDocument::beginStream(const PdfDictionary& dict) noexcept {
         objstm_first_ = static_cast<uint32_t>(std::min<int64_t>(*first, UINT32_MAX));
         stream_kind_ = StreamKind::ObjectStream;
     } else {
-        stream_kind_ = StreamKind::Text;
+        stream_kind_ = attachment ? StreamKind::Attachment : StreamKind::Text;
     }
     stream_.clear();
     stream_over_ = false;
+    if (attachment) {
+        ++counters_.attachments;
+        attachment_open_ = true;
+        attachment_identity_ = n == 0;
+        const std::optional<int64_t> length = dict.integer("Length");
+        attachment_length_.reset();
+        if (length && *length >= 0) attachment_length_ = static_cast<uint64_t>(*length);
+        attachment_raw_ = 0;
+        attachment_eol_.clear();
+        const auto named = attachment_names_.find(stream_num_);
+        attachments_->beginAttachment(named == attachment_names_.end() ? std::string_view()
+                                                                       : named->second);
+    }
+}
+
+// An attachment's decoded bytes go on as they come; stream_ is only the chain's scratch.
+void PdfDocument::passAttachment() noexcept {
+    if (!attachment_open_ || stream_.empty()) return;
+    attachments_->attachmentData(reinterpret_cast<const uint8_t*>(stream_.data()), stream_.size());
+    stream_.clear();
+}
+
+void PdfDocument::endAttachment(const char* uninspectable) noexcept {
+    if (!attachment_open_) return;
+    attachment_open_ = false;
+    attachments_->endAttachment(uninspectable);
 }
 
 bool PdfDocument::holdBytes(size_t capacity_now, size_t& held) noexcept {
@@ -227,15 +260,59 @@ bool PdfDocument::holdBytes(size_t capacity_now, size_t& held) noexcept {
     return true;
 }
 
+// The bytes before "endstream" end with an EOL marker that is not the file's (ISO 32000-1
+// §7.3.8.1). Filters end at their own end of data; an unfiltered attachment is cut here, at its
+// direct /Length, or else one CR LF, LF or CR before the end is dropped.
+void PdfDocument::identityAttachmentData(const uint8_t* data, size_t len) noexcept {
+    if (attachment_length_) {
+        const uint64_t room = *attachment_length_ - std::min(attachment_raw_, *attachment_length_);
+        len = static_cast<size_t>(std::min<uint64_t>(len, room));
+        attachment_raw_ += len;
+        chain_.feed(data, len, stream_);
+        return;
+    }
+    const auto eol = [](uint8_t c) { return c == '\r' || c == '\n'; };
+    size_t tail = 0;
+    while (tail < 2 && tail < len && eol(data[len - 1 - tail]))
+        ++tail;
+    if (tail < len) { // something else comes: the EOL bytes held were the file's
+        chain_.feed(reinterpret_cast<const uint8_t*>(attachment_eol_.data()),
+                    attachment_eol_.size(), stream_);
+        chain_.feed(data, len - tail, stream_);
+        attachment_eol_.assign(reinterpret_cast<const char*>(data) + len - tail, tail);
+        return;
+    }
+    attachment_eol_.append(reinterpret_cast<const char*>(data), len);
+    if (attachment_eol_.size() > 2) {
+        const size_t out = attachment_eol_.size() - 2;
+        chain_.feed(reinterpret_cast<const uint8_t*>(attachment_eol_.data()), out, stream_);
+        attachment_eol_.erase(0, out);
+    }
+}
+
+void PdfDocument::identityAttachmentEnd() noexcept {
+    std::string_view held = attachment_eol_;
+    if (held.ends_with("\r\n"))
+        held.remove_suffix(2);
+    else if (!held.empty())
+        held.remove_suffix(1);
+    chain_.feed(reinterpret_cast<const uint8_t*>(held.data()), held.size(), stream_);
+    attachment_eol_.clear();
+}
+
 void PdfDocument::streamData(const uint8_t* data, size_t len) noexcept {
     if (stop_ != PdfStop::None || stream_kind_ == StreamKind::Skip || stream_over_) return;
-    chain_.feed(data, len, stream_); // its own bounds; an allocation failure is its status
+    if (stream_kind_ == StreamKind::Attachment && attachment_identity_)
+        identityAttachmentData(data, len);
+    else
+        chain_.feed(data, len, stream_); // its own bounds; an allocation failure is its status
     if (!holdBytes(stream_.capacity(), stream_reserved_)) {
         // The worker's extraction memory is spent: this stream is read as far as it came.
         stream_over_ = true;
         if (!memory_over_) ++counters_.memory_exceeded;
         memory_over_ = true;
     }
+    if (stream_kind_ == StreamKind::Attachment) passAttachment();
 }
 
 void PdfDocument::releaseStream() noexcept {
@@ -246,10 +323,12 @@ void PdfDocument::releaseStream() noexcept {
 
 // A stream a hole broke (or the file's end cut) is read as far as it came: gap() already noted
 // the hole, and a cut stream is what the file had.
-void PdfDocument::streamEnd(bool /*broken*/, bool /*complete*/) noexcept {
+void PdfDocument::streamEnd(bool broken, bool /*complete*/) noexcept {
     const StreamKind kind = stream_kind_;
     stream_kind_ = StreamKind::Skip;
     if (stop_ != PdfStop::None || kind == StreamKind::Skip) return;
+    if (kind == StreamKind::Attachment && attachment_identity_ && !stream_over_)
+        identityAttachmentEnd();
     if (!stream_over_) chain_.finish(stream_);
     switch (chain_.status()) {
     case PdfFilterStatus::Corrupt:
@@ -265,6 +344,18 @@ void PdfDocument::streamEnd(bool /*broken*/, bool /*complete*/) noexcept {
     case PdfFilterStatus::Done: break;
     }
     ++counters_.streams_decoded;
+    if (kind == StreamKind::Attachment) {
+        passAttachment();
+        const PdfFilterStatus status = chain_.status();
+        endAttachment(stream_over_                          ? "max-worker-memory"
+                      : status == PdfFilterStatus::TooLarge ? "max-pdf-stream-bytes"
+                      : status == PdfFilterStatus::Corrupt  ? "corrupt"
+                      : status == PdfFilterStatus::NoMemory ? "no-memory"
+                      : broken                              ? "gap"
+                                                            : nullptr);
+        releaseStream();
+        return;
+    }
     const uint64_t start = clock_();
     if (kind == StreamKind::ObjectStream) {
         ++counters_.object_streams;
@@ -390,6 +481,7 @@ void PdfDocument::dictionary(uint32_t num, const PdfDictionary& dict) noexcept {
     // A trailer or a cross-reference stream's dictionary names the encryption dictionary.
     if (dict.has("Encrypt") && (dict.has("Root") || dict.has("Size"))) encrypted_ = true;
     documentStrings(dict);
+    fileSpecification(dict);
     const std::string_view type = dict.name("Type"), subtype = dict.name("Subtype");
     if ((type == "Font" || (type.empty() && dict.has("BaseFont"))) && isFontSubtype(subtype))
         fontDictionary(num, dict);
@@ -433,6 +525,42 @@ void PdfDocument::documentStrings(const PdfDictionary& dict) noexcept {
         for (const std::string_view key : kKeys)
             take(dict.find(key));
         if (dict.has("Rect") && dict.name("Type") != "Sig") take(dict.find("Contents"));
+    } catch (const std::bad_alloc&) {
+        stop(PdfStop::NoMemory);
+    }
+}
+
+// A file specification (ISO 32000-1 §7.11.3) names the embedded file stream its /EF points at:
+// /UF (a text string) or else /F. It is a top-level object (listed in the /EmbeddedFiles name
+// tree) or written inside a file attachment annotation's /FS. Only a name seen before its
+// stream can name the attachment: the layer's name is given when it begins.
+void PdfDocument::fileSpecification(const PdfDictionary& dict) noexcept {
+    if (!attachments_) return;
+    if (const PdfValue* fs = dict.find("FS"); fs && fs->kind == PdfValueKind::Dictionary) {
+        PdfDictionary inner;
+        if (inner.parse(fs->text)) fileSpecification(inner);
+    }
+    const PdfValue* ef = dict.find("EF");
+    if (!ef || ef->kind != PdfValueKind::Dictionary) return;
+    PdfDictionary streams;
+    if (!streams.parse(ef->text)) return;
+    const std::optional<uint32_t> stream =
+        streams.reference("UF") ? streams.reference("UF") : streams.reference("F");
+    if (!stream || attachment_names_.size() >= kMaxAttachmentNames) return;
+    try {
+        std::string name;
+        const PdfValue* uf = dict.find("UF");
+        if (!uf || !appendPdfTextString(*uf, name) || name.empty()) {
+            name.clear();
+            if (const PdfValue* f = dict.find("F")) appendPdfTextString(*f, name);
+        }
+        if (name.size() > kMaxAttachmentNameBytes) { // cut at a character's start
+            size_t cut = kMaxAttachmentNameBytes;
+            while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80)
+                --cut;
+            name.resize(cut);
+        }
+        attachment_names_.try_emplace(*stream, std::move(name));
     } catch (const std::bad_alloc&) {
         stop(PdfStop::NoMemory);
     }

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -54,6 +55,19 @@ struct PdfLimits {
 // Why a document's text ended early, or was never read.
 enum class PdfStop : uint8_t { None, Objects, Time, NoMemory };
 
+// Where the files attached inside a PDF go (/Type /EmbeddedFile streams: what a reader lists
+// under "attachments"), decoded through their filters as they stream past, one at a time.
+class PdfAttachmentSink {
+  public:
+    virtual ~PdfAttachmentSink() = default;
+    // `name`: the file specification's /UF or /F when it came before the stream, else "".
+    virtual void beginAttachment(std::string_view name) noexcept = 0;
+    virtual void attachmentData(const uint8_t* data, size_t len) noexcept = 0;
+    // `uninspectable`: why the attachment was cut short ("max-pdf-stream-bytes", "corrupt",
+    // "gap"...), or null when it is whole.
+    virtual void endAttachment(const char* uninspectable) noexcept = 0;
+};
+
 class PdfDocument final : private PdfScanEvents {
   public:
     using Clock = uint64_t (*)() noexcept; // monotonic nanoseconds
@@ -64,6 +78,10 @@ class PdfDocument final : private PdfScanEvents {
     ~PdfDocument();
     PdfDocument(const PdfDocument&) = delete;
     PdfDocument& operator=(const PdfDocument&) = delete;
+
+    // Attached files are decoded into `sink` (must outlive the document); without one they are
+    // skipped like images.
+    void setAttachmentSink(PdfAttachmentSink* sink) noexcept { attachments_ = sink; }
 
     // The next bytes of the file; the text they complete is appended to `out`.
     void feed(const uint8_t* data, size_t len, std::string& out) noexcept;
@@ -83,7 +101,12 @@ class PdfDocument final : private PdfScanEvents {
         bool type0 = false;
         PdfSimpleEncoding encoding = PdfSimpleEncoding::WinAnsi;
     };
-    enum class StreamKind : uint8_t { Skip, Text, ObjectStream };
+    enum class StreamKind : uint8_t { Skip, Text, ObjectStream, Attachment };
+    // File specifications' names of the attachment streams they point at, kept for an
+    // attachment that comes after its file specification (at most kMaxAttachmentNames, each cut
+    // to kMaxAttachmentNameBytes).
+    static constexpr size_t kMaxAttachmentNames = 256;
+    static constexpr size_t kMaxAttachmentNameBytes = 255;
     // Resolves content streams' font names through what the document knows. `lenient`: a font
     // or CMap not seen is read as best it can be (at the end); else such a font is unknown.
     class Fonts final : public PdfFontResolver {
@@ -104,6 +127,11 @@ class PdfDocument final : private PdfScanEvents {
 
     void dictionary(uint32_t num, const PdfDictionary& dict) noexcept;
     void documentStrings(const PdfDictionary& dict) noexcept;
+    void fileSpecification(const PdfDictionary& dict) noexcept;
+    void passAttachment() noexcept;
+    void identityAttachmentData(const uint8_t* data, size_t len) noexcept;
+    void identityAttachmentEnd() noexcept;
+    void endAttachment(const char* uninspectable) noexcept;
     void fontResources(const PdfDictionary& fonts) noexcept;
     void fontDictionary(uint32_t num, const PdfDictionary& dict) noexcept;
     StreamKind streamKind(const PdfDictionary& dict) noexcept;
@@ -123,6 +151,15 @@ class PdfDocument final : private PdfScanEvents {
     Clock clock_;
     PdfObjectScanner scanner_;
     std::string* out_ = nullptr; // during feed/finish
+    PdfAttachmentSink* attachments_ = nullptr;
+    bool attachment_open_ = false;
+    // An unfiltered attachment's bytes run to "endstream", EOL included: a direct /Length says
+    // where the file ends; without one, the last EOL is held back and dropped at the end.
+    bool attachment_identity_ = false;
+    std::optional<uint64_t> attachment_length_;
+    uint64_t attachment_raw_ = 0;
+    std::string attachment_eol_;                                 // at most 2 bytes (CR LF) held
+    std::unordered_map<uint32_t, std::string> attachment_names_; // stream object -> name
 
     // The stream being read.
     StreamKind stream_kind_ = StreamKind::Skip;

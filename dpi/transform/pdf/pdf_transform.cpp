@@ -11,16 +11,17 @@ namespace egressmon::dpi {
 
 namespace {
 
-class PdfTransform final : public Transform {
+class PdfTransform final : public Transform, PdfAttachmentSink {
   public:
     PdfTransform(TransformContext& ctx, const LayerInfo& layer, LayerId parent)
-        : ctx_(ctx), parent_(parent),
+        : ctx_(ctx), parent_(parent), family_(layer.family), depth_(layer.depth),
           document_(ctx.files.pdf, ctx.counters.pdf, ctx.files.extraction_budget) {
         LayerInfo out;
         out.type = "pdf.text";
         out.family = layer.family;
         out.depth = layer.depth;
         text_.prepare(ctx, out, parent);
+        document_.setAttachmentSink(this);
     }
 
     void feed(const uint8_t* data, size_t len) noexcept override {
@@ -35,9 +36,35 @@ class PdfTransform final : public Transform {
         note();
         text_.finish();
     }
-    void abort() noexcept override { text_.abort(); }
+    void abort() noexcept override {
+        attachment_.abort();
+        text_.abort();
+    }
 
   private:
+    // A file attached inside the PDF is a file of its own, beside the text: identified,
+    // hashed, matched, and opened by the transforms its type calls for (a zip, a docx...).
+    void beginAttachment(std::string_view name) noexcept override {
+        LayerInfo out;
+        out.type = "pdf.attachment";
+        out.family = family_;
+        out.file = true;
+        out.file_name = name;
+        out.depth = depth_;
+        attachment_.prepare(ctx_, out, parent_);
+    }
+    void attachmentData(const uint8_t* data, size_t len) noexcept override {
+        attachment_.data(data, len);
+    }
+    void endAttachment(const char* uninspectable) noexcept override {
+        if (uninspectable && attachment_.begun() && ctx_.sink) {
+            FileNote note;
+            note.uninspectable = uninspectable;
+            ctx_.sink->noteFile(attachment_.id(), note);
+        }
+        attachment_.finish();
+    }
+
     void pass() noexcept {
         if (out_.empty()) return;
         ctx_.counters.pdf.text_bytes += out_.size();
@@ -55,9 +82,12 @@ class PdfTransform final : public Transform {
 
     TransformContext& ctx_;
     const LayerId parent_;
+    const LayerFamily family_;
+    const uint32_t depth_;
+    LayerNode text_;       // declared before the document, which writes into them
+    LayerNode attachment_; // the attached file being decoded, one at a time
     PdfDocument document_;
     std::string out_; // the text of the piece being fed; its capacity is kept
-    LayerNode text_;
 };
 
 } // namespace

@@ -1,0 +1,348 @@
+// Files attached inside a PDF (/Type /EmbeddedFile streams): decoded through their filters into
+// the attachment sink as they stream past, named by a file specification that came before them,
+// cut with a reason at the stream bound, a hole or the time bound, not decoded in an encrypted
+// file; and, through the registry, a file layer of its own that the transforms of its type open.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include "dpi/transform/layer_node.h"
+#include "dpi/transform/pdf/pdf_document.h"
+#include "dpi/transform/transform_registry.h"
+#include "http_test_support.h"
+
+namespace egressmon::dpi {
+namespace {
+
+std::string deflate(std::string_view data) {
+    uLongf n = compressBound(data.size());
+    std::string out(n, '\0');
+    compress2(reinterpret_cast<Bytef*>(out.data()), &n, reinterpret_cast<const Bytef*>(data.data()),
+              data.size(), 9);
+    out.resize(n);
+    return out;
+}
+
+struct PdfObject {
+    std::string dict;
+    std::optional<std::string> stream;
+};
+
+// Objects numbered from 1 and a trailer.
+std::string pdfFile(const std::vector<PdfObject>& objects) {
+    std::string out = "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n";
+    for (size_t i = 0; i < objects.size(); ++i) {
+        out += std::to_string(i + 1) + " 0 obj\n" + objects[i].dict;
+        if (objects[i].stream) out += "\nstream\n" + *objects[i].stream + "\nendstream";
+        out += "\nendobj\n";
+    }
+    out += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
+           " /Root 1 0 R >>\nstartxref\n0\n%%EOF\n";
+    return out;
+}
+
+const std::string kPayload = [] {
+    std::string s = "Quarterly figures, TOP SECRET, do not forward.\n";
+    for (int i = 0; i < 200; ++i)
+        s += "row " + std::to_string(i) + ": 110101199003077777\n";
+    return s;
+}();
+
+const std::string kCatalog =
+    "<< /Type /Catalog /Pages 9 0 R /Names << /EmbeddedFiles << /Names [(plan) 2 0 R] >> >> >>";
+// UF: "plan-é.txt" in UTF-16BE; F: the ASCII fallback.
+const std::string kFileSpec = "<< /Type /Filespec /F (plan.txt) "
+                              "/UF <FEFF0070006C0061006E002D00E9002E007400780074> "
+                              "/EF << /F 3 0 R >> >>";
+const std::string kAttachmentDict = "<< /Type /EmbeddedFile /Subtype /text#2Fplain "
+                                    "/Filter /FlateDecode /Params << /Size 42 >> >>";
+
+struct Event {
+    std::string name;
+    std::string bytes;
+    std::optional<std::string> uninspectable; // set when it ended; "" when whole
+};
+
+struct Attachments final : PdfAttachmentSink {
+    void beginAttachment(std::string_view name) noexcept override {
+        EXPECT_TRUE(files.empty() || files.back().uninspectable) << "one at a time";
+        files.push_back({std::string(name), {}, std::nullopt});
+    }
+    void attachmentData(const uint8_t* data, size_t len) noexcept override {
+        EXPECT_FALSE(files.empty());
+        files.back().bytes.append(reinterpret_cast<const char*>(data), len);
+    }
+    void endAttachment(const char* why) noexcept override {
+        EXPECT_FALSE(files.empty());
+        files.back().uninspectable = why ? why : "";
+    }
+    std::vector<Event> files;
+};
+
+struct Read {
+    std::vector<Event> files;
+    std::string why;
+    PdfCounters counters;
+};
+
+uint64_t fakeNow = 0;
+uint64_t fakeClock() noexcept {
+    return fakeNow += 1000000; // each reading 1 ms later
+}
+
+Read read(std::string_view pdf, const PdfLimits& limits = {}, size_t piece = 0,
+          size_t hole_at = std::string_view::npos, bool sink = true,
+          PdfDocument::Clock clock = PdfDocument::steadyNanos) {
+    Read r;
+    Attachments files;
+    {
+        PdfDocument doc(limits, r.counters, nullptr, clock);
+        if (sink) doc.setAttachmentSink(&files);
+        std::string text;
+        if (piece == 0) piece = pdf.size();
+        for (size_t at = 0; at < pdf.size(); at += piece) {
+            std::string_view p = pdf.substr(at, piece);
+            if (hole_at >= at && hole_at < at + p.size()) { // 4 bytes lost from hole_at
+                doc.feed(reinterpret_cast<const uint8_t*>(p.data()), hole_at - at, text);
+                doc.gap();
+                const size_t resume = std::min(hole_at + 4, at + p.size());
+                p = pdf.substr(resume, at + p.size() - resume);
+            }
+            doc.feed(reinterpret_cast<const uint8_t*>(p.data()), p.size(), text);
+        }
+        doc.finish(text);
+        if (const char* why = doc.uninspectable()) r.why = why;
+    }
+    r.files = files.files;
+    return r;
+}
+
+TEST(PdfAttachment, AfterItsFileSpecificationItIsNamedAndDecoded) {
+    const std::string pdf = pdfFile({{kCatalog, {}},
+                                     {kFileSpec, {}},
+                                     {kAttachmentDict, deflate(kPayload)},
+                                     {"<< /Type /Pages /Kids [] /Count 0 >>", {}}});
+    const Read r = read(pdf);
+    ASSERT_EQ(r.files.size(), 1u);
+    EXPECT_EQ(r.files[0].name, "plan-\xc3\xa9.txt"); // /UF before /F
+    EXPECT_EQ(r.files[0].bytes, kPayload);
+    EXPECT_EQ(r.files[0].uninspectable, "");
+    EXPECT_EQ(r.counters.attachments, 1u);
+    EXPECT_EQ(r.why, "");
+}
+
+TEST(PdfAttachment, BeforeItsFileSpecificationItHasNoName) {
+    // pypdf and others write the stream first: its name comes too late for the layer.
+    const std::string pdf =
+        pdfFile({{kCatalog, {}},
+                 {kAttachmentDict, deflate(kPayload)},
+                 {"<< /Type /Filespec /F (late.txt) /EF << /F 2 0 R >> >>", {}}});
+    const Read r = read(pdf);
+    ASSERT_EQ(r.files.size(), 1u);
+    EXPECT_EQ(r.files[0].name, "");
+    EXPECT_EQ(r.files[0].bytes, kPayload);
+}
+
+TEST(PdfAttachment, AnnotationFileSpecificationAndTheFFallback) {
+    const std::string pdf =
+        pdfFile({{kCatalog, {}},
+                 {"<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 9 9] /FS << /Type /Filespec "
+                  "/F (notes.docx) /EF << /F 3 0 R >> >> >>",
+                  {}},
+                 {"<< /Type /EmbeddedFile >>", "plain bytes, no filter"}});
+    const Read r = read(pdf);
+    ASSERT_EQ(r.files.size(), 1u);
+    EXPECT_EQ(r.files[0].name, "notes.docx");
+    EXPECT_EQ(r.files[0].bytes, "plain bytes, no filter"); // the EOL before endstream dropped
+}
+
+// An unfiltered attachment ends at its direct /Length, or else one EOL before "endstream" is
+// not its own; any split of the input gives the same bytes.
+TEST(PdfAttachment, UnfilteredBytesEndAtLengthOrBeforeTheLastEol) {
+    const std::string spec = "<< /Type /Filespec /F (a.bin) /EF << /F 3 0 R >> >>";
+    const std::string data = "line one\r\nline two\n\n";
+    const std::string with_length =
+        pdfFile({{kCatalog, {}},
+                 {spec, {}},
+                 {"<< /Type /EmbeddedFile /Length " + std::to_string(data.size()) + " >>", data}});
+    std::string crlf_eol =
+        pdfFile({{kCatalog, {}}, {spec, {}}, {"<< /Type /EmbeddedFile >>", data}});
+    const size_t end = crlf_eol.find("\nendstream");
+    crlf_eol.replace(end, 1, "\r\n");
+    for (size_t piece : {size_t(0), size_t(1), size_t(2), size_t(3), size_t(7)}) {
+        Read r = read(with_length, {}, piece);
+        ASSERT_EQ(r.files.size(), 1u);
+        EXPECT_EQ(r.files[0].bytes, data) << piece;
+        r = read(crlf_eol, {}, piece);
+        ASSERT_EQ(r.files.size(), 1u);
+        EXPECT_EQ(r.files[0].bytes, data) << piece;
+    }
+}
+
+TEST(PdfAttachment, WithoutASinkTheyAreSkippedLikeImages) {
+    const std::string pdf =
+        pdfFile({{kCatalog, {}}, {kFileSpec, {}}, {kAttachmentDict, deflate(kPayload)}});
+    const Read r = read(pdf, {}, 0, std::string_view::npos, /*sink=*/false);
+    EXPECT_TRUE(r.files.empty());
+    EXPECT_EQ(r.counters.attachments, 0u);
+    EXPECT_EQ(r.counters.streams_skipped, 1u);
+}
+
+TEST(PdfAttachment, SameBytesForEveryPieceSize) {
+    const std::string pdf = pdfFile({{kCatalog, {}},
+                                     {kFileSpec, {}},
+                                     {kAttachmentDict, deflate(kPayload)},
+                                     {kAttachmentDict, deflate("second")}});
+    for (size_t piece = 1; piece < 80; ++piece) {
+        const Read r = read(pdf, {}, piece);
+        ASSERT_EQ(r.files.size(), 2u) << piece;
+        ASSERT_EQ(r.files[0].bytes, kPayload) << piece;
+        ASSERT_EQ(r.files[0].name, "plan-\xc3\xa9.txt") << piece;
+        ASSERT_EQ(r.files[1].bytes, "second") << piece;
+        ASSERT_EQ(r.files[1].name, "") << piece; // no file specification points at 4
+    }
+}
+
+TEST(PdfAttachment, StreamBoundCutsItWithItsReason) {
+    const std::string pdf =
+        pdfFile({{kCatalog, {}}, {kFileSpec, {}}, {kAttachmentDict, deflate(kPayload)}});
+    PdfLimits limits;
+    limits.max_stream_bytes = kPayload.size(); // at the bound: whole
+    Read r = read(pdf, limits);
+    ASSERT_EQ(r.files.size(), 1u);
+    EXPECT_EQ(r.files[0].uninspectable, "");
+    limits.max_stream_bytes = kPayload.size() - 1; // one byte over: cut
+    r = read(pdf, limits);
+    ASSERT_EQ(r.files.size(), 1u);
+    EXPECT_EQ(r.files[0].bytes, kPayload.substr(0, kPayload.size() - 1));
+    EXPECT_EQ(r.files[0].uninspectable, "max-pdf-stream-bytes");
+    EXPECT_EQ(r.why, "max-pdf-stream-bytes");
+    EXPECT_EQ(r.counters.stream_bytes_exceeded, 1u);
+}
+
+TEST(PdfAttachment, HoleInsideItCutsItAsGap) {
+    const std::string payload(4000, 'x');
+    const std::string pdf = pdfFile({{kCatalog, {}},
+                                     {kFileSpec, {}},
+                                     {"<< /Type /EmbeddedFile >>", payload},
+                                     {kAttachmentDict, deflate("after the hole")}});
+    const Read r = read(pdf, {}, 512, pdf.find(payload) + 1000);
+    ASSERT_EQ(r.files.size(), 2u);
+    EXPECT_EQ(r.files[0].bytes, payload.substr(0, 1000)); // what came before the hole
+    EXPECT_EQ(r.files[0].uninspectable, "gap");
+    EXPECT_EQ(r.files[1].bytes, "after the hole");
+    EXPECT_EQ(r.files[1].uninspectable, "");
+    EXPECT_EQ(r.why, "gap");
+}
+
+TEST(PdfAttachment, TimeBoundEndsAnOpenAttachment) {
+    const std::string pdf = pdfFile(
+        {{kCatalog, {}}, {kFileSpec, {}}, {"<< /Type /EmbeddedFile >>", std::string(4000, 'y')}});
+    PdfLimits limits;
+    limits.max_file_ms = 40; // the fake clock moves 1 ms per reading, 2 readings per feed
+    const Read r = read(pdf, limits, 64, std::string_view::npos, true, fakeClock);
+    ASSERT_EQ(r.files.size(), 1u);
+    EXPECT_EQ(r.files[0].uninspectable, "max-file-time");
+    EXPECT_LT(r.files[0].bytes.size(), 4000u);
+    EXPECT_EQ(r.why, "max-file-time");
+}
+
+TEST(PdfAttachment, EncryptedFileAttachmentsAreNotDecoded) {
+    // A cross-reference stream's dictionary (with /Size) names the encryption dictionary
+    // before the attachment: its bytes are ciphertext.
+    const std::string pdf = pdfFile({{kCatalog, {}},
+                                     {"<< /Type /XRef /Size 5 /Encrypt 5 0 R >>", {}},
+                                     {kFileSpec, {}},
+                                     {kAttachmentDict, deflate(kPayload)}});
+    const Read r = read(pdf);
+    EXPECT_TRUE(r.files.empty());
+    EXPECT_EQ(r.why, "encrypted");
+}
+
+TEST(PdfAttachment, LongNamesAreCutAtACharacterStart) {
+    std::string name;
+    for (int i = 0; i < 200; ++i)
+        name += "\xc3\xa9"; // é: 400 bytes of UTF-8 as PDFDocEncoding 0xE9 below
+    std::string pdfdoc(200, '\xe9');
+    const std::string pdf =
+        pdfFile({{kCatalog, {}},
+                 {"<< /Type /Filespec /F (" + pdfdoc + ") /EF << /F 3 0 R >> >>", {}},
+                 {"<< /Type /EmbeddedFile >>", "z"}});
+    const Read r = read(pdf);
+    ASSERT_EQ(r.files.size(), 1u);
+    EXPECT_EQ(r.files[0].name, name.substr(0, 254)); // 127 whole characters, under 255 bytes
+}
+
+// Through the registry: the attachment is a file layer of its own under the PDF, named, and
+// the transforms of its type read it (a zip's entries here).
+TEST(PdfAttachment, IsAFileLayerThatItsTypesTransformsOpen) {
+    const std::string entry = "TOP SECRET inside a zip inside a PDF";
+    // A stored zip of one entry, built by hand (local header, data, central directory, end).
+    auto le16 = [](std::string& s, uint16_t v) { s += char(v & 0xff), s += char(v >> 8); };
+    auto le32 = [&](std::string& s, uint32_t v) {
+        le16(s, uint16_t(v)), le16(s, uint16_t(v >> 16));
+    };
+    const uint32_t crc =
+        uint32_t(crc32(0, reinterpret_cast<const Bytef*>(entry.data()), uInt(entry.size())));
+    const std::string file_name = "memo.txt";
+    std::string zip = "PK\x03\x04";
+    le16(zip, 20), le16(zip, 0), le16(zip, 0), le16(zip, 0), le16(zip, 0);
+    le32(zip, crc), le32(zip, uint32_t(entry.size())), le32(zip, uint32_t(entry.size()));
+    le16(zip, uint16_t(file_name.size())), le16(zip, 0);
+    zip += file_name + entry;
+    const uint32_t central = uint32_t(zip.size());
+    zip += "PK\x01\x02";
+    le16(zip, 20), le16(zip, 20), le16(zip, 0), le16(zip, 0), le16(zip, 0), le16(zip, 0);
+    le32(zip, crc), le32(zip, uint32_t(entry.size())), le32(zip, uint32_t(entry.size()));
+    le16(zip, uint16_t(file_name.size())), le16(zip, 0), le16(zip, 0), le16(zip, 0), le16(zip, 0);
+    le32(zip, 0), le32(zip, 0);
+    zip += file_name;
+    const uint32_t central_size = uint32_t(zip.size()) - central;
+    zip += "PK\x05\x06";
+    le16(zip, 0), le16(zip, 0), le16(zip, 1), le16(zip, 1);
+    le32(zip, central_size), le32(zip, central), le16(zip, 0);
+
+    const std::string pdf =
+        pdfFile({{kCatalog, {}},
+                 {"<< /Type /Filespec /F (bundle.zip) /EF << /F 3 0 R >> >>", {}},
+                 {"<< /Type /EmbeddedFile /Filter /FlateDecode >>", deflate(zip)}});
+
+    test::RecordingSink sink;
+    TransformContext ctx;
+    ctx.registry = builtinTransforms();
+    ctx.sink = &sink;
+    LayerNode root;
+    LayerInfo info;
+    info.type = "http.request.body";
+    info.file = true;
+    info.file_name = "report.pdf";
+    root.prepare(ctx, info, kNoLayer);
+    for (size_t at = 0; at < pdf.size(); at += 100) {
+        const std::string_view p = std::string_view(pdf).substr(at, 100);
+        root.data(reinterpret_cast<const uint8_t*>(p.data()), p.size());
+    }
+    root.finish();
+
+    int attachment = -1, zip_entry = -1;
+    for (size_t i = 0; i < sink.layers.size(); ++i) {
+        if (sink.layers[i].first == "pdf.attachment") attachment = int(i);
+        if (sink.layers[i].first == "zip.entry") zip_entry = int(i);
+    }
+    ASSERT_GE(attachment, 0);
+    ASSERT_GE(zip_entry, 0);
+    EXPECT_EQ(sink.file_names[size_t(attachment)], "bundle.zip");
+    EXPECT_EQ(sink.layers[size_t(attachment)].second, zip);
+    EXPECT_EQ(sink.parentIndex(size_t(attachment)), 0); // the PDF's own layer
+    EXPECT_EQ(sink.parentIndex(size_t(zip_entry)), attachment);
+    EXPECT_EQ(sink.file_names[size_t(zip_entry)], "memo.txt");
+    EXPECT_EQ(sink.layers[size_t(zip_entry)].second, entry);
+    EXPECT_EQ(ctx.counters.pdf.attachments, 1u);
+    EXPECT_EQ(sink.openCount(), 0u);
+}
+
+} // namespace
+} // namespace egressmon::dpi
