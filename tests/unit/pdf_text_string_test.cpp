@@ -36,6 +36,16 @@ TEST(PdfTextString, Utf8BehindItsMarkAndHexWithAnOddDigit) {
     EXPECT_EQ(text(PdfValueKind::HexString, "<54 4F 5>"), "TOP");
 }
 
+// The mark says UTF-8; a hostile file's bytes need not be: the text stays valid UTF-8 (found by
+// pdf_document_fuzz), and control characters are dropped as in the other encodings.
+TEST(PdfTextString, InvalidUtf8BehindTheMarkBecomesReplacementCharacters) {
+    EXPECT_EQ(text(PdfValueKind::String, "(\xef\xbb\xbf"
+                                         "A\x85\xc3"
+                                         "Z\x01\x02\tb)"),
+              "A\xef\xbf\xbd\xef\xbf\xbd"
+              "Z\tb");
+}
+
 TEST(PdfTextString, AStringCutByTheObjectBoundStillReads) {
     EXPECT_EQ(text(PdfValueKind::String, "(TOP SECR"), "TOP SECR");
 }

@@ -1,5 +1,7 @@
 #include "dpi/transform/pdf/pdf_text_string.h"
 
+#include "dpi/decode/mime/mime_charset.h"
+
 #include "dpi/transform/pdf/pdf_content_lexer.h"
 #include "dpi/transform/pdf/pdf_content_text.h"
 
@@ -36,7 +38,12 @@ bool appendPdfTextString(const PdfValue& value, std::string& out) {
             },
             out);
     } else if (b.starts_with("\xEF\xBB\xBF")) {
-        out.append(b.substr(3)); // UTF-8 already; the layer is matched as bytes
+        // UTF-8 by its mark, which a hostile file need not honour: what is not is U+FFFD, so
+        // the text layer stays valid UTF-8.
+        std::string utf8;
+        appendCharsetAsUtf8("utf-8", b.substr(3), utf8);
+        for (const char c : utf8)
+            if (static_cast<uint8_t>(c) >= 0x20 || c == '\t' || c == '\n') out.push_back(c);
     } else {
         for (const char c : b)
             if (const uint32_t cp =
