@@ -22,6 +22,7 @@ void LayerNode::prepare(TransformContext& ctx, const LayerInfo& info, LayerId pa
     id_ = kNoLayer;
     begun_ = false;
     gap_before_ = 0;
+    note_pending_ = false;
     held_len_ = 0;
     try {
         boundary_.assign(info.boundary);
@@ -60,6 +61,10 @@ void LayerNode::begin(const uint8_t* first, size_t first_len) noexcept {
         return;
     }
     if (gap_before_ > 0) ctx_->sink->layerGap(id_, gap_before_);
+    if (note_pending_) {
+        note_pending_ = false;
+        ctx_->sink->noteFile(id_, pending_note_);
+    }
     if (info_.depth >= kMaxDepth) {
         ++ctx_->counters.transforms_refused;
         FileNote note;
@@ -89,6 +94,16 @@ void LayerNode::begin(const uint8_t* first, size_t first_len) noexcept {
     if (gap_before_ > 0)
         for (size_t i = 0; i < n; ++i)
             transforms_[i]->gap(gap_before_);
+}
+
+void LayerNode::noteFile(const FileNote& note) noexcept {
+    if (ctx_ == nullptr) return;
+    if (!begun_) {
+        pending_note_ = note;
+        note_pending_ = true;
+    } else if (id_ != kNoLayer) {
+        ctx_->sink->noteFile(id_, note);
+    }
 }
 
 void LayerNode::pass(const uint8_t* data, size_t len) noexcept {

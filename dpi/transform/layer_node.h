@@ -51,6 +51,11 @@ class LayerNode {
     // The layer is given up: transforms end without flushing, then the layer ends.
     void abort() noexcept;
 
+    // Something learned about the file this layer carries (FileNote), told to the sink about
+    // this layer: at once when it has begun, else when it begins (its first bytes may still be
+    // held for sniffing). A layer that never begins has no file to tell it about.
+    void noteFile(const FileNote& note) noexcept;
+
     bool prepared() const noexcept { return ctx_ != nullptr; }
     bool begun() const noexcept { return begun_; }
     LayerId id() const noexcept { return id_; }
@@ -69,6 +74,8 @@ class LayerNode {
     bool begun_ = false;
     bool carries_file_ = false; // info_.file, and no content coding left to undo
     uint64_t gap_before_ = 0;   // lost before the first byte
+    bool note_pending_ = false; // noteFile() before the layer began
+    FileNote pending_note_;
     uint32_t sniff_bytes_ = 0;
     uint32_t held_len_ = 0; // first bytes held for sniffing
     std::array<uint8_t, kMaxSniffBytes> held_{};

@@ -277,6 +277,88 @@ TEST(PdfAttachment, LongNamesAreCutAtACharacterStart) {
     EXPECT_EQ(r.files[0].name, name.substr(0, 254)); // 127 whole characters, under 255 bytes
 }
 
+// A direct /Length that leaves only an EOL before "endstream" says where the file ends, so a
+// file whose last byte is CR keeps it; a /Length that is too short or too long is not trusted
+// (readers go by "endstream" then): one EOL is dropped and nothing else.
+TEST(PdfAttachment, LengthIsTrustedOnlyWhenAnEolIsAllThatFollowsIt) {
+    const std::string spec = "<< /Type /Filespec /F (a.bin) /EF << /F 3 0 R >> >>";
+    auto file = [&](std::string_view length, const std::string& data) {
+        return pdfFile({{kCatalog, {}},
+                        {spec, {}},
+                        {"<< /Type /EmbeddedFile " + std::string(length) + ">>", data}});
+    };
+    struct Case {
+        std::string length;
+        std::string data;
+        std::string expect;
+    } cases[] = {
+        {"/Length 5 ", "line\r", "line\r"},  // the EOL rule alone would drop "\r\n"
+        {"", "line\r", "line"},              // no /Length: CR LF is one EOL
+        {"/Length 3 ", "abcdef", "abcdef"},  // too short: the bytes after it are not an EOL
+        {"/Length 99 ", "abcdef", "abcdef"}, // too long
+        {"/Length 6 ", "abcdef", "abcdef"},
+        {"/Length 0 ", "", ""},
+    };
+    for (const Case& c : cases)
+        for (size_t piece : {size_t(0), size_t(1), size_t(2), size_t(5)}) {
+            const Read r = read(file(c.length, c.data), {}, piece);
+            ASSERT_EQ(r.files.size(), 1u) << c.length << piece;
+            EXPECT_EQ(r.files[0].bytes, c.expect) << c.length << " piece " << piece;
+            EXPECT_EQ(r.files[0].uninspectable, "") << c.length;
+        }
+}
+
+TEST(PdfAttachment, FileEndingInsideItIsTruncated) {
+    std::string pdf = pdfFile({{kCatalog, {}},
+                               {kFileSpec, {}},
+                               {"<< /Type /EmbeddedFile >>", std::string(300, 'q')},
+                               {kAttachmentDict, deflate(kPayload)}});
+    // Cut inside the unfiltered attachment, then inside the deflated one.
+    for (const size_t cut : {pdf.find("qqq") + 100, pdf.rfind("endstream") - 20}) {
+        const Read r = read(std::string_view(pdf).substr(0, cut));
+        ASSERT_FALSE(r.files.empty());
+        EXPECT_EQ(r.files.back().uninspectable, "truncated") << cut;
+        EXPECT_EQ(r.why, "truncated") << cut;
+    }
+    EXPECT_EQ(read(std::string_view(pdf).substr(0, pdf.find("qqq") + 100)).files[0].bytes,
+              std::string(100, 'q')); // every byte it had: no EOL to drop
+}
+
+// /Type is optional on an embedded file stream: a file specification's /EF that came first
+// makes the stream an attachment whatever it says it is; one that comes after a stream read as
+// something else makes the PDF uninspectable.
+TEST(PdfAttachment, FoundByTheFileSpecificationNotOnlyByType) {
+    const std::string untyped =
+        pdfFile({{kCatalog, {}},
+                 {kFileSpec, {}},
+                 {"<< /Type /Metadata /Filter /FlateDecode >>", deflate(kPayload)}});
+    Read r = read(untyped);
+    ASSERT_EQ(r.files.size(), 1u);
+    EXPECT_EQ(r.files[0].bytes, kPayload);
+    EXPECT_EQ(r.files[0].name, "plan-\xc3\xa9.txt");
+    EXPECT_EQ(r.why, "");
+
+    const std::string late =
+        pdfFile({{kCatalog, {}},
+                 {"<< /Filter /FlateDecode >>", deflate(kPayload)},
+                 {"<< /Type /Filespec /F (late.txt) /EF << /F 2 0 R >> >>", {}}});
+    r = read(late);
+    EXPECT_TRUE(r.files.empty());
+    EXPECT_EQ(r.why, "attachment-unread");
+
+    const std::string missing =
+        pdfFile({{kCatalog, {}}, {"<< /Type /Filespec /F (x) /EF << /F 9 0 R >> >>", {}}});
+    EXPECT_EQ(read(missing).why, "attachment-unread");
+}
+
+TEST(PdfAttachment, MoreFileSpecificationsThanFollowedMakeItUninspectable) {
+    std::vector<PdfObject> objects = {{kCatalog, {}}};
+    for (size_t i = 0; i < PdfDocument::kMaxAttachmentNames + 1; ++i)
+        objects.push_back(
+            {"<< /Type /Filespec /F (f) /EF << /F " + std::to_string(1000 + i) + " 0 R >> >>", {}});
+    EXPECT_EQ(read(pdfFile(objects)).why, "attachment-unread");
+}
+
 // Through the registry: the attachment is a file layer of its own under the PDF, named, and
 // the transforms of its type read it (a zip's entries here).
 TEST(PdfAttachment, IsAFileLayerThatItsTypesTransformsOpen) {
@@ -342,6 +424,45 @@ TEST(PdfAttachment, IsAFileLayerThatItsTypesTransformsOpen) {
     EXPECT_EQ(sink.layers[size_t(zip_entry)].second, entry);
     EXPECT_EQ(ctx.counters.pdf.attachments, 1u);
     EXPECT_EQ(sink.openCount(), 0u);
+}
+
+// A short attachment (under the 16 bytes a layer holds to sniff its type) cut by a hole still
+// carries its reason: the note waits for the layer to begin.
+TEST(PdfAttachment, ShortAttachmentCutByAHoleIsNotedOnItsLayer) {
+    struct NotingSink final : test::RecordingSink {
+        void noteFile(LayerId id, const FileNote& note) noexcept override {
+            notes.emplace_back(id, note.uninspectable ? note.uninspectable : "");
+        }
+        std::vector<std::pair<LayerId, std::string>> notes;
+    };
+    const std::string pdf = pdfFile({{kCatalog, {}},
+                                     {"<< /Type /Filespec /F (s.txt) /EF << /F 3 0 R >> >>", {}},
+                                     {"<< /Type /EmbeddedFile >>", "shortXYZW"}});
+    NotingSink sink;
+    TransformContext ctx;
+    ctx.registry = builtinTransforms();
+    ctx.sink = &sink;
+    LayerNode root;
+    LayerInfo info;
+    info.type = "http.request.body";
+    info.file = true;
+    info.file_name = "report.pdf";
+    root.prepare(ctx, info, kNoLayer);
+    const size_t hole = pdf.find("XYZW");
+    root.data(reinterpret_cast<const uint8_t*>(pdf.data()), hole);
+    root.gap(4);
+    root.data(reinterpret_cast<const uint8_t*>(pdf.data()) + hole + 4, pdf.size() - hole - 4);
+    root.finish();
+    int attachment = -1;
+    for (size_t i = 0; i < sink.layers.size(); ++i)
+        if (sink.layers[i].first == "pdf.attachment") attachment = int(i);
+    ASSERT_GE(attachment, 0);
+    EXPECT_EQ(sink.layers[size_t(attachment)].second, "short");
+    const LayerId id = sink.ids[size_t(attachment)];
+    bool noted = false;
+    for (const auto& [layer, why] : sink.notes)
+        if (layer == id && why == "gap") noted = true;
+    EXPECT_TRUE(noted);
 }
 
 } // namespace

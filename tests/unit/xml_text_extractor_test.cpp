@@ -120,6 +120,31 @@ TEST(XmlTextExtractor, PrefixesResolveByScope) {
               "s");
 }
 
+// Declarations XML 1.0 forbids, as LibreOffice's libxml2 reads them: xmlns:p="" is dropped (the
+// outer binding stays), "xmlns:" is an ordinary attribute. Either way the text under them is
+// what a reader shows.
+TEST(XmlTextExtractor, ForbiddenUndeclarationsKeepTheOuterBinding) {
+    const std::string doc =
+        word(R"(<w:p xmlns:w=""><w:r xmlns:=""><w:t>shown</w:t></w:r></w:p>)"
+             R"(<p xmlns="http://schemas.openxmlformats.org/wordprocessingml/2006/main">)"
+             R"(<r xmlns:=""><t>default</t></r></p>)");
+    const Result r = extract(XmlFormat::Word, doc);
+    EXPECT_EQ(r.text, "shown\ndefault\n");
+    EXPECT_EQ(r.outcome, XmlOutcome::Complete);
+}
+
+TEST(XmlTextExtractor, OpenDocumentUnprefixedAttributesHaveNoNamespace) {
+    constexpr std::string_view kTextUri = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
+    // Under a default text namespace, an unprefixed c is no text:c (one space); a binding on
+    // the element itself serves its own attribute (two spaces).
+    const std::string content =
+        R"(<o:document-content xmlns:o="urn:oasis:names:tc:opendocument:xmlns:office:1.0">)"
+        R"(<o:body><o:text><p xmlns=")" +
+        std::string(kTextUri) + R"(">A<s c="3"/>B<x:s xmlns:x=")" + std::string(kTextUri) +
+        R"(" x:c="2"/>C</p></o:text></o:body></o:document-content>)";
+    EXPECT_EQ(extract(XmlFormat::OpenDocument, content).text, "A B  C\n");
+}
+
 TEST(XmlTextExtractor, OpenDocumentAttributesResolveTheirPrefix) {
     const std::string content =
         R"(<o:document-content xmlns:o="urn:oasis:names:tc:opendocument:xmlns:office:1.0" )"

@@ -109,6 +109,10 @@ void PdfDocument::finish(std::string& out) noexcept {
     out_ = &out;
     if (stop_ == PdfStop::None) scanner_.finish(*this);
     endAttachment(uninspectable()); // still open only when the document stopped inside it
+    // An /EF pointing at a stream never read as an attachment: it came before its file
+    // specification without /Type /EmbeddedFile, or never came.
+    for (const auto& [stream, ref] : attachment_refs_)
+        if (!ref.read) attachment_unread_ = true;
     // What was held is read now with whatever fonts and CMaps came; an encrypted file's
     // streams were ciphertext.
     resolved_.clear();
@@ -144,6 +148,8 @@ const char* PdfDocument::uninspectable() const noexcept {
     // Past the held bound streams were still read (with the fonts known then): not a loss of
     // text, unless a font came later, which cannot be told.
     if (buffered_over_) return "max-pdf-buffered-bytes";
+    if (attachment_truncated_) return "truncated";
+    if (attachment_unread_) return "attachment-unread";
     return nullptr;
 }
 
@@ -183,9 +189,13 @@ void PdfDocument::object(uint32_t num, std::string_view body, bool has_stream) n
 void PdfDocument::beginStream(const PdfDictionary& dict) noexcept {
     const std::string_view type = dict.name("Type");
     const bool object_stream = type == "ObjStm";
-    // An encrypted file's attachments are ciphertext (an /Encrypt seen later cannot be told
-    // here: those bytes go to the attachment, which reads as binary).
-    const bool attachment = type == "EmbeddedFile" && attachments_ && !encrypted_;
+    // An attachment by its /Type, or by a file specification's /EF pointing at it (/Type is
+    // optional, and a reader finds attachments through /EF). An encrypted file's attachments
+    // are ciphertext (an /Encrypt seen later cannot be told here: those bytes go to the
+    // attachment, which reads as binary).
+    AttachmentRef* ref = attachments_ ? attachmentRef(stream_num_) : nullptr;
+    const bool attachment =
+        attachments_ && !encrypted_ && (type == "EmbeddedFile" || (ref && !ref->read));
     if (!object_stream && !attachment && holdsNoText(dict)) {
         ++counters_.streams_skipped;
         return;
@@ -233,11 +243,24 @@ void PdfDocument::beginStream(const PdfDictionary& dict) noexcept {
         attachment_length_.reset();
         if (length && *length >= 0) attachment_length_ = static_cast<uint64_t>(*length);
         attachment_raw_ = 0;
-        attachment_eol_.clear();
-        const auto named = attachment_names_.find(stream_num_);
-        attachments_->beginAttachment(named == attachment_names_.end() ? std::string_view()
-                                                                       : named->second);
+        attachment_tail_len_ = 0;
+        if (ref) {
+            ref->read = true;
+        } else if (attachment_refs_.size() < kMaxAttachmentNames) {
+            try { // a file specification that comes later finds it read
+                attachment_refs_.try_emplace(stream_num_, AttachmentRef{{}, true});
+            } catch (const std::bad_alloc&) {
+                stop(PdfStop::NoMemory);
+                return;
+            }
+        }
+        attachments_->beginAttachment(ref ? std::string_view(ref->name) : std::string_view());
     }
+}
+
+PdfDocument::AttachmentRef* PdfDocument::attachmentRef(uint32_t stream) noexcept {
+    const auto it = attachment_refs_.find(stream);
+    return it == attachment_refs_.end() ? nullptr : &it->second;
 }
 
 // An attachment's decoded bytes go on as they come; stream_ is only the chain's scratch.
@@ -261,43 +284,49 @@ bool PdfDocument::holdBytes(size_t capacity_now, size_t& held) noexcept {
 }
 
 // The bytes before "endstream" end with an EOL marker that is not the file's (ISO 32000-1
-// §7.3.8.1). Filters end at their own end of data; an unfiltered attachment is cut here, at its
-// direct /Length, or else one CR LF, LF or CR before the end is dropped.
+// §7.3.8.1). Filters end at their own end of data; an unfiltered attachment's last two bytes
+// are held until its end shows which are the EOL.
 void PdfDocument::identityAttachmentData(const uint8_t* data, size_t len) noexcept {
-    if (attachment_length_) {
-        const uint64_t room = *attachment_length_ - std::min(attachment_raw_, *attachment_length_);
-        len = static_cast<size_t>(std::min<uint64_t>(len, room));
-        attachment_raw_ += len;
-        chain_.feed(data, len, stream_);
-        return;
-    }
-    const auto eol = [](uint8_t c) { return c == '\r' || c == '\n'; };
-    size_t tail = 0;
-    while (tail < 2 && tail < len && eol(data[len - 1 - tail]))
-        ++tail;
-    if (tail < len) { // something else comes: the EOL bytes held were the file's
-        chain_.feed(reinterpret_cast<const uint8_t*>(attachment_eol_.data()),
-                    attachment_eol_.size(), stream_);
-        chain_.feed(data, len - tail, stream_);
-        attachment_eol_.assign(reinterpret_cast<const char*>(data) + len - tail, tail);
-        return;
-    }
-    attachment_eol_.append(reinterpret_cast<const char*>(data), len);
-    if (attachment_eol_.size() > 2) {
-        const size_t out = attachment_eol_.size() - 2;
-        chain_.feed(reinterpret_cast<const uint8_t*>(attachment_eol_.data()), out, stream_);
-        attachment_eol_.erase(0, out);
+    attachment_raw_ += len;
+    if (len >= 2) {
+        chain_.feed(attachment_tail_.data(), attachment_tail_len_, stream_);
+        chain_.feed(data, len - 2, stream_);
+        attachment_tail_ = {data[len - 2], data[len - 1]};
+        attachment_tail_len_ = 2;
+    } else if (len == 1) {
+        if (attachment_tail_len_ == 2) {
+            chain_.feed(attachment_tail_.data(), 1, stream_);
+            attachment_tail_[0] = attachment_tail_[1];
+            attachment_tail_len_ = 1;
+        }
+        attachment_tail_[attachment_tail_len_++] = data[0];
     }
 }
 
-void PdfDocument::identityAttachmentEnd() noexcept {
-    std::string_view held = attachment_eol_;
-    if (held.ends_with("\r\n"))
-        held.remove_suffix(2);
-    else if (!held.empty())
-        held.remove_suffix(1);
-    chain_.feed(reinterpret_cast<const uint8_t*>(held.data()), held.size(), stream_);
-    attachment_eol_.clear();
+// The end: a direct /Length that leaves only CR/LF bytes before "endstream" says where the file
+// ends; with any other /Length (readers then go by "endstream" too) or none, one EOL (CR LF, LF
+// or CR) is dropped. A stream the file's end cut keeps every byte it had.
+void PdfDocument::identityAttachmentEnd(bool complete) noexcept {
+    const auto eol = [](uint8_t c) { return c == '\r' || c == '\n'; };
+    const uint8_t held = attachment_tail_len_;
+    std::optional<uint8_t> drop;
+    if (!complete) {
+        drop = 0;
+    } else if (attachment_length_ && *attachment_length_ <= attachment_raw_ &&
+               attachment_raw_ - *attachment_length_ <= held) {
+        drop = static_cast<uint8_t>(attachment_raw_ - *attachment_length_);
+        for (uint8_t i = held - *drop; i < held; ++i)
+            if (!eol(attachment_tail_[i])) drop.reset();
+    }
+    if (!drop) { // the EOL rule
+        drop = 0;
+        if (held == 2 && attachment_tail_[0] == '\r' && attachment_tail_[1] == '\n')
+            drop = 2;
+        else if (held > 0 && eol(attachment_tail_[held - 1]))
+            drop = 1;
+    }
+    chain_.feed(attachment_tail_.data(), held - *drop, stream_);
+    attachment_tail_len_ = 0;
 }
 
 void PdfDocument::streamData(const uint8_t* data, size_t len) noexcept {
@@ -323,12 +352,12 @@ void PdfDocument::releaseStream() noexcept {
 
 // A stream a hole broke (or the file's end cut) is read as far as it came: gap() already noted
 // the hole, and a cut stream is what the file had.
-void PdfDocument::streamEnd(bool broken, bool /*complete*/) noexcept {
+void PdfDocument::streamEnd(bool broken, bool complete) noexcept {
     const StreamKind kind = stream_kind_;
     stream_kind_ = StreamKind::Skip;
     if (stop_ != PdfStop::None || kind == StreamKind::Skip) return;
     if (kind == StreamKind::Attachment && attachment_identity_ && !stream_over_)
-        identityAttachmentEnd();
+        identityAttachmentEnd(complete);
     if (!stream_over_) chain_.finish(stream_);
     switch (chain_.status()) {
     case PdfFilterStatus::Corrupt:
@@ -347,11 +376,15 @@ void PdfDocument::streamEnd(bool broken, bool /*complete*/) noexcept {
     if (kind == StreamKind::Attachment) {
         passAttachment();
         const PdfFilterStatus status = chain_.status();
+        // A filter's end of data may never have come: the file's end cut it (filters report
+        // that as done).
+        if (!complete) attachment_truncated_ = true;
         endAttachment(stream_over_                          ? "max-worker-memory"
+                      : broken                              ? "gap"
+                      : !complete                           ? "truncated"
                       : status == PdfFilterStatus::TooLarge ? "max-pdf-stream-bytes"
                       : status == PdfFilterStatus::Corrupt  ? "corrupt"
                       : status == PdfFilterStatus::NoMemory ? "no-memory"
-                      : broken                              ? "gap"
                                                             : nullptr);
         releaseStream();
         return;
@@ -546,7 +579,11 @@ void PdfDocument::fileSpecification(const PdfDictionary& dict) noexcept {
     if (!streams.parse(ef->text)) return;
     const std::optional<uint32_t> stream =
         streams.reference("UF") ? streams.reference("UF") : streams.reference("F");
-    if (!stream || attachment_names_.size() >= kMaxAttachmentNames) return;
+    if (!stream || attachmentRef(*stream)) return;
+    if (attachment_refs_.size() >= kMaxAttachmentNames) {
+        attachment_unread_ = true; // one more than can be followed: not vouched for
+        return;
+    }
     try {
         std::string name;
         const PdfValue* uf = dict.find("UF");
@@ -560,7 +597,7 @@ void PdfDocument::fileSpecification(const PdfDictionary& dict) noexcept {
                 --cut;
             name.resize(cut);
         }
-        attachment_names_.try_emplace(*stream, std::move(name));
+        attachment_refs_.try_emplace(*stream, AttachmentRef{std::move(name), false});
     } catch (const std::bad_alloc&) {
         stop(PdfStop::NoMemory);
     }

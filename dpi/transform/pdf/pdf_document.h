@@ -19,6 +19,7 @@
 // Thread: the worker that owns the flow. noexcept; allocation failures end the text
 // (PdfStop::NoMemory).
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -70,6 +71,11 @@ class PdfAttachmentSink {
 
 class PdfDocument final : private PdfScanEvents {
   public:
+    // File specifications' references to attachment streams and their names, kept for an
+    // attachment that comes after its file specification (at most kMaxAttachmentNames, each cut
+    // to kMaxAttachmentNameBytes; more make the file uninspectable, attachment-unread).
+    static constexpr size_t kMaxAttachmentNames = 256;
+    static constexpr size_t kMaxAttachmentNameBytes = 255;
     using Clock = uint64_t (*)() noexcept; // monotonic nanoseconds
     static uint64_t steadyNanos() noexcept;
 
@@ -102,11 +108,6 @@ class PdfDocument final : private PdfScanEvents {
         PdfSimpleEncoding encoding = PdfSimpleEncoding::WinAnsi;
     };
     enum class StreamKind : uint8_t { Skip, Text, ObjectStream, Attachment };
-    // File specifications' names of the attachment streams they point at, kept for an
-    // attachment that comes after its file specification (at most kMaxAttachmentNames, each cut
-    // to kMaxAttachmentNameBytes).
-    static constexpr size_t kMaxAttachmentNames = 256;
-    static constexpr size_t kMaxAttachmentNameBytes = 255;
     // Resolves content streams' font names through what the document knows. `lenient`: a font
     // or CMap not seen is read as best it can be (at the end); else such a font is unknown.
     class Fonts final : public PdfFontResolver {
@@ -130,7 +131,9 @@ class PdfDocument final : private PdfScanEvents {
     void fileSpecification(const PdfDictionary& dict) noexcept;
     void passAttachment() noexcept;
     void identityAttachmentData(const uint8_t* data, size_t len) noexcept;
-    void identityAttachmentEnd() noexcept;
+    void identityAttachmentEnd(bool complete) noexcept;
+    struct AttachmentRef;
+    AttachmentRef* attachmentRef(uint32_t stream) noexcept;
     void endAttachment(const char* uninspectable) noexcept;
     void fontResources(const PdfDictionary& fonts) noexcept;
     void fontDictionary(uint32_t num, const PdfDictionary& dict) noexcept;
@@ -153,13 +156,22 @@ class PdfDocument final : private PdfScanEvents {
     std::string* out_ = nullptr; // during feed/finish
     PdfAttachmentSink* attachments_ = nullptr;
     bool attachment_open_ = false;
-    // An unfiltered attachment's bytes run to "endstream", EOL included: a direct /Length says
-    // where the file ends; without one, the last EOL is held back and dropped at the end.
+    // An unfiltered attachment's bytes run to "endstream", EOL included: its last two bytes
+    // are held until the end says whether they are the EOL (identityAttachmentEnd).
     bool attachment_identity_ = false;
-    std::optional<uint64_t> attachment_length_;
+    std::optional<uint64_t> attachment_length_; // a direct /Length
     uint64_t attachment_raw_ = 0;
-    std::string attachment_eol_;                                 // at most 2 bytes (CR LF) held
-    std::unordered_map<uint32_t, std::string> attachment_names_; // stream object -> name
+    uint8_t attachment_tail_len_ = 0;
+    std::array<uint8_t, 2> attachment_tail_{};
+    // Streams a file specification's /EF points at (an attachment whatever its /Type says),
+    // with the name it gives; `read` once the stream was decoded as an attachment.
+    struct AttachmentRef {
+        std::string name;
+        bool read = false;
+    };
+    std::unordered_map<uint32_t, AttachmentRef> attachment_refs_;
+    bool attachment_unread_ = false;    // an /EF pointed at a stream not read as an attachment
+    bool attachment_truncated_ = false; // the file ended inside an attachment
 
     // The stream being read.
     StreamKind stream_kind_ = StreamKind::Skip;

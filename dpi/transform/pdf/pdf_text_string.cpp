@@ -1,7 +1,6 @@
 #include "dpi/transform/pdf/pdf_text_string.h"
 
 #include "dpi/decode/mime/mime_charset.h"
-
 #include "dpi/transform/pdf/pdf_content_lexer.h"
 #include "dpi/transform/pdf/pdf_content_text.h"
 

@@ -57,10 +57,10 @@ class PdfTransform final : public Transform, PdfAttachmentSink {
         attachment_.data(data, len);
     }
     void endAttachment(const char* uninspectable) noexcept override {
-        if (uninspectable && attachment_.begun() && ctx_.sink) {
+        if (uninspectable) {
             FileNote note;
             note.uninspectable = uninspectable;
-            ctx_.sink->noteFile(attachment_.id(), note);
+            attachment_.noteFile(note); // its first bytes may still be held for sniffing
         }
         attachment_.finish();
     }

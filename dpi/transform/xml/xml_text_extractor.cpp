@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <new>
 #include <optional>
 
 namespace egressmon::dpi {
@@ -38,10 +39,12 @@ QName splitName(std::string_view name) noexcept {
 }
 
 // "xmlns" (the default namespace, prefix "") or "xmlns:p" (prefix p): the prefix it declares.
+// "xmlns:" declares nothing (libxml2, which LibreOffice reads with, takes it for an ordinary
+// attribute).
 std::optional<std::string_view> declaredPrefix(const char* attr) noexcept {
     if (std::strncmp(attr, "xmlns", 5) != 0) return std::nullopt;
     if (attr[5] == '\0') return std::string_view();
-    if (attr[5] != ':') return std::nullopt;
+    if (attr[5] != ':' || attr[6] == '\0') return std::nullopt;
     return std::string_view(attr + 6);
 }
 
@@ -231,14 +234,21 @@ bool XmlTextExtractor::bindNamespaces(const char** attrs) noexcept {
     for (size_t i = 0; attrs[i]; i += 2) {
         const std::optional<std::string_view> prefix = declaredPrefix(attrs[i]);
         if (!prefix) continue;
+        // xmlns:p="" is an error in XML 1.0 (only the default namespace can be undeclared):
+        // expat's namespace mode refused the part, libxml2 drops the declaration and keeps the
+        // outer binding, so what LibreOffice shows under it is read here too.
+        if (!prefix->empty() && *attrs[i + 1] == '\0') continue;
         const Ns ns = uriNamespace(attrs[i + 1]);
         if (ns == resolve(*prefix)) continue;
         if (prefix->size() > kMaxPrefixBytes || bindings_.size() >= limits_.max_depth) return false;
-        NamespaceBinding& b = bindings_.emplace_back();
-        b.depth = depth;
-        b.ns = ns;
-        b.prefix_len = static_cast<uint8_t>(prefix->size());
+        NamespaceBinding b{depth, ns, static_cast<uint8_t>(prefix->size()), {}};
         std::copy(prefix->begin(), prefix->end(), b.prefix.begin());
+        try {
+            bindings_.push_back(b);
+        } catch (const std::bad_alloc&) {
+            stop(XmlOutcome::NoMemory);
+            return true; // stopped: the caller sees done()
+        }
     }
     return true;
 }
@@ -307,8 +317,13 @@ void XmlTextExtractor::startElement(const char* name, const char** attrs) noexce
     checkTokenSize();
     if (done()) return;
     if (!bindNamespaces(attrs)) return stop(XmlOutcome::Namespaces);
+    if (done()) return;
     const Tag tag = classify(name);
-    open_.push_back(tag);
+    try {
+        open_.push_back(tag);
+    } catch (const std::bad_alloc&) {
+        return stop(XmlOutcome::NoMemory);
+    }
     // Every ODF text:* element (and the office body elements) holds text; the same test at its
     // end undoes the count.
     if (format_ == XmlFormat::OpenDocument && tag != Tag::Other) ++odf_open_;
