@@ -597,7 +597,8 @@ def add_zip_seeds(corpus: Corpus) -> None:
 def add_xml_seeds(corpus: Corpus) -> None:
     """xml_text_fuzz.cpp: [control][split seed: 4] then the XML. One part of each office
     vocabulary (the split runs, numeric references, shared and inline strings, ODF spans and
-    text:s), then the bounds: deep nesting, billion laughs, a long tag, a hole, malformed."""
+    text:s), then the bounds: deep nesting, billion laughs, a long tag, a hole, malformed; and
+    an XMP packet in the Metadata vocabulary, whole and with a hole."""
     w = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
     x = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     a = b'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
@@ -638,6 +639,11 @@ def add_xml_seeds(corpus: Corpus) -> None:
     corpus.add("xml_text_fuzz", bytes([0x0C]) + SPLIT_SEED + deep)  # 256 deep
     corpus.add("xml_text_fuzz", bytes([0x1C]) + SPLIT_SEED + long_tag)  # 48-byte tokens
     corpus.add("xml_text_fuzz", bytes([0x0C]) + SPLIT_SEED + word.replace(b"</w:p>", b"</w:x>", 1))
+    # The Metadata vocabulary (format 3 with the split seed's bit 1): the XMP of documents.py.
+    import documents  # noqa: E402 (tests/gen on sys.path)
+    metadata_seed = u32(0x9E3779BB)
+    corpus.add("xml_text_fuzz", bytes([roomy[3]]) + metadata_seed + documents.XMP_PACKET)
+    corpus.add("xml_text_fuzz", bytes([roomy[3] | 0x40]) + metadata_seed + documents.XMP_PACKET)
 def tar_of(entries, fmt: int) -> bytes:
     """A tar in tarfile's `fmt`, cut after its two end blocks (tarfile pads to 10 KiB)."""
     out = io.BytesIO()

@@ -2,7 +2,8 @@
 // office vocabulary, with small bounds (depth, token size, amplification), holes and aborts.
 //
 // Input: [control][split seed: 4] then the XML.
-//   control bits 0-1: the format: Word, Spreadsheet, Presentation, OpenDocument
+//   control bits 0-1: the format: Word, Spreadsheet, Presentation, OpenDocument (Metadata
+//                     instead when the split seed's bit 1 is set)
 //           bits 2-3: max_depth 1, 4, 32, 256
 //           bit 4:    max_token_bytes 48 (else 1 MiB)
 //           bit 5:    max_amplification 1 with a 64-byte activation threshold (else defaults)
@@ -44,13 +45,14 @@ struct Run {
 };
 
 // Feeds `xml` split by `seed` (0: whole), with gap() after `hole` bytes when control says so.
-Run extract(uint8_t control, const dpi::XmlLimits& limits, std::span<const uint8_t> xml,
-            size_t hole, uint32_t seed) {
+Run extract(uint8_t control, bool metadata, const dpi::XmlLimits& limits,
+            std::span<const uint8_t> xml, size_t hole, uint32_t seed) {
     static constexpr dpi::XmlFormat kFormats[] = {dpi::XmlFormat::Word, dpi::XmlFormat::Spreadsheet,
                                                   dpi::XmlFormat::Presentation,
                                                   dpi::XmlFormat::OpenDocument};
     Collect out;
-    dpi::XmlTextExtractor x(kFormats[control & 3], limits, out);
+    dpi::XmlTextExtractor x(metadata ? dpi::XmlFormat::Metadata : kFormats[control & 3], limits,
+                            out);
     fuzz::feedInPieces(xml.first(hole), seed, 512,
                        [&](const uint8_t* piece, size_t n) { x.feed(piece, n); });
     if (control & 0x40) {
@@ -85,18 +87,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (control & 0x20) limits.max_amplification = 1, limits.amplification_threshold = 64;
 
     const size_t hole = (control & 0x40) ? (seed >> 8) % (xml.size() + 1) : xml.size();
-    const Run whole = extract(control, limits, xml, hole, 0);
-    const Run split = extract(control, limits, xml, hole, seed);
+    const bool metadata = (control & 3) == 3 && (seed & 2); // OpenDocument's half of the seeds
+    const Run whole = extract(control, metadata, limits, xml, hole, 0);
+    const Run split = extract(control, metadata, limits, xml, hole, seed);
     // A hole or an abort cuts the input where a piece may have left a token unjudged (expat
     // holds it): what was found before the cut may differ, and only the checks above hold.
     if (control & 0xC0) return 0;
     const bool token_race =
         whole.outcome == XmlOutcome::TokenTooLarge || split.outcome == XmlOutcome::TokenTooLarge;
     if (!token_race && whole.outcome != split.outcome) std::abort();
-    const bool text_defined = whole.outcome == XmlOutcome::Complete ||
-                              whole.outcome == XmlOutcome::Depth ||
-                              whole.outcome == XmlOutcome::Entities ||
-                              whole.outcome == XmlOutcome::Namespaces;
+    const bool text_defined =
+        whole.outcome == XmlOutcome::Complete || whole.outcome == XmlOutcome::Depth ||
+        whole.outcome == XmlOutcome::Entities || whole.outcome == XmlOutcome::Namespaces;
     if (text_defined && whole.outcome == split.outcome && whole.text != split.text) std::abort();
     return 0;
 }

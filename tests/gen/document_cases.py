@@ -213,6 +213,7 @@ CASES: List[DocumentCase] = [
     make_case("put_zip_of_zip", "nested.zip", "http-put"),
     make_case("put_pdf_flate", "pdf_flate.pdf", "http-put"),
     make_case("put_pdf_title", "pdf_title.pdf", "http-put"),
+    make_case("multipart_pdf_xmp", "pdf_xmp.pdf", "http-multipart"),
     make_case("put_rtf_unicode", "rtf_unicode.rtf", "http-put"),
     make_case("put_7z", "empty.7z", "http-put"),
     make_case("put_rar", "empty.rar", "http-put"),

@@ -539,6 +539,33 @@ def pdf_attachment() -> bytes:
     ])
 
 
+XMP_PACKET = (
+    '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns:pdf="http://ns.adobe.com/pdf/1.3/" pdf:Producer="egressmon documents.py">'
+    '<dc:title><rdf:Alt><rdf:li xml:lang="x-default">Q3 plan</rdf:li></rdf:Alt></dc:title>'
+    '<dc:description><rdf:Alt><rdf:li xml:lang="x-default">'
+    'Board pack &#8211; TOP SECRET, do not forward</rdf:li></rdf:Alt></dc:description>'
+    '</rdf:Description></rdf:RDF></x:xmpmeta>\n<?xpacket end="w"?>').encode("utf-8")
+
+
+def pdf_xmp() -> bytes:
+    """The keyword only in the XMP metadata's dc:description (a character reference for the en
+    dash before it), FlateDecode-compressed; the catalog's /Metadata points at it, so
+    pdfinfo -meta prints the packet. The page says nothing marked."""
+    return pdf_file([
+        PdfObject(b"<< /Type /Catalog /Pages 2 0 R /Metadata 6 0 R >>"),
+        PdfObject(b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+        PdfObject(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                  b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"),
+        PdfObject(b"<< >>", text_content(b"(Classification: see the document metadata) Tj")),
+        *HELVETICA,
+        PdfObject(b"<< /Type /Metadata /Subtype /XML >>", XMP_PACKET),
+    ])
+
+
 def pdf_clean() -> bytes:
     return pdf_page(text_content(b"(Classification: public) Tj"), HELVETICA, flate=True)
 
@@ -940,6 +967,8 @@ DOCUMENTS: List[Document] = [
     Document("pdf_attachment.pdf", "pdf", pdf_attachment, TOP_SECRET,
              ["plan.docx", "word/document.xml"],
              note="a docx attached to the PDF (/EmbeddedFile), keyword in split runs"),
+    Document("pdf_xmp.pdf", "pdf", pdf_xmp, TOP_SECRET, [],
+             note="the keyword only in the XMP metadata's dc:description"),
     Document("pdf_encrypted.pdf", "pdf", pdf_encrypted, TOP_SECRET, [], encrypted=True,
              note="RC4 40-bit, R2, empty user password"),
     Document("rtf_gbk.rtf", "rtf", rtf_gbk_hex, JUEMI, [], note="\\ansicpg936 \\'hh GBK bytes"),

@@ -240,6 +240,9 @@ class Documents(unittest.TestCase):
                 if entry["name"] == "pdf_title.pdf":  # not page text: see the pdfinfo test
                     self.assertNotIn(entry["keyword"], text)
                     self.assertIn("document properties", text)
+                elif entry["name"] == "pdf_xmp.pdf":  # see the pdfinfo -meta test
+                    self.assertNotIn(entry["keyword"], text)
+                    self.assertIn("document metadata", text)
                 elif entry["name"] == "pdf_attachment.pdf":  # see the pdfdetach test
                     self.assertNotIn(entry["keyword"], text)
                     self.assertIn("attached plan", text)
@@ -273,6 +276,12 @@ class Documents(unittest.TestCase):
             with open(saved, "rb") as f:
                 self.assertEqual(f.read(), documents.docx_split_runs())
             run_tool(["unzip", "-tq", saved])
+
+    @unittest.skipUnless(have("pdfinfo"), "pdfinfo (poppler-utils) is not installed")
+    def test_pdfinfo_prints_the_xmp_with_the_keyword(self):
+        meta = run_tool(["pdfinfo", "-meta", self.path("pdf_xmp.pdf")]).decode("utf-8")
+        self.assertIn("Board pack &#8211; TOP SECRET, do not forward", meta)
+        self.assertIn("<dc:description>", meta)
 
     @unittest.skipUnless(have("pdfinfo"), "pdfinfo (poppler-utils) is not installed")
     def test_pdfinfo_sees_rc4_encryption(self):

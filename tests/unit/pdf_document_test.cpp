@@ -303,4 +303,38 @@ TEST(PdfDocument, HoleInAStreamIsNotedAndTheRestIsRead) {
     EXPECT_EQ(counters.gaps, 1u);
 }
 
+// XMP metadata (a /Type /Metadata /Subtype /XML stream): its text, element content and
+// attribute values, not the markup, after the page text; a broken packet gives what came before
+// the fault and no reason.
+TEST(PdfDocument, XmpMetadataTextIsRead) {
+    const std::string xmp =
+        "<?xpacket begin=\"\xef\xbb\xbf\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+        "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF "
+        "xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">"
+        "<rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "
+        "xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\" pdf:Keywords=\"budget; TOP SECRET\">"
+        "<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">Aurora &#x7EDD;&#x5BC6; plan</rdf:li>"
+        "</rdf:Alt></dc:title></rdf:Description></rdf:RDF></x:xmpmeta>\n"
+        "<?xpacket end=\"w\"?>";
+    auto objects = onePage("<< /Filter /FlateDecode >>", deflate(kContent), {kHelvetica});
+    objects.push_back({"<< /Type /Metadata /Subtype /XML /Filter /FlateDecode >>", deflate(xmp)});
+    const Extracted e = extract(pdfFile(objects));
+    EXPECT_TRUE(contains(e.text, "Classification: TOP SECRET")) << e.text;
+    EXPECT_TRUE(contains(e.text, "budget; TOP SECRET\n")) << e.text;
+    EXPECT_TRUE(contains(e.text, "Aurora \xe7\xbb\x9d\xe5\xaf\x86 plan")) << e.text;
+    EXPECT_FALSE(contains(e.text, "rdf:")) << e.text;     // no markup
+    EXPECT_FALSE(contains(e.text, "purl.org")) << e.text; // no namespace declarations
+    EXPECT_EQ(e.counters.metadata_streams, 1u);
+    EXPECT_EQ(e.why, "");
+    for (size_t piece : {size_t(1), size_t(7), size_t(100)})
+        EXPECT_EQ(extract(pdfFile(objects), {}, piece).text, e.text) << piece;
+
+    auto broken = onePage("<< >>", kContent, {kHelvetica});
+    broken.push_back({"<< /Type /Metadata /Subtype /XML >>", "<a>kept<b></a>lost"});
+    const Extracted b = extract(pdfFile(broken));
+    EXPECT_TRUE(contains(b.text, "kept")) << b.text;
+    EXPECT_FALSE(contains(b.text, "lost")) << b.text;
+    EXPECT_EQ(b.why, "");
+}
+
 } // namespace

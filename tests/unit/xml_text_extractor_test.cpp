@@ -246,6 +246,18 @@ TEST(XmlTextExtractor, OpenDocumentStylesHeaderText) {
     EXPECT_EQ(extract(XmlFormat::OpenDocument, styles).text, "CONFIDENTIAL\n");
 }
 
+TEST(XmlTextExtractor, MetadataReadsEveryElementAndAttributeButDeclarations) {
+    const std::string xmp =
+        R"(<r:RDF xmlns:r="urn:rdf" xmlns="urn:default"><r:Description a="one" xmlns:d="urn:d" )"
+        R"(d:b="two" c=""><d:title>  <li>three</li>  </d:title><x>four<y>five</y></x>)"
+        R"(</r:Description></r:RDF>)";
+    const Result r = extract(XmlFormat::Metadata, xmp);
+    EXPECT_EQ(r.text, "one\ntwo\nthree\nfour\nfive\n");
+    EXPECT_EQ(r.outcome, XmlOutcome::Complete);
+    for (size_t piece : {size_t(1), size_t(3)})
+        EXPECT_EQ(extract(XmlFormat::Metadata, xmp, piece).text, r.text) << piece;
+}
+
 TEST(XmlTextExtractor, MalformedStopsKeepingTheTextSoFar) {
     const std::string doc = word("<w:p><w:r><w:t>kept</w:t></w:r></w:p><w:p></w:x>");
     const Result r = extract(XmlFormat::Word, doc);

@@ -31,6 +31,8 @@ namespace egressmon::dpi {
       counter::series("document_string"))                                                          \
     X(attachments, "files", "Files attached inside PDFs (/EmbeddedFile streams) decoded",          \
       counter::series("attachment"))                                                               \
+    X(metadata_streams, "streams", "XMP metadata streams read into pdf.text",                      \
+      counter::series("metadata_stream"))                                                          \
     X(object_streams, "streams", "Object streams (/Type /ObjStm) read for their dictionaries",     \
       counter::series("object_stream"))                                                            \
     X(encrypted, "documents", "Encrypted PDFs (an /Encrypt dictionary): no text",                  \

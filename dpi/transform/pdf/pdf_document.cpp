@@ -7,6 +7,7 @@
 
 #include "dpi/transform/pdf/pdf_dictionary.h"
 #include "dpi/transform/pdf/pdf_text_string.h"
+#include "dpi/transform/xml/xml_text_extractor.h"
 
 namespace egressmon::dpi {
 
@@ -196,7 +197,11 @@ void PdfDocument::beginStream(const PdfDictionary& dict) noexcept {
     AttachmentRef* ref = attachments_ ? attachmentRef(stream_num_) : nullptr;
     const bool attachment =
         attachments_ && !encrypted_ && (type == "EmbeddedFile" || (ref && !ref->read));
-    if (!object_stream && !attachment && holdsNoText(dict)) {
+    // XMP (ISO 16684-1): the document's title, subject, keywords and description again, and
+    // whatever else a tool or a person wrote there.
+    const bool metadata = !attachment && !encrypted_ && type == "Metadata" &&
+                          (dict.name("Subtype") == "XML" || !dict.has("Subtype"));
+    if (!object_stream && !attachment && !metadata && holdsNoText(dict)) {
         ++counters_.streams_skipped;
         return;
     }
@@ -231,7 +236,9 @@ void PdfDocument::beginStream(const PdfDictionary& dict) noexcept {
         objstm_first_ = static_cast<uint32_t>(std::min<int64_t>(*first, UINT32_MAX));
         stream_kind_ = StreamKind::ObjectStream;
     } else {
-        stream_kind_ = attachment ? StreamKind::Attachment : StreamKind::Text;
+        stream_kind_ = attachment ? StreamKind::Attachment
+                       : metadata ? StreamKind::Metadata
+                                  : StreamKind::Text;
     }
     stream_.clear();
     stream_over_ = false;
@@ -393,6 +400,8 @@ void PdfDocument::streamEnd(bool broken, bool complete) noexcept {
     if (kind == StreamKind::ObjectStream) {
         ++counters_.object_streams;
         objectStream(stream_);
+    } else if (kind == StreamKind::Metadata) {
+        metadataStream(stream_);
     } else {
         textStream(std::move(stream_)); // held for later, or read and dropped
     }
@@ -601,6 +610,41 @@ void PdfDocument::fileSpecification(const PdfDictionary& dict) noexcept {
     } catch (const std::bad_alloc&) {
         stop(PdfStop::NoMemory);
     }
+}
+
+namespace {
+// The extractor's text, appended to the document's.
+struct AppendText final : XmlTextOutput {
+    explicit AppendText(std::string& out) : out(out) {}
+    void text(std::string_view utf8) noexcept override {
+        try {
+            out.append(utf8);
+        } catch (const std::bad_alloc&) {
+            failed = true;
+        }
+    }
+    std::string& out;
+    bool failed = false;
+};
+} // namespace
+
+// An XMP packet is XML: its text (element content and attribute values, not the markup) is read
+// with expat like an office part's, after the text read so far. A packet that is not
+// well-formed gives the text before the fault (the document is not called uninspectable for
+// it: every reader skips a broken packet too).
+void PdfDocument::metadataStream(std::string_view decoded) noexcept {
+    if (!out_) return;
+    ++counters_.metadata_streams;
+    AppendText text(*out_);
+    XmlTextExtractor xml(XmlFormat::Metadata, XmlLimits{}, text);
+    xml.feed(reinterpret_cast<const uint8_t*>(decoded.data()), decoded.size());
+    xml.finish();
+    if (text.failed) stop(PdfStop::NoMemory);
+    if (!out_->empty() && out_->back() != '\n') try {
+            out_->push_back('\n');
+        } catch (const std::bad_alloc&) {
+            stop(PdfStop::NoMemory);
+        }
 }
 
 void PdfDocument::fontResources(const PdfDictionary& fonts) noexcept {

@@ -107,7 +107,7 @@ class PdfDocument final : private PdfScanEvents {
         bool type0 = false;
         PdfSimpleEncoding encoding = PdfSimpleEncoding::WinAnsi;
     };
-    enum class StreamKind : uint8_t { Skip, Text, ObjectStream, Attachment };
+    enum class StreamKind : uint8_t { Skip, Text, ObjectStream, Attachment, Metadata };
     // Resolves content streams' font names through what the document knows. `lenient`: a font
     // or CMap not seen is read as best it can be (at the end); else such a font is unknown.
     class Fonts final : public PdfFontResolver {
@@ -141,6 +141,7 @@ class PdfDocument final : private PdfScanEvents {
     void beginStream(const PdfDictionary& dict) noexcept;
     void textStream(std::string&& decoded) noexcept;
     void objectStream(std::string_view decoded) noexcept;
+    void metadataStream(std::string_view decoded) noexcept;
     void readContent(std::string_view content, bool lenient) noexcept;
     bool fontsKnown(std::string_view content) const noexcept;
     bool holdBytes(size_t capacity_now, size_t& held) noexcept;

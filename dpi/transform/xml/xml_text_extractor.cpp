@@ -213,6 +213,7 @@ XmlTextExtractor::Ns XmlTextExtractor::uriNamespace(std::string_view uri) const 
     case XmlFormat::OpenDocument:
         if (uri == kOfficeNs) return Ns::Office;
         return uri == kTextNs ? Ns::Text : Ns::Other;
+    case XmlFormat::Metadata: return Ns::Other; // every element is read alike
     }
     return Ns::Other;
 }
@@ -291,6 +292,7 @@ XmlTextExtractor::Tag XmlTextExtractor::classify(std::string_view name) const no
         if (local == "tab") return Tag::Tab;
         if (local == "line-break") return Tag::Break;
         return Tag::OdfText;
+    case XmlFormat::Metadata: return Tag::Other;
     }
     return Tag::Other;
 }
@@ -324,6 +326,11 @@ void XmlTextExtractor::startElement(const char* name, const char** attrs) noexce
     } catch (const std::bad_alloc&) {
         return stop(XmlOutcome::NoMemory);
     }
+    if (format_ == XmlFormat::Metadata) {
+        if (line_open_) emit("\n"); // text before a child element (mixed content) ends a line
+        line_open_ = false;
+        return metadataAttributes(attrs);
+    }
     // Every ODF text:* element (and the office body elements) holds text; the same test at its
     // end undoes the count.
     if (format_ == XmlFormat::OpenDocument && tag != Tag::Other) ++odf_open_;
@@ -356,6 +363,10 @@ void XmlTextExtractor::startElement(const char* name, const char** attrs) noexce
 // kept when it started, and its bindings go out of scope with it.
 void XmlTextExtractor::endElement() noexcept {
     if (done() || open_.empty()) return;
+    if (format_ == XmlFormat::Metadata && line_open_) {
+        emit("\n");
+        line_open_ = false;
+    }
     const Tag tag = open_.back();
     while (!bindings_.empty() && bindings_.back().depth == open_.size())
         bindings_.pop_back();
@@ -382,9 +393,30 @@ void XmlTextExtractor::endElement() noexcept {
 }
 
 void XmlTextExtractor::characters(const char* s, int len) noexcept {
-    if (done() || (collect_ == 0 && odf_open_ == 0)) return;
+    if (done()) return;
+    if (format_ == XmlFormat::Metadata) {
+        const std::string_view text(s, size_t(len));
+        if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return; // layout
+        emit(text);
+        line_open_ = true;
+        return;
+    }
+    if (collect_ == 0 && odf_open_ == 0) return;
     cell_text_ = true;
     emit(std::string_view(s, size_t(len)));
+}
+
+// Metadata (XMP: `<rdf:Description dc:format="..." pdf:Keywords="...">`): attribute values are
+// text as much as element content is; namespace declarations are not.
+void XmlTextExtractor::metadataAttributes(const char** attrs) noexcept {
+    for (size_t i = 0; attrs[i]; i += 2) {
+        if (std::strncmp(attrs[i], "xmlns", 5) == 0 && (attrs[i][5] == '\0' || attrs[i][5] == ':'))
+            continue;
+        const std::string_view value(attrs[i + 1]);
+        if (value.empty()) continue;
+        emit(value);
+        emit("\n");
+    }
 }
 
 void XmlTextExtractor::emit(std::string_view text) noexcept {

@@ -41,6 +41,8 @@ enum class XmlFormat : uint8_t {
     Spreadsheet,  // SpreadsheetML: shared strings, inline strings, cell values, comments
     Presentation, // DrawingML text in slides and notes: a:t, a:br, a:p
     OpenDocument, // ODF content.xml / styles.xml: text:* and office:text/spreadsheet/presentation
+    Metadata,     // any vocabulary (a PDF's XMP packet): every element's character data and
+                  // every attribute value but namespace declarations, a line each
 };
 
 // The config's `extraction:` keys for XML, and what the tests shrink.
@@ -115,6 +117,7 @@ class XmlTextExtractor {
     void startElement(const char* name, const char** attrs) noexcept;
     void endElement() noexcept;
     void characters(const char* s, int len) noexcept;
+    void metadataAttributes(const char** attrs) noexcept;
     void checkTokenSize() noexcept;
     bool bindNamespaces(const char** attrs) noexcept;
     Ns resolve(std::string_view prefix) const noexcept;
@@ -142,6 +145,7 @@ class XmlTextExtractor {
     uint32_t odf_open_ = 0;    // open ODF elements inside which all character data is text
     bool shared_cell_ = false; // the open <c> is t="s": its <v> is an index, not text
     bool cell_text_ = false;   // the open <c> wrote text: a separator follows it
+    bool line_open_ = false;   // Metadata: text written since the last line break
     std::vector<Tag> open_;    // the tag of each open element, outermost first
     std::vector<NamespaceBinding> bindings_; // in scope, innermost last
     size_t held_ = 0;
