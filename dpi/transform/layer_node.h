@@ -53,7 +53,8 @@ class LayerNode {
 
     // Something learned about the file this layer carries (FileNote), told to the sink about
     // this layer: at once when it has begun, else when it begins (its first bytes may still be
-    // held for sniffing). A layer that never begins has no file to tell it about.
+    // held for sniffing; a second note before then replaces the first). A layer that never
+    // begins has no file to tell it about.
     void noteFile(const FileNote& note) noexcept;
 
     bool prepared() const noexcept { return ctx_ != nullptr; }

@@ -351,6 +351,53 @@ TEST(PdfAttachment, FoundByTheFileSpecificationNotOnlyByType) {
     EXPECT_EQ(read(missing).why, "attachment-unread");
 }
 
+// What an /EF names is an attachment whatever its dictionary claims (pdf.js decodes it so):
+// an object stream's /Type, and every version of the number (an incremental update writes it
+// again after a typed decoy); and each key of /EF, as readers differ in which they open.
+TEST(PdfAttachment, EveryStreamAnEfNamesIsRead) {
+    const std::string objstm =
+        pdfFile({{kCatalog, {}},
+                 {kFileSpec, {}},
+                 {"<< /Type /ObjStm /N 0 /First 0 /Filter /FlateDecode >>", deflate(kPayload)}});
+    Read r = read(objstm);
+    ASSERT_EQ(r.files.size(), 1u);
+    EXPECT_EQ(r.files[0].bytes, kPayload);
+
+    std::string updated =
+        pdfFile({{kCatalog, {}}, {kFileSpec, {}}, {"<< /Type /EmbeddedFile >>", "decoy"}});
+    updated += "3 0 obj\n<< /Subtype /Image >>\nstream\nthe real one\nendstream\nendobj\n";
+    r = read(updated);
+    ASSERT_EQ(r.files.size(), 2u);
+    EXPECT_EQ(r.files[0].bytes, "decoy");
+    EXPECT_EQ(r.files[1].bytes, "the real one");
+    EXPECT_EQ(r.files[1].name, "plan-\xc3\xa9.txt");
+
+    const std::string two_keys =
+        pdfFile({{kCatalog, {}},
+                 {"<< /Type /Filespec /F (a.txt) /UF (a.txt) /EF << /UF 3 0 R /F 4 0 R >> >>", {}},
+                 {"<< >>", "what pdf.js opens"},
+                 {"<< >>", "what poppler opens"}});
+    r = read(two_keys);
+    ASSERT_EQ(r.files.size(), 2u);
+    EXPECT_EQ(r.files[0].bytes, "what pdf.js opens");
+    EXPECT_EQ(r.files[1].bytes, "what poppler opens");
+    EXPECT_EQ(r.files[1].name, "a.txt");
+    EXPECT_EQ(r.why, "");
+}
+
+TEST(PdfAttachment, ExactLengthWithNoEolBeforeEndstream) {
+    std::string pdf = pdfFile({{kCatalog, {}},
+                               {"<< /Type /Filespec /F (a) /EF << /F 3 0 R >> >>", {}},
+                               {"<< /Type /EmbeddedFile /Length 4 >>", "ab\r\n"}});
+    // "ab\r\n" then "\nendstream": make it "ab\r\nendstream" (the writer put no EOL).
+    pdf.erase(pdf.find("\nendstream"), 1);
+    for (size_t piece : {size_t(0), size_t(1), size_t(3)}) {
+        const Read r = read(pdf, {}, piece);
+        ASSERT_EQ(r.files.size(), 1u);
+        EXPECT_EQ(r.files[0].bytes, "ab\r\n") << piece;
+    }
+}
+
 TEST(PdfAttachment, MoreFileSpecificationsThanFollowedMakeItUninspectable) {
     std::vector<PdfObject> objects = {{kCatalog, {}}};
     for (size_t i = 0; i < PdfDocument::kMaxAttachmentNames + 1; ++i)

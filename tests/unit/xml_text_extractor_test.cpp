@@ -258,6 +258,16 @@ TEST(XmlTextExtractor, MetadataReadsEveryElementAndAttributeButDeclarations) {
         EXPECT_EQ(extract(XmlFormat::Metadata, xmp, piece).text, r.text) << piece;
 }
 
+// Content comes from expat in pieces (each newline and reference apart, and cut where the
+// input is): only the whitespace before a line's first text is layout.
+TEST(XmlTextExtractor, MetadataKeepsWhitespaceInsideValuesForAnySplit) {
+    const std::string xmp = "<d xmlns:r=\"urn:rdf\" r:about=\"x\" xml:lang=\"en\" k=\"a b\">\n"
+                            "  <v>TOP&#x20;SECRET</v>\n  <v>two\nlines &amp; more</v>\n</d>";
+    const std::string expect = "a b\nTOP SECRET\ntwo\nlines & more\n";
+    for (size_t piece : {size_t(0), size_t(1), size_t(2), size_t(5)})
+        EXPECT_EQ(extract(XmlFormat::Metadata, xmp, piece).text, expect) << piece;
+}
+
 TEST(XmlTextExtractor, MalformedStopsKeepingTheTextSoFar) {
     const std::string doc = word("<w:p><w:r><w:t>kept</w:t></w:r></w:p><w:p></w:x>");
     const Result r = extract(XmlFormat::Word, doc);

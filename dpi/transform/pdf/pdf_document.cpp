@@ -7,7 +7,6 @@
 
 #include "dpi/transform/pdf/pdf_dictionary.h"
 #include "dpi/transform/pdf/pdf_text_string.h"
-#include "dpi/transform/xml/xml_text_extractor.h"
 
 namespace egressmon::dpi {
 
@@ -113,7 +112,7 @@ void PdfDocument::finish(std::string& out) noexcept {
     // An /EF pointing at a stream never read as an attachment: it came before its file
     // specification without /Type /EmbeddedFile, or never came.
     for (const auto& [stream, ref] : attachment_refs_)
-        if (!ref.read) attachment_unread_ = true;
+        if (ref.from_filespec && !ref.read) attachment_unread_ = true;
     // What was held is read now with whatever fonts and CMaps came; an encrypted file's
     // streams were ciphertext.
     resolved_.clear();
@@ -189,14 +188,15 @@ void PdfDocument::object(uint32_t num, std::string_view body, bool has_stream) n
 
 void PdfDocument::beginStream(const PdfDictionary& dict) noexcept {
     const std::string_view type = dict.name("Type");
-    const bool object_stream = type == "ObjStm";
-    // An attachment by its /Type, or by a file specification's /EF pointing at it (/Type is
-    // optional, and a reader finds attachments through /EF). An encrypted file's attachments
-    // are ciphertext (an /Encrypt seen later cannot be told here: those bytes go to the
-    // attachment, which reads as binary).
+    // An attachment by its /Type, or by a file specification's /EF pointing at it, whatever
+    // its /Type says (it is optional, and readers find attachments through /EF; every version
+    // of a stream number an /EF names, as an incremental update may write it again). An
+    // encrypted file's attachments are ciphertext (an /Encrypt seen later cannot be told here:
+    // those bytes go to the attachment, which reads as binary).
     AttachmentRef* ref = attachments_ ? attachmentRef(stream_num_) : nullptr;
     const bool attachment =
-        attachments_ && !encrypted_ && (type == "EmbeddedFile" || (ref && !ref->read));
+        attachments_ && !encrypted_ && (type == "EmbeddedFile" || (ref && ref->from_filespec));
+    const bool object_stream = type == "ObjStm" && !attachment;
     // XMP (ISO 16684-1): the document's title, subject, keywords and description again, and
     // whatever else a tool or a person wrote there.
     const bool metadata = !attachment && !encrypted_ && type == "Metadata" &&
@@ -244,7 +244,6 @@ void PdfDocument::beginStream(const PdfDictionary& dict) noexcept {
     stream_over_ = false;
     if (attachment) {
         ++counters_.attachments;
-        attachment_open_ = true;
         attachment_identity_ = n == 0;
         const std::optional<int64_t> length = dict.integer("Length");
         attachment_length_.reset();
@@ -255,12 +254,15 @@ void PdfDocument::beginStream(const PdfDictionary& dict) noexcept {
             ref->read = true;
         } else if (attachment_refs_.size() < kMaxAttachmentNames) {
             try { // a file specification that comes later finds it read
-                attachment_refs_.try_emplace(stream_num_, AttachmentRef{{}, true});
+                ref = &attachment_refs_.try_emplace(stream_num_, AttachmentRef{{}, true, false})
+                           .first->second;
             } catch (const std::bad_alloc&) {
+                stream_kind_ = StreamKind::Skip;
                 stop(PdfStop::NoMemory);
                 return;
             }
         }
+        attachment_open_ = true;
         attachments_->beginAttachment(ref ? std::string_view(ref->name) : std::string_view());
     }
 }
@@ -364,7 +366,7 @@ void PdfDocument::streamEnd(bool broken, bool complete) noexcept {
     stream_kind_ = StreamKind::Skip;
     if (stop_ != PdfStop::None || kind == StreamKind::Skip) return;
     if (kind == StreamKind::Attachment && attachment_identity_ && !stream_over_)
-        identityAttachmentEnd(complete);
+        identityAttachmentEnd(complete && !broken); // after a hole the end bytes are data
     if (!stream_over_) chain_.finish(stream_);
     switch (chain_.status()) {
     case PdfFilterStatus::Corrupt:
@@ -586,15 +588,10 @@ void PdfDocument::fileSpecification(const PdfDictionary& dict) noexcept {
     if (!ef || ef->kind != PdfValueKind::Dictionary) return;
     PdfDictionary streams;
     if (!streams.parse(ef->text)) return;
-    const std::optional<uint32_t> stream =
-        streams.reference("UF") ? streams.reference("UF") : streams.reference("F");
-    if (!stream || attachmentRef(*stream)) return;
-    if (attachment_refs_.size() >= kMaxAttachmentNames) {
-        attachment_unread_ = true; // one more than can be followed: not vouched for
-        return;
-    }
+    // Each key of /EF (F, UF, and the old DOS, Mac, Unix) may name a stream: readers differ in
+    // which they open, so each is an attachment, under the one name.
+    std::string name;
     try {
-        std::string name;
         const PdfValue* uf = dict.find("UF");
         if (!uf || !appendPdfTextString(*uf, name) || name.empty()) {
             name.clear();
@@ -606,7 +603,18 @@ void PdfDocument::fileSpecification(const PdfDictionary& dict) noexcept {
                 --cut;
             name.resize(cut);
         }
-        attachment_refs_.try_emplace(*stream, AttachmentRef{std::move(name), false});
+        for (const PdfDictionary::Entry& e : streams) {
+            if (e.value.kind != PdfValueKind::Reference) continue;
+            if (AttachmentRef* known = attachmentRef(e.value.reference)) {
+                known->from_filespec = true; // read already, or to be read as an attachment
+                continue;
+            }
+            if (attachment_refs_.size() >= kMaxAttachmentNames) {
+                attachment_unread_ = true; // one more than can be followed: not vouched for
+                continue;
+            }
+            attachment_refs_.try_emplace(e.value.reference, AttachmentRef{name, false, true});
+        }
     } catch (const std::bad_alloc&) {
         stop(PdfStop::NoMemory);
     }
@@ -636,10 +644,10 @@ void PdfDocument::metadataStream(std::string_view decoded) noexcept {
     if (!out_) return;
     ++counters_.metadata_streams;
     AppendText text(*out_);
-    XmlTextExtractor xml(XmlFormat::Metadata, XmlLimits{}, text);
+    XmlTextExtractor xml(XmlFormat::Metadata, xml_limits_, text);
     xml.feed(reinterpret_cast<const uint8_t*>(decoded.data()), decoded.size());
     xml.finish();
-    if (text.failed) stop(PdfStop::NoMemory);
+    if (text.failed || xml.outcome() == XmlOutcome::NoMemory) stop(PdfStop::NoMemory);
     if (!out_->empty() && out_->back() != '\n') try {
             out_->push_back('\n');
         } catch (const std::bad_alloc&) {

@@ -36,6 +36,7 @@
 #include "dpi/transform/pdf/pdf_counters.h"
 #include "dpi/transform/pdf/pdf_filter_chain.h"
 #include "dpi/transform/pdf/pdf_object_scanner.h"
+#include "dpi/transform/xml/xml_text_extractor.h"
 
 namespace egressmon::dpi {
 
@@ -88,6 +89,8 @@ class PdfDocument final : private PdfScanEvents {
     // Attached files are decoded into `sink` (must outlive the document); without one they are
     // skipped like images.
     void setAttachmentSink(PdfAttachmentSink* sink) noexcept { attachments_ = sink; }
+    // The bounds the XMP packet is read under (the extraction: section's XML keys).
+    void setXmlLimits(const XmlLimits& limits) noexcept { xml_limits_ = limits; }
 
     // The next bytes of the file; the text they complete is appended to `out`.
     void feed(const uint8_t* data, size_t len, std::string& out) noexcept;
@@ -156,6 +159,7 @@ class PdfDocument final : private PdfScanEvents {
     PdfObjectScanner scanner_;
     std::string* out_ = nullptr; // during feed/finish
     PdfAttachmentSink* attachments_ = nullptr;
+    XmlLimits xml_limits_;
     bool attachment_open_ = false;
     // An unfiltered attachment's bytes run to "endstream", EOL included: its last two bytes
     // are held until the end says whether they are the EOL (identityAttachmentEnd).
@@ -165,10 +169,11 @@ class PdfDocument final : private PdfScanEvents {
     uint8_t attachment_tail_len_ = 0;
     std::array<uint8_t, 2> attachment_tail_{};
     // Streams a file specification's /EF points at (an attachment whatever its /Type says),
-    // with the name it gives; `read` once the stream was decoded as an attachment.
+    // with the name it gives, and attachments by /Type (so a later /EF finds them read).
     struct AttachmentRef {
         std::string name;
-        bool read = false;
+        bool read = false;          // decoded as an attachment at least once
+        bool from_filespec = false; // an /EF names it (else an attachment by /Type only)
     };
     std::unordered_map<uint32_t, AttachmentRef> attachment_refs_;
     bool attachment_unread_ = false;    // an /EF pointed at a stream not read as an attachment

@@ -22,6 +22,7 @@ class PdfTransform final : public Transform, PdfAttachmentSink {
         out.depth = layer.depth;
         text_.prepare(ctx, out, parent);
         document_.setAttachmentSink(this);
+        document_.setXmlLimits(ctx.files.xml);
     }
 
     void feed(const uint8_t* data, size_t len) noexcept override {

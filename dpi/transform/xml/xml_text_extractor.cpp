@@ -395,8 +395,14 @@ void XmlTextExtractor::endElement() noexcept {
 void XmlTextExtractor::characters(const char* s, int len) noexcept {
     if (done()) return;
     if (format_ == XmlFormat::Metadata) {
-        const std::string_view text(s, size_t(len));
-        if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return; // layout
+        // expat hands content in pieces (each newline, each reference, each input piece): the
+        // whitespace that lays out the packet is dropped only before a line's first text.
+        std::string_view text(s, size_t(len));
+        if (!line_open_) {
+            const size_t first = text.find_first_not_of(" \t\r\n");
+            if (first == std::string_view::npos) return;
+            text.remove_prefix(first);
+        }
         emit(text);
         line_open_ = true;
         return;
@@ -411,6 +417,13 @@ void XmlTextExtractor::characters(const char* s, int len) noexcept {
 void XmlTextExtractor::metadataAttributes(const char** attrs) noexcept {
     for (size_t i = 0; attrs[i]; i += 2) {
         if (std::strncmp(attrs[i], "xmlns", 5) == 0 && (attrs[i][5] == '\0' || attrs[i][5] == ':'))
+            continue;
+        // RDF's and XML's own attributes (rdf:about="", xml:lang="x-default"...) say how the
+        // packet is built, not what the document is.
+        const std::string_view name(attrs[i]);
+        const std::string_view local = name.substr(name.find(':') + 1);
+        if (name.starts_with("xml:") || local == "about" || local == "parseType" ||
+            local == "resource" || local == "ID" || local == "nodeID" || local == "datatype")
             continue;
         const std::string_view value(attrs[i + 1]);
         if (value.empty()) continue;
