@@ -501,19 +501,25 @@ def pdf_tj_kerning() -> bytes:
     return pdf_page(text_content(b"[(Classification: TOP S) -60 (ECRET)] TJ"), HELVETICA)
 
 
-def pdf_title() -> bytes:
-    """The keyword only in the document information's /Title (PDFDocEncoding, an en dash
-    before it), which pdfinfo shows; the page itself says nothing marked."""
+def pdf_unmarked_page(caption: bytes, catalog_extra: bytes = b"",
+                      more: Sequence[PdfObject] = (), info: Optional[int] = None) -> bytes:
+    """One Letter page that says "Classification: ``caption``" (nothing marked) in Helvetica
+    (object 5); ``more`` objects from 6 on; ``catalog_extra`` inside the catalog."""
     return pdf_file([
-        PdfObject(b"<< /Type /Catalog /Pages 2 0 R >>"),
+        PdfObject(b"<< /Type /Catalog /Pages 2 0 R" + catalog_extra + b" >>"),
         PdfObject(b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
         PdfObject(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
                   b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"),
-        PdfObject(b"<< >>", text_content(b"(Classification: see the document properties) Tj")),
-        *HELVETICA,
+        PdfObject(b"<< >>", text_content(b"(Classification: " + caption + b") Tj")),
+        *HELVETICA, *more], info=info)
+
+
+def pdf_title() -> bytes:
+    """The keyword only in the document information's /Title (PDFDocEncoding, an en dash
+    before it), which pdfinfo shows; the page itself says nothing marked."""
+    return pdf_unmarked_page(b"see the document properties", more=[
         PdfObject(b"<< /Title (Aurora plan \\205 TOP SECRET) /Author (A. Chen) "
-                  b"/Producer (egressmon documents.py) >>"),
-    ], info=6)
+                  b"/Producer (egressmon documents.py) >>")], info=6)
 
 
 def pdf_attachment() -> bytes:
@@ -522,21 +528,16 @@ def pdf_attachment() -> bytes:
     runs, FlateDecode-compressed in an /EmbeddedFile stream, named by a file specification that
     comes before the stream (the /EmbeddedFiles name tree of the catalog points at it)."""
     docx = docx_split_runs()
-    return pdf_file([
-        PdfObject(b"<< /Type /Catalog /Pages 2 0 R "
-                  b"/Names << /EmbeddedFiles << /Names [(plan.docx) 6 0 R] >> >> >>"),
-        PdfObject(b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
-        PdfObject(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                  b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"),
-        PdfObject(b"<< >>", text_content(b"(Classification: see the attached plan) Tj")),
-        *HELVETICA,
-        PdfObject(b"<< /Type /Filespec /F (plan.docx) /UF (plan.docx) /EF << /F 7 0 R >> "
-                  b"/Desc (Q3 plan) >>"),
-        PdfObject(b"<< /Type /EmbeddedFile /Subtype "
-                  b"/application#2Fvnd.openxmlformats-officedocument.wordprocessingml.document "
-                  b"/Filter /FlateDecode /Params << /Size %d >> >>" % len(docx),
-                  zlib.compress(docx, 9)),
-    ])
+    return pdf_unmarked_page(
+        b"see the attached plan",
+        catalog_extra=b" /Names << /EmbeddedFiles << /Names [(plan.docx) 6 0 R] >> >>",
+        more=[
+            PdfObject(b"<< /Type /Filespec /F (plan.docx) /UF (plan.docx) /EF << /F 7 0 R >> "
+                      b"/Desc (Q3 plan) >>"),
+            PdfObject(b"<< /Type /EmbeddedFile /Subtype "
+                      b"/application#2Fvnd.openxmlformats-officedocument.wordprocessingml.document "
+                      b"/Filter /FlateDecode /Params << /Size %d >> >>" % len(docx),
+                      zlib.compress(docx, 9))])
 
 
 XMP_PACKET = (
@@ -553,17 +554,10 @@ XMP_PACKET = (
 
 def pdf_xmp() -> bytes:
     """The keyword only in the XMP metadata's dc:description (a character reference for the en
-    dash before it), FlateDecode-compressed; the catalog's /Metadata points at it, so
-    pdfinfo -meta prints the packet. The page says nothing marked."""
-    return pdf_file([
-        PdfObject(b"<< /Type /Catalog /Pages 2 0 R /Metadata 6 0 R >>"),
-        PdfObject(b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
-        PdfObject(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                  b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"),
-        PdfObject(b"<< >>", text_content(b"(Classification: see the document metadata) Tj")),
-        *HELVETICA,
-        PdfObject(b"<< /Type /Metadata /Subtype /XML >>", XMP_PACKET),
-    ])
+    dash before it), an uncompressed stream the catalog's /Metadata points at, so pdfinfo -meta
+    prints the packet. The page says nothing marked."""
+    return pdf_unmarked_page(b"see the document metadata", catalog_extra=b" /Metadata 6 0 R",
+                             more=[PdfObject(b"<< /Type /Metadata /Subtype /XML >>", XMP_PACKET)])
 
 
 def pdf_clean() -> bytes:

@@ -13,37 +13,15 @@
 #include "dpi/transform/layer_node.h"
 #include "dpi/transform/pdf/pdf_document.h"
 #include "dpi/transform/transform_registry.h"
-#include "http_test_support.h"
+#include "pdf_test_support.h"
+#include "upload_tree.h"
 
 namespace egressmon::dpi {
 namespace {
 
-std::string deflate(std::string_view data) {
-    uLongf n = compressBound(data.size());
-    std::string out(n, '\0');
-    compress2(reinterpret_cast<Bytef*>(out.data()), &n, reinterpret_cast<const Bytef*>(data.data()),
-              data.size(), 9);
-    out.resize(n);
-    return out;
-}
-
-struct PdfObject {
-    std::string dict;
-    std::optional<std::string> stream;
-};
-
-// Objects numbered from 1 and a trailer.
-std::string pdfFile(const std::vector<PdfObject>& objects) {
-    std::string out = "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n";
-    for (size_t i = 0; i < objects.size(); ++i) {
-        out += std::to_string(i + 1) + " 0 obj\n" + objects[i].dict;
-        if (objects[i].stream) out += "\nstream\n" + *objects[i].stream + "\nendstream";
-        out += "\nendobj\n";
-    }
-    out += "trailer\n<< /Size " + std::to_string(objects.size() + 1) +
-           " /Root 1 0 R >>\nstartxref\n0\n%%EOF\n";
-    return out;
-}
+using test::deflate;
+using test::pdfFile;
+using test::PdfObject;
 
 const std::string kPayload = [] {
     std::string s = "Quarterly figures, TOP SECRET, do not forward.\n";
@@ -440,27 +418,12 @@ TEST(PdfAttachment, IsAFileLayerThatItsTypesTransformsOpen) {
                  {"<< /Type /Filespec /F (bundle.zip) /EF << /F 3 0 R >> >>", {}},
                  {"<< /Type /EmbeddedFile /Filter /FlateDecode >>", deflate(zip)}});
 
-    test::RecordingSink sink;
-    TransformContext ctx;
-    ctx.registry = builtinTransforms();
-    ctx.sink = &sink;
-    LayerNode root;
-    LayerInfo info;
-    info.type = "http.request.body";
-    info.file = true;
-    info.file_name = "report.pdf";
-    root.prepare(ctx, info, kNoLayer);
-    for (size_t at = 0; at < pdf.size(); at += 100) {
-        const std::string_view p = std::string_view(pdf).substr(at, 100);
-        root.data(reinterpret_cast<const uint8_t*>(p.data()), p.size());
-    }
-    root.finish();
-
-    int attachment = -1, zip_entry = -1;
-    for (size_t i = 0; i < sink.layers.size(); ++i) {
-        if (sink.layers[i].first == "pdf.attachment") attachment = int(i);
-        if (sink.layers[i].first == "zip.entry") zip_entry = int(i);
-    }
+    test::UploadTree upload("report.pdf");
+    for (size_t at = 0; at < pdf.size(); at += 100)
+        upload.data(std::string_view(pdf).substr(at, 100));
+    upload.root.finish();
+    const test::RecordingSink& sink = upload.sink;
+    const int attachment = upload.layer("pdf.attachment"), zip_entry = upload.layer("zip.entry");
     ASSERT_GE(attachment, 0);
     ASSERT_GE(zip_entry, 0);
     EXPECT_EQ(sink.file_names[size_t(attachment)], "bundle.zip");
@@ -469,40 +432,24 @@ TEST(PdfAttachment, IsAFileLayerThatItsTypesTransformsOpen) {
     EXPECT_EQ(sink.parentIndex(size_t(zip_entry)), attachment);
     EXPECT_EQ(sink.file_names[size_t(zip_entry)], "memo.txt");
     EXPECT_EQ(sink.layers[size_t(zip_entry)].second, entry);
-    EXPECT_EQ(ctx.counters.pdf.attachments, 1u);
+    EXPECT_EQ(upload.ctx.counters.pdf.attachments, 1u);
     EXPECT_EQ(sink.openCount(), 0u);
 }
 
 // A short attachment (under the 16 bytes a layer holds to sniff its type) cut by a hole still
 // carries its reason: the note waits for the layer to begin.
 TEST(PdfAttachment, ShortAttachmentCutByAHoleIsNotedOnItsLayer) {
-    struct NotingSink final : test::RecordingSink {
-        void noteFile(LayerId id, const FileNote& note) noexcept override {
-            notes.emplace_back(id, note.uninspectable ? note.uninspectable : "");
-        }
-        std::vector<std::pair<LayerId, std::string>> notes;
-    };
     const std::string pdf = pdfFile({{kCatalog, {}},
                                      {"<< /Type /Filespec /F (s.txt) /EF << /F 3 0 R >> >>", {}},
                                      {"<< /Type /EmbeddedFile >>", "shortXYZW"}});
-    NotingSink sink;
-    TransformContext ctx;
-    ctx.registry = builtinTransforms();
-    ctx.sink = &sink;
-    LayerNode root;
-    LayerInfo info;
-    info.type = "http.request.body";
-    info.file = true;
-    info.file_name = "report.pdf";
-    root.prepare(ctx, info, kNoLayer);
+    test::UploadTree upload("report.pdf");
     const size_t hole = pdf.find("XYZW");
-    root.data(reinterpret_cast<const uint8_t*>(pdf.data()), hole);
-    root.gap(4);
-    root.data(reinterpret_cast<const uint8_t*>(pdf.data()) + hole + 4, pdf.size() - hole - 4);
-    root.finish();
-    int attachment = -1;
-    for (size_t i = 0; i < sink.layers.size(); ++i)
-        if (sink.layers[i].first == "pdf.attachment") attachment = int(i);
+    upload.data(std::string_view(pdf).substr(0, hole));
+    upload.root.gap(4);
+    upload.data(std::string_view(pdf).substr(hole + 4));
+    upload.root.finish();
+    const test::NotingSink& sink = upload.sink;
+    const int attachment = upload.layer("pdf.attachment");
     ASSERT_GE(attachment, 0);
     EXPECT_EQ(sink.layers[size_t(attachment)].second, "short");
     const LayerId id = sink.ids[size_t(attachment)];

@@ -9,10 +9,8 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
-#include "dpi/transform/layer_node.h"
-#include "dpi/transform/transform_registry.h"
 #include "dpi/transform/xml/xml_text_transform.h"
-#include "http_test_support.h"
+#include "upload_tree.h"
 
 namespace egressmon::dpi {
 namespace {
@@ -46,21 +44,11 @@ const std::string kDocumentXml =
     R"(<w:body><w:p><w:r><w:t xml:space="preserve">TOP </w:t></w:r><w:r><w:rPr><w:b/></w:rPr>)"
     R"(<w:t>SECRET</w:t></w:r></w:p></w:body></w:document>)";
 
-struct Tree {
-    Tree() {
-        ctx.registry = builtinTransforms();
-        ctx.sink = &sink;
-        LayerInfo info;
-        info.type = "http.request.body";
-        info.file = true;
-        info.file_name = "plan.docx";
-        root.prepare(ctx, info, kNoLayer);
-    }
+struct Tree : test::UploadTree {
+    Tree() : UploadTree("plan.docx") {}
     void feed(std::string_view s, size_t piece) {
-        for (size_t at = 0; at < s.size(); at += piece) {
-            const std::string_view p = s.substr(at, piece);
-            root.data(test::u8(p), p.size());
-        }
+        for (size_t at = 0; at < s.size(); at += piece)
+            data(s.substr(at, piece));
         root.finish();
     }
     // The text of the layer of `type`, and that there is exactly one.
@@ -72,9 +60,6 @@ struct Tree {
         EXPECT_EQ(n, 1) << type;
         return text;
     }
-    test::RecordingSink sink;
-    TransformContext ctx;
-    LayerNode root;
 };
 
 TEST(XmlTextTransform, DocxInAStoredZipGivesADocumentTextLayer) {
