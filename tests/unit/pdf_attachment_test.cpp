@@ -363,6 +363,33 @@ TEST(PdfAttachment, EveryStreamAnEfNamesIsRead) {
     EXPECT_EQ(r.why, "");
 }
 
+// File specifications written inline: in the catalog's name tree, in an /Annots array (a file
+// attachment annotation's /FS), in PDF 2.0's /AF. Each names an untyped stream that comes
+// after it.
+TEST(PdfAttachment, InlineFileSpecificationsAreFound) {
+    const std::string pdf = pdfFile(
+        {{"<< /Type /Catalog /Pages 5 0 R /Names << /EmbeddedFiles << /Names [(a) << /Type "
+          "/Filespec /F (tree.txt) /EF << /F 3 0 R >> >>] >> >> >>",
+          {}},
+         {"<< /Type /Page /Annots [<< /Subtype /Link >> << /Subtype /FileAttachment /Rect [0 0 "
+          "9 9] /FS << /F (note.txt) /EF << /F 4 0 R >> >> >>] /AF [<< /Type /Filespec /UF "
+          "(af.txt) /EF << /F 6 0 R >> >>] >>",
+          {}},
+         {"<< >>", "in the name tree"},
+         {"<< >>", "in an annotation"},
+         {"<< /Type /Pages /Kids [2 0 R] /Count 1 >>", {}},
+         {"<< >>", "associated file"}});
+    const Read r = read(pdf);
+    ASSERT_EQ(r.files.size(), 3u);
+    EXPECT_EQ(r.files[0].name, "tree.txt");
+    EXPECT_EQ(r.files[0].bytes, "in the name tree");
+    EXPECT_EQ(r.files[1].name, "note.txt");
+    EXPECT_EQ(r.files[1].bytes, "in an annotation");
+    EXPECT_EQ(r.files[2].name, "af.txt");
+    EXPECT_EQ(r.files[2].bytes, "associated file");
+    EXPECT_EQ(r.why, "");
+}
+
 TEST(PdfAttachment, ExactLengthWithNoEolBeforeEndstream) {
     std::string pdf = pdfFile({{kCatalog, {}},
                                {"<< /Type /Filespec /F (a) /EF << /F 3 0 R >> >>", {}},

@@ -525,7 +525,7 @@ void PdfDocument::dictionary(uint32_t num, const PdfDictionary& dict) noexcept {
     // A trailer or a cross-reference stream's dictionary names the encryption dictionary.
     if (dict.has("Encrypt") && (dict.has("Root") || dict.has("Size"))) encrypted_ = true;
     documentStrings(dict);
-    fileSpecification(dict);
+    if (attachments_) fileSpecifications(dict, 0);
     const std::string_view type = dict.name("Type"), subtype = dict.name("Subtype");
     if ((type == "Font" || (type.empty() && dict.has("BaseFont"))) && isFontSubtype(subtype))
         fontDictionary(num, dict);
@@ -578,12 +578,37 @@ void PdfDocument::documentStrings(const PdfDictionary& dict) noexcept {
 // /UF (a text string) or else /F. It is a top-level object (listed in the /EmbeddedFiles name
 // tree) or written inside a file attachment annotation's /FS. Only a name seen before its
 // stream can name the attachment: the layer's name is given when it begins.
-void PdfDocument::fileSpecification(const PdfDictionary& dict) noexcept {
-    if (!attachments_) return;
-    if (const PdfValue* fs = dict.find("FS"); fs && fs->kind == PdfValueKind::Dictionary) {
-        PdfDictionary inner;
-        if (inner.parse(fs->text)) fileSpecification(inner);
+// File specifications are top-level objects or written inline, wherever a dictionary or an
+// array can hold one: a file attachment annotation's /FS, an /Annots array, a name tree's
+// /Names array (in the catalog's /Names /EmbeddedFiles), PDF 2.0's /AF arrays. Only values
+// whose text holds "/EF" are opened, to a bounded depth, so other objects cost one search.
+void PdfDocument::fileSpecifications(const PdfDictionary& dict, uint32_t depth) noexcept {
+    static constexpr uint32_t kMaxDepth = 6; // catalog / Names / EmbeddedFiles / Names [ ... ]
+    fileSpecification(dict);
+    if (depth == kMaxDepth) return;
+    const auto holdsEf = [](std::string_view text) {
+        return text.find("/EF") != std::string_view::npos;
+    };
+    for (const PdfDictionary::Entry& e : dict) {
+        if (!holdsEf(e.value.text)) continue;
+        if (e.value.kind == PdfValueKind::Dictionary) {
+            PdfDictionary inner;
+            if (inner.parse(e.value.text)) fileSpecifications(inner, depth + 1);
+        } else if (e.value.kind == PdfValueKind::Array) {
+            size_t pos = 1; // past '['
+            while (auto v = lexPdfValue(e.value.text, pos)) {
+                if (v->value.kind == PdfValueKind::Keyword && v->value.text == "]") break;
+                pos = v->end;
+                if (v->value.kind != PdfValueKind::Dictionary || !holdsEf(v->value.text)) continue;
+                PdfDictionary inner;
+                if (inner.parse(v->value.text)) fileSpecifications(inner, depth + 1);
+            }
+        }
     }
+}
+
+// The streams one file specification's /EF names, under its name.
+void PdfDocument::fileSpecification(const PdfDictionary& dict) noexcept {
     const PdfValue* ef = dict.find("EF");
     if (!ef || ef->kind != PdfValueKind::Dictionary) return;
     PdfDictionary streams;

@@ -131,6 +131,7 @@ class PdfDocument final : private PdfScanEvents {
 
     void dictionary(uint32_t num, const PdfDictionary& dict) noexcept;
     void documentStrings(const PdfDictionary& dict) noexcept;
+    void fileSpecifications(const PdfDictionary& dict, uint32_t depth) noexcept;
     void fileSpecification(const PdfDictionary& dict) noexcept;
     void passAttachment() noexcept;
     void identityAttachmentData(const uint8_t* data, size_t len) noexcept;
