@@ -5,6 +5,7 @@
 #include <chrono>
 #include <new>
 
+#include "dpi/decode/mime/mime_charset.h"
 #include "dpi/transform/pdf/pdf_dictionary.h"
 #include "dpi/transform/pdf/pdf_text_string.h"
 
@@ -574,14 +575,10 @@ void PdfDocument::documentStrings(const PdfDictionary& dict) noexcept {
     }
 }
 
-// A file specification (ISO 32000-1 §7.11.3) names the embedded file stream its /EF points at:
-// /UF (a text string) or else /F. It is a top-level object (listed in the /EmbeddedFiles name
-// tree) or written inside a file attachment annotation's /FS. Only a name seen before its
-// stream can name the attachment: the layer's name is given when it begins.
-// File specifications are top-level objects or written inline, wherever a dictionary or an
-// array can hold one: a file attachment annotation's /FS, an /Annots array, a name tree's
-// /Names array (in the catalog's /Names /EmbeddedFiles), PDF 2.0's /AF arrays. Only values
-// whose text holds "/EF" are opened, to a bounded depth, so other objects cost one search.
+// File specifications (ISO 32000-1 §7.11.3) are top-level objects or written inline, wherever
+// a dictionary or an array can hold one: a file attachment annotation's /FS, an /Annots array, a
+// name tree's /Names array (in the catalog's /Names /EmbeddedFiles), PDF 2.0's /AF arrays. Only
+// values whose text holds "/EF" are opened, to a bounded depth, so other objects cost one search.
 void PdfDocument::fileSpecifications(const PdfDictionary& dict, uint32_t depth) noexcept {
     static constexpr uint32_t kMaxDepth = 6; // catalog / Names / EmbeddedFiles / Names [ ... ]
     fileSpecification(dict);
@@ -607,7 +604,9 @@ void PdfDocument::fileSpecifications(const PdfDictionary& dict, uint32_t depth) 
     }
 }
 
-// The streams one file specification's /EF names, under its name.
+// The streams one file specification's /EF names, under its name: /UF (a text string) or else
+// /F. Only a name seen before its stream can name the attachment: the layer's name is given
+// when it begins.
 void PdfDocument::fileSpecification(const PdfDictionary& dict) noexcept {
     const PdfValue* ef = dict.find("EF");
     if (!ef || ef->kind != PdfValueKind::Dictionary) return;
@@ -622,12 +621,7 @@ void PdfDocument::fileSpecification(const PdfDictionary& dict) noexcept {
             name.clear();
             if (const PdfValue* f = dict.find("F")) appendPdfTextString(*f, name);
         }
-        if (name.size() > kMaxAttachmentNameBytes) { // cut at a character's start
-            size_t cut = kMaxAttachmentNameBytes;
-            while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80)
-                --cut;
-            name.resize(cut);
-        }
+        truncateUtf8(name, kMaxAttachmentNameBytes); // text strings are valid UTF-8
         for (const PdfDictionary::Entry& e : streams) {
             if (e.value.kind != PdfValueKind::Reference) continue;
             if (AttachmentRef* known = attachmentRef(e.value.reference)) {
@@ -672,12 +666,8 @@ void PdfDocument::metadataStream(std::string_view decoded) noexcept {
     XmlTextExtractor xml(XmlFormat::Metadata, xml_limits_, text);
     xml.feed(reinterpret_cast<const uint8_t*>(decoded.data()), decoded.size());
     xml.finish();
+    if (!out_->empty() && out_->back() != '\n') text.text("\n");
     if (text.failed || xml.outcome() == XmlOutcome::NoMemory) stop(PdfStop::NoMemory);
-    if (!out_->empty() && out_->back() != '\n') try {
-            out_->push_back('\n');
-        } catch (const std::bad_alloc&) {
-            stop(PdfStop::NoMemory);
-        }
 }
 
 void PdfDocument::fontResources(const PdfDictionary& fonts) noexcept {

@@ -421,7 +421,7 @@ void XmlTextExtractor::metadataAttributes(const char** attrs) noexcept {
         // RDF's and XML's own attributes (rdf:about="", xml:lang="x-default"...) say how the
         // packet is built, not what the document is.
         const std::string_view name(attrs[i]);
-        const std::string_view local = name.substr(name.find(':') + 1);
+        const std::string_view local = splitName(name).local;
         if (name.starts_with("xml:") || local == "about" || local == "parseType" ||
             local == "resource" || local == "ID" || local == "nodeID" || local == "datatype")
             continue;
